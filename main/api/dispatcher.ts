@@ -1,0 +1,91 @@
+// Validates every call at the main-side boundary and turns every outcome into an ApiResult.
+// A bad payload is a typed `invalid_args` error; a handler bug is `internal`; nothing throws out.
+import type { z } from 'zod';
+import {
+  apiMethods,
+  isApiMethodName,
+  type ApiMethodName,
+  type ApiMethods,
+  type ApiParsedArgs,
+  type ApiResult,
+} from '../../shared/api/index.js';
+import { ApiError } from './errors.js';
+
+export interface CallContext {
+  /** Which transport the call came through, for logs. */
+  transport: 'in-process' | 'ipc' | 'http';
+}
+
+export type ApiHandlers = {
+  [M in ApiMethodName]: (
+    args: ApiParsedArgs<M>,
+    ctx: CallContext,
+  ) => Promise<z.input<ApiMethods[M]['result']>> | z.input<ApiMethods[M]['result']>;
+};
+
+export interface Dispatcher {
+  call(method: unknown, args: unknown, ctx: CallContext): Promise<ApiResult>;
+}
+
+export interface DispatcherOptions {
+  /** Called with handler bugs (not with expected ApiErrors). */
+  onInternalError?: (method: string, err: unknown) => void;
+}
+
+function issuesOf(err: z.ZodError) {
+  return err.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: i.message,
+  }));
+}
+
+export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptions = {}): Dispatcher {
+  return {
+    async call(method, args, ctx) {
+      if (typeof method !== 'string' || !isApiMethodName(method)) {
+        return {
+          ok: false,
+          error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(method)}` },
+        };
+      }
+      const spec = apiMethods[method];
+      const parsed = spec.args.safeParse(args === undefined ? {} : args);
+      if (!parsed.success) {
+        const issues = issuesOf(parsed.error);
+        const first = issues[0];
+        const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
+        return {
+          ok: false,
+          error: {
+            code: 'invalid_args',
+            message: `invalid arguments for ${method}${where}: ${first?.message ?? 'rejected'}`,
+            issues,
+          },
+        };
+      }
+      try {
+        const handler = handlers[method] as (a: unknown, c: CallContext) => unknown;
+        const value = await handler(parsed.data, ctx);
+        const checked = spec.result.safeParse(value);
+        if (!checked.success) {
+          options.onInternalError?.(method, checked.error);
+          return {
+            ok: false,
+            error: { code: 'internal', message: `${method} produced a result that does not match its schema` },
+          };
+        }
+        return { ok: true, value: checked.data };
+      } catch (err) {
+        if (err instanceof ApiError) {
+          return {
+            ok: false,
+            error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) },
+          };
+        }
+        options.onInternalError?.(method, err);
+        const message = err instanceof Error ? err.message : String(err);
+        return { ok: false, error: { code: 'internal', message: `${method} failed: ${message}` } };
+      }
+    },
+  };
+}

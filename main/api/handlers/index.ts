@@ -1,0 +1,14 @@
+// Composes one handler table per feature area into the whole Api implementation.
+import type { AppContext } from '../context.js';
+import type { ApiHandlers } from '../dispatcher.js';
+import { jobsHandlers } from './jobs.js';
+import { settingsHandlers } from './settings.js';
+import { systemHandlers } from './system.js';
+
+export function createHandlers(ctx: AppContext): ApiHandlers {
+  return {
+    ...systemHandlers(ctx),
+    ...settingsHandlers(ctx),
+    ...jobsHandlers(ctx),
+  };
+}

@@ -1,0 +1,62 @@
+// The composition root: one store, one event hub, one dispatcher — shared by every transport.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AppContext } from './api/context.js';
+import { createDispatcher, type Dispatcher } from './api/dispatcher.js';
+import { EventHub } from './api/event-hub.js';
+import { createHandlers } from './api/handlers/index.js';
+import { openStore, type Store } from './store/index.js';
+
+export interface App {
+  readonly context: AppContext;
+  readonly store: Store;
+  readonly events: EventHub;
+  readonly dispatcher: Dispatcher;
+  close(): void;
+}
+
+export interface OpenAppOptions {
+  dataDir: string;
+  mode: AppContext['mode'];
+  log?: (line: string) => void;
+}
+
+/** The project root: the nearest folder above this file with our package.json (source or dist). */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = path.join(dir, 'package.json');
+    if (fs.existsSync(candidate)) {
+      const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string };
+      if (pkg.name === 'ric-studio') return dir;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('cannot find the ric-studio package.json above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+}
+
+export function appVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function openApp(options: OpenAppOptions): App {
+  const store = openStore(options.dataDir);
+  const events = new EventHub();
+  const context: AppContext = {
+    appVersion: appVersion(),
+    mode: options.mode,
+    startedAt: new Date().toISOString(),
+    store,
+    events,
+    tensorBackend: () => null,
+  };
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const dispatcher = createDispatcher(createHandlers(context), {
+    onInternalError: (method, err) =>
+      log(`[api] ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+  });
+  return { context, store, events, dispatcher, close: () => store.close() };
+}

@@ -1,0 +1,54 @@
+// The `ric` command. Each subcommand lives in commands/; every listing/reporting one takes --json.
+import { Command, InvalidArgumentError } from 'commander';
+import { appVersion } from '../app.js';
+import { resolveDataDir } from '../paths.js';
+import { info } from './commands/info.js';
+import { serve } from './commands/serve.js';
+import { CliError, printError } from './output.js';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
+  return n;
+}
+
+export const DEFAULT_PORT = 8731;
+
+export function buildProgram(): Command {
+  const program = new Command('ric')
+    .description('RIC Studio: a workstation for Region-in-Context image-editing research')
+    .version(appVersion())
+    .option('--data <dir>', 'project folder (SQLite store and blobs); default: $RIC_DATA, else the app-data folder')
+    .showHelpAfterError();
+  const dataDir = () => resolveDataDir({ flag: program.opts<{ data?: string }>().data, env: process.env });
+
+  program
+    .command('serve')
+    .description('serve the workstation in a browser (web mode), on 127.0.0.1 with a per-start token')
+    .option('--host <host>', 'interface to listen on (non-loopback prints a warning)', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free one)', parsePort, DEFAULT_PORT)
+    .action(async (opts: { host: string; port: number }) => {
+      await serve({ dataDir: dataDir(), host: opts.host, port: opts.port });
+    });
+
+  program
+    .command('info')
+    .description('show the data folder, store version and settings')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (opts: { json?: boolean }) => {
+      await info(dataDir(), opts);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const json = argv.includes('--json');
+    printError({ json }, err);
+    process.exitCode = err instanceof CliError ? err.exitCode : 1;
+  }
+}

@@ -1,0 +1,98 @@
+// Content-addressed files: <dir>/<aa>/<sha256>, written to a temporary name, fsynced, renamed.
+// The database row is written after the file is durable, so a row never points at nothing.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from './database.js';
+
+const SHA256_RE = /^[0-9a-f]{64}$/;
+
+export function isSha256(s: string): boolean {
+  return SHA256_RE.test(s);
+}
+
+export function sniffMediaType(bytes: Uint8Array): string {
+  const b = bytes;
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
+  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'image/gif';
+  return 'application/octet-stream';
+}
+
+export interface BlobRef {
+  sha256: string;
+  size: number;
+  mediaType: string;
+}
+
+export class BlobStore {
+  private readonly insert;
+  private readonly lookup;
+  constructor(
+    readonly dir: string,
+    private readonly db: Db,
+  ) {
+    fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+    this.insert = db.prepare(
+      'INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)',
+    );
+    this.lookup = db.prepare<[string], { sha256: string; size: number; media_type: string }>(
+      'SELECT sha256, size, media_type FROM blobs WHERE sha256 = ?',
+    );
+  }
+
+  /** Stores bytes (deduplicated by content) and returns their reference. */
+  put(bytes: Uint8Array, mediaType = sniffMediaType(bytes)): BlobRef {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const final = this.fileOf(sha256);
+    if (!fs.existsSync(final)) {
+      fs.mkdirSync(path.dirname(final), { recursive: true });
+      const tmp = path.join(this.dir, 'tmp', `${sha256}.${randomBytes(6).toString('hex')}`);
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(fd, bytes);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, final);
+      syncDir(path.dirname(final));
+    }
+    this.insert.run(sha256, bytes.byteLength, mediaType, new Date().toISOString());
+    return { sha256, size: bytes.byteLength, mediaType };
+  }
+
+  /** The stored blob for a hash, or undefined when the string is not a known hash. */
+  get(sha256: string): (BlobRef & { file: string }) | undefined {
+    if (!isSha256(sha256)) return undefined;
+    const row = this.lookup.get(sha256);
+    if (row === undefined) return undefined;
+    const file = this.fileOf(row.sha256);
+    if (!fs.existsSync(file)) return undefined;
+    return { sha256: row.sha256, size: row.size, mediaType: row.media_type, file };
+  }
+
+  read(sha256: string): Buffer | undefined {
+    const blob = this.get(sha256);
+    return blob === undefined ? undefined : fs.readFileSync(blob.file);
+  }
+
+  private fileOf(sha256: string): string {
+    if (!isSha256(sha256)) throw new Error(`not a sha256 hash: ${JSON.stringify(sha256)}`);
+    return path.join(this.dir, sha256.slice(0, 2), sha256);
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    // Directories cannot be opened for fsync on Windows; rename is still atomic there.
+  }
+}

@@ -1,0 +1,12 @@
+import type Database from 'better-sqlite3';
+import { m001Init } from './001-init.js';
+import { m002ExperimentStore } from './002-experiment-store.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database.Database): void;
+}
+
+/** Numbered, append-only. Never edit a migration that has shipped; add the next one. */
+export const migrations: Migration[] = [m001Init, m002ExperimentStore];

@@ -1,0 +1,128 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import type { Settings, Theme } from '../../shared/api/settings';
+import { useApi } from './api/ApiProvider';
+import { CommandPalette, type Command } from './components/CommandPalette';
+import { StatusBar } from './components/StatusBar';
+import { NotYetAvailable } from './views/Placeholder';
+import { views, type ViewEntry } from './views/registry';
+import { SettingsView } from './views/SettingsView';
+
+const byPath = (path: string): ViewEntry => views.find((v) => v.path === path) ?? views[0]!;
+
+export function App() {
+  const api = useApi();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [theme, setTheme] = useState<Theme>('dark');
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const navRef = useRef<HTMLElement>(null);
+
+  useEffect(() => {
+    api.call('settings.get', {}).then((s) => setTheme(s.theme), () => undefined);
+  }, [api]);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  // Move focus to the new view's title so keyboard and screen-reader users land in it.
+  useEffect(() => {
+    document.querySelector<HTMLElement>('[data-view-title]')?.focus({ preventScroll: true });
+  }, [location.pathname]);
+
+  const toggleTheme = useCallback(() => {
+    const next: Theme = theme === 'dark' ? 'light' : 'dark';
+    setTheme(next);
+    api.call('settings.update', { theme: next }).catch(() => setTheme(theme));
+  }, [api, theme]);
+
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setPaletteOpen(true);
+      } else if (e.altKey && !e.ctrlKey && !e.metaKey && /^[1-9]$/.test(e.key)) {
+        const view = views[Number(e.key) - 1];
+        if (view) {
+          e.preventDefault();
+          void navigate(view.path);
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [navigate]);
+
+  const commands = useMemo<Command[]>(
+    () => [
+      ...views.map((v, i) => ({ id: `go:${v.path}`, label: `Go to ${v.label}`, hint: `Alt+${i + 1}`, run: () => void navigate(v.path) })),
+      { id: 'theme', label: 'Toggle dark / light theme', run: toggleTheme },
+    ],
+    [navigate, toggleTheme],
+  );
+
+  // Arrow keys move between navigation links (one tab stop for the whole list).
+  const onNavKey = (e: KeyboardEvent<HTMLElement>) => {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(e.key)) return;
+    const links = [...(navRef.current?.querySelectorAll<HTMLAnchorElement>('a') ?? [])];
+    const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+    const next =
+      e.key === 'Home' ? 0 : e.key === 'End' ? links.length - 1 : e.key === 'ArrowDown' ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+    e.preventDefault();
+    links[next]?.focus();
+  };
+
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <nav className="sidebar" aria-label="Views" ref={navRef} onKeyDown={onNavKey}>
+        <div className="brand">
+          RIC <span>Studio</span>
+        </div>
+        <ul>
+          {views.map((v, i) => (
+            <li key={v.path}>
+              <NavLink to={v.path} title={`${v.summary} (Alt+${i + 1})`}>
+                {v.label}
+              </NavLink>
+            </li>
+          ))}
+        </ul>
+        <button type="button" className="palette-hint" onClick={() => setPaletteOpen(true)}>
+          Commands <kbd>Ctrl K</kbd>
+        </button>
+      </nav>
+      <main id="main" className="content">
+        <Routes>
+          <Route path="/" element={<Navigate to="/datasets" replace />} />
+          <Route
+            path="/datasets"
+            element={<NotYetAvailable view={byPath('/datasets')} detail="Dataset import and browsing arrive with the experiment store. No dataset is stored yet." />}
+          />
+          <Route
+            path="/captions"
+            element={<NotYetAvailable view={byPath('/captions')} detail="Caption generation and review are not built yet. No caption is stored." />}
+          />
+          <Route
+            path="/masks"
+            element={<NotYetAvailable view={byPath('/masks')} detail="The mask editor is not built yet. No mask is stored." />}
+          />
+          <Route
+            path="/training"
+            element={<NotYetAvailable view={byPath('/training')} detail="Training runs and live monitors are not built yet. No run is stored." />}
+          />
+          <Route
+            path="/compare"
+            element={<NotYetAvailable view={byPath('/compare')} detail="Evaluations and comparisons are not built yet. Nothing to compare." />}
+          />
+          <Route path="/settings" element={<SettingsView onSaved={(s: Settings) => setTheme(s.theme)} />} />
+          <Route path="*" element={<Navigate to="/datasets" replace />} />
+        </Routes>
+      </main>
+      <StatusBar theme={theme} onToggleTheme={toggleTheme} />
+      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} commands={commands} />
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+// Picks the transport: the Electron preload's bridge when present, else HTTP + WebSocket to the
+// web-mode server that served this page (the token travels as an HttpOnly cookie).
+import type { RicBridge } from '../../../shared/api/bridge';
+import type { ApiTransport } from '../../../shared/api/client';
+import type { ApiResult } from '../../../shared/api/contract';
+
+export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
+
+export interface RendererTransport extends ApiTransport {
+  readonly kind: 'ipc' | 'http';
+  connection(): ConnectionState;
+  onConnectionChange(listener: (state: ConnectionState) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    ric?: RicBridge;
+  }
+}
+
+function ipcTransport(bridge: RicBridge): RendererTransport {
+  return {
+    kind: 'ipc',
+    call: (method, args) => bridge.call(method, args),
+    subscribe: (listener) => bridge.onEvent(listener),
+    connection: () => 'connected',
+    onConnectionChange: () => () => undefined,
+  };
+}
+
+function httpTransport(): RendererTransport {
+  const listeners = new Set<(event: string, payload: unknown) => void>();
+  const stateListeners = new Set<(state: ConnectionState) => void>();
+  let state: ConnectionState = 'connecting';
+  let retryMs = 500;
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const l of stateListeners) l(state);
+  };
+
+  const connect = () => {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${scheme}//${location.host}/ws`);
+    ws.onopen = () => {
+      retryMs = 500;
+      setState('connected');
+    };
+    ws.onmessage = (message) => {
+      try {
+        const { event, payload } = JSON.parse(String(message.data)) as { event: string; payload: unknown };
+        for (const l of listeners) l(event, payload);
+      } catch {
+        // A frame we cannot read is dropped; the next one may be fine.
+      }
+    };
+    ws.onclose = () => {
+      setState('disconnected');
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 10_000);
+    };
+  };
+  connect();
+
+  return {
+    kind: 'http',
+    async call(method, args): Promise<ApiResult> {
+      let res: Response;
+      try {
+        res = await fetch('/api/call', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ method, args }),
+        });
+      } catch (err) {
+        setState('disconnected');
+        return { ok: false, error: { code: 'unavailable', message: `cannot reach the RIC Studio server: ${String(err)}` } };
+      }
+      if (res.status === 401) {
+        return { ok: false, error: { code: 'unauthorized', message: 'the access token was refused: open the URL that `ric serve` printed' } };
+      }
+      return (await res.json()) as ApiResult;
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    connection: () => state,
+    onConnectionChange(listener) {
+      stateListeners.add(listener);
+      return () => stateListeners.delete(listener);
+    },
+  };
+}
+
+export function createRendererTransport(): RendererTransport {
+  return window.ric ? ipcTransport(window.ric) : httpTransport();
+}

@@ -1,0 +1,72 @@
+// Ctrl/Cmd+K: every view and action by name, filtered as you type, run with Enter.
+import { useEffect, useMemo, useRef, useState } from 'react';
+
+export interface Command {
+  id: string;
+  label: string;
+  hint?: string;
+  run(): void;
+}
+
+export function CommandPalette({ open, onClose, commands }: { open: boolean; onClose: () => void; commands: Command[] }) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [query, setQuery] = useState('');
+  const [active, setActive] = useState(0);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) {
+      setQuery('');
+      setActive(0);
+      d.showModal();
+    } else if (!open && d.open) d.close();
+  }, [open]);
+
+  const matches = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return q === '' ? commands : commands.filter((c) => c.label.toLowerCase().includes(q) || c.hint?.toLowerCase().includes(q));
+  }, [commands, query]);
+
+  const run = (c: Command | undefined) => {
+    if (!c) return;
+    onClose();
+    c.run();
+  };
+
+  return (
+    <dialog ref={dialog} className="palette" aria-label="Command palette" onClose={onClose}>
+      <input
+        autoFocus
+        aria-label="Command"
+        placeholder="Type a command or view…"
+        value={query}
+        onChange={(e) => {
+          setQuery(e.target.value);
+          setActive(0);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') {
+            e.preventDefault();
+            setActive((a) => Math.min(a + 1, matches.length - 1));
+          } else if (e.key === 'ArrowUp') {
+            e.preventDefault();
+            setActive((a) => Math.max(a - 1, 0));
+          } else if (e.key === 'Enter') {
+            e.preventDefault();
+            run(matches[active]);
+          }
+        }}
+      />
+      <ul role="listbox" aria-label="Commands">
+        {matches.map((c, i) => (
+          <li key={c.id} role="option" aria-selected={i === active} onMouseEnter={() => setActive(i)} onClick={() => run(c)}>
+            <span>{c.label}</span>
+            {c.hint ? <span className="muted">{c.hint}</span> : null}
+          </li>
+        ))}
+        {matches.length === 0 ? <li className="muted">No command matches.</li> : null}
+      </ul>
+    </dialog>
+  );
+}

@@ -1,0 +1,208 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiCallError } from '../../../shared/api/contract';
+import type { ModelFolders, Settings, SettingsPatch } from '../../../shared/api/settings';
+import { tensorBackendNames } from '../../../shared/api/system';
+import { useApi, useQuery } from '../api/ApiProvider';
+import { ViewHeader } from '../components/ViewHeader';
+
+const MODEL_FOLDERS: { key: keyof ModelFolders; label: string; example: string }[] = [
+  { key: 'clip', label: 'CLIP (Region-CLIP base)', example: '/models/openai/clip-vit-base-patch16' },
+  { key: 'blip', label: 'BLIP (image-text retrieval)', example: '/models/Salesforce/blip-itm-base-coco' },
+  { key: 'editor', label: 'Editor (InstructPix2Pix)', example: '/models/timbrooks/instruct-pix2pix' },
+  { key: 'dino', label: 'DINO (evaluation)', example: '/models/facebook/dino-vits16' },
+];
+
+interface Draft {
+  modelFolders: Record<keyof ModelFolders, string>;
+  vlmBaseUrl: string;
+  vlmModel: string;
+  vlmApiKey: string;
+  tensorBackend: Settings['tensorBackend'];
+}
+
+function draftOf(s: Settings): Draft {
+  return {
+    modelFolders: {
+      clip: s.modelFolders.clip ?? '',
+      blip: s.modelFolders.blip ?? '',
+      editor: s.modelFolders.editor ?? '',
+      dino: s.modelFolders.dino ?? '',
+    },
+    vlmBaseUrl: s.vlm.baseUrl ?? '',
+    vlmModel: s.vlm.model ?? '',
+    vlmApiKey: '',
+    tensorBackend: s.tensorBackend,
+  };
+}
+
+const orNull = (s: string) => (s.trim() === '' ? null : s.trim());
+
+export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
+  const api = useApi();
+  const settings = useQuery('settings.get', {});
+  const system = useQuery('system.info', {});
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string; field?: string } | null>(null);
+
+  useEffect(() => {
+    if (settings.data) setDraft(draftOf(settings.data));
+  }, [settings.data]);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!draft) return;
+    const patch: SettingsPatch = {
+      modelFolders: {
+        clip: orNull(draft.modelFolders.clip),
+        blip: orNull(draft.modelFolders.blip),
+        editor: orNull(draft.modelFolders.editor),
+        dino: orNull(draft.modelFolders.dino),
+      },
+      vlm: {
+        baseUrl: orNull(draft.vlmBaseUrl),
+        model: orNull(draft.vlmModel),
+        ...(draft.vlmApiKey !== '' ? { apiKey: draft.vlmApiKey } : {}),
+      },
+      tensorBackend: draft.tensorBackend,
+    };
+    try {
+      const saved = await api.call('settings.update', patch);
+      setDraft(draftOf(saved));
+      setStatus({ kind: 'ok', text: 'Saved.' });
+      onSaved(saved);
+    } catch (err) {
+      const issue = err instanceof ApiCallError ? err.issues?.[0] : undefined;
+      setStatus({
+        kind: 'error',
+        text: err instanceof Error ? err.message : String(err),
+        ...(issue ? { field: issue.path.join('.') } : {}),
+      });
+    }
+  };
+
+  const clearKey = async () => {
+    const saved = await api.call('settings.update', { vlm: { apiKey: null } });
+    onSaved(saved);
+    settings.reload();
+    setStatus({ kind: 'ok', text: 'API key removed.' });
+  };
+
+  if (settings.error) return <p className="error">Could not read settings: {settings.error.message}</p>;
+  if (!draft || !settings.data) return <p className="muted">Loading settings…</p>;
+
+  const fieldError = (path: string) =>
+    status?.kind === 'error' && status.field === path ? (
+      <span className="field-error" role="alert">
+        {status.text}
+      </span>
+    ) : null;
+
+  return (
+    <section className="view" aria-labelledby="view-title">
+      <ViewHeader title="Settings" summary="Stored in this workstation's project folder and read by every process." />
+      <form className="settings-form" onSubmit={save}>
+        <fieldset>
+          <legend>Data folder</legend>
+          <div className="field">
+            <label htmlFor="data-dir">Project folder</label>
+            <input id="data-dir" readOnly value={system.data?.dataDir ?? ''} />
+            <p className="hint">
+              Holds the SQLite store and the image blobs. Choose another with <code>--data DIR</code> or{' '}
+              <code>RIC_DATA</code> when starting RIC Studio.
+              {system.data ? ` Schema version ${system.data.schemaVersion}.` : ''}
+            </p>
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Model folders</legend>
+          <p className="hint">Local Hugging Face folders (config.json + *.safetensors). Nothing is downloaded.</p>
+          {MODEL_FOLDERS.map((m) => (
+            <div className="field" key={m.key}>
+              <label htmlFor={`model-${m.key}`}>{m.label}</label>
+              <input
+                id={`model-${m.key}`}
+                value={draft.modelFolders[m.key]}
+                placeholder={m.example}
+                spellCheck={false}
+                onChange={(e) => setDraft({ ...draft, modelFolders: { ...draft.modelFolders, [m.key]: e.target.value } })}
+              />
+              {fieldError(`modelFolders.${m.key}`)}
+            </div>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>VLM endpoint</legend>
+          <p className="hint">An OpenAI-compatible chat-completions server (vLLM, SGLang, LM Studio, Ollama).</p>
+          <div className="field">
+            <label htmlFor="vlm-url">Base URL</label>
+            <input
+              id="vlm-url"
+              value={draft.vlmBaseUrl}
+              placeholder="http://127.0.0.1:8000/v1"
+              spellCheck={false}
+              onChange={(e) => setDraft({ ...draft, vlmBaseUrl: e.target.value })}
+            />
+            {fieldError('vlm.baseUrl')}
+          </div>
+          <div className="field">
+            <label htmlFor="vlm-model">Model</label>
+            <input
+              id="vlm-model"
+              value={draft.vlmModel}
+              placeholder="deepseek-ai/deepseek-vl2-tiny"
+              spellCheck={false}
+              onChange={(e) => setDraft({ ...draft, vlmModel: e.target.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="vlm-key">API key</label>
+            <input
+              id="vlm-key"
+              type="password"
+              autoComplete="off"
+              value={draft.vlmApiKey}
+              placeholder={settings.data.vlm.apiKeySet ? '•••••••• (stored; type to replace)' : 'none'}
+              onChange={(e) => setDraft({ ...draft, vlmApiKey: e.target.value })}
+            />
+            {settings.data.vlm.apiKeySet ? (
+              <button type="button" className="link-button" onClick={() => void clearKey()}>
+                Remove stored key
+              </button>
+            ) : null}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>Tensor backend</legend>
+          <div className="field">
+            <label htmlFor="backend">Backend</label>
+            <select
+              id="backend"
+              value={draft.tensorBackend}
+              onChange={(e) => setDraft({ ...draft, tensorBackend: e.target.value as Draft['tensorBackend'] })}
+            >
+              <option value="auto">auto (fastest available)</option>
+              {tensorBackendNames.map((b) => (
+                <option key={b} value={b}>
+                  {b}
+                </option>
+              ))}
+            </select>
+            <p className="hint">
+              Active now: {system.data?.tensorBackend ?? 'none — no engine has started in this session'}.
+            </p>
+          </div>
+        </fieldset>
+        <div className="form-actions">
+          <button type="submit" className="primary">
+            Save settings
+          </button>
+          {status ? (
+            <span className={status.kind === 'ok' ? 'ok' : 'error'} role="status" data-testid="settings-status">
+              {status.text}
+            </span>
+          ) : null}
+        </div>
+      </form>
+    </section>
+  );
+}

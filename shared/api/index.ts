@@ -1,0 +1,42 @@
+// The one Api contract between the renderer (or CLI, or a test) and the main side.
+// Each feature area contributes a method table and, where it pushes, an event table.
+import type { z } from 'zod';
+import type { EventTable, MethodTable } from './contract.js';
+import { jobEvents, jobsMethods } from './jobs.js';
+import { settingsMethods } from './settings.js';
+import { systemMethods } from './system.js';
+
+export const apiMethods = {
+  ...systemMethods,
+  ...settingsMethods,
+  ...jobsMethods,
+} satisfies MethodTable;
+
+export const apiEvents = {
+  ...jobEvents,
+} satisfies EventTable;
+
+export type ApiMethods = typeof apiMethods;
+export type ApiMethodName = keyof ApiMethods & string;
+export type ApiArgs<M extends ApiMethodName> = z.input<ApiMethods[M]['args']>;
+export type ApiParsedArgs<M extends ApiMethodName> = z.output<ApiMethods[M]['args']>;
+export type ApiReturn<M extends ApiMethodName> = z.output<ApiMethods[M]['result']>;
+
+export type ApiEvents = typeof apiEvents;
+export type ApiEventName = keyof ApiEvents & string;
+export type ApiEventPayload<E extends ApiEventName> = z.output<ApiEvents[E]>;
+
+export function isApiMethodName(name: string): name is ApiMethodName {
+  return Object.prototype.hasOwnProperty.call(apiMethods, name);
+}
+export function isApiEventName(name: string): name is ApiEventName {
+  return Object.prototype.hasOwnProperty.call(apiEvents, name);
+}
+
+export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
+export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
+
+export * from './contract.js';
+export * from './jobs.js';
+export * from './settings.js';
+export * from './system.js';

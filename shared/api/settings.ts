@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { method } from './contract.js';
+import { tensorBackendNameSchema } from './system.js';
+
+export const themeSchema = z.enum(['dark', 'light']);
+export type Theme = z.infer<typeof themeSchema>;
+
+/** Local model folders (Hugging Face layout). Nothing is downloaded at run time (DESIGN.md §3). */
+export const modelFoldersSchema = z.object({
+  clip: z.string().max(4096).nullable(),
+  blip: z.string().max(4096).nullable(),
+  editor: z.string().max(4096).nullable(),
+  dino: z.string().max(4096).nullable(),
+});
+export type ModelFolders = z.infer<typeof modelFoldersSchema>;
+
+export const vlmEndpointSchema = z.object({
+  baseUrl: z.string().max(2048).nullable(),
+  model: z.string().max(512).nullable(),
+});
+
+export const settingsSchema = z.object({
+  modelFolders: modelFoldersSchema,
+  vlm: vlmEndpointSchema.extend({
+    /** Whether an API key is stored; the key itself never leaves the main side. */
+    apiKeySet: z.boolean(),
+  }),
+  tensorBackend: z.union([z.literal('auto'), tensorBackendNameSchema]),
+  theme: themeSchema,
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+const httpUrl = z
+  .string()
+  .max(2048)
+  .refine((s) => /^https?:\/\/[^\s]+$/i.test(s), { message: 'must be an http:// or https:// URL' });
+
+export const settingsPatchSchema = z
+  .object({
+    modelFolders: modelFoldersSchema.partial().strict(),
+    vlm: z
+      .object({
+        baseUrl: httpUrl.nullable(),
+        model: z.string().min(1).max(512).nullable(),
+        /** A new API key, or null to remove the stored one. */
+        apiKey: z.string().min(1).max(4096).nullable(),
+      })
+      .partial()
+      .strict(),
+    tensorBackend: z.union([z.literal('auto'), tensorBackendNameSchema]),
+    theme: themeSchema,
+  })
+  .partial()
+  .strict();
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export const settingsMethods = {
+  'settings.get': method(z.object({}).strict(), settingsSchema, 'The workstation settings'),
+  'settings.update': method(settingsPatchSchema, settingsSchema, 'Change some settings; returns all of them'),
+};
