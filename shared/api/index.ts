@@ -2,6 +2,7 @@
 // Each feature area contributes a method table and, where it pushes, an event table.
 import type { z } from 'zod';
 import type { EventTable, MethodTable } from './contract.js';
+import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { jobEvents, jobsMethods } from './jobs.js';
 import { settingsMethods } from './settings.js';
 import { systemMethods } from './system.js';
@@ -10,10 +11,12 @@ export const apiMethods = {
   ...systemMethods,
   ...settingsMethods,
   ...jobsMethods,
+  ...datasetsMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
   ...jobEvents,
+  ...datasetsEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -37,6 +40,7 @@ export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
 export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
 
 export * from './contract.js';
+export * from './datasets.js';
 export * from './jobs.js';
 export * from './settings.js';
 export * from './system.js';

@@ -1,6 +1,7 @@
 // Composes one handler table per feature area into the whole Api implementation.
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
+import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
 import { settingsHandlers } from './settings.js';
 import { systemHandlers } from './system.js';
@@ -10,5 +11,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...systemHandlers(ctx),
     ...settingsHandlers(ctx),
     ...jobsHandlers(ctx),
+    ...datasetsHandlers(ctx),
   };
 }

@@ -21,6 +21,13 @@ export function useApi(): ApiClient {
   return ctx.client;
 }
 
+/** URL of a stored image by content hash (web mode: /blob/<sha>, desktop: ric://blob/<sha>). */
+export function useBlobUrl(): (sha256: string) => string {
+  const ctx = useContext(ApiContext);
+  if (!ctx) throw new Error('useBlobUrl outside <ApiProvider>');
+  return ctx.transport.blobUrl;
+}
+
 export function useConnection(): { kind: 'ipc' | 'http'; state: ConnectionState } {
   const ctx = useContext(ApiContext);
   if (!ctx) throw new Error('useConnection outside <ApiProvider>');

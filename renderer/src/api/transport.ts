@@ -8,6 +8,8 @@ export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
 
 export interface RendererTransport extends ApiTransport {
   readonly kind: 'ipc' | 'http';
+  /** Where the renderer loads a stored image (blob store, by content hash). */
+  blobUrl(sha256: string): string;
   connection(): ConnectionState;
   onConnectionChange(listener: (state: ConnectionState) => void): () => void;
 }
@@ -21,6 +23,7 @@ declare global {
 function ipcTransport(bridge: RicBridge): RendererTransport {
   return {
     kind: 'ipc',
+    blobUrl: (sha256) => `ric://blob/${sha256}`,
     call: (method, args) => bridge.call(method, args),
     subscribe: (listener) => bridge.onEvent(listener),
     connection: () => 'connected',
@@ -65,6 +68,7 @@ function httpTransport(): RendererTransport {
 
   return {
     kind: 'http',
+    blobUrl: (sha256) => `/blob/${sha256}`,
     async call(method, args): Promise<ApiResult> {
       let res: Response;
       try {
