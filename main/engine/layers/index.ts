@@ -1,0 +1,8 @@
+// The engine's building blocks: every model composes these so its training ops stay on each
+// backend's fast path (see README.md in this folder).
+export { linear, batchMatMul, type LinearParams } from './linear.js';
+export { layerNorm, type LayerNormParams } from './norm.js';
+export { embedding } from './embedding.js';
+export { gelu, quickGelu, geluTanh, activation, type ActivationName } from './activations.js';
+export { multiHeadAttention, scaledDotProductAttention, paddingMask, causalMask, MASKED, type AttentionParams } from './attention.js';
+export { patchEmbedding, conv1d } from './conv.js';

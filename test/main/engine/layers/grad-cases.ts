@@ -1,0 +1,200 @@
+// Each engine op (with its custom gradient) against a reference formulation built from tfjs's
+// own ops, whose built-in gradients run on the cpu backend (which has every kernel). The engine
+// op runs on the backend under test; values and all input gradients must agree.
+import * as tf from '@tensorflow/tfjs';
+import { activation, batchMatMul, causalMask, conv1d, embedding, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding } from '../../../../main/engine/layers/index.js';
+
+export interface InputSpec {
+  shape: number[];
+  /** int inputs: values in [0, max) */
+  intMax?: number;
+  /** fixed int values (e.g. ids with duplicates) */
+  ints?: number[];
+}
+
+export interface GradCase {
+  name: string;
+  inputs: InputSpec[];
+  /** the engine op (run on the backend under test) */
+  op: (xs: tf.Tensor[]) => tf.Tensor;
+  /** the reference (run on cpu with built-in gradients) */
+  ref: (xs: tf.Tensor[]) => tf.Tensor;
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+export function makeValues(spec: InputSpec, seed: number): number[] {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  if (spec.ints) return spec.ints;
+  const r = rng(seed);
+  if (spec.intMax !== undefined) return Array.from({ length: n }, () => Math.floor((r() + 0.5) * spec.intMax!));
+  return Array.from({ length: n }, () => 2 * r());
+}
+
+const nchwToNhwc = (x: tf.Tensor) => tf.transpose(x, [0, 2, 3, 1]);
+
+function refAttention(xs: tf.Tensor[], heads: number, mask?: tf.Tensor): tf.Tensor {
+  const [x, ctx, wq, wk, wv, wo, bo] = xs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  const proj = (t: tf.Tensor, w: tf.Tensor) => tf.matMul(t.reshape([-1, t.shape[2]!]), w, false, true).reshape([t.shape[0]!, t.shape[1]!, -1]);
+  const split = (t: tf.Tensor) => t.reshape([t.shape[0]!, t.shape[1]!, heads, -1]).transpose([0, 2, 1, 3]);
+  const q = split(proj(x, wq));
+  const k = split(proj(ctx, wk));
+  const v = split(proj(ctx, wv));
+  const d = q.shape[3]!;
+  let s = tf.div(tf.matMul(q, k, false, true), Math.sqrt(d));
+  if (mask) s = tf.add(s, mask);
+  const o = tf.matMul(tf.softmax(s), v).transpose([0, 2, 1, 3]).reshape([x.shape[0]!, x.shape[1]!, -1]);
+  return tf.add(proj(o, wo), bo);
+}
+
+export const GRAD_CASES: GradCase[] = [
+  {
+    name: 'linear (rank 3, bias)',
+    inputs: [{ shape: [2, 5, 7] }, { shape: [6, 7] }, { shape: [6] }],
+    op: ([x, w, b]) => linear(x!, { weight: w!, bias: b }),
+    ref: ([x, w, b]) => tf.add(tf.matMul(x!.reshape([10, 7]), w!, false, true), b!).reshape([2, 5, 6]),
+  },
+  {
+    name: 'linear (rank 2, no bias)',
+    inputs: [{ shape: [4, 3] }, { shape: [5, 3] }],
+    op: ([x, w]) => linear(x!, { weight: w! }),
+    ref: ([x, w]) => tf.matMul(x!, w!, false, true),
+  },
+  {
+    name: 'batchMatMul transposeB',
+    inputs: [{ shape: [3, 4, 5] }, { shape: [3, 6, 5] }],
+    op: ([a, b]) => batchMatMul(a!, b!, { transposeB: true }),
+    ref: ([a, b]) => tf.matMul(a!, b!, false, true),
+  },
+  {
+    name: 'batchMatMul',
+    inputs: [{ shape: [2, 4, 5] }, { shape: [2, 5, 3] }],
+    op: ([a, b]) => batchMatMul(a!, b!),
+    ref: ([a, b]) => tf.matMul(a!, b!),
+  },
+  {
+    name: 'embedding (duplicate ids)',
+    inputs: [{ shape: [7, 4] }, { shape: [2, 3], ints: [1, 3, 1, 6, 0, 1] }],
+    op: ([t, ids]) => embedding(t!, ids!),
+    ref: ([t, ids]) => tf.gather(t!, ids!),
+  },
+  {
+    name: 'layerNorm',
+    inputs: [{ shape: [2, 3, 8] }, { shape: [8] }, { shape: [8] }],
+    op: ([x, g, b]) => layerNorm(x!, { weight: g!, bias: b! }, 1e-5),
+    ref: ([x, g, b]) => {
+      const { mean, variance } = tf.moments(x!, -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(x!, mean), tf.sqrt(tf.add(variance, 1e-5))), g!), b!);
+    },
+  },
+  {
+    name: 'gelu (exact erf)',
+    inputs: [{ shape: [3, 9] }],
+    op: ([x]) => activation('gelu')(tf.mul(x!, 3)),
+    ref: ([x]) => {
+      const y = tf.mul(x!, 3);
+      return tf.mul(y, tf.mul(0.5, tf.add(1, tf.erf(tf.div(y, Math.SQRT2)))));
+    },
+  },
+  {
+    name: 'quick_gelu',
+    inputs: [{ shape: [3, 9] }],
+    op: ([x]) => activation('quick_gelu')(tf.mul(x!, 3)),
+    ref: ([x]) => {
+      const y = tf.mul(x!, 3);
+      return tf.div(y, tf.add(1, tf.exp(tf.mul(y, -1.702))));
+    },
+  },
+  {
+    name: 'patchEmbedding == conv2d(stride = kernel)',
+    inputs: [{ shape: [2, 3, 8, 12] }, { shape: [5, 3, 4, 4] }, { shape: [5] }],
+    op: ([x, w, b]) => patchEmbedding(x!, w!, b, 4),
+    ref: ([x, w, b]) => {
+      const y = tf.conv2d(nchwToNhwc(x!) as tf.Tensor4D, tf.transpose(w!, [2, 3, 1, 0]) as tf.Tensor4D, 4, 'valid');
+      return tf.add(y.reshape([2, 6, 5]), b!);
+    },
+  },
+  {
+    name: 'conv1d (k=3, same padding)',
+    inputs: [{ shape: [2, 6, 4] }, { shape: [5, 4, 3] }, { shape: [5] }],
+    op: ([x, w, b]) => conv1d(x!, w!, b),
+    ref: ([x, w, b]) => tf.add(tf.conv1d(x! as tf.Tensor3D, tf.transpose(w!, [2, 1, 0]) as tf.Tensor3D, 1, 'same'), b!),
+  },
+  {
+    name: 'multiHeadAttention (self, causal + padding mask)',
+    inputs: [{ shape: [2, 5, 8] }, { shape: [8, 8] }, { shape: [8, 8] }, { shape: [8, 8] }, { shape: [8, 8] }, { shape: [8] }],
+    op: ([x, wq, wk, wv, wo, bo]) => {
+      const mask = tf.add(causalMask(5), paddingMask(tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], [2, 5], 'int32')));
+      return multiHeadAttention({ q: { weight: wq! }, k: { weight: wk! }, v: { weight: wv! }, out: { weight: wo!, bias: bo } }, x!, 2, { mask });
+    },
+    ref: ([x, wq, wk, wv, wo, bo]) => {
+      const mask = tf.add(causalMask(5), paddingMask(tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]], [2, 5], 'int32')));
+      return refAttention([x!, x!, wq!, wk!, wv!, wo!, bo!], 2, mask);
+    },
+  },
+  {
+    name: 'multiHeadAttention (cross, Lq != Lk)',
+    inputs: [{ shape: [2, 3, 8] }, { shape: [2, 6, 8] }, { shape: [8, 8] }, { shape: [8, 8] }, { shape: [8, 8] }, { shape: [8, 8] }, { shape: [8] }],
+    op: ([x, c, wq, wk, wv, wo, bo]) =>
+      multiHeadAttention({ q: { weight: wq! }, k: { weight: wk! }, v: { weight: wv! }, out: { weight: wo!, bias: bo } }, x!, 4, { context: c }),
+    ref: (xs) => refAttention(xs, 4),
+  },
+];
+
+export interface CaseResult {
+  value: Float32Array;
+  grads: Float32Array[];
+}
+
+/** Runs f on the current backend: value and gradient of sum(f · r) w.r.t. every float input. */
+export function runCase(c: GradCase, useRef: boolean): CaseResult {
+  return tf.tidy(() => {
+    const xs = c.inputs.map((s, i) => (s.ints || s.intMax !== undefined ? tf.tensor(makeValues(s, 17 + i), s.shape, 'int32') : tf.tensor(makeValues(s, 17 + i), s.shape)));
+    const f = useRef ? c.ref : c.op;
+    const floatIdx = c.inputs.flatMap((s, i) => (s.ints || s.intMax !== undefined ? [] : [i]));
+    const value = f(xs);
+    const r = tf.tensor(makeValues({ shape: value.shape }, 99), value.shape);
+    const g = tf.grads((...fl: tf.Tensor[]) => {
+      const all = xs.slice();
+      floatIdx.forEach((k, j) => (all[k] = fl[j]!));
+      return tf.sum(tf.mul(f(all), r));
+    });
+    const grads = g(floatIdx.map((k) => xs[k]!));
+    return { value: value.dataSync() as Float32Array, grads: grads.map((t) => t.dataSync() as Float32Array) };
+  });
+}
+
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+/** Compares every case on `backend` against the cpu reference; returns failures (empty = pass). */
+export async function compareAllWithCpu(backend: string, tol = 1e-4): Promise<string[]> {
+  const failures: string[] = [];
+  for (const c of GRAD_CASES) {
+    await tf.setBackend('cpu');
+    const ref = runCase(c, true);
+    await tf.setBackend(backend);
+    const before = tf.memory().numTensors;
+    const got = runCase(c, false);
+    const after = tf.memory().numTensors;
+    if (after !== before) failures.push(`${c.name}: ${after - before} tensors leaked`);
+    const scale = (a: Float32Array) => Math.max(1, ...Array.from(a, Math.abs));
+    const dv = maxAbsDiff(got.value, ref.value);
+    if (!(dv <= tol * scale(ref.value))) failures.push(`${c.name}: value differs by ${dv}`);
+    ref.grads.forEach((rg, i) => {
+      const d = maxAbsDiff(got.grads[i]!, rg);
+      if (!(d <= tol * scale(rg))) failures.push(`${c.name}: gradient of input ${i} differs by ${d}`);
+    });
+  }
+  return failures;
+}
