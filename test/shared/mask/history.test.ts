@@ -30,12 +30,12 @@ describe('undo / redo by tile patches', () => {
     expect(h.length).toBe(3);
     for (let i = 2; i >= 0; i--) {
       expect(h.undo()).not.toBeNull();
-      expect(sameBytes(m.data, states[i])).toBe('same');
+      expect(sameBytes(m.data, states[i]!)).toBe('same');
     }
     expect(h.undo()).toBeNull();
     for (let i = 1; i <= 3; i++) {
       h.redo();
-      expect(sameBytes(m.data, states[i])).toBe('same');
+      expect(sameBytes(m.data, states[i]!)).toBe('same');
     }
     expect(h.redo()).toBeNull();
   });
