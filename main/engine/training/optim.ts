@@ -1,0 +1,165 @@
+// The optimisation pieces both embedding trainers share: AdamW (the paper's optimiser; tfjs has only
+// Adam, whose L2 term is not decoupled weight decay), global-norm gradient clipping, the learning-rate
+// schedule (linear warmup, then cosine), and a small seeded PRNG for data order.
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  /** Always explicit: some backends' default epsilon is too small for their float precision. */
+  eps: number;
+  weightDecay: number;
+}
+
+export const adamWDefaults = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 } as const;
+
+/** Named gradients, as `tf.variableGrads` returns them. */
+export type NamedGrads = Record<string, tf.Tensor>;
+
+/**
+ * AdamW as torch.optim.AdamW (Loshchilov & Hutter): p ← p·(1 − lr·wd), then the bias-corrected Adam
+ * step. Decay applies to matrices only (rank ≥ 2); biases, LayerNorm gains and embeddings' 1-D
+ * parameters are not decayed — the usual split (BERT, CLIP), stated because the paper is silent.
+ */
+export class AdamW {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  /** Number of updates applied (torch's `state['step']`). */
+  step = 0;
+
+  constructor(
+    readonly variables: readonly tf.Variable[],
+    readonly config: AdamWConfig,
+  ) {
+    const names = new Set<string>();
+    for (const p of variables) {
+      if (names.has(p.name)) throw new Error(`AdamW: variable "${p.name}" given twice`);
+      names.add(p.name);
+    }
+  }
+
+  /** Applies one update with learning rate `lr` (the schedule's value for this step). */
+  apply(grads: NamedGrads, lr: number): void {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const bc1 = 1 - beta1 ** this.step;
+    const bc2 = 1 - beta2 ** this.step;
+    for (const p of this.variables) {
+      const g = grads[p.name];
+      if (!g) continue; // a frozen or unused parameter this step
+      tf.tidy(() => {
+        const m = this.moment(this.m, p);
+        const v = this.moment(this.v, p);
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), eps);
+        const update = tf.div(tf.mul(m, lr / bc1), denom);
+        const decayed = weightDecay > 0 && p.rank >= 2 ? tf.mul(p, 1 - lr * weightDecay) : p;
+        p.assign(tf.sub(decayed, update));
+      });
+    }
+  }
+
+  private moment(store: Map<string, tf.Variable>, p: tf.Variable): tf.Variable {
+    let s = store.get(p.name);
+    if (!s) {
+      s = tf.variable(tf.zerosLike(p), false);
+      store.set(p.name, s);
+    }
+    return s;
+  }
+
+  /** The optimiser state for a checkpoint: `exp_avg.<param>` / `exp_avg_sq.<param>` by parameter key. */
+  stateTensors(keyOf: (p: tf.Variable) => string): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const p of this.variables) {
+      const m = this.m.get(p.name);
+      const v = this.v.get(p.name);
+      if (m) out.set(`exp_avg.${keyOf(p)}`, m);
+      if (v) out.set(`exp_avg_sq.${keyOf(p)}`, v);
+    }
+    return out;
+  }
+
+  /** Restores what `stateTensors` saved; names not present keep zero moments (fresh parameters). */
+  loadState(step: number, tensors: ReadonlyMap<string, tf.Tensor>, keyOf: (p: tf.Variable) => string): void {
+    this.step = step;
+    for (const p of this.variables) {
+      for (const [prefix, store] of [['exp_avg', this.m], ['exp_avg_sq', this.v]] as const) {
+        const t = tensors.get(`${prefix}.${keyOf(p)}`);
+        if (!t) continue;
+        if (t.shape.join(',') !== p.shape.join(',')) {
+          throw new Error(`optimizer state "${prefix}.${keyOf(p)}" is [${t.shape}] but the parameter is [${p.shape}]`);
+        }
+        this.moment(store, p).assign(t);
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of [...this.m.values(), ...this.v.values()]) s.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}
+
+/**
+ * Scales gradients in place so their global L2 norm is at most `maxNorm` (torch's clip_grad_norm_).
+ * Returns the norm before clipping — the `grad_norm` metric. `maxNorm` ≤ 0 disables clipping.
+ */
+export function clipGradNorm(grads: NamedGrads, maxNorm: number): number {
+  const names = Object.keys(grads);
+  if (names.length === 0) return 0;
+  const norm = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))))).dataSync()[0] ?? 0);
+  if (maxNorm > 0 && norm > maxNorm) {
+    const factor = maxNorm / (norm + 1e-6);
+    for (const n of names) {
+      const old = grads[n]!;
+      grads[n] = tf.mul(old, factor);
+      old.dispose();
+    }
+  }
+  return norm;
+}
+
+export interface LrSchedule {
+  /** Peak learning rate. */
+  lr: number;
+  warmupSteps: number;
+  totalSteps: number;
+  /** The floor at the end of the cosine, as a fraction of `lr`. */
+  minLrRatio: number;
+}
+
+/** Linear warmup from lr/warmup to lr, then a half cosine down to lr·minLrRatio at `totalSteps`. */
+export function learningRateAt(s: LrSchedule, step: number): number {
+  if (s.warmupSteps > 0 && step < s.warmupSteps) return (s.lr * (step + 1)) / s.warmupSteps;
+  const span = Math.max(1, s.totalSteps - s.warmupSteps);
+  const progress = Math.min(1, Math.max(0, (step - s.warmupSteps) / span));
+  const floor = s.lr * s.minLrRatio;
+  return floor + (s.lr - floor) * 0.5 * (1 + Math.cos(Math.PI * progress));
+}
+
+/** mulberry32: small, fast, well mixed; its whole state is one 32-bit integer (easy to checkpoint). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The data order of one epoch: a Fisher–Yates shuffle seeded by (seed, epoch), so a resumed run sees the same order. */
+export function epochOrder(n: number, seed: number, epoch: number): number[] {
+  const rand = seededRandom((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
