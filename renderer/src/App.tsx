@@ -4,6 +4,7 @@ import type { Settings, Theme } from '../../shared/api/settings';
 import { useApi } from './api/ApiProvider';
 import { CommandPalette, type Command } from './components/CommandPalette';
 import { StatusBar } from './components/StatusBar';
+import { DatasetsArea } from './views/datasets/DatasetsArea';
 import { NotYetAvailable } from './views/Placeholder';
 import { views, type ViewEntry } from './views/registry';
 import { SettingsView } from './views/SettingsView';
@@ -97,10 +98,7 @@ export function App() {
       <main id="main" className="content">
         <Routes>
           <Route path="/" element={<Navigate to="/datasets" replace />} />
-          <Route
-            path="/datasets"
-            element={<NotYetAvailable view={byPath('/datasets')} detail="Dataset import and browsing arrive with the experiment store. No dataset is stored yet." />}
-          />
+          <Route path="/datasets/*" element={<DatasetsArea />} />
           <Route
             path="/captions"
             element={<NotYetAvailable view={byPath('/captions')} detail="Caption generation and review are not built yet. No caption is stored." />}

@@ -1,0 +1,261 @@
+// Every dataset with its counts and status; the import report (per-sample errors) opens in place.
+// A path dropped onto the list (text, e.g. from a file manager or terminal) opens the import dialog.
+import { useEffect, useState, type DragEvent, type ReactNode } from 'react';
+import { useNavigate } from 'react-router';
+import type { DatasetSummary } from '../../../../shared/api/index';
+import { useApi, useQuery } from '../../api/ApiProvider';
+import { EmptyState } from '../../components/EmptyState';
+import { ViewHeader } from '../../components/ViewHeader';
+import { formatCount } from './format';
+import { ImportDialog } from './ImportDialog';
+import { useImportJobs } from './importJobs';
+import { JobProgressBar } from './JobProgressBar';
+
+const FORMAT_LABEL: Record<DatasetSummary['format'], string> = { humanedit: 'HumanEdit', magicbrush: 'MagicBrush', folder: 'Folder', shapes: 'ShapesEdit' };
+
+/** A path from a drop: `text/uri-list` (file:// URLs) or plain text that looks like an absolute path. */
+export function pathFromDrop(uriList: string, text: string): string | null {
+  const uri = uriList.split(/\r?\n/).find((l) => l.startsWith('file://'));
+  if (uri) {
+    try {
+      return decodeURIComponent(new URL(uri).pathname);
+    } catch {
+      return null;
+    }
+  }
+  const t = text.trim();
+  return /^(\/|[A-Za-z]:[\\/]|~\/)/.test(t) && !t.includes('\n') ? t : null;
+}
+
+export function DatasetList() {
+  const api = useApi();
+  const navigate = useNavigate();
+  const list = useQuery('datasets.list', {});
+  const { byDataset } = useImportJobs();
+  const [importOpen, setImportOpen] = useState(false);
+  const [droppedPath, setDroppedPath] = useState<string | undefined>();
+  const [openErrors, setOpenErrors] = useState<number | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const [dropNote, setDropNote] = useState<string | null>(null);
+
+  // Counts change while an import runs; the main side says so per dataset (throttled here).
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const offChanged = api.on('dataset.changed', () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        list.reload();
+      }, 500);
+    });
+    const offProgress = api.on('job.progress', (p) => {
+      if (p.state !== 'running' && p.state !== 'queued') list.reload();
+    });
+    return () => {
+      offChanged();
+      offProgress();
+      if (timer) clearTimeout(timer);
+    };
+  }, [api, list.reload]);
+
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const path = pathFromDrop(e.dataTransfer.getData('text/uri-list'), e.dataTransfer.getData('text/plain'));
+    if (path) {
+      setDropNote(null);
+      setDroppedPath(path);
+      setImportOpen(true);
+    } else {
+      setDropNote('The drop carried no path this app can read (browsers hide where a dropped file lives). Use Import… and its folder browser.');
+    }
+  };
+
+  const datasets = list.data ?? [];
+  return (
+    <section
+      className={`view datasets-view${dragging ? ' dragging' : ''}`}
+      aria-labelledby="view-title"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
+      <ViewHeader
+        title="Datasets"
+        summary="Import and browse editing datasets. Drop a folder path here to import it."
+        actions={
+          <button
+            type="button"
+            className="primary"
+            onClick={() => {
+              setDroppedPath(undefined);
+              setImportOpen(true);
+            }}
+          >
+            Import…
+          </button>
+        }
+      />
+      {dropNote ? (
+        <p className="error" role="alert">
+          {dropNote}
+        </p>
+      ) : null}
+      {list.error ? (
+        <p className="error" role="alert">
+          Could not list datasets: {list.error.message}
+        </p>
+      ) : null}
+      {list.data && datasets.length === 0 ? (
+        <EmptyState title="No dataset yet">
+          <p>
+            Import HumanEdit, MagicBrush or a folder of your own, or generate the ShapesEdit demo world with <strong>Import…</strong>. From a terminal:{' '}
+            <code>ric import shapes --count 1000</code>.
+          </p>
+        </EmptyState>
+      ) : null}
+      {datasets.length > 0 ? (
+        <table className="data-table datasets-table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Format</th>
+              <th scope="col" className="num">
+                Samples
+              </th>
+              <th scope="col" className="num">
+                Errors
+              </th>
+              <th scope="col">Status</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {datasets.map((d) => {
+              const job = byDataset(d.id);
+              const showProgress = job && (d.status === 'importing' || (job.progress && ['running', 'queued'].includes(job.progress.state)));
+              return (
+                <DatasetRow
+                  key={d.id}
+                  dataset={d}
+                  errorsOpen={openErrors === d.id}
+                  onToggleErrors={() => setOpenErrors(openErrors === d.id ? null : d.id)}
+                  onOpen={() => void navigate(`/datasets/${d.id}`)}
+                  progress={showProgress ? <JobProgressBar progress={job.progress} label={job.label} /> : null}
+                />
+              );
+            })}
+          </tbody>
+        </table>
+      ) : null}
+      <ImportDialog
+        open={importOpen}
+        initialPath={droppedPath}
+        onClose={() => {
+          setImportOpen(false);
+          list.reload();
+        }}
+        onOpenDataset={(id) => {
+          setImportOpen(false);
+          void navigate(`/datasets/${id}`);
+        }}
+      />
+    </section>
+  );
+}
+
+function DatasetRow({
+  dataset: d,
+  errorsOpen,
+  onToggleErrors,
+  onOpen,
+  progress,
+}: {
+  dataset: DatasetSummary;
+  errorsOpen: boolean;
+  onToggleErrors(): void;
+  onOpen(): void;
+  progress: ReactNode;
+}) {
+  return (
+    <>
+      <tr data-testid={`dataset-row-${d.id}`}>
+        <th scope="row">
+          <a
+            href={`#/datasets/${d.id}`}
+            onClick={(e) => {
+              e.preventDefault();
+              onOpen();
+            }}
+          >
+            {d.name}
+          </a>
+          {d.sourcePath ? <div className="muted mono small" title={d.sourcePath}>{d.sourcePath}</div> : null}
+        </th>
+        <td>{FORMAT_LABEL[d.format]}</td>
+        <td className="num">{formatCount(d.sampleCount)}</td>
+        <td className="num">
+          {d.errorCount > 0 ? (
+            <button type="button" className="link-button error-count" aria-expanded={errorsOpen} onClick={onToggleErrors}>
+              {formatCount(d.errorCount)} {errorsOpen ? '▾' : '▸'}
+            </button>
+          ) : (
+            <span className="muted">0</span>
+          )}
+        </td>
+        <td>
+          <span className={`status-pill status-${d.status}`}>{d.status}</span>
+        </td>
+        <td className="muted">{new Date(d.createdAt).toLocaleString()}</td>
+      </tr>
+      {progress ? (
+        <tr className="progress-row">
+          <td colSpan={6}>{progress}</td>
+        </tr>
+      ) : null}
+      {errorsOpen ? (
+        <tr className="errors-row">
+          <td colSpan={6}>
+            <ImportErrors datasetId={d.id} total={d.errorCount} />
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+function ImportErrors({ datasetId, total }: { datasetId: number; total: number }) {
+  const errors = useQuery('datasets.errors', { id: datasetId, limit: 1000 });
+  if (errors.error) return <p className="error">Could not read the report: {errors.error.message}</p>;
+  if (!errors.data) return <p className="muted">Reading the import report…</p>;
+  return (
+    <div className="import-errors" data-testid={`dataset-errors-${datasetId}`}>
+      <p className="hint">
+        These samples were skipped; the rest of the import went on. {total > errors.data.length ? `Showing the first ${formatCount(errors.data.length)} of ${formatCount(total)}; ` : ''}
+        The command line prints the whole report with <code>--json</code>.
+      </p>
+      <table className="data-table compact">
+        <thead>
+          <tr>
+            <th scope="col">Sample</th>
+            <th scope="col">Stage</th>
+            <th scope="col">Field</th>
+            <th scope="col">Reason</th>
+          </tr>
+        </thead>
+        <tbody>
+          {errors.data.map((e, i) => (
+            <tr key={i}>
+              <td className="mono">{e.sampleRef}</td>
+              <td>{e.stage}</td>
+              <td className="mono">{e.field ?? '—'}</td>
+              <td>{e.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

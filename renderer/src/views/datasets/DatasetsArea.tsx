@@ -1,0 +1,19 @@
+// The Datasets view and its nested routes: the list, one dataset's grid, one sample.
+import { Route, Routes } from 'react-router';
+import { DatasetList } from './DatasetList';
+import { ImportJobsProvider } from './importJobs';
+import { SampleBrowser } from './SampleBrowser';
+import { SampleView } from './SampleView';
+import './datasets.css';
+
+export function DatasetsArea() {
+  return (
+    <ImportJobsProvider>
+      <Routes>
+        <Route index element={<DatasetList />} />
+        <Route path=":datasetId" element={<SampleBrowser />} />
+        <Route path=":datasetId/samples/:sampleId" element={<SampleView />} />
+      </Routes>
+    </ImportJobsProvider>
+  );
+}

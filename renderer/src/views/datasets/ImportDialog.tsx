@@ -1,0 +1,234 @@
+// Import a dataset: HumanEdit, MagicBrush or a folder from a path on the engine's machine (with a
+// folder browser and a mask-polarity preview), or generate ShapesEdit. After starting, the dialog
+// shows the job's live progress; closing it leaves the import running (the list keeps showing it).
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiCallError } from '../../../../shared/api/contract';
+import type { MaskPolarity } from '../../../../shared/api/index';
+import { useApi } from '../../api/ApiProvider';
+import { FolderBrowser } from './FolderBrowser';
+import { useImportJobs, isFinished } from './importJobs';
+import { JobProgressBar } from './JobProgressBar';
+import { MaskPreview } from './MaskPreview';
+
+export type ImportFormat = 'humanedit' | 'magicbrush' | 'folder' | 'shapes';
+
+const FORMATS: { value: ImportFormat; label: string; hint: string }[] = [
+  { value: 'shapes', label: 'ShapesEdit', hint: 'Generate the synthetic demo world: shapes on textures with exact masks and descriptions.' },
+  { value: 'humanedit', label: 'HumanEdit', hint: 'The Hugging Face download folder, or one data/train-*.parquet shard.' },
+  { value: 'magicbrush', label: 'MagicBrush', hint: 'The Hugging Face parquet files, or the test-set folder (edit_sessions.json, images/).' },
+  { value: 'folder', label: 'Folder', hint: 'source/, target/, mask/ with matching file names, plus a JSONL or CSV of instructions.' },
+];
+
+/** Default polarity per format: HumanEdit's raw masks mark the edit region black. */
+export const defaultPolarity = (format: ImportFormat): MaskPolarity => (format === 'humanedit' ? 'black' : 'white');
+
+interface Props {
+  open: boolean;
+  initialPath?: string;
+  onClose(): void;
+  onOpenDataset(datasetId: number): void;
+}
+
+export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Props) {
+  const api = useApi();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const { track, jobs } = useImportJobs();
+  const [format, setFormat] = useState<ImportFormat>('shapes');
+  const [path, setPath] = useState('');
+  const [browsing, setBrowsing] = useState(false);
+  const [name, setName] = useState('');
+  const [polarity, setPolarity] = useState<MaskPolarity>('white');
+  const [alphaMarksEdit, setAlphaMarksEdit] = useState(false);
+  const [shapes, setShapes] = useState({ count: '200', seed: '0', size: '64' });
+  const [started, setStarted] = useState<{ jobId: number; datasetId: number } | null>(null);
+  const [error, setError] = useState<{ field?: string; text: string } | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) {
+      setStarted(null);
+      setError(null);
+      if (initialPath) {
+        setPath(initialPath);
+        if (format === 'shapes') chooseFormat(/\.parquet$/i.test(initialPath) ? 'humanedit' : 'folder');
+      }
+      d.showModal();
+    } else if (!open && d.open) d.close();
+  }, [open]);
+
+  const chooseFormat = (f: ImportFormat) => {
+    setFormat(f);
+    setPolarity(defaultPolarity(f));
+    setAlphaMarksEdit(f === 'magicbrush');
+    setError(null);
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSubmitting(true);
+    try {
+      const trimmedName = name.trim() || undefined;
+      let result: { jobId: number; datasetId: number };
+      let label: string;
+      if (format === 'shapes') {
+        const count = Number(shapes.count);
+        const seed = Number(shapes.seed);
+        const size = Number(shapes.size);
+        result = await api.call('datasets.importShapes', { count, seed, size, ...(trimmedName ? { name: trimmedName } : {}) });
+        label = trimmedName ?? `ShapesEdit ×${count}`;
+      } else {
+        if (path.trim() === '') {
+          setError({ field: 'path', text: 'Choose a path to import.' });
+          return;
+        }
+        result = await api.call('datasets.import', {
+          format,
+          path: path.trim(),
+          ...(trimmedName ? { name: trimmedName } : {}),
+          options: { maskPolarity: polarity, ...(format !== 'humanedit' ? { alphaMarksEdit } : {}) },
+        });
+        label = trimmedName ?? path.trim().split(/[\\/]/).filter(Boolean).pop() ?? path;
+      }
+      track({ ...result, label });
+      setStarted(result);
+    } catch (err) {
+      const issue = err instanceof ApiCallError ? err.issues?.[0] : undefined;
+      setError({ text: err instanceof Error ? err.message : String(err), ...(issue ? { field: String(issue.path[0]) } : {}) });
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const job = started ? jobs.find((j) => j.jobId === started.jobId) : undefined;
+  const fieldError = (field: string) =>
+    error?.field === field ? (
+      <span className="field-error" role="alert">
+        {error.text}
+      </span>
+    ) : null;
+  const formatHint = FORMATS.find((f) => f.value === format)?.hint;
+
+  return (
+    <dialog ref={dialog} className="import-dialog" aria-labelledby="import-title" onClose={onClose}>
+      <header className="dialog-header">
+        <h2 id="import-title">Import a dataset</h2>
+        <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
+          ×
+        </button>
+      </header>
+      {started ? (
+        <div className="dialog-body">
+          <JobProgressBar progress={job?.progress ?? null} label={job?.label ?? 'Import'} />
+          {job?.progress?.state === 'failed' ? <p className="error">The import failed: {job.progress.message ?? 'see the dataset’s report'}.</p> : null}
+          <p className="hint">You can close this dialog; the import goes on and the list shows its progress.</p>
+          <div className="form-actions">
+            <button type="button" className="primary" onClick={() => onOpenDataset(started.datasetId)}>
+              {isFinished(job?.progress ?? null) ? 'Open dataset' : 'Open dataset (partial)'}
+            </button>
+            <button type="button" className="secondary" onClick={onClose}>
+              Close
+            </button>
+          </div>
+        </div>
+      ) : (
+        <form className="dialog-body" onSubmit={(e) => void submit(e)}>
+          <fieldset className="format-choice">
+            <legend>Format</legend>
+            <div className="segmented" role="radiogroup" aria-label="Format">
+              {FORMATS.map((f) => (
+                <label key={f.value} className={format === f.value ? 'checked' : ''}>
+                  <input type="radio" name="format" value={f.value} checked={format === f.value} onChange={() => chooseFormat(f.value)} />
+                  {f.label}
+                </label>
+              ))}
+            </div>
+            <p className="hint">{formatHint}</p>
+          </fieldset>
+
+          <div className="field">
+            <label htmlFor="import-name">Name</label>
+            <input id="import-name" value={name} placeholder="optional; derived from the path or settings" onChange={(e) => setName(e.target.value)} />
+            {fieldError('name')}
+          </div>
+
+          {format === 'shapes' ? (
+            <>
+              <div className="field">
+                <label htmlFor="shapes-count">Samples</label>
+                <input id="shapes-count" type="number" min={1} max={1_000_000} required value={shapes.count} onChange={(e) => setShapes({ ...shapes, count: e.target.value })} />
+                {fieldError('count')}
+              </div>
+              <div className="field">
+                <label htmlFor="shapes-seed">Seed</label>
+                <input id="shapes-seed" type="number" min={0} required value={shapes.seed} onChange={(e) => setShapes({ ...shapes, seed: e.target.value })} />
+                {fieldError('seed')}
+              </div>
+              <div className="field">
+                <label htmlFor="shapes-size">Image size (px)</label>
+                <input id="shapes-size" type="number" min={16} max={1024} required value={shapes.size} onChange={(e) => setShapes({ ...shapes, size: e.target.value })} />
+                {fieldError('size')}
+              </div>
+            </>
+          ) : (
+            <>
+              <div className="field">
+                <label htmlFor="import-path">Path on the engine machine</label>
+                <div className="path-row">
+                  <input id="import-path" value={path} spellCheck={false} placeholder="/data/HumanEdit" onChange={(e) => setPath(e.target.value)} />
+                  <button type="button" className="secondary" aria-expanded={browsing} onClick={() => setBrowsing((b) => !b)}>
+                    Browse…
+                  </button>
+                </div>
+                {fieldError('path')}
+              </div>
+              {browsing ? (
+                <FolderBrowser
+                  start={path || undefined}
+                  acceptFile={(n) => /\.parquet$/i.test(n)}
+                  onChoose={(p) => {
+                    setPath(p);
+                    setBrowsing(false);
+                  }}
+                />
+              ) : null}
+              <div className="field">
+                <span id="polarity-label">Mask polarity</span>
+                <div className="segmented" role="radiogroup" aria-labelledby="polarity-label">
+                  {(['white', 'black'] as const).map((p) => (
+                    <label key={p} className={polarity === p ? 'checked' : ''}>
+                      <input type="radio" name="polarity" value={p} checked={polarity === p} onChange={() => setPolarity(p)} />
+                      {p === 'white' ? 'White marks the edit' : 'Black marks the edit'}
+                    </label>
+                  ))}
+                </div>
+                {format !== 'humanedit' ? (
+                  <label className="checkbox">
+                    <input type="checkbox" checked={alphaMarksEdit} onChange={(e) => setAlphaMarksEdit(e.target.checked)} />
+                    RGBA masks: transparency marks the edit
+                  </label>
+                ) : null}
+              </div>
+              <MaskPreview format={format} path={path} maskPolarity={polarity} alphaMarksEdit={alphaMarksEdit} />
+            </>
+          )}
+          {error && !error.field ? (
+            <p className="error" role="alert">
+              {error.text}
+            </p>
+          ) : null}
+          <div className="form-actions">
+            <button type="submit" className="primary" disabled={submitting}>
+              {format === 'shapes' ? 'Generate' : 'Import'}
+            </button>
+            <button type="button" className="secondary" onClick={onClose}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+    </dialog>
+  );
+}

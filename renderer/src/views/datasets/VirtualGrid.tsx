@@ -1,0 +1,165 @@
+// A windowed grid: only the rows on screen (plus a little overscan) exist in the DOM, so 100 000
+// cells scroll like 100. Fixed row height, columns from the width; arrow keys, Page Up/Down,
+// Home/End move the selection (aria-activedescendant keeps one tab stop), Enter opens.
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { columnsFor, gridWindow, moveSelection, scrollToReveal, type GridGeometry } from './windowing';
+
+interface Props {
+  count: number;
+  rowHeight: number;
+  minCellWidth: number;
+  selected: number | null;
+  renderCell(index: number, selected: boolean): ReactNode;
+  cellKey?(index: number): string | number;
+  onSelect(index: number): void;
+  onOpen(index: number): void;
+  /** The indices now rendered, so the caller can fetch them. */
+  onRangeChange(first: number, last: number): void;
+  ariaLabel: string;
+  /** Changes when the list is a different one (new filter): scroll back to the top or the selection. */
+  listKey: string;
+}
+
+export const cellId = (index: number) => `grid-cell-${index}`;
+
+export function VirtualGrid(props: Props) {
+  const { count, rowHeight, minCellWidth, selected, onSelect, onOpen, onRangeChange, listKey } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const [viewport, setViewport] = useState({ width: 0, height: 0 });
+  const [scrollTop, setScrollTop] = useState(0);
+  const frame = useRef<number | null>(null);
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setViewport({ width: el.clientWidth, height: el.clientHeight });
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  const columns = columnsFor(viewport.width, minCellWidth);
+  const geometry: GridGeometry = { count, columns, rowHeight };
+  const win = gridWindow(geometry, scrollTop, viewport.height);
+
+  // One state update per animation frame, however many scroll events the browser fires.
+  const onScroll = useCallback(() => {
+    if (frame.current !== null) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = null;
+      if (scroller.current) setScrollTop(scroller.current.scrollTop);
+    });
+  }, []);
+  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
+
+  useEffect(() => {
+    onRangeChange(win.firstIndex, win.lastIndex);
+  }, [onRangeChange, win.firstIndex, win.lastIndex]);
+
+  const reveal = useCallback(
+    (index: number, center = false) => {
+      const el = scroller.current;
+      if (!el || viewport.height === 0) return;
+      const g = { count, columns, rowHeight };
+      const top = center
+        ? Math.max(0, Math.floor(index / columns) * rowHeight - (viewport.height - rowHeight) / 2)
+        : scrollToReveal(index, g, el.scrollTop, viewport.height);
+      if (top !== null) {
+        el.scrollTop = top;
+        setScrollTop(el.scrollTop);
+      }
+    },
+    [count, columns, rowHeight, viewport.height],
+  );
+
+  // A new list (filter, sort) or the first layout: show the selection if there is one, else the top.
+  const shownKey = useRef<string | null>(null);
+  useEffect(() => {
+    if (viewport.height === 0 || shownKey.current === listKey) return;
+    shownKey.current = listKey;
+    if (selected !== null && selected < count) reveal(selected, true);
+    else if (scroller.current) {
+      scroller.current.scrollTop = 0;
+      setScrollTop(0);
+    }
+  }, [listKey, viewport.height, selected, count, reveal]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Enter' && selected !== null) {
+      e.preventDefault();
+      onOpen(selected);
+      return;
+    }
+    const pageRows = Math.max(1, Math.floor(viewport.height / rowHeight) - 1);
+    const next = moveSelection(selected, e.key, geometry, pageRows);
+    if (next === null) return;
+    e.preventDefault();
+    onSelect(next);
+    reveal(next);
+  };
+
+  const rows: ReactNode[] = [];
+  for (let r = win.firstRow; r < win.lastRow; r++) {
+    const cells: ReactNode[] = [];
+    for (let c = 0; c < columns; c++) {
+      const index = r * columns + c;
+      if (index >= count) break;
+      cells.push(
+        <GridCell key={props.cellKey?.(index) ?? index} index={index} count={count} selected={index === selected} width={100 / columns} onSelect={onSelect} onOpen={onOpen}>
+          {props.renderCell(index, index === selected)}
+        </GridCell>,
+      );
+    }
+    rows.push(
+      <div key={r} className="vgrid-row" role="presentation" style={{ transform: `translateY(${r * rowHeight}px)`, height: rowHeight }}>
+        {cells}
+      </div>,
+    );
+  }
+
+  return (
+    <div
+      ref={scroller}
+      className="vgrid"
+      role="listbox"
+      aria-label={props.ariaLabel}
+      aria-activedescendant={selected !== null && selected >= win.firstIndex && selected < win.lastIndex ? cellId(selected) : undefined}
+      tabIndex={0}
+      onScroll={onScroll}
+      onKeyDown={onKeyDown}
+      data-testid="sample-grid"
+      data-columns={columns}
+    >
+      <div className="vgrid-canvas" style={{ height: win.totalHeight }}>
+        {rows}
+      </div>
+    </div>
+  );
+}
+
+function GridCell(props: {
+  index: number;
+  count: number;
+  selected: boolean;
+  width: number;
+  onSelect(index: number): void;
+  onOpen(index: number): void;
+  children: ReactNode;
+}) {
+  return (
+    <div
+      id={cellId(props.index)}
+      className="vgrid-cell"
+      role="option"
+      aria-selected={props.selected}
+      aria-posinset={props.index + 1}
+      aria-setsize={props.count}
+      style={{ width: `${props.width}%` }}
+      onClick={() => props.onSelect(props.index)}
+      onDoubleClick={() => props.onOpen(props.index)}
+    >
+      {props.children}
+    </div>
+  );
+}
