@@ -1,10 +1,11 @@
-// HTTP + WebSocket transport for web mode: `POST /api/call` carries calls, `/ws` pushes events,
+// HTTP + WebSocket transport for web mode: `POST /api/call` or the `/ws` socket carries calls, `/ws` pushes events,
 // `/blob/<sha256>` serves stored images, everything else is the built renderer. Every request and
 // socket must present the per-start token.
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
 import { apiCallSchema, type ApiResult } from '../../../shared/api/index.js';
 import type { BlobStore } from '../../store/index.js';
 import type { Dispatcher } from '../dispatcher.js';
@@ -13,6 +14,8 @@ import { indexStaticFiles } from './static-files.js';
 import { generateToken, presentedToken, TOKEN_COOKIE, tokensEqual } from './web-auth.js';
 
 export const MAX_CALL_BYTES = 64 * 1024 * 1024;
+
+const socketCallSchema = apiCallSchema.extend({ id: z.number().int() });
 
 /** The renderer's Content-Security-Policy: our own scripts only, no inline code, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -160,6 +163,25 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     fs.createReadStream(file.file).pipe(res);
   }
 
+  async function answerSocketCall(ws: WebSocket, text: string): Promise<void> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return; // Not a call: nothing to answer, and no id to answer to.
+    }
+    const call = socketCallSchema.safeParse(json);
+    if (!call.success) {
+      const id = typeof json === 'object' && json !== null && 'id' in json ? (json as { id: unknown }).id : undefined;
+      if (typeof id === 'number') {
+        ws.send(JSON.stringify({ id, result: { ok: false, error: { code: 'invalid_args', message: 'a call is {"id": number, "method": string, "args": ...}' } } }));
+      }
+      return;
+    }
+    const result = await options.dispatcher.call(call.data.method, call.data.args, { transport: 'http' });
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: call.data.id, result }));
+  }
+
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const auth = authorised(req, url);
@@ -205,7 +227,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     handleStatic(res, url.pathname);
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CALL_BYTES });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder');
     const origin = req.headers.origin;
@@ -219,6 +241,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       sockets.add(ws);
       const unsubscribe = options.events.subscribe((event, payload) => {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+      });
+      // Calls may also come over the socket (`{id, method, args}` -> `{id, result}`): cheaper than a
+      // fetch per call in the browser. Answers carry the caller's id; order is not guaranteed.
+      ws.on('message', (data) => {
+        void answerSocketCall(ws, data.toString());
       });
       ws.on('close', () => {
         unsubscribe();

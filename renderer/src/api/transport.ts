@@ -36,6 +36,9 @@ function httpTransport(): RendererTransport {
   const stateListeners = new Set<(state: ConnectionState) => void>();
   let state: ConnectionState = 'connecting';
   let retryMs = 500;
+  let socket: WebSocket | undefined;
+  let nextId = 1;
+  const pending = new Map<number, (result: ApiResult) => void>();
 
   const setState = (next: ConnectionState) => {
     if (next === state) return;
@@ -48,17 +51,30 @@ function httpTransport(): RendererTransport {
     const ws = new WebSocket(`${scheme}//${location.host}/ws`);
     ws.onopen = () => {
       retryMs = 500;
+      socket = ws;
       setState('connected');
     };
     ws.onmessage = (message) => {
+      let frame: { event?: string; payload?: unknown; id?: number; result?: ApiResult };
       try {
-        const { event, payload } = JSON.parse(String(message.data)) as { event: string; payload: unknown };
-        for (const l of listeners) l(event, payload);
+        frame = JSON.parse(String(message.data)) as typeof frame;
       } catch {
-        // A frame we cannot read is dropped; the next one may be fine.
+        return; // A frame we cannot read is dropped; the next one may be fine.
+      }
+      if (typeof frame.id === 'number' && frame.result) {
+        pending.get(frame.id)?.(frame.result);
+        pending.delete(frame.id);
+      } else if (typeof frame.event === 'string') {
+        for (const l of listeners) l(frame.event, frame.payload);
       }
     };
     ws.onclose = () => {
+      if (socket === ws) socket = undefined;
+      // Calls in flight on a dead socket may or may not have run: say so rather than retrying them.
+      for (const resolve of pending.values()) {
+        resolve({ ok: false, error: { code: 'unavailable', message: 'the connection to the RIC Studio server was lost during this call' } });
+      }
+      pending.clear();
       setState('disconnected');
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 10_000);
@@ -70,6 +86,15 @@ function httpTransport(): RendererTransport {
     kind: 'http',
     blobUrl: (sha256) => `/blob/${sha256}`,
     async call(method, args): Promise<ApiResult> {
+      // Over the open socket when there is one (far cheaper per call in a browser), else HTTP.
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        const id = nextId++;
+        const ws = socket;
+        return new Promise<ApiResult>((resolve) => {
+          pending.set(id, resolve);
+          ws.send(JSON.stringify({ id, method, args }));
+        });
+      }
       let res: Response;
       try {
         res = await fetch('/api/call', {

@@ -139,3 +139,29 @@ describe('web mode', () => {
     }
   });
 });
+
+describe('calls over the web socket', () => {
+  it('answers {id, method, args} with {id, result}, and a malformed call with a typed error', async () => {
+    const t = openTestApp();
+    const server = await startWebServer({ dispatcher: t.app.dispatcher, events: t.app.events, blobs: t.app.store.blobs, rendererDir: tempDir() });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+    await new Promise((r) => ws.once('open', r));
+    const answers = new Map<number, unknown>();
+    ws.on('message', (d) => {
+      const frame = JSON.parse(String(d)) as { id?: number; result?: unknown };
+      if (frame.id !== undefined) answers.set(frame.id, frame.result);
+    });
+    ws.send(JSON.stringify({ id: 1, method: 'system.ping', args: { echo: 'ws' } }));
+    ws.send(JSON.stringify({ id: 2, method: 'settings.update', args: { theme: 'nope' } }));
+    ws.send(JSON.stringify({ id: 3, method: 42 }));
+    ws.send('not json at all');
+    const deadline = Date.now() + 5000;
+    while (answers.size < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(answers.get(1)).toMatchObject({ ok: true, value: { echo: 'ws' } });
+    expect(answers.get(2)).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+    expect(answers.get(3)).toMatchObject({ ok: false, error: { code: 'invalid_args' } });
+    ws.close();
+    await server.close();
+    t.close();
+  });
+});
