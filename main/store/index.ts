@@ -3,10 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BlobStore } from './blob-store.js';
 import { openDatabase, schemaVersion, type Db, type OpenOptions } from './database.js';
+import { DatasetsRepo } from './datasets-repo.js';
 import { JobsRepo } from './jobs-repo.js';
+import { SamplesRepo } from './samples-repo.js';
 import { SettingsRepo } from './settings-repo.js';
 
 export { BlobStore, isSha256, type BlobRef } from './blob-store.js';
+export { DatasetsRepo, type NewSampleError } from './datasets-repo.js';
+export { SamplesRepo, type NewImage, type NewMask, type NewSample } from './samples-repo.js';
+export { ftsQuery } from './fts.js';
 export { latestSchemaVersion, openDatabase, StoreVersionError, type Db } from './database.js';
 
 export interface Store {
@@ -16,6 +21,8 @@ export interface Store {
   readonly blobs: BlobStore;
   readonly settings: SettingsRepo;
   readonly jobs: JobsRepo;
+  readonly datasets: DatasetsRepo;
+  readonly samples: SamplesRepo;
   schemaVersion(): number;
   close(): void;
 }
@@ -34,6 +41,8 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     blobs: new BlobStore(path.join(dataDir, 'blobs'), db),
     settings: new SettingsRepo(db),
     jobs: new JobsRepo(db),
+    datasets: new DatasetsRepo(db),
+    samples: new SamplesRepo(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   };

@@ -203,6 +203,11 @@ export const datasetsMethods = {
     ),
     'What the first masks will look like with these import options (polarity preview)',
   ),
+  'datasets.cancelImport': method(
+    z.object({ jobId: z.number().int() }).strict(),
+    z.object({ jobId: z.number().int(), cancelled: z.boolean() }),
+    'Stop a running import after its current batch (a re-run resumes where it stopped)',
+  ),
   'samples.query': method(
     z
       .object({

@@ -1,0 +1,220 @@
+// Runs an import as a job (the Api handler and `ric import` both use this): a `jobs` row that goes
+// running -> completed | failed | cancelled, `job.progress` events with rate and ETA, cancellation by
+// AbortSignal, and batches that each land in ONE transaction after their blobs are durable. Re-running
+// the same import skips every sample whose (dataset, external id) is already stored, so an import
+// killed at any instant and run again ends with exactly the rows of an uninterrupted one.
+import path from 'node:path';
+import type { DatasetFormat } from '../../shared/api/index.js';
+import type { EventHub } from '../api/event-hub.js';
+import type { NewSample, NewSampleError, Store } from '../store/index.js';
+import { folderSource } from './folder.js';
+import { humanEditSource } from './humanedit.js';
+import { SampleFieldError } from './images.js';
+import { magicBrushSource } from './magicbrush.js';
+import { prepareSample, writeBlobs, type PreparedSample } from './prepare.js';
+import { shapesSource, type ShapesOptions } from './shapes-source.js';
+import { maskOptionsFor, messageOf, type DatasetSource, type ImportOptions, type SourceItem } from './source.js';
+
+export type FileImportSpec = { format: 'humanedit' | 'magicbrush' | 'folder'; path: string; name?: string; options?: ImportOptions };
+export type ShapesImportSpec = { format: 'shapes'; name?: string } & ShapesOptions;
+export type ImportSpec = FileImportSpec | ShapesImportSpec;
+
+export interface ImportReport {
+  jobId: number;
+  datasetId: number;
+  dataset: string;
+  state: 'completed' | 'failed' | 'cancelled';
+  imported: number;
+  skipped: number;
+  errors: { sampleRef: string; field: string | null; reason: string }[];
+  total: number | null;
+  seconds: number;
+  error?: string;
+}
+
+export interface RunningImport {
+  jobId: number;
+  datasetId: number;
+  done: Promise<ImportReport>;
+  cancel(): void;
+}
+
+export class ImportConflictError extends Error {
+  override name = 'ImportConflictError';
+}
+
+const BATCH = 32;
+const CONCURRENCY = 4;
+const active = new Map<number, RunningImport>();
+
+export function runningImport(jobId: number): RunningImport | undefined {
+  return active.get(jobId);
+}
+
+export function defaultDatasetName(spec: ImportSpec): string {
+  if (spec.name) return spec.name;
+  if (spec.format === 'shapes') return `shapes-seed${spec.seed}-n${spec.count}-${spec.size}px`;
+  const base = path.basename(path.resolve(spec.path)).replace(/\.(parquet|json)$/i, '');
+  return `${spec.format}-${base}`;
+}
+
+export function openSource(spec: ImportSpec): Promise<DatasetSource> | DatasetSource {
+  if (spec.format === 'shapes') return shapesSource(spec);
+  if (spec.format === 'humanedit') return humanEditSource(spec.path);
+  if (spec.format === 'magicbrush') return magicBrushSource(spec.path);
+  return folderSource(spec.path);
+}
+
+/** Creates (or resumes) the dataset and the job row, then imports in the background. */
+export function startImport(store: Store, events: EventHub | null, spec: ImportSpec, parentSignal?: AbortSignal): RunningImport {
+  const name = defaultDatasetName(spec);
+  const format: DatasetFormat = spec.format;
+  const sourcePath = spec.format === 'shapes' ? null : path.resolve(spec.path);
+  const options: Record<string, unknown> =
+    spec.format === 'shapes' ? { count: spec.count, seed: spec.seed, size: spec.size } : { ...maskOptionsFor(format, spec.options ?? {}) };
+  const existing = store.datasets.findByName(name);
+  let datasetId: number;
+  if (existing) {
+    if (existing.format !== format || existing.sourcePath !== sourcePath || JSON.stringify(existing.options) !== JSON.stringify(options)) {
+      throw new ImportConflictError(
+        `a dataset named "${name}" already exists from ${existing.sourcePath ?? existing.format} with other options; choose another name`,
+      );
+    }
+    for (const r of active.values()) {
+      if (r.datasetId === existing.id) throw new ImportConflictError(`"${name}" is already being imported (job ${r.jobId})`);
+    }
+    datasetId = existing.id;
+    // A job left 'running' by a killed process is not running any more.
+    store.db
+      .prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'import' AND state = 'running' AND json_extract(params, '$.datasetId') = ?")
+      .run(new Date().toISOString(), datasetId);
+    store.datasets.setStatus(datasetId, 'importing');
+  } else {
+    datasetId = store.datasets.create({ name, format, sourcePath, options });
+  }
+  const now = new Date().toISOString();
+  const jobId = Number(
+    store.db
+      .prepare("INSERT INTO jobs(kind, state, title, params, created_at, started_at, heartbeat_at) VALUES ('import', 'running', ?, ?, ?, ?, ?)")
+      .run(`Import ${name}`, JSON.stringify({ datasetId, format, path: sourcePath, options }), now, now, now).lastInsertRowid,
+  );
+  const controller = new AbortController();
+  const onParentAbort = () => controller.abort();
+  parentSignal?.addEventListener('abort', onParentAbort);
+  const done = runImport(store, events, { jobId, datasetId, name, spec, format, options }, controller.signal).finally(() => {
+    active.delete(jobId);
+    parentSignal?.removeEventListener('abort', onParentAbort);
+  });
+  const running: RunningImport = { jobId, datasetId, done, cancel: () => controller.abort() };
+  active.set(jobId, running);
+  return running;
+}
+
+interface RunContext {
+  jobId: number;
+  datasetId: number;
+  name: string;
+  spec: ImportSpec;
+  format: DatasetFormat;
+  options: Record<string, unknown>;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function runImport(store: Store, events: EventHub | null, c: RunContext, signal: AbortSignal): Promise<ImportReport> {
+  const started = Date.now();
+  const report: ImportReport = { jobId: c.jobId, datasetId: c.datasetId, dataset: c.name, state: 'completed', imported: 0, skipped: 0, errors: [], total: null, seconds: 0 };
+  const maskOptions = maskOptionsFor(c.format, c.spec.format === 'shapes' ? {} : (c.spec.options ?? {}));
+  let done = 0;
+  const updateJob = store.db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ? WHERE id = ?');
+  const progress = (state: 'running' | 'completed' | 'failed' | 'cancelled', message?: string) => {
+    const elapsed = (Date.now() - started) / 1000;
+    const rate = elapsed > 0 && done > 0 ? done / elapsed : null;
+    const total = report.total === null ? null : Math.max(report.total, done);
+    const etaSeconds = rate && total !== null ? Math.max(0, (total - done) / rate) : null;
+    events?.emit('job.progress', { jobId: c.jobId, state, done, total, rate, etaSeconds, ...(message ? { message } : {}) });
+  };
+  const seen = new Set<string>();
+  try {
+    const source = await openSource(c.spec);
+    report.total = source.total;
+    store.datasets.clearErrors(c.datasetId, 'import');
+    progress('running');
+    let batch: SourceItem[] = [];
+    const flush = async () => {
+      const items = batch;
+      batch = [];
+      await importBatch(store, c, items, maskOptions, report, seen);
+      done += items.length;
+      updateJob.run(done, report.total === null ? null : Math.max(report.total, done), new Date().toISOString(), c.jobId);
+      progress('running');
+      events?.emit('dataset.changed', { datasetId: c.datasetId });
+      // Let the server answer requests between batches (the engine host process comes later).
+      await yieldToEventLoop();
+    };
+    for await (const item of source.items(signal)) {
+      if (signal.aborted) break;
+      batch.push(item);
+      if (batch.length >= BATCH) await flush();
+    }
+    if (!signal.aborted && batch.length > 0) await flush();
+    report.state = signal.aborted ? 'cancelled' : 'completed';
+  } catch (err) {
+    report.state = 'failed';
+    report.error = messageOf(err);
+  }
+  report.seconds = (Date.now() - started) / 1000;
+  const finished = new Date().toISOString();
+  const stored = { ...report, errors: report.errors.slice(0, 1000), errorCount: report.errors.length };
+  store.db
+    .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, finished_at = ?, error = ?, message = ?, result = ? WHERE id = ?')
+    .run(report.state, done, report.total, finished, report.error ?? null, report.state === 'cancelled' ? 'cancelled by the user' : null, JSON.stringify(stored), c.jobId);
+  store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed');
+  progress(report.state, report.error);
+  events?.emit('dataset.changed', { datasetId: c.datasetId });
+  return report;
+}
+
+/** Skips what is stored, prepares the rest (a few at a time), writes blobs, then one transaction. */
+async function importBatch(
+  store: Store,
+  c: RunContext,
+  items: SourceItem[],
+  maskOptions: ReturnType<typeof maskOptionsFor>,
+  report: ImportReport,
+  seen: Set<string>,
+): Promise<void> {
+  const errors: NewSampleError[] = [];
+  const todo: Extract<SourceItem, { kind: 'sample' }>[] = [];
+  for (const item of items) {
+    if (item.kind === 'error') errors.push({ sampleRef: item.ref, field: item.field, reason: item.reason });
+    else if (seen.has(item.ref)) errors.push({ sampleRef: item.ref, field: 'id', reason: 'duplicate sample id: an earlier record has the same id' });
+    else {
+      seen.add(item.ref);
+      if (store.samples.has(c.datasetId, item.ref)) report.skipped++;
+      else todo.push(item);
+    }
+  }
+  const prepared: (PreparedSample | null)[] = new Array(todo.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < todo.length; i = next++) {
+      const item = todo[i] as Extract<SourceItem, { kind: 'sample' }>;
+      try {
+        prepared[i] = await prepareSample(item.ref, await item.load(), maskOptions);
+      } catch (err) {
+        errors.push({ sampleRef: item.ref, field: err instanceof SampleFieldError ? err.field : null, reason: messageOf(err) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
+  // Blobs first (fsync + rename), then the rows that refer to them, all in one transaction.
+  const rows: NewSample[] = prepared.filter((p): p is PreparedSample => p !== null).map((p) => writeBlobs(store.blobs, p));
+  store.db.transaction(() => {
+    const inserted = store.samples.insertMany(c.datasetId, rows);
+    report.imported += inserted;
+    report.skipped += rows.length - inserted;
+    store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
+  })();
+  report.errors.push(...errors);
+}
