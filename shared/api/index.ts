@@ -2,8 +2,10 @@
 // Each feature area contributes a method table and, where it pushes, an event table.
 import type { z } from 'zod';
 import type { EventTable, MethodTable } from './contract.js';
+import { captionsEvents, captionsMethods } from './captions.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { jobEvents, jobsMethods } from './jobs.js';
+import { masksEvents, masksMethods } from './masks.js';
 import { settingsMethods } from './settings.js';
 import { systemMethods } from './system.js';
 
@@ -12,11 +14,15 @@ export const apiMethods = {
   ...settingsMethods,
   ...jobsMethods,
   ...datasetsMethods,
+  ...captionsMethods,
+  ...masksMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
   ...jobEvents,
   ...datasetsEvents,
+  ...captionsEvents,
+  ...masksEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -39,8 +45,10 @@ export function isApiEventName(name: string): name is ApiEventName {
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
 export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
 
+export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';
 export * from './jobs.js';
+export * from './masks.js';
 export * from './settings.js';
 export * from './system.js';

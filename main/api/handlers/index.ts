@@ -1,8 +1,10 @@
 // Composes one handler table per feature area into the whole Api implementation.
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
+import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
+import { masksHandlers } from './masks.js';
 import { settingsHandlers } from './settings.js';
 import { systemHandlers } from './system.js';
 
@@ -12,5 +14,7 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...settingsHandlers(ctx),
     ...jobsHandlers(ctx),
     ...datasetsHandlers(ctx),
+    ...captionsHandlers(ctx),
+    ...masksHandlers(ctx),
   };
 }

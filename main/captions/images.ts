@@ -1,0 +1,119 @@
+// What the VLM is shown for one sample: the described image (target by default), or for region
+// descriptions the crop of that image to the tight box of the current mask (Eq. 6). Crops are put
+// in the blob store, so a caption's image_sha256 always names exactly the pixels the model saw.
+import sharp from 'sharp';
+import type { CaptionKind, CaptionSample, DescribedImage } from '../../shared/api/captions.js';
+import type { Store } from '../store/index.js';
+
+export interface SampleRow {
+  id: number;
+  dataset_id: number;
+  external_id: string;
+  instruction: string;
+  edit_type: string | null;
+  split: string;
+  source_sha256: string;
+  target_sha256: string | null;
+  region_description: string | null;
+  scene_description: string | null;
+  meta: string;
+}
+
+export interface MaskBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The mask's own size (the box is in its pixels). */
+  maskWidth: number;
+  maskHeight: number;
+}
+
+/** A sample-level problem that fails only this sample, with the reason the reviewer will read. */
+export class SampleProblem extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SampleProblem';
+  }
+}
+
+export function currentMaskBox(store: Store, sampleId: number): MaskBox | null {
+  const row = store.db
+    .prepare<[number], { box_x: number | null; box_y: number | null; box_w: number | null; box_h: number | null; width: number; height: number }>(
+      'SELECT box_x, box_y, box_w, box_h, width, height FROM masks WHERE sample_id = ? ORDER BY version DESC LIMIT 1',
+    )
+    .get(sampleId);
+  if (!row || row.box_x === null || row.box_y === null || row.box_w === null || row.box_h === null) return null;
+  return { x: row.box_x, y: row.box_y, width: row.box_w, height: row.box_h, maskWidth: row.width, maskHeight: row.height };
+}
+
+function imageSize(store: Store, sha256: string): { width: number; height: number } {
+  const row = store.db.prepare<[string], { width: number; height: number }>('SELECT width, height FROM images WHERE sha256 = ?').get(sha256);
+  if (!row) throw new SampleProblem(`image ${sha256.slice(0, 12)} has no row in images`);
+  return row;
+}
+
+/** The mask box in the described image's pixels (masks may be stored at another size). */
+export function scaledBox(box: MaskBox, image: { width: number; height: number }): { x: number; y: number; width: number; height: number } {
+  const sx = image.width / box.maskWidth;
+  const sy = image.height / box.maskHeight;
+  const x = Math.max(0, Math.floor(box.x * sx));
+  const y = Math.max(0, Math.floor(box.y * sy));
+  const right = Math.min(image.width, Math.ceil((box.x + box.width) * sx));
+  const bottom = Math.min(image.height, Math.ceil((box.y + box.height) * sy));
+  return { x, y, width: Math.max(1, right - x), height: Math.max(1, bottom - y) };
+}
+
+export function describedSha(sample: SampleRow, which: DescribedImage): string {
+  if (which === 'target') {
+    if (sample.target_sha256 === null) throw new SampleProblem('the sample has no target image (Settings: describe the source image instead)');
+    return sample.target_sha256;
+  }
+  return sample.source_sha256;
+}
+
+export async function imageForCaption(
+  store: Store,
+  sample: SampleRow,
+  kind: CaptionKind,
+  which: DescribedImage,
+): Promise<{ bytes: Uint8Array; mediaType: string; sha256: string }> {
+  const sha = describedSha(sample, which);
+  const blob = store.blobs.get(sha);
+  const bytes = blob ? store.blobs.read(sha) : undefined;
+  if (!blob || !bytes) throw new SampleProblem(`the ${which} image ${sha.slice(0, 12)} is missing from the blob store`);
+  if (kind === 'scene') return { bytes, mediaType: blob.mediaType, sha256: sha };
+  const box = currentMaskBox(store, sample.id);
+  if (!box) throw new SampleProblem('no mask (or an empty one): a region description needs the mask box');
+  const b = scaledBox(box, imageSize(store, sha));
+  const crop = await sharp(bytes).extract({ left: b.x, top: b.y, width: b.width, height: b.height }).png().toBuffer();
+  const ref = store.blobs.put(crop, 'image/png');
+  return { bytes: crop, mediaType: 'image/png', sha256: ref.sha256 };
+}
+
+export function sampleRow(store: Store, sampleId: number): SampleRow | undefined {
+  return store.db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE id = ?').get(sampleId);
+}
+
+/** The reviewer's view of a sample: the described image and the mask box drawn over it. */
+export function captionSample(store: Store, sampleId: number, which: DescribedImage): CaptionSample | undefined {
+  const s = sampleRow(store, sampleId);
+  if (!s) return undefined;
+  const dataset = store.db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(s.dataset_id);
+  const usedWhich: DescribedImage = which === 'target' && s.target_sha256 !== null ? 'target' : 'source';
+  const sha = usedWhich === 'target' ? s.target_sha256! : s.source_sha256;
+  const size = store.db.prepare<[string], { width: number; height: number }>('SELECT width, height FROM images WHERE sha256 = ?').get(sha) ?? { width: 0, height: 0 };
+  const box = currentMaskBox(store, s.id);
+  return {
+    id: s.id,
+    datasetId: s.dataset_id,
+    datasetName: dataset?.name ?? String(s.dataset_id),
+    externalId: s.external_id,
+    instruction: s.instruction,
+    editType: s.edit_type,
+    regionDescription: s.region_description,
+    sceneDescription: s.scene_description,
+    image: { which: usedWhich, sha256: sha, width: size.width, height: size.height },
+    maskBox: box && size.width > 0 ? scaledBox(box, size) : null,
+  };
+}

@@ -1,0 +1,79 @@
+// The template captioner: for ShapesEdit the scene graph is known exactly, so the descriptions are
+// rendered from it rather than asked of a VLM (the demo world needs no server). Its captions have
+// source 'template' and model TEMPLATE_CAPTIONER_MODEL, and the UI labels them as such.
+import { z } from 'zod';
+import type { CaptionKind } from '../../shared/api/captions.js';
+import { describeScene, regionPhrase, type SceneGraph, type Shape } from '../data/shapes.js';
+import { SampleProblem, type SampleRow } from './images.js';
+
+export const TEMPLATE_CAPTIONER_MODEL = 'template:shapes-scene-graph-v1';
+
+const shapeSchema = z.object({
+  kind: z.enum(['circle', 'square', 'triangle']),
+  colour: z.string(),
+  cx: z.number(),
+  cy: z.number(),
+  r: z.number(),
+});
+const graphSchema = z.object({
+  background: z.object({ colour: z.string(), texture: z.enum(['plain', 'striped', 'checkered', 'dotted']) }),
+  shapes: z.array(shapeSchema),
+});
+const editSchema = z.object({
+  op: z.enum(['recolour', 'remove', 'add', 'move', 'resize']),
+  shapeIndex: z.number().int().min(0),
+  detail: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+const sceneMetaSchema = z.object({ before: graphSchema, after: graphSchema, edit: editSchema, size: z.number().int().positive() });
+export type ShapesSceneMeta = z.infer<typeof sceneMetaSchema>;
+
+/** The scene graph in a sample's meta: at the top level or under `sceneGraph` / `shapes`. */
+export function sceneMetaOf(sample: Pick<SampleRow, 'meta' | 'external_id'>): ShapesSceneMeta {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(sample.meta);
+  } catch {
+    throw new SampleProblem(`sample ${sample.external_id}: meta is not JSON`);
+  }
+  const candidates = [meta, (meta as Record<string, unknown> | null)?.sceneGraph, (meta as Record<string, unknown> | null)?.shapes];
+  let firstIssue = '';
+  for (const c of candidates) {
+    if (c === undefined || c === null) continue;
+    const parsed = sceneMetaSchema.safeParse(c);
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    firstIssue ||= issue ? `${issue.path.join('.')}: ${issue.message}` : 'unreadable';
+  }
+  throw new SampleProblem(
+    `sample ${sample.external_id} has no ShapesEdit scene graph in meta (${firstIssue || 'missing'}); the template captioner only describes ShapesEdit samples`,
+  );
+}
+
+/** What the edit changed, as the paper's short region description names it (Eq. 6's crop). */
+export function regionFromGraph(g: ShapesSceneMeta): string {
+  const { before, after, edit } = g;
+  const shape = (graph: SceneGraph, i: number): Shape => {
+    const s = graph.shapes[i];
+    if (!s) throw new SampleProblem(`scene graph: edit.shapeIndex ${i} is outside the ${graph.shapes.length} shapes`);
+    return s;
+  };
+  switch (edit.op) {
+    case 'add':
+      return regionPhrase(shape(after, edit.shapeIndex));
+    case 'remove':
+      return `the ${before.background.colour} background where ${regionPhrase(shape(before, edit.shapeIndex))} was`;
+    case 'resize': {
+      const old = shape(before, edit.shapeIndex);
+      const now = shape(after, edit.shapeIndex);
+      return `a ${now.r >= old.r ? 'larger' : 'smaller'} ${old.colour} ${old.kind}`;
+    }
+    default:
+      return regionPhrase(shape(after, edit.shapeIndex));
+  }
+}
+
+/** The exact description of the target scene (kind scene) or of the edited region (kind region). */
+export function templateCaption(sample: Pick<SampleRow, 'meta' | 'external_id'>, kind: CaptionKind): string {
+  const g = sceneMetaOf(sample);
+  return kind === 'scene' ? describeScene(g.after, g.size) : regionFromGraph(g);
+}
