@@ -4,7 +4,6 @@ import type { ApiHandlers } from '../dispatcher.js';
 import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
-import { masksHandlers } from './masks.js';
 import { settingsHandlers } from './settings.js';
 import { systemHandlers } from './system.js';
 
@@ -15,6 +14,5 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...jobsHandlers(ctx),
     ...datasetsHandlers(ctx),
     ...captionsHandlers(ctx),
-    ...masksHandlers(ctx),
   };
 }
