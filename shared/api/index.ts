@@ -5,6 +5,7 @@ import type { EventTable, MethodTable } from './contract.js';
 import { captionsEvents, captionsMethods } from './captions.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { jobEvents, jobsMethods } from './jobs.js';
+import { masksEvents, masksMethods } from './masks.js';
 import { settingsMethods } from './settings.js';
 import { systemMethods } from './system.js';
 
@@ -14,12 +15,14 @@ export const apiMethods = {
   ...jobsMethods,
   ...datasetsMethods,
   ...captionsMethods,
+  ...masksMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
   ...jobEvents,
   ...datasetsEvents,
   ...captionsEvents,
+  ...masksEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -46,5 +49,6 @@ export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';
 export * from './jobs.js';
+export * from './masks.js';
 export * from './settings.js';
 export * from './system.js';

@@ -4,6 +4,7 @@ import type { ApiHandlers } from '../dispatcher.js';
 import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
+import { masksHandlers } from './masks.js';
 import { settingsHandlers } from './settings.js';
 import { systemHandlers } from './system.js';
 
@@ -14,5 +15,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...jobsHandlers(ctx),
     ...datasetsHandlers(ctx),
     ...captionsHandlers(ctx),
+    ...masksHandlers(ctx),
   };
 }

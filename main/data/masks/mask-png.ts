@@ -11,6 +11,7 @@ export async function encodeMaskPng(mask: MaskBuffer, polarity: MaskPolarity = '
   const data = polarity === 'white' ? mask.data : toPolarity(mask.data, polarity);
   // Level 6 with adaptive filtering off: binary masks compress almost as well, several times faster.
   return sharp(data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 6, adaptiveFiltering: false })
     .toBuffer();
 }
@@ -49,7 +50,7 @@ export async function decodeMaskFile(
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return {
     mask: maskFromPixels(raw, info.width, info.height, info.channels, conversion),
-    channels: info.channels,
+    channels: meta.channels ?? info.channels,
     width: info.width,
     height: info.height,
   };

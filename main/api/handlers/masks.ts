@@ -1,0 +1,66 @@
+// The masks Api (shared/api/masks.ts) over MaskService; MaskError kinds become Api error codes.
+import { MaskError, MaskService } from '../../data/masks/index.js';
+import type { AppContext } from '../context.js';
+import type { ApiHandlers } from '../dispatcher.js';
+import { ApiError } from '../errors.js';
+
+type MaskMethods = 'masks.sample' | 'masks.navigate' | 'masks.get' | 'masks.versions' | 'masks.save' | 'masks.restore' | 'masks.diff' | 'masks.previewImport' | 'masks.importFiles' | 'masks.export';
+
+const CODES = { not_found: 'not_found', invalid: 'failed_precondition', conflict: 'conflict' } as const;
+
+async function mapped<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof MaskError) throw new ApiError(CODES[err.kind], err.message);
+    throw err;
+  }
+}
+
+export function masksHandlers(ctx: AppContext): Pick<ApiHandlers, MaskMethods> {
+  const masks = new MaskService(ctx.store);
+  const saved = (sampleId: number, version: number) => {
+    const s = masks.repo.sample(sampleId);
+    if (s) ctx.events.emit('mask.saved', { sampleId, datasetId: s.dataset_id, version });
+  };
+  return {
+    'masks.sample': (args) =>
+      mapped(() => {
+        const s = masks.repo.editorSample(args.sampleId);
+        if (!s) throw new MaskError('not_found', `sample ${args.sampleId} not found`);
+        return s;
+      }),
+    'masks.navigate': (args) =>
+      mapped(() => {
+        if (!masks.repo.datasetExists(args.datasetId)) throw new MaskError('not_found', `dataset ${args.datasetId} not found`);
+        return masks.repo.navigate(args.datasetId, args.fromSampleId, args.direction, args.filter);
+      }),
+    'masks.get': (args) => mapped(() => masks.get(args.sampleId, args.version)),
+    'masks.versions': (args) =>
+      mapped(() => {
+        if (!masks.repo.sample(args.sampleId)) throw new MaskError('not_found', `sample ${args.sampleId} not found`);
+        return masks.repo.versions(args.sampleId);
+      }),
+    'masks.save': (args) =>
+      mapped(async () => {
+        const v = await masks.save(args);
+        saved(args.sampleId, v.version);
+        return v;
+      }),
+    'masks.restore': (args) =>
+      mapped(() => {
+        const v = masks.restore(args);
+        saved(args.sampleId, v.version);
+        return v;
+      }),
+    'masks.diff': (args) => mapped(() => masks.diff(args.sampleId, args.from, args.to)),
+    'masks.previewImport': (args) => mapped(() => masks.previewImport(args.datasetId, args.path, args.options, args.count)),
+    'masks.importFiles': (args) =>
+      mapped(async () => {
+        const report = await masks.importFiles(args);
+        ctx.events.emit('dataset.changed', { datasetId: args.datasetId });
+        return report;
+      }),
+    'masks.export': (args) => mapped(() => masks.exportMasks(args.datasetId, args.path, args.polarity)),
+  };
+}
