@@ -2,6 +2,7 @@
 // class defaults, so every omitted field takes the default written here (BlipConfig,
 // BlipTextConfig, BlipVisionConfig in transformers/models/blip/configuration_blip.py).
 import { z } from 'zod';
+import type { ConfigDefaults } from '../registry.js';
 
 const textConfigSchema = z
   .object({
@@ -40,7 +41,10 @@ const visionConfigSchema = z
 export const blipConfigSchema = z
   .object({
     model_type: z.literal('blip').default('blip'),
-    architectures: z.array(z.string()).default(['BlipForImageTextRetrieval']),
+    architectures: z
+      .array(z.string())
+      .nullish()
+      .transform((a) => a ?? ['BlipForImageTextRetrieval']),
     projection_dim: z.number().int().positive().default(512),
     image_text_hidden_size: z.number().int().positive().default(256),
     logit_scale_init_value: z.number().default(2.6592),
@@ -48,6 +52,24 @@ export const blipConfigSchema = z
     vision_config: visionConfigSchema.prefault({}),
   })
   .passthrough();
+
+/** The same defaults in the registry's form, so `applyConfigDefaults` rebuilds what transformers holds (config_full.json). */
+export const blipConfigDefaults: ConfigDefaults = {
+  values: { projection_dim: 512, image_text_hidden_size: 256, logit_scale_init_value: 2.6592, initializer_factor: 1.0, initializer_range: 0.02, model_type: 'blip' },
+  sub: {
+    text_config: {
+      vocab_size: 30524, hidden_size: 768, encoder_hidden_size: 768, intermediate_size: 3072, projection_dim: 768,
+      num_hidden_layers: 12, num_attention_heads: 8, max_position_embeddings: 512, hidden_act: 'gelu', layer_norm_eps: 1e-12,
+      hidden_dropout_prob: 0.0, attention_probs_dropout_prob: 0.0, initializer_range: 0.02, bos_token_id: 30522,
+      eos_token_id: 2, pad_token_id: 0, sep_token_id: 102, is_decoder: true, use_cache: true, model_type: 'blip_text_model',
+    },
+    vision_config: {
+      hidden_size: 768, intermediate_size: 3072, projection_dim: 512, num_hidden_layers: 12, num_attention_heads: 12,
+      image_size: 384, patch_size: 16, hidden_act: 'gelu', layer_norm_eps: 1e-5, attention_dropout: 0.0,
+      initializer_range: 1e-10, model_type: 'blip_vision_model',
+    },
+  },
+};
 
 export type BlipConfig = z.output<typeof blipConfigSchema>;
 export type BlipConfigInput = z.input<typeof blipConfigSchema>;

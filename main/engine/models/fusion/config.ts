@@ -7,7 +7,10 @@ export const FUSION_ARCHITECTURE = 'GatedRegionContextFusion';
 
 export const gatedFusionConfigSchema = z.object({
   model_type: z.literal(FUSION_MODEL_TYPE).default(FUSION_MODEL_TYPE),
-  architectures: z.array(z.string()).default([FUSION_ARCHITECTURE]),
+  architectures: z
+    .array(z.string())
+    .nullish()
+    .transform((a) => a ?? [FUSION_ARCHITECTURE]),
   /** Width of the CLIP vision tokens e_r, e_f (CLIP ViT-B/16: 768). */
   input_dim: z.number().int().positive(),
   /** Width after CNN_r / CNN_f, of the attention, the gate and the LayerNorm (default: input_dim). */
@@ -26,6 +29,9 @@ export const gatedFusionConfigSchema = z.object({
 export type GatedFusionConfigInput = z.input<typeof gatedFusionConfigSchema>;
 export type GatedFusionConfig = Required<z.output<typeof gatedFusionConfigSchema>>;
 
+/** For the registry: every default lives in the schema, so nothing extra is merged in. */
+export const gatedFusionConfigDefaults = { values: { model_type: FUSION_MODEL_TYPE } };
+
 /** Parses a config.json (or a partial one in code), applying the defaults and naming the bad field. */
 export function parseGatedFusionConfig(raw: unknown, source = 'fusion config'): GatedFusionConfig {
   const parsed = gatedFusionConfigSchema.safeParse(raw);
@@ -37,7 +43,11 @@ export function parseGatedFusionConfig(raw: unknown, source = 'fusion config'): 
   const hidden = c.hidden_dim ?? c.input_dim;
   if (hidden % c.num_heads !== 0) throw new Error(`${source}: hidden_dim ${hidden} is not divisible by num_heads ${c.num_heads}`);
   if (c.kernel_size % 2 === 0) throw new Error(`${source}: kernel_size must be odd (same-length token convolution), got ${c.kernel_size}`);
-  return { ...c, hidden_dim: hidden };
+  // Only the module's own fields: the registry's generic PretrainedConfig defaults are not ours to store.
+  return {
+    model_type: c.model_type, architectures: c.architectures, input_dim: c.input_dim, hidden_dim: hidden, projection_dim: c.projection_dim,
+    num_heads: c.num_heads, kernel_size: c.kernel_size, pooling: c.pooling, layer_norm_eps: c.layer_norm_eps,
+  };
 }
 
 /** Parameter names and shapes, in PyTorch's layout (Conv1d [out, in, k], nn.MultiheadAttention's in_proj). */

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { readSafetensors, writeSafetensors } from '../../io/safetensors.js';
 import { conv1d, layerNorm, linear, scaledDotProductAttention } from '../../layers/index.js';
-import { gatedFusionParamShapes, parseGatedFusionConfig, type GatedFusionConfig, type GatedFusionConfigInput } from './config.js';
+import { ParamStore } from '../params.js';
+import { FUSION_MODEL_TYPE, gatedFusionParamShapes, parseGatedFusionConfig, type GatedFusionConfig, type GatedFusionConfigInput } from './config.js';
 
 export interface GatedFusionOutputs {
   /** f_r pooled into CLIP's joint space [B, projection_dim] (Eq. 16 + pooling). */
@@ -21,76 +21,47 @@ function uniform(shape: number[], bound: number, seed: number): tf.Tensor {
 }
 
 export class GatedRegionContextFusion {
-  readonly params: Map<string, tf.Variable>;
+  static readonly modelType = FUSION_MODEL_TYPE;
 
-  private constructor(
+  constructor(
     readonly config: GatedFusionConfig,
-    params: Map<string, tf.Variable>,
-  ) {
-    this.params = params;
-  }
+    readonly params: ParamStore,
+  ) {}
 
   /** A freshly initialised module (seeded: the same seed gives the same weights). */
   static random(configInput: GatedFusionConfigInput, seed = 0): GatedRegionContextFusion {
     const config = parseGatedFusionConfig(configInput);
-    const shapes = gatedFusionParamShapes(config);
-    const params = new Map<string, tf.Variable>();
+    const params = new ParamStore('GatedRegionContextFusion');
     let i = 0;
-    for (const [name, shape] of shapes) {
+    for (const [name, shape] of gatedFusionParamShapes(config)) {
       const s = seed * 1000 + i++;
-      const init = tf.tidy(() => {
-        if (name === 'norm.weight') return tf.ones(shape);
-        if (name === 'norm.bias' || name.endsWith('in_proj_bias') || name.endsWith('out_proj.bias')) return tf.zeros(shape);
-        // Start the gate mostly closed (σ(-2) ≈ 0.12): context is let in as training finds it useful.
-        if (name === 'gate.bias') return tf.fill(shape, -2);
-        const fanIn = name.startsWith('cnn_') ? config.input_dim * config.kernel_size : name.endsWith('.bias') ? config.hidden_dim : (shape[1] ?? 1);
-        if (name === 'cross_attn.in_proj_weight') return uniform(shape, Math.sqrt(6 / (shape[0]! / 3 + shape[1]!)), s); // xavier, as torch MHA
-        return uniform(shape, 1 / Math.sqrt(fanIn), s);
-      });
-      params.set(name, tf.variable(init, true));
-      init.dispose();
+      const fanIn = name.startsWith('cnn_') ? config.input_dim * config.kernel_size : (shape[1] ?? config.hidden_dim);
+      let init: tf.Tensor;
+      if (name === 'norm.weight') init = tf.ones(shape);
+      else if (name === 'norm.bias' || name.endsWith('in_proj_bias') || name.endsWith('out_proj.bias')) init = tf.zeros(shape);
+      // Start the gate mostly closed (σ(-2) ≈ 0.12): context is let in as training finds it useful.
+      else if (name === 'gate.bias') init = tf.fill(shape, -2);
+      // Xavier for the fused in_proj, as torch's MultiheadAttention initialises it.
+      else if (name === 'cross_attn.in_proj_weight') init = uniform(shape, Math.sqrt(6 / (shape[0]! / 3 + shape[1]!)), s);
+      else init = uniform(shape, 1 / Math.sqrt(fanIn), s);
+      params.set(name, init, true);
     }
     return new GatedRegionContextFusion(config, params);
   }
 
-  /** Loads `config.json` + `model.safetensors` from a folder, checking every name and shape. */
-  static fromPretrained(dir: string): GatedRegionContextFusion {
-    const configFile = path.join(dir, 'config.json');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-    } catch (err) {
-      throw new Error(`${configFile}: cannot read the fusion config: ${(err as Error).message}`);
-    }
-    const config = parseGatedFusionConfig(raw, configFile);
-    const weightsFile = path.join(dir, 'model.safetensors');
-    const tensors = readSafetensors(weightsFile);
-    const expected = gatedFusionParamShapes(config);
-    const missing = [...expected.keys()].filter((n) => !tensors.has(n));
-    const unexpected = [...tensors.keys()].filter((n) => !expected.has(n));
-    if (missing.length > 0 || unexpected.length > 0) {
-      throw new Error(`${weightsFile}: ${missing.length ? `missing ${missing.join(', ')}` : ''}${missing.length && unexpected.length ? '; ' : ''}${unexpected.length ? `unexpected ${unexpected.join(', ')}` : ''}`);
-    }
-    const params = new Map<string, tf.Variable>();
-    for (const [name, shape] of expected) {
-      const t = tensors.get(name)!;
-      if (t.shape.join(',') !== shape.join(',')) {
-        for (const v of params.values()) v.dispose();
-        throw new Error(`${weightsFile}: tensor "${name}" is [${t.shape.join(', ')}] but the config wants [${shape.join(', ')}]`);
-      }
-      if (t.dtype !== 'float32') throw new Error(`${weightsFile}: tensor "${name}" has dtype ${t.dtype}, wants a float`);
-      params.set(name, tf.variable(tf.tensor(t.values, t.shape, 'float32'), true));
-    }
-    return new GatedRegionContextFusion(config, params);
-  }
-
-  /** Writes `config.json` and `model.safetensors` (PyTorch names and layouts). */
-  save(dir: string): void {
+  /** Writes `config.json` and `model.safetensors` (PyTorch names and layouts), loadable by fromPretrained. */
+  async save(dir: string): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
-    const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
-    for (const [name, v] of this.params) tensors.set(name, { shape: v.shape, values: v.dataSync() as Float32Array });
-    writeSafetensors(path.join(dir, 'model.safetensors'), tensors);
+    await this.params.save(path.join(dir, 'model.safetensors'));
     fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(this.config, null, 2)}\n`);
+  }
+
+  variables(): tf.Variable[] {
+    return this.params.variables();
+  }
+
+  private p(name: string): tf.Variable {
+    return this.params.get(name);
   }
 
   /**
@@ -114,16 +85,6 @@ export class GatedRegionContextFusion {
       this.p('proj.weight').assign(visualProjection);
       this.p('proj.bias').assign(tf.zeros([c.projection_dim]));
     });
-  }
-
-  variables(): tf.Variable[] {
-    return [...this.params.values()];
-  }
-
-  private p(name: string): tf.Variable {
-    const v = this.params.get(name);
-    if (!v) throw new Error(`fusion: parameter "${name}" is missing`);
-    return v;
   }
 
   /**
@@ -174,7 +135,6 @@ export class GatedRegionContextFusion {
   }
 
   dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
+    this.params.dispose();
   }
 }

@@ -4,7 +4,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../../../../main/engine/io/safetensors.js';
-import { BlipForImageTextRetrieval, parseBlipConfig } from '../../../../main/engine/models/blip/index.js';
+import { blipConfigDefaults, BlipForImageTextRetrieval, parseBlipConfig } from '../../../../main/engine/models/blip/index.js';
+import { applyConfigDefaults, fromPretrained } from '../../../../main/engine/models/registry.js';
+
+const load = (dir: string, strict = false) => fromPretrained<BlipForImageTextRetrieval>(dir, { strict });
 
 const CASE = path.resolve(__dirname, '../../../../../shared/fixtures/parity/blip_itr');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-blip-'));
@@ -32,36 +35,53 @@ describe('BlipForImageTextRetrieval loading', () => {
     expect(c.vision_config).toMatchObject({ image_size: 384, patch_size: 16, num_attention_heads: 12, layer_norm_eps: 1e-5 });
   });
 
-  it('names a missing tensor', () => {
-    const dir = variant('missing', (m) => m.delete('itm_head.bias'));
-    expect(() => BlipForImageTextRetrieval.fromPretrained(dir)).toThrow(/missing 1: itm_head\.bias/);
+  it('rebuilds the reference library\'s full config (config_full.json) from the saved one', () => {
+    const raw = JSON.parse(fs.readFileSync(path.join(CASE, 'config.json'), 'utf8'));
+    const full = JSON.parse(fs.readFileSync(path.join(CASE, 'config_full.json'), 'utf8'));
+    const ours = applyConfigDefaults(raw, blipConfigDefaults) as Record<string, Record<string, unknown>>;
+    for (const sub of ['text_config', 'vision_config']) {
+      for (const [k, v] of Object.entries(full[sub] as Record<string, unknown>)) expect(ours[sub]![k], `${sub}.${k}`).toEqual(v);
+    }
+    for (const k of ['projection_dim', 'image_text_hidden_size', 'logit_scale_init_value']) expect(ours[k]).toEqual(full[k]);
   });
 
-  it('names a misshapen tensor and an unexpected one', () => {
+  it('names a missing tensor', async () => {
+    const dir = variant('missing', (m) => m.delete('itm_head.bias'));
+    await expect(load(dir)).rejects.toThrow(/missing tensors: itm_head\.bias/);
+  });
+
+  it('names a misshapen tensor and an unexpected one', async () => {
     const dir = variant('misshapen', (m) => {
       m.set('text_proj.weight', { shape: [24, 16], values: new Float32Array(24 * 16) });
       m.set('text_encoder.pooler.dense.weight', { shape: [1], values: new Float32Array(1) });
     });
-    expect(() => BlipForImageTextRetrieval.fromPretrained(dir)).toThrow(/unexpected 1: text_encoder\.pooler\.dense\.weight.*"text_proj\.weight" is \[24, 16\], config wants \[24, 32\]/);
+    await expect(load(dir)).rejects.toThrow(/text_proj\.weight is \[24, 16\], expected \[24, 32\]/);
+    const ok = variant('unexpected', (m) => m.set('text_encoder.pooler.dense.weight', { shape: [1], values: new Float32Array(1) }));
+    await expect(load(ok, true)).rejects.toThrow(/unexpected tensors: text_encoder\.pooler\.dense\.weight/);
+    const lenient = await load(ok);
+    expect(lenient.loadReport.unexpected).toEqual(['text_encoder.pooler.dense.weight']);
+    lenient.dispose();
   });
 
-  it('names a tensor of the wrong dtype', () => {
+  it('names a tensor of the wrong dtype', async () => {
     const dir = variant('dtype', (m) => m.set('itm_head.bias', { shape: [2], values: new Int32Array([1, 2]), dtype: 'I64' }));
-    expect(() => BlipForImageTextRetrieval.fromPretrained(dir)).toThrow(/"itm_head\.bias" is int32, wants a float/);
+    await expect(load(dir)).rejects.toThrow(/itm_head\.bias is I64/);
   });
 
-  it('rejects another architecture', () => {
+  it('rejects another architecture', async () => {
     const dir = path.join(tmp, 'arch');
     fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ architectures: ['BlipForConditionalGeneration'] }));
-    expect(() => BlipForImageTextRetrieval.fromPretrained(dir)).toThrow(/is not BlipForImageTextRetrieval/);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'blip', architectures: ['BlipForConditionalGeneration'] }));
+    await expect(load(dir)).rejects.toThrow(/BlipForConditionalGeneration.*only BlipForImageTextRetrieval/);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ architectures: ['BlipForQuestionAnswering'] }));
+    await expect(load(dir)).rejects.toThrow(/unknown architecture.*BlipForQuestionAnswering/);
   });
 
-  it('save → load gives identical outputs', () => {
-    const a = BlipForImageTextRetrieval.fromPretrained(CASE);
+  it('save → load gives identical outputs', async () => {
+    const a = await load(CASE);
     const dir = path.join(tmp, 'saved');
-    a.save(dir);
-    const b = BlipForImageTextRetrieval.fromPretrained(dir);
+    await a.save(dir);
+    const b = await load(dir, true);
     const pixels = tf.randomNormal([2, 3, 32, 32], 0, 1, 'float32', 4);
     const ids = tf.tensor2d([[101, 5, 6, 102], [101, 7, 102, 0]], undefined, 'int32');
     const mask = tf.tensor2d([[1, 1, 1, 1], [1, 1, 1, 0]], undefined, 'int32');

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GatedRegionContextFusion } from '../../../../main/engine/models/fusion/index.js';
+import { fromPretrained } from '../../../../main/engine/models/registry.js';
 import { AdamW, clipGradNorm } from '../../../../main/engine/training/optim.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-fusion-'));
@@ -36,7 +37,8 @@ describe('gated region-context fusion (Eq. 12–16)', () => {
       const h = 1e-2;
       let checked = 0;
       let worst = 0;
-      for (const [name, v] of fusion.params) {
+      for (const name of fusion.params.names()) {
+        const v = fusion.params.get(name);
         const analytic = grads[v.name]!.dataSync();
         const values = v.dataSync().slice();
         // Three entries per parameter, spread over the tensor.
@@ -65,21 +67,22 @@ describe('gated region-context fusion (Eq. 12–16)', () => {
     await tf.setBackend('cpu');
     const dir = path.join(tmp, 'fusion-a');
     const a = GatedRegionContextFusion.random(config, 11);
-    a.save(dir);
+    await a.save(dir);
     const x = inputs(5);
     const xs = { eR: x.eR.arraySync(), eF: x.eF.arraySync(), dir: x.dir.arraySync() };
     const cpuOut = a.forward(x.eR, x.eF).regionEmbedding.dataSync();
     const cpuGrads = tf.variableGrads(probe(a, x)).grads;
-    const cpuByKey = new Map([...a.params].map(([k, v]) => [k, cpuGrads[v.name]!.dataSync()]));
+    const cpuByKey = new Map(a.params.names().map((k) => [k, cpuGrads[a.params.get(k).name]!.dataSync()]));
 
     await tf.setBackend('wasm');
-    const b = GatedRegionContextFusion.fromPretrained(dir);
+    const b = await fromPretrained<GatedRegionContextFusion>(dir, { strict: true, trainable: true });
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'))).toMatchObject({ kernel_size: 3, num_heads: 2, pooling: 'cls' });
     const y = { eR: tf.tensor(xs.eR), eF: tf.tensor(xs.eF), dir: tf.tensor(xs.dir) };
     const wasmOut = b.forward(y.eR, y.eF).regionEmbedding.dataSync();
     for (let i = 0; i < cpuOut.length; i++) expect(Math.abs(wasmOut[i]! - cpuOut[i]!)).toBeLessThan(1e-5);
     const wasmGrads = tf.variableGrads(probe(b, y)).grads;
-    for (const [k, v] of b.params) {
+    for (const k of b.params.names()) {
+      const v = b.params.get(k);
       const g = wasmGrads[v.name]!.dataSync();
       const ref = cpuByKey.get(k)!;
       for (let i = 0; i < g.length; i++) expect(Math.abs(g[i]! - ref[i]!), `${k}[${i}]`).toBeLessThan(1e-4 + 1e-4 * Math.abs(ref[i]!));
@@ -92,10 +95,10 @@ describe('gated region-context fusion (Eq. 12–16)', () => {
     await tf.setBackend('cpu');
     const dir = path.join(tmp, 'fusion-bad');
     const a = GatedRegionContextFusion.random(config, 1);
-    a.save(dir);
+    await a.save(dir);
     const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...cfg, projection_dim: 5 }));
-    expect(() => GatedRegionContextFusion.fromPretrained(dir)).toThrow(/proj\.weight.*\[6, 8\].*\[5, 8\]/);
+    await expect(fromPretrained(dir)).rejects.toThrow(/proj\.weight is \[6, 8\], expected \[5, 8\]/);
     a.dispose();
   });
 
