@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app.js';
 import { resolveDataDir } from '../paths.js';
+import { registerMaskCommands } from './commands/export.js';
 import { info } from './commands/info.js';
 import { serve } from './commands/serve.js';
 import { CliError, printError } from './output.js';
@@ -38,6 +39,8 @@ export function buildProgram(): Command {
     .action(async (opts: { json?: boolean }) => {
       await info(dataDir(), opts);
     });
+
+  registerMaskCommands(program, dataDir);
 
   return program;
 }
