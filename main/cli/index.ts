@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app.js';
 import { resolveDataDir } from '../paths.js';
 import { registerMaskCommands } from './commands/export.js';
+import { registerDatasetCommands } from './commands/import.js';
 import { info } from './commands/info.js';
 import { serve } from './commands/serve.js';
 import { CliError, printError } from './output.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
       await info(dataDir(), opts);
     });
 
+  registerDatasetCommands(program, dataDir);
   registerMaskCommands(program, dataDir);
 
   return program;

@@ -101,6 +101,7 @@ export function maskBox(pixels: Uint8Array, width: number, height: number): { ar
 /** Binarises raw single-channel pixels (already white = edit) and encodes the stored PNG. */
 export async function encodeMask(pixels: Uint8Array, width: number, height: number): Promise<NormalisedMask> {
   const png = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: 1 } })
+    .toColourspace('b-w')
     .png({ compressionLevel: 6 })
     .toBuffer();
   const { area, box } = maskBox(pixels, width, height);

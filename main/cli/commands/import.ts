@@ -1,0 +1,161 @@
+// `ric import humanedit|magicbrush|folder PATH [--name N]` and `ric import shapes --count N --seed S --size PX`:
+// the same import job the UI starts, with a progress bar on stderr and, with --json, the report
+// (imported, skipped, and every per-sample error) as one JSON document on stdout.
+import fs from 'node:fs';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import path from 'node:path';
+import type { ApiEventPayload, MaskPolarity } from '../../../shared/api/index.js';
+import { openApp } from '../../app.js';
+import { ImportConflictError, startImport, type ImportReport, type ImportSpec } from '../../data/import-runner.js';
+import { listDatasets } from './datasets.js';
+import { CliError, printResult, type OutputOptions } from '../output.js';
+
+export interface ImportCliOptions extends OutputOptions {
+  name?: string;
+  maskPolarity?: MaskPolarity;
+  alphaMarksEdit?: boolean;
+  maskThreshold?: number;
+  progress?: boolean;
+}
+
+const formatSeconds = (s: number) => {
+  const t = Math.round(s);
+  return t >= 3600 ? `${Math.floor(t / 3600)}:${String(Math.floor((t % 3600) / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}` : `${Math.floor(t / 60)}:${String(t % 60).padStart(2, '0')}`;
+};
+
+/** One line: [#####-----] 120/1000 12% 34.1/s ETA 0:25 */
+export function progressLine(p: Pick<ApiEventPayload<'job.progress'>, 'done' | 'total' | 'rate' | 'etaSeconds'>, width = 30): string {
+  const total = p.total ?? 0;
+  const frac = total > 0 ? Math.min(1, p.done / total) : 0;
+  const filled = Math.round(frac * width);
+  const bar = total > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` : '';
+  const count = total > 0 ? `${p.done}/${total} ${Math.floor(frac * 100)}%` : `${p.done}`;
+  const rate = p.rate === null ? '' : ` ${p.rate.toFixed(1)}/s`;
+  const eta = p.etaSeconds === null ? '' : ` ETA ${formatSeconds(p.etaSeconds)}`;
+  return `${bar}${count}${rate}${eta}`;
+}
+
+function humanReport(r: ImportReport): string {
+  const lines = [
+    `${r.state === 'completed' ? 'imported' : r.state} ${r.dataset} (dataset ${r.datasetId}, job ${r.jobId}): ` +
+      `${r.imported} imported, ${r.skipped} skipped, ${r.errors.length} errors in ${r.seconds.toFixed(1)} s`,
+  ];
+  if (r.error) lines.push(`error: ${r.error}`);
+  for (const e of r.errors.slice(0, 20)) lines.push(`  ${e.sampleRef}${e.field ? ` [${e.field}]` : ''}: ${e.reason}`);
+  if (r.errors.length > 20) lines.push(`  ... and ${r.errors.length - 20} more (ric --json import ... for all)`);
+  return lines.join('\n');
+}
+
+export async function runImportCommand(dataDir: string, spec: ImportSpec, options: ImportCliOptions): Promise<void> {
+  if (spec.format !== 'shapes' && !fs.existsSync(spec.path)) throw new CliError(`no such file or folder: ${path.resolve(spec.path)}`);
+  const app = openApp({ dataDir, mode: 'in-process' });
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('\nric: stopping after the current batch (run the same import again to resume)\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const tty = process.stderr.isTTY === true;
+  const showProgress = options.progress !== false;
+  let lastPrint = 0;
+  let jobId = -1;
+  const unsubscribe = app.events.subscribe((event, payload) => {
+    if (!showProgress || event !== 'job.progress') return;
+    const p = payload as ApiEventPayload<'job.progress'>;
+    if (p.jobId !== jobId) return;
+    const now = Date.now();
+    const final = p.state !== 'running';
+    if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K${final ? '\n' : ''}`);
+    else if (final || now - lastPrint > 5000) {
+      lastPrint = now;
+      process.stderr.write(`${progressLine(p)}\n`);
+    }
+  });
+  try {
+    let running;
+    try {
+      running = startImport(app.store, app.events, spec, controller.signal);
+    } catch (err) {
+      if (err instanceof ImportConflictError) throw new CliError(err.message);
+      throw err;
+    }
+    jobId = running.jobId;
+    const report = await running.done;
+    printResult(options, report, () => humanReport(report));
+    if (report.state === 'failed') process.exitCode = 1;
+    if (report.state === 'cancelled') process.exitCode = 130;
+  } finally {
+    unsubscribe();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    app.close();
+  }
+}
+
+function intOption(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** `ric import ...` and `ric datasets`, registered on the program by main/cli/index.ts. */
+export function registerDatasetCommands(program: Command, dataDir: () => string): void {
+  const importCmd = program.command('import').description('import a dataset as a resumable job (progress on stderr; --json prints the report)');
+  for (const format of ['humanedit', 'magicbrush', 'folder'] as const) {
+    importCmd
+      .command(`${format} <path>`)
+      .description(
+        format === 'humanedit'
+          ? 'HumanEdit: the HF dataset folder or one data/train-*.parquet shard (masks: black = edit)'
+          : format === 'magicbrush'
+            ? 'MagicBrush: HF parquet file/folder, or the test-set folder with edit_sessions.json'
+            : 'a folder with source/, target/, mask/ and a .jsonl or .csv of instructions',
+      )
+      .option('--name <name>', 'dataset name (default: format and folder name); the same name resumes')
+      .addOption(new Option('--mask-polarity <value>', 'which value marks the edit in the mask files').choices(['white', 'black']))
+      .option('--alpha-marks-edit', 'RGBA masks: transparent pixels mark the edit')
+      .option('--no-alpha-marks-edit', 'RGBA masks: ignore the alpha channel')
+      .option('--mask-threshold <level>', 'grey level separating edit from keep (0-255)', intOption(0, 255))
+      .option('--no-progress', 'no progress bar on stderr')
+      .option('--json', 'print the import report as one JSON document')
+      .action(async (p: string, opts: ImportCliOptions) => {
+        await runImportCommand(
+          dataDir(),
+          {
+            format,
+            path: p,
+            ...(opts.name ? { name: opts.name } : {}),
+            options: {
+              ...(opts.maskPolarity ? { maskPolarity: opts.maskPolarity } : {}),
+              ...(opts.alphaMarksEdit !== undefined ? { alphaMarksEdit: opts.alphaMarksEdit } : {}),
+              ...(opts.maskThreshold !== undefined ? { maskThreshold: opts.maskThreshold } : {}),
+            },
+          },
+          opts,
+        );
+      });
+  }
+  importCmd
+    .command('shapes')
+    .description('generate the ShapesEdit demo dataset (seeded, exact masks and descriptions)')
+    .requiredOption('--count <n>', 'number of samples', intOption(1, 1_000_000))
+    .option('--seed <s>', 'generator seed', intOption(0, 2 ** 31 - 1), 0)
+    .option('--size <px>', 'image size in pixels', intOption(16, 1024), 64)
+    .option('--name <name>', 'dataset name (default: shapes-seed<S>-n<N>-<PX>px)')
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--json', 'print the import report as one JSON document')
+    .action(async (opts: ImportCliOptions & { count: number; seed: number; size: number }) => {
+      await runImportCommand(dataDir(), { format: 'shapes', count: opts.count, seed: opts.seed, size: opts.size, ...(opts.name ? { name: opts.name } : {}) }, opts);
+    });
+
+  program
+    .command('datasets')
+    .description('list datasets: name, format, sample count, error count')
+    .option('--json', 'one JSON document on stdout')
+    .action(async (opts: OutputOptions) => {
+      await listDatasets(dataDir(), opts);
+    });
+}
