@@ -269,6 +269,8 @@ export class SamplesRepo {
       externalId: s.external_id as string,
       split: s.split as Split,
       editType: str('edit_type'),
+      sessionId,
+      turnIndex: (s.turn_index as number | null) ?? null,
       instruction: s.instruction as string,
       regionDescription: str('region_description'),
       sceneDescription: str('scene_description'),

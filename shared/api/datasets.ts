@@ -126,6 +126,8 @@ export const sampleDetailSchema = z.object({
   externalId: z.string(),
   split: splitSchema,
   editType: z.string().nullable(),
+  sessionId: z.string().nullable(),
+  turnIndex: z.number().int().nullable(),
   instruction: z.string(),
   regionDescription: z.string().nullable(),
   sceneDescription: z.string().nullable(),
