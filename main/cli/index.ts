@@ -4,7 +4,9 @@ import { appVersion } from '../app.js';
 import { resolveDataDir } from '../paths.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
+import { doctorCommand } from './commands/doctor.js';
 import { info } from './commands/info.js';
+import { modelCommand } from './commands/model.js';
 import { serve } from './commands/serve.js';
 import { CliError, printError } from './output.js';
 
@@ -43,6 +45,9 @@ export function buildProgram(): Command {
 
   registerDatasetCommands(program, dataDir);
   registerMaskCommands(program, dataDir);
+
+  program.addCommand(doctorCommand());
+  program.addCommand(modelCommand());
 
   return program;
 }

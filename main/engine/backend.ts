@@ -171,10 +171,16 @@ interface AdapterInfoLike {
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+/** Whether the dynamic linker can find the Vulkan loader (Linux: LD_LIBRARY_PATH or ld.so.cache). */
 function vulkanLoaderPresent(): boolean {
   if (process.platform !== 'linux') return true;
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu'];
-  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
+  const dirs = (process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean);
+  if (dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')))) return true;
+  try {
+    return fs.readFileSync('/etc/ld.so.cache').includes('libvulkan.so.1');
+  } catch {
+    return ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'].some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
+  }
 }
 
 async function loadWebGpu(options: BackendOptions): Promise<string> {
@@ -194,14 +200,13 @@ async function loadWebGpu(options: BackendOptions): Promise<string> {
   } catch (err) {
     throw new Unavailable(`the webgpu (Dawn) package failed to load: ${(err as Error).message.split('\n')[0]}`);
   }
+  if (!vulkanLoaderPresent()) {
+    // Checked first: Dawn would only print a warning and offer no adapter.
+    throw new Unavailable('no Vulkan loader (libvulkan.so.1 not found: apt-get install libvulkan1, or for SwiftShader tests start with LD_LIBRARY_PATH=/usr/lib/chromium), so WebGPU has no adapter');
+  }
   const gpu = webgpu.create([]);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) {
-    if (!vulkanLoaderPresent()) {
-      throw new Unavailable('no Vulkan loader (libvulkan.so.1 not found: apt-get install libvulkan1, or for SwiftShader tests LD_LIBRARY_PATH=/usr/lib/chromium), so WebGPU has no adapter');
-    }
-    throw new Unavailable('no WebGPU adapter: no Vulkan/Metal/D3D12 GPU driver found');
-  }
+  if (!adapter) throw new Unavailable('no WebGPU adapter: no Vulkan/Metal/D3D12 GPU driver offers one');
   const info = ((adapter as unknown as { info?: AdapterInfoLike }).info ?? {}) as AdapterInfoLike;
   const described = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ');
   const software = info.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(described);
@@ -225,3 +230,15 @@ async function loadWebGpu(options: BackendOptions): Promise<string> {
 export function missingKernels(kernelNames: readonly string[], backendName = tf.getBackend()): string[] {
   return kernelNames.filter((k) => !tf.getKernel(k, backendName));
 }
+
+/**
+ * Kernels a CLIP/ViT forward + backward step runs (recorded with tf.profile on the cpu backend;
+ * test/main/engine/backend.test.ts re-records them and fails if this list falls behind), plus
+ * Sigmoid for quick_gelu.
+ */
+export const ENGINE_KERNELS: readonly string[] = [
+  'Abs', 'Add', 'ArgMax', 'BatchMatMul', 'Cast', 'Concat', 'Equal', 'Erf', 'Exp', 'ExpandDims', 'GatherV2', 'GreaterEqual',
+  'Identity', 'LessEqual', 'LogicalAnd', 'Mean', 'Multiply', 'Neg', 'OneHot', 'Pack', 'PadV2', 'Pow', 'Range', 'RealDiv',
+  'Reshape', 'Rsqrt', 'ScatterNd', 'Select', 'Sigmoid', 'Slice', 'Softmax', 'SplitV', 'Sqrt', 'Square', 'Step', 'Sub', 'Sum',
+  'Tile', 'Transpose', 'Unpack', 'ZerosLike',
+];
