@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ftsQuery, latestSchemaVersion, openStore, type NewSample, type Store } from '../../../main/store/index.js';
+import { tempDir } from '../data/helpers.js';
+
+const stores: Store[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+
+describe('migrations', () => {
+  test('from empty to the latest version: every issue-3 table and index exists', () => {
+    const store = openStore(tempDir('mig-empty-'));
+    stores.push(store);
+    expect(store.schemaVersion()).toBe(latestSchemaVersion);
+    const names = store.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index')").pluck().all();
+    for (const n of ['datasets', 'samples', 'images', 'masks', 'captions', 'sample_errors', 'sample_fts', 'samples_split', 'samples_instruction']) {
+      expect(names).toContain(n);
+    }
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+  });
+
+  test('from version 1 with data to the latest, keeping the rows', () => {
+    const dir = tempDir('mig-v1-');
+    const v1 = openStore(dir, { targetVersion: 1 });
+    expect(v1.schemaVersion()).toBe(1);
+    v1.db.prepare("INSERT INTO settings(key, value, updated_at) VALUES ('k', '\"v\"', 'now')").run();
+    v1.db.prepare("INSERT INTO jobs(kind, state, title, created_at) VALUES ('import', 'completed', 'old job', 'now')").run();
+    v1.close();
+    const latest = openStore(dir);
+    stores.push(latest);
+    expect(latest.schemaVersion()).toBe(latestSchemaVersion);
+    expect(latest.db.prepare("SELECT value FROM settings WHERE key = 'k'").pluck().get()).toBe('"v"');
+    expect(latest.jobs.list()).toEqual([expect.objectContaining({ title: 'old job', state: 'completed' })]);
+    // Columns added by 002 exist on the old row.
+    expect(latest.db.prepare('SELECT result FROM jobs').pluck().get()).toBeNull();
+    // And the new tables work.
+    const id = latest.datasets.create({ name: 'after-upgrade', format: 'folder', sourcePath: null, options: {} });
+    expect(latest.datasets.summary(id)).toMatchObject({ name: 'after-upgrade', sampleCount: 0 });
+  });
+
+  test('from version 2 to the latest', () => {
+    const dir = tempDir('mig-v2-');
+    const v2 = openStore(dir, { targetVersion: 2 });
+    v2.db.prepare("INSERT INTO datasets(name, format, created_at, updated_at) VALUES ('d', 'shapes', 'now', 'now')").run();
+    v2.close();
+    const latest = openStore(dir);
+    stores.push(latest);
+    expect(latest.datasets.list().map((d) => d.name)).toEqual(['d']);
+    expect(latest.db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'samples_split'").pluck().get()).toBe(1);
+  });
+});
+
+describe('FTS5 query sanitising', () => {
+  test('quotes every term, prefix-matches the last, drops syntax', () => {
+    expect(ftsQuery('blue circ')).toBe('"blue" "circ"*');
+    expect(ftsQuery('  "AND" OR NEAR(x, y) ')).toBe('"AND" "OR" "NEAR" "x" "y"*');
+    expect(ftsQuery('instruction:red*')).toBe('"instruction" "red"*');
+    expect(ftsQuery('!!! ---')).toBeNull();
+    expect(ftsQuery('café')).toBe('"café"*');
+  });
+});
+
+function sample(i: number, over: Partial<NewSample> = {}): NewSample {
+  const sha = (n: number) => n.toString(16).padStart(64, '0');
+  return {
+    externalId: `x${i}`,
+    sessionId: null,
+    turnIndex: null,
+    split: i % 2 === 0 ? 'train' : 'val',
+    editType: i % 3 === 0 ? 'add' : 'remove',
+    instruction: `instruction number ${i}`,
+    regionDescription: i === 4 ? 'a shiny kettle' : null,
+    sceneDescription: null,
+    inputCaption: null,
+    outputCaption: null,
+    source: { sha256: sha(1), width: 8, height: 8, channels: 3, format: 'png', thumbSha256: null },
+    target: null,
+    mask: i % 2 === 0 ? { pngSha256: sha(2), width: 8, height: 8, area: 4, box: { x: 0, y: 0, width: 2, height: 2 }, source: 'dataset', author: 't' } : null,
+    meta: {},
+    ...over,
+  };
+}
+
+describe('samples repository', () => {
+  test('filters by mask, caption status (current version only) and search over descriptions and captions', () => {
+    const store = openStore(path.join(tempDir('repo-'), 'd'));
+    stores.push(store);
+    for (const n of [1, 2]) store.db.prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
+    const ds = store.datasets.create({ name: 'r', format: 'folder', sourcePath: null, options: {} });
+    store.db.transaction(() => store.samples.insertMany(ds, Array.from({ length: 10 }, (_, i) => sample(i))))();
+    // Duplicates are left alone.
+    expect(store.db.transaction(() => store.samples.insertMany(ds, [sample(3)]))()).toBe(0);
+    const q = (filter: object, extra: object = {}) =>
+      store.samples.query({ datasetId: ds, filter, sort: 'id', order: 'asc', offset: 0, limit: 100, ...extra });
+    expect(q({}).total).toBe(10);
+    expect(q({ hasMask: true }).items.map((i) => i.externalId)).toEqual(['x0', 'x2', 'x4', 'x6', 'x8']);
+    expect(q({ hasMask: false }).total).toBe(5);
+    expect(q({ editType: 'add', split: 'train' }).items.map((i) => i.externalId)).toEqual(['x0', 'x6']);
+    expect(q({ search: 'kettle' }).items.map((i) => i.externalId)).toEqual(['x4']);
+
+    const id7 = q({}).items[7]!.id;
+    const now = new Date().toISOString();
+    const addCaption = (version: number, status: string, text: string) =>
+      store.db
+        .prepare("INSERT INTO captions(sample_id, kind, version, text, source, status, created_at) VALUES (?, 'region', ?, ?, 'vlm', ?, ?)")
+        .run(id7, version, text, status, now);
+    addCaption(1, 'rejected', 'a wobbly teapot');
+    expect(q({ captionStatus: 'rejected' }).items.map((i) => i.id)).toEqual([id7]);
+    addCaption(2, 'approved', 'a porcelain teapot');
+    expect(q({ captionStatus: 'rejected' }).total).toBe(0);
+    expect(q({ captionStatus: 'approved' }).items.map((i) => i.id)).toEqual([id7]);
+    expect(q({ search: 'porcelain' }).items.map((i) => i.id)).toEqual([id7]);
+    expect(store.samples.get(id7)!.captions.map((c) => [c.version, c.status])).toEqual([
+      [2, 'approved'],
+      [1, 'rejected'],
+    ]);
+    expect(store.datasets.detail(ds)!.captionCounts.region).toEqual({ pending: 0, approved: 1, rejected: 0 });
+
+    expect(q({}, { sort: 'id', order: 'desc', limit: 2 }).items.map((i) => i.externalId)).toEqual(['x9', 'x8']);
+    expect(q({}, { sort: 'editType', limit: 3 }).items.map((i) => i.editType)).toEqual(['add', 'add', 'add']);
+    expect(q({ search: 'number' }, { sort: 'relevance' }).total).toBe(10);
+  });
+});
