@@ -1,7 +1,7 @@
 // Scene and region descriptions (issue 5): the public surface of main/captions.
 export { captionSample, imageForCaption, SampleProblem } from './images.js';
 export { createCaptionJob, runCaptionJob, type CaptionJobOptions, type CaptionJobParams } from './job.js';
-export { CAPTION_JOB_KIND, markStaleJobsInterrupted, type JobProgress } from './progress.js';
+export { CAPTION_JOB_KIND, jobArgs, markStaleJobsInterrupted, type JobProgress } from './progress.js';
 export { CaptionsRepo } from './repo.js';
 export { TEMPLATE_CAPTIONER_MODEL, templateCaption } from './scene-graph.js';
 export { fillTemplate, sha256Hex, TemplatesRepo, unknownPlaceholders } from './templates.js';

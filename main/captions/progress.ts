@@ -1,5 +1,6 @@
 // Job rows and progress for caption jobs: a `jobs` row kept current (done/total, a heartbeat while
 // alive) and `job.progress` payloads with a rate over the recent window and an ETA.
+import os from 'node:os';
 import type { JobState } from '../../shared/api/jobs.js';
 import type { Store } from '../store/index.js';
 
@@ -18,22 +19,58 @@ export interface JobProgress {
   message?: string;
 }
 
-export function createJobRow(store: Store, title: string, params: Record<string, unknown>): number {
+/** Who runs a job: a killed runner on this machine is recognised at once, elsewhere by its stale heartbeat. */
+interface Runner {
+  pid: number;
+  host: string;
+}
+
+export function createJobRow(store: Store, title: string, args: Record<string, unknown>): number {
   const now = new Date().toISOString();
+  const runner: Runner = { pid: process.pid, host: os.hostname() };
   const info = store.db
     .prepare("INSERT INTO jobs(kind, state, title, params, done, total, created_at, heartbeat_at) VALUES (?, 'queued', ?, ?, 0, NULL, ?, ?)")
-    .run(CAPTION_JOB_KIND, title, JSON.stringify(params), now, now);
+    .run(CAPTION_JOB_KIND, title, JSON.stringify({ args, runner }), now, now);
   return Number(info.lastInsertRowid);
+}
+
+/** The arguments a caption job was started with (for resume). */
+export function jobArgs(paramsJson: string): unknown {
+  const params = JSON.parse(paramsJson) as { args?: unknown };
+  return params.args;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Caption jobs left 'running' by a process that died (SIGKILL, power loss) become 'interrupted'. */
 export function markStaleJobsInterrupted(store: Store, now = Date.now()): number {
   const cutoff = new Date(now - STALE_AFTER_MS).toISOString();
-  return store.db
-    .prepare(
-      "UPDATE jobs SET state = 'interrupted', finished_at = ?, error = coalesce(error, 'the process running it stopped') WHERE kind = ? AND state IN ('running','queued') AND coalesce(heartbeat_at, created_at) < ?",
-    )
-    .run(new Date(now).toISOString(), CAPTION_JOB_KIND, cutoff).changes;
+  const rows = store.db
+    .prepare("SELECT id, params, coalesce(heartbeat_at, created_at) AS beat FROM jobs WHERE kind = ? AND state IN ('running','queued')")
+    .all(CAPTION_JOB_KIND) as { id: number; params: string; beat: string }[];
+  const mark = store.db.prepare("UPDATE jobs SET state = 'interrupted', finished_at = ?, error = coalesce(error, ?) WHERE id = ?");
+  let n = 0;
+  for (const r of rows) {
+    let runner: Partial<Runner> = {};
+    try {
+      runner = (JSON.parse(r.params) as { runner?: Runner }).runner ?? {};
+    } catch {
+      // unreadable params: only the heartbeat can tell
+    }
+    const dead = runner.host === os.hostname() && typeof runner.pid === 'number' && runner.pid !== process.pid && !alive(runner.pid);
+    if (dead || r.beat < cutoff) {
+      mark.run(new Date(now).toISOString(), dead ? `the process running it (pid ${runner.pid}) is gone` : 'no heartbeat: the process running it stopped', r.id);
+      n++;
+    }
+  }
+  return n;
 }
 
 export class JobTracker {

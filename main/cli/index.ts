@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion } from '../app.js';
 import { resolveDataDir } from '../paths.js';
+import { captionCommand } from './commands/caption.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
 
   registerDatasetCommands(program, dataDir);
   registerMaskCommands(program, dataDir);
+  program.addCommand(captionCommand(dataDir));
 
   program.addCommand(doctorCommand());
   program.addCommand(modelCommand());

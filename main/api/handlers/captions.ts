@@ -14,6 +14,7 @@ import {
   CaptionsRepo,
   CAPTION_JOB_KIND,
   createCaptionJob,
+  jobArgs,
   markStaleJobsInterrupted,
   runCaptionJob,
   SampleProblem,
@@ -148,7 +149,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
       const row = ctx.store.db.prepare<[number], { kind: string; state: string; params: string }>('SELECT kind, state, params FROM jobs WHERE id = ?').get(args.jobId);
       if (!row || row.kind !== CAPTION_JOB_KIND) throw notFound(`caption job ${args.jobId}`);
       if (row.state === 'running' || row.state === 'queued') throw new ApiError('conflict', `job ${args.jobId} is still ${row.state}`);
-      const params = captionGenerateArgsSchema.safeParse(JSON.parse(row.params));
+      const params = captionGenerateArgsSchema.safeParse(jobArgs(row.params));
       if (!params.success) throw new ApiError('failed_precondition', `job ${args.jobId} has unreadable parameters`);
       return start(ctx, params.data);
     },
@@ -163,7 +164,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
       if (!job) throw notFound(`caption job ${args.jobId}`);
       const row = ctx.store.db.prepare<[number], { params: string; result: string | null }>('SELECT params, result FROM jobs WHERE id = ?').get(args.jobId)!;
       const report = row.result ? captionJobReportSchema.safeParse(JSON.parse(row.result)) : null;
-      return { job, params: JSON.parse(row.params) as Record<string, unknown>, report: report?.success ? report.data : null };
+      return { job, params: (jobArgs(row.params) ?? {}) as Record<string, unknown>, report: report?.success ? report.data : null };
     },
     'captions.tokens': (args) => {
       const folders = readSettings(ctx.store.settings).modelFolders;

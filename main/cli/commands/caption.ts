@@ -1,0 +1,134 @@
+// `ric caption`: scene or region descriptions for a dataset, by a VLM endpoint or (ShapesEdit) the
+// scene-graph template. Runs in this process; Ctrl-C cancels cleanly, and running it again resumes.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { captionGenerateArgsSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
+import { readCaptionsConfig } from '../../api/handlers/captions.js';
+import { readSettings, readVlmApiKey } from '../../api/handlers/settings.js';
+import { createCaptionJob, runCaptionJob, SampleProblem } from '../../captions/index.js';
+import { openStore, type Store } from '../../store/index.js';
+import { CliError, printResult } from '../output.js';
+
+export interface CaptionCliOptions {
+  dataset: string;
+  kind: 'scene' | 'region';
+  endpoint?: string;
+  model?: string;
+  concurrency: number;
+  onlyMissing?: boolean;
+  includeReviewed?: boolean;
+  template?: boolean;
+  timeoutMs: number;
+  retries: number;
+  maxTokens?: number;
+  imageUrlForm: 'auto' | 'object' | 'string';
+  image?: DescribedImage;
+  split?: 'train' | 'val' | 'test';
+  editType?: string;
+  json?: boolean;
+}
+
+const int = (min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+  return n;
+};
+
+export function captionCommand(dataDir: () => string): Command {
+  return new Command('caption')
+    .description('write scene or region descriptions for a dataset with a VLM (OpenAI-compatible endpoint) or the ShapesEdit template')
+    .requiredOption('--dataset <D>', 'dataset id or name')
+    .addOption(new Option('--kind <kind>', 'scene (long, for BLIP) or region (short, for CLIP)').choices(['scene', 'region']).makeOptionMandatory())
+    .option('--endpoint <url>', 'chat-completions base URL, e.g. http://127.0.0.1:8000/v1 (default: Settings)')
+    .option('--model <name>', 'model name to ask for (default: Settings)')
+    .option('--concurrency <n>', 'requests in flight', int(1, 64), 4)
+    .option('--only-missing', 'skip samples that already have any caption of this kind')
+    .option('--include-reviewed', 'also re-describe samples whose current caption is approved or written by a person')
+    .option('--template', 'exact descriptions from the ShapesEdit scene graph instead of a VLM')
+    .option('--timeout-ms <ms>', 'per request', int(100, 3_600_000), 120_000)
+    .option('--retries <n>', 'retries per request (429/503 honour Retry-After)', int(0, 10), 3)
+    .option('--max-tokens <n>', 'answer length (default 520 scene, 77 region)', int(1, 8192))
+    .addOption(new Option('--image-url-form <form>', 'image part form').choices(['auto', 'object', 'string']).default('auto'))
+    .addOption(new Option('--image <which>', 'which image to describe (default: the setting, target)').choices(['target', 'source']))
+    .addOption(new Option('--split <split>', 'only this split').choices(['train', 'val', 'test']))
+    .option('--edit-type <type>', 'only this edit type')
+    .option('--json', 'one JSON report on stdout: written, fromCache, failed (sample id and reason)')
+    .action(async (opts: CaptionCliOptions) => {
+      await caption(dataDir(), opts);
+    });
+}
+
+function datasetId(store: Store, ref: string): number {
+  const row = /^\d+$/.test(ref)
+    ? store.db.prepare<[number], { id: number }>('SELECT id FROM datasets WHERE id = ?').get(Number(ref))
+    : store.db.prepare<[string], { id: number }>('SELECT id FROM datasets WHERE name = ?').get(ref);
+  if (!row) throw new CliError(`dataset ${JSON.stringify(ref)} not found (ric datasets lists them)`);
+  return row.id;
+}
+
+export async function caption(dataDir: string, opts: CaptionCliOptions): Promise<void> {
+  const store = openStore(dataDir);
+  const controller = new AbortController();
+  const stop = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const vlm = readSettings(store.settings).vlm;
+    const captioner = opts.template ? 'template' : 'vlm';
+    const parsed = captionGenerateArgsSchema.safeParse({
+      datasetId: datasetId(store, opts.dataset),
+      kind: opts.kind,
+      captioner,
+      ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
+      concurrency: opts.concurrency,
+      onlyMissing: opts.onlyMissing === true,
+      includeReviewed: opts.includeReviewed === true,
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.retries,
+      ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+      imageUrlForm: opts.imageUrlForm,
+      ...(opts.split ? { split: opts.split } : {}),
+      ...(opts.editType ? { editType: opts.editType } : {}),
+    });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new CliError(`--${String(issue?.path[0] ?? 'options')}: ${issue?.message ?? 'invalid'}`);
+    }
+    let jobId: number;
+    try {
+      jobId = createCaptionJob(store, parsed.data);
+    } catch (err) {
+      if (err instanceof SampleProblem) throw new CliError(err.message);
+      throw err;
+    }
+    let lastLine = 0;
+    const report = await runCaptionJob(store, jobId, parsed.data, {
+      apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(store.settings),
+      image: opts.image ?? readCaptionsConfig(store).image,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (Date.now() - lastLine < 2000 && p.state === 'running' && p.done !== p.total) return;
+        lastLine = Date.now();
+        const eta = p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
+        process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
+      },
+    });
+    printResult(opts, { ok: report.failed.length === 0 && !report.cancelled, ...report }, () => human(report));
+    if (report.cancelled) process.exitCode = 130;
+    else if (report.failed.length > 0) process.exitCode = 2;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    store.close();
+  }
+}
+
+function human(r: CaptionJobReport): string {
+  const lines = [
+    `caption job ${r.jobId}: ${r.kind} descriptions by ${r.model}${r.templateVersion ? ` (template v${r.templateVersion})` : ''}${r.cancelled ? ' — cancelled' : ''}`,
+    `  selected ${r.selected}, skipped ${r.skipped} (already done or reviewed)`,
+    `  written ${r.written}, from cache ${r.fromCache}, failed ${r.failed.length}  (${(r.durationMs / 1000).toFixed(1)} s)`,
+    ...r.failed.slice(0, 50).map((f) => `  failed ${f.externalId} (sample ${f.sampleId}): ${f.reason}`),
+  ];
+  if (r.failed.length > 50) lines.push(`  ... and ${r.failed.length - 50} more (--json lists all)`);
+  return lines.join('\n');
+}
