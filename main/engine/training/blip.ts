@@ -1,0 +1,137 @@
+// The BLIP trainer (Sec. 3.2.1): (target image, scene description t_f) pairs, the symmetric
+// contrastive loss (Eq. 11) on BLIP's ITC features (vision_proj / text_proj of the class tokens);
+// paper: blip-itm-base-coco, AdamW, lr 1e-5, batch 32, 20 epochs, texts up to 512 tokens.
+// The ITM head and the text encoder's cross-attention get no gradient from this loss and stay as
+// loaded; they are saved unchanged so the checkpoint is a whole BlipForImageTextRetrieval.
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/index.js';
+import { fromPretrained } from '../models/registry.js';
+import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
+import { normalizationOf, pixelBatch, type Normalization } from './pixels.js';
+import { splitPairs } from './split.js';
+import { copyModelSideFiles, FolderTokenizer, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
+
+export const blipTrainingSchema = contrastiveTrainingSchema.extend({
+  batch_size: z.number().int().positive().default(32),
+  /** A BlipForImageTextRetrieval folder (e.g. Salesforce/blip-itm-base-coco); null only with the tiny preset. */
+  base_model: z.string().nullable().default(null),
+  phases: z.array(phaseSchema).min(1).default([{ name: 'blip', epochs: 20, lr: 1e-5 }]),
+  /** BLIP's text window (scene descriptions are long). */
+  max_text_tokens: z.number().int().positive().default(512),
+  /** Set by `--preset tiny`: the tiny random BLIP this run starts from. */
+  tiny_blip: z.record(z.string(), z.unknown()).nullable().default(null),
+});
+export type BlipTrainingConfig = z.output<typeof blipTrainingSchema>;
+
+export function parseBlipTrainingConfig(raw: unknown, source = 'BLIP training config'): BlipTrainingConfig {
+  return parseWith(blipTrainingSchema, raw, source);
+}
+
+interface SceneBatch extends PreparedBatch {
+  pixels: tf.Tensor4D;
+  ids: tf.Tensor2D;
+  mask: tf.Tensor2D;
+}
+
+export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
+  truncatedTexts = 0;
+
+  constructor(
+    readonly model: BlipForImageTextRetrieval,
+    readonly tokenizer: TextBatchEncoder,
+    readonly sideFilesDir: string,
+    readonly options: { maxTextTokens: number; norm: Normalization },
+  ) {}
+
+  setPhase(_phase: PhaseConfig): void {
+    this.model.params.setTrainable(true);
+  }
+
+  trainableParams(): Map<string, tf.Variable> {
+    return new Map(this.model.params.names().map((n) => [`blip/${n}`, this.model.params.get(n)]));
+  }
+
+  textTrainable(): boolean {
+    return true;
+  }
+
+  textOf(pair: ScenePair): string {
+    return pair.text;
+  }
+
+  async prepare(pairs: readonly ScenePair[]): Promise<SceneBatch> {
+    const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
+    const encoded = this.tokenizer.encode(pairs.map((p) => p.text), this.options.maxTextTokens);
+    this.truncatedTexts += encoded.truncated;
+    const pixels = pixelBatch(images, images.map(() => null), this.model.config.vision_config.image_size, this.options.norm);
+    return { size: pairs.length, pixels, ids: encoded.inputIds, mask: encoded.attentionMask, dispose: () => tf.dispose([pixels, encoded.inputIds, encoded.attentionMask]) };
+  }
+
+  imageEmbeddings(b: SceneBatch): tf.Tensor2D {
+    return tf.tidy(() => this.model.imageFeatures(this.model.vision(b.pixels).imageEmbeds));
+  }
+
+  textEmbeddings(b: SceneBatch): tf.Tensor2D {
+    return this.model.textFeatures(b.ids, b.mask);
+  }
+
+  async saveModels(dir: string): Promise<void> {
+    await this.model.save(dir);
+    copyModelSideFiles(this.sideFilesDir, dir);
+  }
+}
+
+/** The tiny BLIP of `--preset tiny` for a tokenizer of `vocabSize` words. */
+export function tinyBlipConfig(vocabSize: number): BlipConfigInput & Record<string, unknown> {
+  return {
+    model_type: 'blip',
+    architectures: ['BlipForImageTextRetrieval'],
+    image_text_hidden_size: 32,
+    projection_dim: 32,
+    text_config: { vocab_size: vocabSize, hidden_size: 32, encoder_hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, max_position_embeddings: 64, pad_token_id: 0, bos_token_id: 2, sep_token_id: 3, eos_token_id: 3 },
+    vision_config: { hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, image_size: 32, patch_size: 8 },
+  };
+}
+
+export interface TrainBlipOptions {
+  config: BlipTrainingConfig;
+  pairs: readonly ScenePair[];
+  outputDir: string;
+  callbacks?: TrainerCallbacks;
+  resumeFrom?: string | null;
+}
+
+export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult & { truncatedTexts: number; split: 'dataset' | 'holdout' }> {
+  const c = opts.config;
+  const { train, val, source } = splitPairs(opts.pairs, c.val_fraction, c.seed);
+  opts.callbacks?.onLog?.('info', `BLIP: ${train.length} training pairs, ${val.length} validation pairs (${source === 'dataset' ? "the dataset's split" : `seeded hold-out of ${c.val_fraction}`})`);
+  let model: BlipForImageTextRetrieval;
+  let sideFilesDir: string;
+  if (opts.resumeFrom || c.base_model) {
+    sideFilesDir = opts.resumeFrom ?? c.base_model!;
+    model = await fromPretrained<BlipForImageTextRetrieval>(sideFilesDir, { trainable: true });
+  } else if (c.tiny_blip) {
+    sideFilesDir = path.join(opts.outputDir, 'base');
+    const maxPos = Number((c.tiny_blip.text_config as { max_position_embeddings?: number } | undefined)?.max_position_embeddings ?? 64);
+    const { vocabSize } = writeWordTokenizer(sideFilesDir, opts.pairs.map((p) => p.text), Math.min(c.max_text_tokens, maxPos));
+    model = BlipForImageTextRetrieval.random({ ...c.tiny_blip, text_config: { ...(c.tiny_blip.text_config as object), vocab_size: vocabSize } }, c.seed);
+  } else {
+    throw new Error('BLIP training needs base_model (a BlipForImageTextRetrieval folder) or the tiny preset');
+  }
+  try {
+    const t = model.config.text_config;
+    const task = new BlipTask(model, new FolderTokenizer(sideFilesDir, t.pad_token_id), sideFilesDir, {
+      maxTextTokens: Math.min(c.max_text_tokens, t.max_position_embeddings),
+      norm: normalizationOf(sideFilesDir),
+    });
+    const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
+    if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} scene descriptions were longer than ${task.options.maxTextTokens} tokens and were truncated`);
+    return { ...result, truncatedTexts: task.truncatedTexts, split: source };
+  } finally {
+    model.dispose();
+  }
+}

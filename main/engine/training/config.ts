@@ -1,0 +1,64 @@
+// The embedding trainers' configs. The parsed config is what a run stores (runs.config) and exactly
+// what rebuilds the trainer; the defaults are the paper's settings (Sec. 3.2.1, 4) where it gives
+// them, and stated choices where it is silent.
+import { z } from 'zod';
+
+const positive = z.number().positive();
+const count = z.number().int().positive();
+
+export const temperatureSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed'), tau: positive }),
+  z.object({ kind: z.literal('learned'), init_tau: positive, max_scale: positive.default(100) }),
+]);
+
+/** Everything the contrastive loop needs (shared by both trainers). */
+export const contrastiveTrainingSchema = z.object({
+  seed: z.number().int().nonnegative().default(0),
+  /** The optimiser's batch: the contrastive loss (Eq. 11) sees all of it. */
+  batch_size: count,
+  /** Forward/backward chunk; gradients are accumulated exactly to `batch_size` (see contrastive.ts). */
+  micro_batch_size: count.optional(),
+  weight_decay: z.number().nonnegative().default(0.01),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  eps: positive.default(1e-8),
+  /** Global-norm clipping (≤ 0 disables). */
+  max_grad_norm: z.number().default(1.0),
+  /** Linear warmup over this fraction of each phase's steps, then cosine down to lr·min_lr_ratio. */
+  warmup_ratio: z.number().min(0).max(1).default(0.05),
+  min_lr_ratio: z.number().min(0).max(1).default(0),
+  /** τ of Eq. 11: CLIP's and BLIP's own initial value, learned (and recorded as `tau`). */
+  temperature: temperatureSchema.default({ kind: 'learned', init_tau: 0.07, max_scale: 100 }),
+  /** When the dataset has no validation split, this fraction of pairs is held out (seeded). */
+  val_fraction: z.number().min(0).max(0.9).default(0.1),
+  eval_every_epochs: count.default(1),
+  checkpoint_every_epochs: count.default(1),
+  /** Also checkpoint every N optimiser steps (0 = only at epoch ends). */
+  checkpoint_every_steps: z.number().int().nonnegative().default(0),
+  /** Keep the newest N checkpoints (0 = all). */
+  keep_checkpoints: z.number().int().nonnegative().default(2),
+  /** Stop after this many optimiser steps in all (0 = no cap): for smoke runs and benchmarks. */
+  max_steps: z.number().int().nonnegative().default(0),
+  /** Batch size of the validation pass. */
+  eval_batch_size: count.default(64),
+});
+
+export const phaseSchema = z.object({
+  name: z.string().min(1),
+  epochs: z.number().int().nonnegative(),
+  lr: positive,
+});
+
+export type TemperatureSetting = z.output<typeof temperatureSchema>;
+export type ContrastiveTrainingConfig = z.output<typeof contrastiveTrainingSchema>;
+export type PhaseConfig = z.output<typeof phaseSchema>;
+
+/** Parses with a message that names the config file and the field. */
+export function parseWith<S extends z.ZodType>(schema: S, raw: unknown, source: string): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${source}: field "${issue?.path.join('.') || '(root)'}": ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
