@@ -14,6 +14,8 @@ export interface SampleRow {
   split: string;
   source_sha256: string;
   target_sha256: string | null;
+  width: number;
+  height: number;
   region_description: string | null;
   scene_description: string | null;
   meta: string;

@@ -27,25 +27,31 @@ const editSchema = z.object({
 const sceneMetaSchema = z.object({ before: graphSchema, after: graphSchema, edit: editSchema, size: z.number().int().positive() });
 export type ShapesSceneMeta = z.infer<typeof sceneMetaSchema>;
 
-/** The scene graph in a sample's meta: at the top level or under `sceneGraph` / `shapes`. */
-export function sceneMetaOf(sample: Pick<SampleRow, 'meta' | 'external_id'>): ShapesSceneMeta {
-  let meta: unknown;
+/**
+ * The scene graph in a sample's meta. The ShapesEdit importer writes
+ * `{ seed, index, sceneGraph: { before, after }, edit }`; the image size is the sample's width.
+ * A flat `{ before, after, edit, size }` is read too.
+ */
+export function sceneMetaOf(sample: Pick<SampleRow, 'meta' | 'external_id' | 'width'>): ShapesSceneMeta {
+  let meta: Record<string, unknown>;
   try {
-    meta = JSON.parse(sample.meta);
+    const parsed: unknown = JSON.parse(sample.meta);
+    meta = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
     throw new SampleProblem(`sample ${sample.external_id}: meta is not JSON`);
   }
-  const candidates = [meta, (meta as Record<string, unknown> | null)?.sceneGraph, (meta as Record<string, unknown> | null)?.shapes];
-  let firstIssue = '';
-  for (const c of candidates) {
-    if (c === undefined || c === null) continue;
-    const parsed = sceneMetaSchema.safeParse(c);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    firstIssue ||= issue ? `${issue.path.join('.')}: ${issue.message}` : 'unreadable';
-  }
+  const graph = (typeof meta.sceneGraph === 'object' && meta.sceneGraph !== null ? meta.sceneGraph : {}) as Record<string, unknown>;
+  const candidate = {
+    before: meta.before ?? graph.before,
+    after: meta.after ?? graph.after,
+    edit: meta.edit ?? graph.edit,
+    size: meta.size ?? graph.size ?? sample.width,
+  };
+  const parsed = sceneMetaSchema.safeParse(candidate);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
   throw new SampleProblem(
-    `sample ${sample.external_id} has no ShapesEdit scene graph in meta (${firstIssue || 'missing'}); the template captioner only describes ShapesEdit samples`,
+    `sample ${sample.external_id} has no ShapesEdit scene graph in meta (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unreadable'}); the template captioner only describes ShapesEdit samples`,
   );
 }
 
@@ -73,7 +79,7 @@ export function regionFromGraph(g: ShapesSceneMeta): string {
 }
 
 /** The exact description of the target scene (kind scene) or of the edited region (kind region). */
-export function templateCaption(sample: Pick<SampleRow, 'meta' | 'external_id'>, kind: CaptionKind): string {
+export function templateCaption(sample: Pick<SampleRow, 'meta' | 'external_id' | 'width'>, kind: CaptionKind): string {
   const g = sceneMetaOf(sample);
   return kind === 'scene' ? describeScene(g.after, g.size) : regionFromGraph(g);
 }

@@ -4,6 +4,7 @@ import type { Settings, Theme } from '../../shared/api/settings';
 import { useApi } from './api/ApiProvider';
 import { CommandPalette, type Command } from './components/CommandPalette';
 import { StatusBar } from './components/StatusBar';
+import { CaptionsView } from './views/captions/CaptionsView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
 import { NotYetAvailable } from './views/Placeholder';
 import { views, type ViewEntry } from './views/registry';
@@ -99,10 +100,7 @@ export function App() {
         <Routes>
           <Route path="/" element={<Navigate to="/datasets" replace />} />
           <Route path="/datasets/*" element={<DatasetsArea />} />
-          <Route
-            path="/captions"
-            element={<NotYetAvailable view={byPath('/captions')} detail="Caption generation and review are not built yet. No caption is stored." />}
-          />
+          <Route path="/captions" element={<CaptionsView />} />
           <Route
             path="/masks"
             element={<NotYetAvailable view={byPath('/masks')} detail="The mask editor is not built yet. No mask is stored." />}

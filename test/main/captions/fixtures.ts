@@ -34,6 +34,8 @@ export interface SampleSpec {
   regionDescription?: string | null;
   sceneDescription?: string | null;
   noTarget?: boolean;
+  /** The sample's recorded size (ShapesEdit's scene graph is in these pixels). */
+  width?: number;
 }
 
 export async function addSample(store: Store, datasetId: number, s: SampleSpec): Promise<number> {
@@ -43,9 +45,9 @@ export async function addSample(store: Store, datasetId: number, s: SampleSpec):
     store.db
       .prepare(
         `INSERT INTO samples(dataset_id, external_id, instruction, region_description, scene_description, source_sha256, target_sha256, width, height, meta, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 32, 24, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(datasetId, s.externalId, s.instruction, s.regionDescription ?? null, s.sceneDescription ?? null, source, target, JSON.stringify(s.meta ?? {}), new Date().toISOString())
+      .run(datasetId, s.externalId, s.instruction, s.regionDescription ?? null, s.sceneDescription ?? null, source, target, s.width ?? 32, s.width ?? 24, JSON.stringify(s.meta ?? {}), new Date().toISOString())
       .lastInsertRowid,
   );
   if (s.box) {

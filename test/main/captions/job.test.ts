@@ -175,7 +175,9 @@ describe('template captioner (ShapesEdit)', () => {
         externalId: s.externalId,
         instruction: s.instruction,
         index: i + 1,
-        meta: { before: s.before, after: s.after, edit: s.edit, size: s.size },
+        // Exactly what the ShapesEdit importer writes (main/data/shapes-source.ts); size = the sample's width.
+        meta: { seed: 7, index: i, sceneGraph: { before: s.before, after: s.after }, edit: s.edit },
+        width: s.size,
       });
     }
     await addSample(store, datasetId, { externalId: 'not-shapes', instruction: 'x', index: 50, meta: { other: 1 } });
