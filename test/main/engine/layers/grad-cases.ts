@@ -152,12 +152,16 @@ export interface CaseResult {
   grads: Float32Array[];
 }
 
-/** Runs f on the current backend: value and gradient of sum(f · r) w.r.t. every float input. */
-export function runCase(c: GradCase, useRef: boolean): CaseResult {
-  return tf.tidy(() => {
-    const xs = c.inputs.map((s, i) => (s.ints || s.intMax !== undefined ? tf.tensor(makeValues(s, 17 + i), s.shape, 'int32') : tf.tensor(makeValues(s, 17 + i), s.shape)));
+/**
+ * Runs f on the current backend: value and gradient of sum(f · r) w.r.t. every float input.
+ * Reads back with await data(): dataSync() needs OffscreenCanvas on WebGPU, which Node lacks.
+ */
+export async function runCase(c: GradCase, useRef: boolean): Promise<CaseResult> {
+  const out = tf.tidy(() => {
+    const isInt = (s: InputSpec) => s.ints !== undefined || s.intMax !== undefined;
+    const xs = c.inputs.map((s, i) => (isInt(s) ? tf.tensor(makeValues(s, 17 + i), s.shape, 'int32') : tf.tensor(makeValues(s, 17 + i), s.shape)));
     const f = useRef ? c.ref : c.op;
-    const floatIdx = c.inputs.flatMap((s, i) => (s.ints || s.intMax !== undefined ? [] : [i]));
+    const floatIdx = c.inputs.flatMap((s, i) => (isInt(s) ? [] : [i]));
     const value = f(xs);
     const r = tf.tensor(makeValues({ shape: value.shape }, 99), value.shape);
     const g = tf.grads((...fl: tf.Tensor[]) => {
@@ -165,9 +169,11 @@ export function runCase(c: GradCase, useRef: boolean): CaseResult {
       floatIdx.forEach((k, j) => (all[k] = fl[j]!));
       return tf.sum(tf.mul(f(all), r));
     });
-    const grads = g(floatIdx.map((k) => xs[k]!));
-    return { value: value.dataSync() as Float32Array, grads: grads.map((t) => t.dataSync() as Float32Array) };
+    return [value, ...g(floatIdx.map((k) => xs[k]!))];
   });
+  const data = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(out);
+  return { value: data[0]!, grads: data.slice(1) };
 }
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -182,10 +188,10 @@ export async function compareAllWithCpu(backend: string, tol = 1e-4): Promise<st
   const failures: string[] = [];
   for (const c of GRAD_CASES) {
     await tf.setBackend('cpu');
-    const ref = runCase(c, true);
+    const ref = await runCase(c, true);
     await tf.setBackend(backend);
     const before = tf.memory().numTensors;
-    const got = runCase(c, false);
+    const got = await runCase(c, false);
     const after = tf.memory().numTensors;
     if (after !== before) failures.push(`${c.name}: ${after - before} tensors leaked`);
     const scale = (a: Float32Array) => Math.max(1, ...Array.from(a, Math.abs));
