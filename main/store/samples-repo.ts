@@ -184,18 +184,72 @@ export class SamplesRepo {
     return { sql: clauses.join(' AND '), params, match };
   }
 
+  /**
+   * The dataset's id range when no other dataset has a sample inside it (the usual case: an import
+   * writes its samples in one run), which lets counts run on rowid ranges instead of joins.
+   */
+  private contiguousRange(datasetId: number): { lo: number; hi: number } | null | 'empty' {
+    const lo = this.db.prepare('SELECT id FROM samples WHERE dataset_id = ? ORDER BY id LIMIT 1').pluck().get(datasetId) as number | undefined;
+    if (lo === undefined) return 'empty';
+    const hi = this.db.prepare('SELECT id FROM samples WHERE dataset_id = ? ORDER BY id DESC LIMIT 1').pluck().get(datasetId) as number;
+    const foreign = this.db
+      .prepare(
+        'SELECT EXISTS (SELECT 1 FROM datasets d WHERE d.id <> ? AND EXISTS (SELECT 1 FROM samples s WHERE s.dataset_id = d.id AND s.id BETWEEN ? AND ?))',
+      )
+      .pluck()
+      .get(datasetId, lo, hi) as number;
+    return foreign ? null : { lo, hi };
+  }
+
+  /**
+   * Counts are the expensive half of a window query. They are cached per filter and dropped when
+   * anything in the database changed: this connection's total_changes() covers our own writes,
+   * PRAGMA data_version those of every other connection (the CLI, a later engine host).
+   */
+  private readonly countCache = new Map<string, { stamp: string; total: number }>();
+
+  private countFiltered(q: Pick<SampleQuery, 'datasetId' | 'filter'>, sql: string, params: unknown[], match: string | null): number {
+    const stamp = `${this.db.pragma('data_version', { simple: true }) as number}:${this.db.prepare('SELECT total_changes()').pluck().get() as number}`;
+    const key = JSON.stringify([q.datasetId, q.filter.editType, q.filter.split, q.filter.captionStatus, q.filter.hasMask, q.filter.flagged, match]);
+    const hit = this.countCache.get(key);
+    if (hit && hit.stamp === stamp) return hit.total;
+    const f = q.filter;
+    const onlySearch = match !== null && f.editType === undefined && f.split === undefined && f.captionStatus === undefined && f.hasMask === undefined && f.flagged === undefined;
+    const onlyMask = match === null && f.hasMask !== undefined && f.editType === undefined && f.split === undefined && f.captionStatus === undefined && f.flagged === undefined;
+    let total: number | undefined;
+    if (onlySearch || onlyMask) {
+      const range = this.contiguousRange(q.datasetId);
+      if (range === 'empty') total = 0;
+      else if (range !== null && onlySearch) {
+        total = this.db.prepare('SELECT count(*) FROM sample_fts WHERE sample_fts MATCH ? AND rowid BETWEEN ? AND ?').pluck().get(match, range.lo, range.hi) as number;
+      } else if (range !== null && onlyMask) {
+        const withMask = this.db.prepare('SELECT count(DISTINCT sample_id) FROM masks WHERE sample_id BETWEEN ? AND ?').pluck().get(range.lo, range.hi) as number;
+        total = f.hasMask ? withMask : (this.db.prepare('SELECT count(*) FROM samples WHERE dataset_id = ?').pluck().get(q.datasetId) as number) - withMask;
+      }
+    }
+    total ??= this.db.prepare(`SELECT count(*) FROM samples s WHERE ${sql}`).pluck().get(...params) as number;
+    if (this.countCache.size > 256) this.countCache.clear();
+    this.countCache.set(key, { stamp, total });
+    return total;
+  }
+
   query(q: SampleQuery): { total: number; items: SampleSummary[] } {
     const { sql, params, match } = this.where(q);
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM samples s WHERE ${sql}`).get(...params) as { n: number }).n;
+    const total = this.countFiltered(q, sql, params, match);
     const dir = q.order === 'desc' ? 'DESC' : 'ASC';
     let from = 'samples s';
-    let fromParams: unknown[] = [];
+    let whereSql = sql;
+    let whereParams = params;
     let orderBy: string;
-    if (q.sort === 'relevance' && match !== null) {
+    if (match !== null && (q.sort === 'relevance' || q.sort === 'id')) {
+      // Let FTS5 drive: it yields rowids in order (or by bm25 rank), so a window stops early
+      // instead of materialising every match first.
+      from = 'sample_fts f JOIN samples s ON s.id = f.rowid';
+      const w = this.where({ datasetId: q.datasetId, filter: { ...q.filter, search: undefined } });
+      whereSql = `sample_fts MATCH ? AND ${w.sql}`;
+      whereParams = [match, ...w.params];
       // bm25 rank is ascending-better: "asc" means best first.
-      from = 'samples s JOIN (SELECT rowid, rank FROM sample_fts WHERE sample_fts MATCH ?) f ON f.rowid = s.id';
-      fromParams = [match];
-      orderBy = `f.rank ${dir}, s.id`;
+      orderBy = q.sort === 'relevance' ? `f.rank ${dir}, s.id` : `f.rowid ${dir}`;
     } else if (q.sort === 'instruction') orderBy = `s.instruction ${dir}, s.id ${dir}`;
     else if (q.sort === 'editType') orderBy = `s.edit_type ${dir}, s.id ${dir}`;
     else orderBy = `s.id ${dir}`;
@@ -206,9 +260,9 @@ export class SamplesRepo {
                 (SELECT thumb_sha256 FROM images WHERE sha256 = s.target_sha256) AS target_thumb,
                 EXISTS (SELECT 1 FROM masks m WHERE m.sample_id = s.id) AS has_mask,
                 s.flagged, s.session_id, s.turn_index
-         FROM ${from} WHERE ${sql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+         FROM ${from} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       )
-      .all(...fromParams, ...params, q.limit, q.offset);
+      .all(...whereParams, q.limit, q.offset);
     return { total, items: rows.map(toSummary) };
   }
 

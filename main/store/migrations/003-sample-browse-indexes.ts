@@ -9,6 +9,7 @@ export const m003SampleBrowseIndexes: Migration = {
     db.exec(`
       CREATE INDEX samples_split ON samples(dataset_id, split);
       CREATE INDEX samples_instruction ON samples(dataset_id, instruction);
+      CREATE INDEX samples_edit_type_instruction ON samples(dataset_id, edit_type, instruction);
       CREATE INDEX samples_flagged ON samples(dataset_id, flagged) WHERE flagged = 1;
       CREATE INDEX sample_errors_job ON sample_errors(job_id);
     `);

@@ -123,3 +123,59 @@ describe('samples repository', () => {
     expect(q({ search: 'number' }, { sort: 'relevance' }).total).toBe(10);
   });
 });
+
+describe('counts', () => {
+  test('fast paths (contiguous datasets) and the general path agree with brute force, and the cache follows writes', () => {
+    const store = openStore(path.join(tempDir('counts-'), 'd'));
+    stores.push(store);
+    for (const n of [1, 2]) store.db.prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
+    const a = store.datasets.create({ name: 'a', format: 'folder', sourcePath: null, options: {} });
+    const b = store.datasets.create({ name: 'b', format: 'folder', sourcePath: null, options: {} });
+    const c = store.datasets.create({ name: 'c', format: 'folder', sourcePath: null, options: {} });
+    // a and b interleave (two imports at once); c is contiguous.
+    store.db.transaction(() => {
+      for (let i = 0; i < 40; i++) store.samples.insertMany(i % 2 === 0 ? a : b, [sample(i)]);
+      store.samples.insertMany(c, Array.from({ length: 30 }, (_, i) => sample(i)));
+    })();
+    const brute = (ds: number, where: string) =>
+      store.db.prepare(`SELECT count(*) FROM samples s WHERE s.dataset_id = ? AND ${where}`).pluck().get(ds) as number;
+    const total = (ds: number, filter: object) => store.samples.query({ datasetId: ds, filter, sort: 'id', order: 'asc', offset: 0, limit: 5 }).total;
+    for (const ds of [a, b, c]) {
+      expect(total(ds, { search: 'number' })).toBe(brute(ds, '1'));
+      expect(total(ds, { search: 'kettle' })).toBe(brute(ds, "region_description = 'a shiny kettle'"));
+      expect(total(ds, { hasMask: true })).toBe(brute(ds, 'EXISTS (SELECT 1 FROM masks m WHERE m.sample_id = s.id)'));
+      expect(total(ds, { hasMask: false })).toBe(brute(ds, 'NOT EXISTS (SELECT 1 FROM masks m WHERE m.sample_id = s.id)'));
+      expect(total(ds, { search: 'number', split: 'val' })).toBe(brute(ds, "split = 'val'"));
+    }
+    expect(total(c, { hasMask: true })).toBe(15);
+    const empty = store.datasets.create({ name: 'empty', format: 'folder', sourcePath: null, options: {} });
+    expect(total(empty, { search: 'number' })).toBe(0);
+
+    // Cached counts follow writes: a flag, then a new sample.
+    expect(total(c, { flagged: true })).toBe(0);
+    const first = store.samples.query({ datasetId: c, filter: {}, sort: 'id', order: 'asc', offset: 0, limit: 1 }).items[0]!;
+    store.samples.setFlag(first.id, true);
+    expect(total(c, { flagged: true })).toBe(1);
+    expect(total(c, { search: 'kettle' })).toBe(1);
+    store.db.transaction(() => store.samples.insertMany(c, [sample(100, { externalId: 'new', regionDescription: 'another kettle' })]))();
+    expect(total(c, { search: 'kettle' })).toBe(2);
+    // A write by another connection is seen too (PRAGMA data_version).
+    const other = openStore(store.dataDir);
+    other.samples.setFlag(first.id, false);
+    other.close();
+    expect(total(c, { flagged: true })).toBe(0);
+  });
+
+  test('search windows driven by FTS5 keep id order both ways and page correctly', () => {
+    const store = openStore(path.join(tempDir('fts-order-'), 'd'));
+    stores.push(store);
+    for (const n of [1, 2]) store.db.prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
+    const ds = store.datasets.create({ name: 'o', format: 'folder', sourcePath: null, options: {} });
+    store.db.transaction(() => store.samples.insertMany(ds, Array.from({ length: 25 }, (_, i) => sample(i))))();
+    const ids = (order: 'asc' | 'desc', offset: number) =>
+      store.samples.query({ datasetId: ds, filter: { search: 'instr', split: 'train' }, sort: 'id', order, offset, limit: 5 }).items.map((i) => i.externalId);
+    expect(ids('asc', 0)).toEqual(['x0', 'x2', 'x4', 'x6', 'x8']);
+    expect(ids('asc', 5)).toEqual(['x10', 'x12', 'x14', 'x16', 'x18']);
+    expect(ids('desc', 0)).toEqual(['x24', 'x22', 'x20', 'x18', 'x16']);
+  });
+});

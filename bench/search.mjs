@@ -1,0 +1,50 @@
+// Search and browse latency at 100 000 samples (goal: p95 < 20 ms per samples.query, count included).
+// Usage: npx tsc -b && node bench/search.mjs [samples=100000] [runs=200]
+import fs from 'node:fs';
+import path from 'node:path';
+import { machine, root, summary, tempDataDir } from './lib.mjs';
+
+const { openStore } = await import(path.join(root, 'dist/main/store/index.js'));
+const { seedSyntheticDataset } = await import(path.join(root, 'dist/main/data/synthetic.js'));
+
+const count = Number(process.argv[2] ?? 100_000);
+const runs = Number(process.argv[3] ?? 200);
+const dir = tempDataDir();
+const store = openStore(dir);
+const t0 = performance.now();
+const datasetId = await seedSyntheticDataset(store, { name: 'bench', count });
+const seedSeconds = (performance.now() - t0) / 1000;
+
+const base = { datasetId, filter: {}, sort: 'id', order: 'asc', offset: 0, limit: 200 };
+const cases = {
+  'page (id, random offset)': () => ({ ...base, offset: Math.floor(Math.random() * (count - 200)) }),
+  'split = val': () => ({ ...base, filter: { split: 'val' } }),
+  'edit type + sort by instruction': () => ({ ...base, filter: { editType: 'recolour' }, sort: 'instruction', offset: Math.floor(Math.random() * 1000) }),
+  'has mask, desc': () => ({ ...base, filter: { hasMask: true }, order: 'desc' }),
+  'search "circle" (common)': () => ({ ...base, filter: { search: 'circle' } }),
+  'search "blue circ" (prefix)': () => ({ ...base, filter: { search: 'blue circ' } }),
+  'search "purple triangle bottom" relevance': () => ({ ...base, filter: { search: 'purple triangle bottom' }, sort: 'relevance' }),
+  'search + split + edit type': () => ({ ...base, filter: { search: 'red', split: 'train', editType: 'move' } }),
+};
+
+const results = {};
+const all = [];
+for (const [name, make] of Object.entries(cases)) {
+  for (let i = 0; i < 5; i++) store.samples.query(make()); // warm the page cache
+  const times = [];
+  let total = 0;
+  for (let i = 0; i < runs; i++) {
+    const q = make();
+    const t = performance.now();
+    total = store.samples.query(q).total;
+    times.push(performance.now() - t);
+  }
+  all.push(...times);
+  const s = summary(times);
+  results[name] = { total, p50: +s.p50.toFixed(2), p95: +s.p95.toFixed(2), max: +s.max.toFixed(2) };
+}
+const overall = summary(all);
+store.close();
+const dbBytes = fs.statSync(path.join(dir, 'ric.sqlite')).size;
+fs.rmSync(dir, { recursive: true, force: true });
+console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, cases: results }, null, 2));
