@@ -7,6 +7,7 @@ import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
 import { NotYetAvailable } from './views/Placeholder';
+import { MasksView } from './views/masks/MasksView';
 import { views, type ViewEntry } from './views/registry';
 import { SettingsView } from './views/SettingsView';
 
@@ -101,10 +102,8 @@ export function App() {
           <Route path="/" element={<Navigate to="/datasets" replace />} />
           <Route path="/datasets/*" element={<DatasetsArea />} />
           <Route path="/captions" element={<CaptionsView />} />
-          <Route
-            path="/masks"
-            element={<NotYetAvailable view={byPath('/masks')} detail="The mask editor is not built yet. No mask is stored." />}
-          />
+          <Route path="/masks" element={<MasksView />} />
+          <Route path="/masks/:sampleId" element={<MasksView />} />
           <Route
             path="/training"
             element={<NotYetAvailable view={byPath('/training')} detail="Training runs and live monitors are not built yet. No run is stored." />}
