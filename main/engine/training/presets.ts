@@ -13,8 +13,8 @@ export function regionClipPreset(name: PresetName): Record<string, unknown> {
   return {
     batch_size: 32,
     phases: [
-      { name: 'fusion', epochs: 6, lr: 3e-3 },
-      { name: 'joint', epochs: 6, lr: 1e-3 },
+      { name: 'fusion', epochs: 4, lr: 5e-3 },
+      { name: 'joint', epochs: 8, lr: 2e-3 },
     ],
     fusion: { kernel_size: 3, num_heads: 2, pooling: 'cls' },
     warmup_ratio: 0.1,

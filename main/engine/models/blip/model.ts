@@ -31,7 +31,7 @@ export class BlipForImageTextRetrieval {
     const params = new ParamStore('BlipForImageTextRetrieval');
     let i = 0;
     for (const [name, shape] of blipParamShapes(config)) {
-      const s = seed * 7919 + i++;
+      const s = seed * 7919 + ++i; // never 0: tfjs treats seed 0 as "no seed"
       const isNorm = /(layer_norm\d|LayerNorm|post_layernorm)\.weight$/.test(name);
       const init = isNorm ? tf.ones(shape) : name.endsWith('.bias') ? tf.zeros(shape) : tf.truncatedNormal(shape, 0, 0.02, 'float32', s);
       params.set(name, init, true);

@@ -34,7 +34,7 @@ export class GatedRegionContextFusion {
     const params = new ParamStore('GatedRegionContextFusion');
     let i = 0;
     for (const [name, shape] of gatedFusionParamShapes(config)) {
-      const s = seed * 1000 + i++;
+      const s = seed * 1000 + ++i; // never 0: tfjs treats seed 0 as "no seed"
       const fanIn = name.startsWith('cnn_') ? config.input_dim * config.kernel_size : (shape[1] ?? config.hidden_dim);
       let init: tf.Tensor;
       if (name === 'norm.weight') init = tf.ones(shape);

@@ -52,7 +52,7 @@ export class RegionClip {
     const params = new ParamStore('CLIPModel (random)');
     let i = 0;
     for (const [name, shape] of clipParamShapes(config)) {
-      const s = seed * 7919 + i++;
+      const s = seed * 7919 + ++i; // never 0: tfjs treats seed 0 as "no seed"
       let init: tf.Tensor;
       if (name === 'logit_scale') init = tf.scalar(config.logit_scale_init_value);
       else if (/(layer_norm\d|layrnorm|layernorm|final_layer_norm)\.weight$/.test(name)) init = tf.ones(shape);
