@@ -6,6 +6,7 @@ import type { AppContext } from './api/context.js';
 import { createDispatcher, type Dispatcher } from './api/dispatcher.js';
 import { EventHub } from './api/event-hub.js';
 import { createHandlers } from './api/handlers/index.js';
+import { JobManager, type HostSpawner } from './jobs/index.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface App {
@@ -20,6 +21,8 @@ export interface OpenAppOptions {
   dataDir: string;
   mode: AppContext['mode'];
   log?: (line: string) => void;
+  /** How engine hosts start: Electron passes its utilityProcess spawner; default child_process.fork. */
+  hostSpawner?: HostSpawner;
 }
 
 /** The project root: the nearest folder above this file with our package.json (source or dist). */
@@ -45,18 +48,36 @@ export function appVersion(): string {
 export function openApp(options: OpenAppOptions): App {
   const store = openStore(options.dataDir);
   const events = new EventHub();
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The queue starts with the app in desktop and web mode (recovering interrupted jobs, running
+  // queued ones); in the CLI and tests only when something uses it.
+  let jobs: JobManager | null = null;
+  const jobManager = () =>
+    (jobs ??= new JobManager(store, events, { log, codeVersion: appVersion(), ...(options.hostSpawner ? { spawner: options.hostSpawner } : {}) }));
   const context: AppContext = {
     appVersion: appVersion(),
     mode: options.mode,
     startedAt: new Date().toISOString(),
     store,
     events,
+    get jobs() {
+      return jobManager();
+    },
     tensorBackend: () => null,
   };
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  if (options.mode !== 'in-process') jobManager();
   const dispatcher = createDispatcher(createHandlers(context), {
     onInternalError: (method, err) =>
       log(`[api] ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   });
-  return { context, store, events, dispatcher, close: () => store.close() };
+  return {
+    context,
+    store,
+    events,
+    dispatcher,
+    close: () => {
+      jobs?.closeNow();
+      store.close();
+    },
+  };
 }

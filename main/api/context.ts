@@ -1,4 +1,5 @@
 import type { TensorBackendName } from '../../shared/api/index.js';
+import type { JobManager } from '../jobs/manager.js';
 import type { Store } from '../store/index.js';
 import type { EventHub } from './event-hub.js';
 
@@ -9,6 +10,8 @@ export interface AppContext {
   readonly startedAt: string;
   readonly store: Store;
   readonly events: EventHub;
+  /** The persisted job queue and its engine hosts (started on first use in the CLI and tests). */
+  readonly jobs: JobManager;
   /** The engine's active tensor backend, or null while no engine has started. */
   tensorBackend(): TensorBackendName | null;
 }

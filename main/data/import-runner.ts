@@ -66,7 +66,7 @@ export function openSource(spec: ImportSpec): Promise<DatasetSource> | DatasetSo
 }
 
 /** Creates (or resumes) the dataset and the job row, then imports in the background. */
-export function startImport(store: Store, events: EventHub | null, spec: ImportSpec, parentSignal?: AbortSignal): RunningImport {
+export function startImport(store: Store, events: EventHub | null, spec: ImportSpec, parentSignal?: AbortSignal, queuedJobId?: number): RunningImport {
   const name = defaultDatasetName(spec);
   const format: DatasetFormat = spec.format;
   const sourcePath = spec.format === 'shapes' ? null : path.resolve(spec.path);
@@ -86,18 +86,27 @@ export function startImport(store: Store, events: EventHub | null, spec: ImportS
     datasetId = existing.id;
     // A job left 'running' by a killed process is not running any more.
     store.db
-      .prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'import' AND state = 'running' AND json_extract(params, '$.datasetId') = ?")
-      .run(new Date().toISOString(), datasetId);
+      .prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'import' AND state = 'running' AND json_extract(params, '$.datasetId') = ? AND id IS NOT ?")
+      .run(new Date().toISOString(), datasetId, queuedJobId ?? null);
     store.datasets.setStatus(datasetId, 'importing');
   } else {
     datasetId = store.datasets.create({ name, format, sourcePath, options });
   }
   const now = new Date().toISOString();
-  const jobId = Number(
+  const jobParams = JSON.stringify({ datasetId, format, path: sourcePath, options });
+  // A job queued by main/jobs (run in the engine host) already has its row: take it over.
+  const jobId =
+    queuedJobId ??
+    Number(
+      store.db
+        .prepare("INSERT INTO jobs(kind, state, title, params, created_at, started_at, heartbeat_at) VALUES ('import', 'running', ?, ?, ?, ?, ?)")
+        .run(`Import ${name}`, jobParams, now, now, now).lastInsertRowid,
+    );
+  if (queuedJobId !== undefined) {
     store.db
-      .prepare("INSERT INTO jobs(kind, state, title, params, created_at, started_at, heartbeat_at) VALUES ('import', 'running', ?, ?, ?, ?, ?)")
-      .run(`Import ${name}`, JSON.stringify({ datasetId, format, path: sourcePath, options }), now, now, now).lastInsertRowid,
-  );
+      .prepare("UPDATE jobs SET state = 'running', params = json_patch(params, ?), started_at = ?, heartbeat_at = ?, finished_at = NULL, error = NULL WHERE id = ?")
+      .run(jobParams, now, now, queuedJobId);
+  }
   const controller = new AbortController();
   const onParentAbort = () => controller.abort();
   parentSignal?.addEventListener('abort', onParentAbort);

@@ -6,6 +6,7 @@ import { captionsEvents, captionsMethods } from './captions.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { jobEvents, jobsMethods } from './jobs.js';
 import { masksEvents, masksMethods } from './masks.js';
+import { runsMethods } from './runs.js';
 import { settingsMethods } from './settings.js';
 import { systemMethods } from './system.js';
 
@@ -16,6 +17,7 @@ export const apiMethods = {
   ...datasetsMethods,
   ...captionsMethods,
   ...masksMethods,
+  ...runsMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -50,5 +52,6 @@ export * from './contract.js';
 export * from './datasets.js';
 export * from './jobs.js';
 export * from './masks.js';
+export * from './runs.js';
 export * from './settings.js';
 export * from './system.js';

@@ -1,0 +1,133 @@
+// Training jobs in the engine host: Region-CLIP and BLIP trainers (main/engine/training) fed from a
+// stored dataset, their callbacks wired to the store — metric points (batched), checkpoints rows,
+// the run's backend, config and best validation score — and to the job: progress, log, pause at a
+// step boundary (the trainer awaits onMetrics, so the model stays loaded while we wait) and stop
+// (shouldStop: the trainer writes a checkpoint first, so a stopped run resumes from where it was).
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { trainingTexts } from '../../captions/training-texts.js';
+import type { Store } from '../../store/index.js';
+import type { JobRunContext, JobRunner } from './runners.js';
+import type { CheckpointInfo, RegionPair, RgbImage, ScenePair, TrainerCallbacks } from '../../engine/training/index.js';
+
+type Family = 'regionclip' | 'blip';
+
+interface SampleRow {
+  id: number;
+  external_id: string;
+  split: 'train' | 'val' | 'test';
+  image: string;
+  box_x: number | null;
+  box_y: number | null;
+  box_w: number | null;
+  box_h: number | null;
+}
+
+function imageLoader(store: Store, sha256: string, ref: string): () => Promise<RgbImage> {
+  return async () => {
+    const bytes = store.blobs.read(sha256);
+    if (!bytes) throw new Error(`sample ${ref}: target image ${sha256} is missing from the blob store`);
+    const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  };
+}
+
+/** The dataset's pairs: approved captions (else the dataset's own text), current mask box, split. */
+export function datasetPairs(store: Store, datasetId: number, family: Family): { pairs: RegionPair[] | ScenePair[]; dropped: number } {
+  const rows = store.db
+    .prepare<[number], SampleRow>(
+      `SELECT s.id, s.external_id, s.split, coalesce(s.target_sha256, s.source_sha256) AS image, m.box_x, m.box_y, m.box_w, m.box_h
+       FROM samples s LEFT JOIN masks m ON m.id = (SELECT id FROM masks WHERE sample_id = s.id ORDER BY version DESC LIMIT 1)
+       WHERE s.dataset_id = ? AND s.split != 'test' ORDER BY s.id`,
+    )
+    .all(datasetId);
+  const texts = trainingTexts(store.db, datasetId, family === 'regionclip' ? 'region' : 'scene', 'dataset').texts;
+  let dropped = 0;
+  if (family === 'blip') {
+    const pairs: ScenePair[] = [];
+    for (const r of rows) {
+      const t = texts.get(r.id);
+      if (!t) dropped++;
+      else pairs.push({ id: r.external_id, split: r.split === 'val' ? 'val' : 'train', target: imageLoader(store, r.image, r.external_id), text: t.text });
+    }
+    return { pairs, dropped };
+  }
+  const pairs: RegionPair[] = [];
+  for (const r of rows) {
+    const t = texts.get(r.id);
+    if (!t || r.box_x === null || !r.box_w || !r.box_h) dropped++;
+    else
+      pairs.push({
+        id: r.external_id,
+        split: r.split === 'val' ? 'val' : 'train',
+        target: imageLoader(store, r.image, r.external_id),
+        box: { x: r.box_x, y: r.box_y!, w: r.box_w, h: r.box_h },
+        text: t.text,
+      });
+  }
+  return { pairs, dropped };
+}
+
+export function trainingRunner(family: Family): JobRunner {
+  return {
+    pausable: true,
+    async run(ctx: JobRunContext) {
+      const training = await import('../../engine/training/index.js');
+      const { initBackend, backendOptionsFromEnv } = await import('../../engine/backend.js');
+      const tf = await import('@tensorflow/tfjs');
+      const { store } = ctx;
+      const runId = ctx.runId;
+      if (runId === null) throw new Error(`job ${ctx.jobId}: a training job needs its run (created when queued)`);
+      const datasetId = Number(ctx.params['datasetId']);
+      const preset = ctx.params['preset'] === 'tiny' ? 'tiny' : null;
+      const over = (ctx.params['config'] ?? {}) as Record<string, unknown>;
+      const raw = preset ? training.mergeConfig(family === 'regionclip' ? training.regionClipPreset(preset) : training.blipPreset(preset), over) : over;
+      const withSeed = { ...raw, seed: Number(ctx.params['seed'] ?? raw['seed'] ?? 0) };
+      const config = family === 'regionclip' ? training.parseRegionClipConfig(withSeed) : training.parseBlipTrainingConfig(withSeed);
+
+      const report = await initBackend(backendOptionsFromEnv());
+      ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
+      store.db.prepare('UPDATE runs SET backend = ?, config = ? WHERE id = ?').run(report.active, JSON.stringify(config), runId);
+      ctx.log('info', `backend ${report.active}; ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);
+
+      const { pairs, dropped } = datasetPairs(store, datasetId, family);
+      if (dropped > 0) ctx.log('warn', `${dropped} samples have no approved caption/dataset text${family === 'regionclip' ? ' or no mask' : ''} and are left out`);
+      if (pairs.length < 2) throw new Error(`dataset ${datasetId} has ${pairs.length} usable pairs; training needs at least 2`);
+
+      const outputDir = path.join(store.dataDir, 'runs', String(runId));
+      const resumeFrom = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
+      if (resumeFrom && !fs.existsSync(resumeFrom)) throw new Error(`checkpoint folder ${resumeFrom} (step ${ctx.resume!.step}) is gone; resume from another checkpoint`);
+      const best = store.db.prepare(
+        "UPDATE runs SET best_metric_key = 'val_r1', best_metric_value = ? WHERE id = ? AND (best_metric_value IS NULL OR best_metric_value < ?)",
+      );
+      const saveCheckpoint = store.db.prepare(
+        'INSERT OR REPLACE INTO checkpoints(run_id, step, path, size, validation_score, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      );
+      const callbacks: TrainerCallbacks = {
+        async onMetrics(step, values) {
+          for (const [key, value] of Object.entries(values)) ctx.metric(key, step, value);
+          if (typeof values['val_r1'] === 'number') best.run(values['val_r1'], runId, values['val_r1']);
+          await ctx.boundary(step);
+        },
+        onCheckpoint(info: CheckpointInfo) {
+          saveCheckpoint.run(runId, info.step, path.relative(store.dataDir, info.dir), info.size, info.validationScore, JSON.stringify(info.metrics), new Date().toISOString());
+          // keep_checkpoints removes old folders: their rows go with them.
+          for (const c of store.db.prepare<[number], { id: number; path: string }>('SELECT id, path FROM checkpoints WHERE run_id = ?').all(runId)) {
+            if (!fs.existsSync(path.join(store.dataDir, c.path))) store.db.prepare('DELETE FROM checkpoints WHERE id = ?').run(c.id);
+          }
+          ctx.log('info', `checkpoint at step ${info.step} (${(info.size / 1e6).toFixed(1)} MB)`);
+        },
+        onProgress: (p) => ctx.progress(p.step, p.totalSteps, `${p.phase} epoch ${p.epoch + 1}`),
+        onLog: (level, message) => ctx.log(level, message),
+        shouldStop: () => ctx.signal.aborted,
+      };
+      const result =
+        family === 'regionclip'
+          ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom })
+          : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom });
+      const { losses, ...summary } = result;
+      return { ...summary, lastLoss: losses[losses.length - 1] ?? null };
+    },
+  };
+}

@@ -1,0 +1,387 @@
+// The persisted job queue. Rows in `jobs` with a `queue` marker are ours: queued -> running ->
+// completed | failed | cancelled, with paused (at a step boundary, model kept) and interrupted (the
+// process running it died) on the side. Work runs in engine hosts — one per lane, so a GPU-bound
+// job that runs out of memory takes down only its own host: the one training job at a time runs in
+// the 'gpu' host, imports and caption jobs (up to LIGHT_CONCURRENCY) in the 'light' host.
+import os from 'node:os';
+import type { JobKind, JobState } from '../../shared/api/index.js';
+import { isApiEventName } from '../../shared/api/index.js';
+import type { EventHub } from '../api/event-hub.js';
+import type { Store } from '../store/index.js';
+import { EngineHost, describeExit, forkSpawner, hostEntry, type ExitInfo, type HostSpawner } from './host-process.js';
+import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainParamsSchema, type Lane } from './kinds.js';
+import { truncateRunMetrics } from './metric-writer.js';
+import { ProgressMeter } from './progress.js';
+import type { FromHost, ResumePoint } from './protocol.js';
+
+export interface QueueMeta {
+  lane: Lane;
+  runId: number | null;
+  resume: ResumePoint | null;
+  /** "hostname:pid" of the app that dispatched it. */
+  owner: string | null;
+}
+
+interface ActiveJob {
+  id: number;
+  kind: string;
+  lane: Lane;
+  runId: number | null;
+  meter: ProgressMeter;
+  state: 'running' | 'paused';
+  done: number;
+  total: number | null;
+}
+
+export interface JobManagerOptions {
+  spawner?: HostSpawner;
+  hostEntry?: () => string;
+  log?: (line: string) => void;
+  codeVersion?: string;
+  /** A running job whose heartbeat is older than this, and whose app is gone, is interrupted. */
+  staleAfterMs?: number;
+}
+
+const HEARTBEAT_MS = 5000;
+const me = `${os.hostname()}:${process.pid}`;
+
+function pidAlive(owner: string | null): boolean {
+  if (!owner) return false;
+  const [host, pid] = owner.split(':');
+  if (host !== os.hostname()) return true; // another machine sharing the folder: trust the heartbeat
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class JobManager {
+  private readonly hosts: Record<Lane, EngineHost>;
+  private readonly active = new Map<number, ActiveJob>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventHub,
+    private readonly options: JobManagerOptions = {},
+  ) {
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    const make = (lane: Lane) =>
+      new EngineHost(lane, options.spawner ?? forkSpawner, options.hostEntry ?? hostEntry, store.dataDir, {
+        onMessage: (m) => this.onHostMessage(m),
+        onExit: (info) => this.onHostExit(lane, info),
+      }, this.log);
+    this.hosts = { gpu: make('gpu'), light: make('light') };
+    this.recover(true);
+    this.timer = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.timer.unref();
+    queueMicrotask(() => this.schedule());
+  }
+
+  // ---- commands (the Api and the CLI call these) ----
+
+  start(kind: JobKind, rawParams: Record<string, unknown>, opts: { title?: string | undefined; priority?: number } = {}): { id: number; runId: number | null } {
+    const params = checkParams(kind, rawParams);
+    const db = this.store.db;
+    const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
+    const datasetName = datasetId === null ? null : (db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(datasetId)?.name ?? null);
+    if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
+    const now = new Date().toISOString();
+    const title = opts.title ?? titleOf(kind, params, datasetName);
+    return db.transaction(() => {
+      const stored = kind === 'import' ? { spec: params } : params;
+      const id = Number(
+        db
+          .prepare("INSERT INTO jobs(kind, state, title, priority, params, created_at, queue) VALUES (?, 'queued', ?, ?, ?, ?, ?)")
+          .run(kind, title, opts.priority ?? 0, JSON.stringify(stored), now, JSON.stringify({ lane: laneOf(kind), runId: null, resume: null, owner: null } satisfies QueueMeta)).lastInsertRowid,
+      );
+      let runId: number | null = null;
+      if (isTrainingKind(kind)) {
+        const t = trainParamsSchema.parse(params);
+        runId = Number(
+          db
+            .prepare("INSERT INTO runs(job_id, kind, name, dataset_id, config, seed, backend, code_version, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 'queued', ?)")
+            .run(id, kind.slice('train-'.length), t.name ?? `${kind.slice('train-'.length)} #${id}`, datasetId, JSON.stringify(t.config), t.seed, this.options.codeVersion ?? 'dev', now).lastInsertRowid,
+        );
+        this.setQueue(id, { runId });
+      }
+      this.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);
+      return { id, runId };
+    })();
+  }
+
+  cancel(id: number): JobState {
+    const row = this.row(id);
+    const a = this.active.get(id);
+    if (a) {
+      this.hosts[a.lane].send({ type: 'cancel', jobId: id });
+      this.addLog(id, 'info', 'cancel requested');
+      return a.state;
+    }
+    if (row.state === 'completed' || row.state === 'cancelled') return row.state;
+    this.finish(id, 'cancelled', { error: null, stack: null, result: null, message: 'cancelled by the user' });
+    this.schedule();
+    return 'cancelled';
+  }
+
+  pause(id: number): JobState {
+    const row = this.row(id);
+    const a = this.active.get(id);
+    if (!a) throw new JobStateError(`job ${id} is ${row.state}, not running: only a running job can pause`);
+    if (!isTrainingKind(a.kind)) throw new JobStateError(`a ${a.kind} job cannot pause (it has no step boundaries); cancel it and resume later — it skips finished work`);
+    this.hosts[a.lane].send({ type: 'pause', jobId: id });
+    this.addLog(id, 'info', 'pause requested: at the next step boundary');
+    return a.state;
+  }
+
+  /** Paused: continue in place. Interrupted/failed/cancelled: queue again (training from a checkpoint). */
+  resume(id: number, checkpointId?: number): JobState {
+    const row = this.row(id);
+    const a = this.active.get(id);
+    if (a) {
+      if (a.state !== 'paused') throw new JobStateError(`job ${id} is already running`);
+      this.hosts[a.lane].send({ type: 'resume', jobId: id });
+      return 'paused';
+    }
+    if (row.state === 'queued' || row.state === 'completed') {
+      if (row.state === 'queued') return 'queued';
+      if (checkpointId === undefined) throw new JobStateError(`job ${id} has completed; resume from a chosen checkpoint to continue it`);
+    }
+    const meta = this.meta(id);
+    if (!meta) throw new JobStateError(`job ${id} was not started through the job queue (its own view resumes it)`);
+    let resume: ResumePoint | null = null;
+    if (meta.runId !== null) {
+      const cp = this.store.db
+        .prepare<[number, number | null, number | null], { id: number; step: number; path: string }>(
+          'SELECT id, step, path FROM checkpoints WHERE run_id = ? AND (? IS NULL OR id = ?) ORDER BY step DESC LIMIT 1',
+        )
+        .get(meta.runId, checkpointId ?? null, checkpointId ?? null);
+      if (checkpointId !== undefined && !cp) throw new JobStateError(`checkpoint ${checkpointId} is not one of run ${meta.runId}'s`);
+      resume = cp ? { checkpointId: cp.id, step: cp.step, path: cp.path } : null;
+      // The curve continues from the checkpoint: points after it belong to the abandoned attempt.
+      truncateRunMetrics(this.store.db, meta.runId, resume?.step ?? -1);
+      this.store.db.prepare("UPDATE runs SET status = 'queued', finished_at = NULL WHERE id = ?").run(meta.runId);
+    }
+    this.setQueue(id, { resume });
+    this.store.db.prepare("UPDATE jobs SET state = 'queued', finished_at = NULL, error = NULL, stack = NULL WHERE id = ?").run(id);
+    this.addLog(id, 'info', resume ? `queued to resume from the checkpoint at step ${resume.step}` : 'queued again');
+    this.emitState(id, 'queued');
+    this.schedule();
+    return 'queued';
+  }
+
+  hostPid(lane: Lane): number | undefined {
+    return this.hosts[lane].pid;
+  }
+
+  hostResources(lane: Lane = 'gpu') {
+    return this.hosts[lane].resources();
+  }
+
+  isActive(id: number): boolean {
+    return this.active.has(id);
+  }
+
+  /** Stops the hosts (they flush their metrics and exit) and waits for them. */
+  async close(): Promise<void> {
+    this.closeNow();
+    await this.stopping;
+  }
+
+  /** For a synchronous app shutdown: jobs still running end interrupted (resumable), hosts are told to exit. */
+  closeNow(): void {
+    if (this.closed) return;
+    for (const a of [...this.active.values()]) {
+      this.active.delete(a.id);
+      this.finish(a.id, 'interrupted', { error: 'the app closed while it ran', stack: null, result: null, message: 'resume it to continue' });
+    }
+    this.closed = true;
+    clearInterval(this.timer);
+    this.stopping = Promise.all([this.hosts.gpu.stop(), this.hosts.light.stop()]).then(() => undefined);
+  }
+
+  private stopping: Promise<void> = Promise.resolve();
+
+  // ---- scheduling ----
+
+  private schedule(): void {
+    if (this.closed) return;
+    const queued = this.store.db
+      .prepare<[], { id: number; kind: string; params: string }>("SELECT id, kind, params FROM jobs WHERE queue IS NOT NULL AND state = 'queued' ORDER BY priority DESC, id")
+      .all();
+    for (const q of queued) {
+      const lane = laneOf(q.kind);
+      const inLane = [...this.active.values()].filter((a) => a.lane === lane).length;
+      if (inLane >= (lane === 'gpu' ? 1 : LIGHT_CONCURRENCY)) continue;
+      this.dispatch(q.id, q.kind, lane, JSON.parse(q.params) as Record<string, unknown>);
+    }
+  }
+
+  private dispatch(id: number, kind: string, lane: Lane, params: Record<string, unknown>): void {
+    const meta = this.meta(id)!;
+    const now = new Date().toISOString();
+    this.setQueue(id, { owner: me });
+    this.store.db.prepare("UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?), heartbeat_at = ?, finished_at = NULL WHERE id = ?").run(now, now, id);
+    if (meta.runId !== null) this.store.db.prepare("UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?) WHERE id = ?").run(now, meta.runId);
+    const row = this.row(id);
+    this.active.set(id, { id, kind, lane, runId: meta.runId, meter: new ProgressMeter(), state: 'running', done: row.done, total: row.total });
+    try {
+      this.hosts[lane].send({ type: 'start', jobId: id, kind, params, runId: meta.runId, resume: meta.resume });
+    } catch (err) {
+      this.active.delete(id);
+      this.finish(id, 'failed', { error: `could not start the engine host: ${(err as Error).message}`, stack: (err as Error).stack ?? null, result: null });
+      return;
+    }
+    this.addLog(id, 'info', `started in the ${lane} engine host (pid ${this.hosts[lane].pid ?? '?'})${meta.resume ? ` from step ${meta.resume.step}` : ''}`);
+    this.emitState(id, 'running');
+  }
+
+  // ---- messages from the hosts ----
+
+  private onHostMessage(m: FromHost): void {
+    if (this.closed) return;
+    const db = this.store.db;
+    switch (m.type) {
+      case 'ready':
+        return;
+      case 'progress': {
+        const a = this.active.get(m.jobId);
+        if (!a) return;
+        a.done = m.done;
+        a.total = m.total;
+        db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ?, message = coalesce(?, message) WHERE id = ?').run(m.done, m.total, new Date().toISOString(), m.message ?? null, m.jobId);
+        const { rate, etaSeconds } = a.meter.update(m.done, m.total);
+        this.events.emit('job.progress', { jobId: m.jobId, state: a.state, done: m.done, total: m.total, rate, etaSeconds, ...(m.message ? { message: m.message } : {}) });
+        return;
+      }
+      case 'log':
+        this.addLog(m.jobId, m.level, m.message, m.time);
+        return;
+      case 'paused':
+      case 'resumed': {
+        const a = this.active.get(m.jobId);
+        if (!a) return;
+        a.state = m.type === 'paused' ? 'paused' : 'running';
+        db.prepare('UPDATE jobs SET state = ? WHERE id = ?').run(a.state, m.jobId);
+        if (a.runId !== null) db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(a.state, a.runId);
+        this.addLog(m.jobId, 'info', m.type === 'paused' ? `paused at step ${m.step ?? '?'}` : 'resumed');
+        this.emitState(m.jobId, a.state);
+        return;
+      }
+      case 'finished':
+        this.active.delete(m.jobId);
+        this.finish(m.jobId, m.state, { error: m.error, stack: m.stack, result: m.result });
+        this.schedule();
+        return;
+      case 'metrics':
+        this.events.emit('metric.batch', { runId: m.runId, points: m.points });
+        return;
+      case 'event':
+        if (isApiEventName(m.event)) this.events.emit(m.event, m.payload as never);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onHostExit(lane: Lane, info: ExitInfo): void {
+    if (this.closed) return;
+    const reason = describeExit(info);
+    for (const a of [...this.active.values()]) {
+      if (a.lane !== lane) continue;
+      this.active.delete(a.id);
+      this.finish(a.id, 'interrupted', { error: reason, stack: null, result: null, message: 'resume it to continue (training: from its last checkpoint)' });
+    }
+    if (!this.closed) {
+      if (info.code !== 0) this.log(`[jobs] ${reason}; it starts again with the next job`);
+      this.schedule();
+    }
+  }
+
+  // ---- rows ----
+
+  private finish(id: number, state: JobState, r: { error: string | null; stack: string | null; result: unknown; message?: string }): void {
+    const db = this.store.db;
+    const now = new Date().toISOString();
+    db.prepare('UPDATE jobs SET state = ?, finished_at = ?, heartbeat_at = ?, error = ?, stack = ?, result = coalesce(?, result), message = coalesce(?, message) WHERE id = ?').run(
+      state,
+      now,
+      now,
+      r.error,
+      r.stack,
+      r.result === null || r.result === undefined ? null : JSON.stringify(r.result),
+      r.message ?? null,
+      id,
+    );
+    const runId = this.meta(id)?.runId ?? null;
+    if (runId !== null) db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?').run(state, now, runId);
+    this.addLog(id, state === 'failed' || state === 'interrupted' ? 'error' : 'info', `${state}${r.error ? `: ${r.error}` : ''}`);
+    this.emitState(id, state, r.error ?? undefined);
+  }
+
+  private emitState(id: number, state: JobState, message?: string): void {
+    const row = this.row(id);
+    this.events.emit('job.progress', { jobId: id, state, done: row.done, total: row.total, rate: null, etaSeconds: state === 'completed' ? 0 : null, ...(message ? { message } : {}) });
+  }
+
+  private addLog(jobId: number, level: 'debug' | 'info' | 'warn' | 'error', message: string, time = Date.now()): void {
+    this.store.db.prepare('INSERT INTO job_logs(job_id, time, level, message) VALUES (?, ?, ?, ?)').run(jobId, time, level, message);
+    this.events.emit('log.line', { jobId, level, message, time });
+  }
+
+  private row(id: number): { state: JobState; done: number; total: number | null } {
+    const row = this.store.db.prepare<[number], { state: JobState; done: number; total: number | null }>('SELECT state, done, total FROM jobs WHERE id = ?').get(id);
+    if (!row) throw new JobNotFoundError(`job ${id} not found`);
+    return row;
+  }
+
+  meta(id: number): QueueMeta | null {
+    const row = this.store.db.prepare<[number], { queue: string | null }>('SELECT queue FROM jobs WHERE id = ?').get(id);
+    return row?.queue ? (JSON.parse(row.queue) as QueueMeta) : null;
+  }
+
+  private setQueue(id: number, patch: Partial<QueueMeta>): void {
+    this.store.db.prepare('UPDATE jobs SET queue = json_patch(queue, ?) WHERE id = ?').run(JSON.stringify(patch), id);
+  }
+
+  /** Jobs left running or paused by a process that is gone become interrupted. */
+  private recover(atStart: boolean): void {
+    const staleMs = this.options.staleAfterMs ?? 30_000;
+    const cutoff = new Date(Date.now() - staleMs).toISOString();
+    const rows = this.store.db
+      .prepare<[], { id: number; queue: string | null; heartbeat_at: string | null; created_at: string }>(
+        "SELECT id, queue, heartbeat_at, created_at FROM jobs WHERE state IN ('running','paused')",
+      )
+      .all();
+    for (const r of rows) {
+      if (this.active.has(r.id)) continue;
+      const meta = r.queue ? (JSON.parse(r.queue) as QueueMeta) : null;
+      const stale = (r.heartbeat_at ?? r.created_at) < cutoff;
+      const ownerGone = meta !== null && meta.owner !== me && !pidAlive(meta.owner);
+      if (ownerGone || (meta?.owner === me && atStart) || stale) {
+        this.finish(r.id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null, message: 'resume it to continue' });
+      }
+    }
+  }
+
+  private tick(): void {
+    const now = new Date().toISOString();
+    const beat = this.store.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
+    for (const id of this.active.keys()) beat.run(now, id);
+    this.recover(false);
+  }
+}
+
+export class JobNotFoundError extends Error {
+  override name = 'JobNotFoundError';
+}
+export class JobStateError extends Error {
+  override name = 'JobStateError';
+}
+export class JobStartError extends Error {
+  override name = 'JobStartError';
+}
