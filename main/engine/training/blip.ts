@@ -12,7 +12,7 @@ import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } f
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
 import { normalizationOf, pixelBatch, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
-import { copyModelSideFiles, FolderTokenizer, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
 export const blipTrainingSchema = contrastiveTrainingSchema.extend({
@@ -65,7 +65,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
 
   async prepare(pairs: readonly ScenePair[]): Promise<SceneBatch> {
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
-    const encoded = this.tokenizer.encode(pairs.map((p) => p.text), this.options.maxTextTokens);
+    const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
     const pixels = pixelBatch(images, images.map(() => null), this.model.config.vision_config.image_size, this.options.norm);
     return { size: pairs.length, pixels, ids: encoded.inputIds, mask: encoded.attentionMask, dispose: () => tf.dispose([pixels, encoded.inputIds, encoded.attentionMask]) };
@@ -124,8 +124,9 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
   }
   try {
     const t = model.config.text_config;
-    const task = new BlipTask(model, new FolderTokenizer(sideFilesDir, t.pad_token_id), sideFilesDir, {
-      maxTextTokens: Math.min(c.max_text_tokens, t.max_position_embeddings),
+    const maxTextTokens = Math.min(c.max_text_tokens, t.max_position_embeddings);
+    const task = new BlipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
+      maxTextTokens,
       norm: normalizationOf(sideFilesDir),
     });
     const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });

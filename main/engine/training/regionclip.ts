@@ -11,7 +11,7 @@ import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } f
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
 import { clampBox, normalizationOf, pixelBatch, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
-import { copyModelSideFiles, FolderTokenizer, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
 export const regionClipTrainingSchema = contrastiveTrainingSchema.extend({
@@ -104,7 +104,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     const size = this.model.clip.config.vision_config.image_size;
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
     const boxes = pairs.map((p, i) => clampBox(p.box, images[i]!.width, images[i]!.height, `sample ${p.id}`));
-    const encoded = this.tokenizer.encode(pairs.map((p) => p.text), this.options.maxTextTokens);
+    const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
     return {
       crop: pixelBatch(images, boxes, size, this.options.norm),
@@ -222,9 +222,10 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
     throw new Error('Region-CLIP training needs base_model (a CLIP folder) or the tiny preset');
   }
   try {
-    const pad = model.clip.config.text_config.pad_token_id;
-    const task = new RegionClipTask(model, new FolderTokenizer(sideFilesDir, pad), sideFilesDir, {
-      maxTextTokens: Math.min(c.max_text_tokens, model.clip.config.text_config.max_position_embeddings),
+    const t = model.clip.config.text_config;
+    const maxTextTokens = Math.min(c.max_text_tokens, t.max_position_embeddings);
+    const task = new RegionClipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
+      maxTextTokens,
       norm: normalizationOf(sideFilesDir),
       featureCacheBytes: c.feature_cache_mb * 1024 * 1024,
     });

@@ -1,11 +1,10 @@
-// Texts to padded id/mask batches for the trainers. A model folder's tokenizer.json is read with
-// @huggingface/tokenizers; texts longer than the reader's window (CLIP 77, BLIP 512 tokens) are
-// truncated keeping the closing special token, and the count of truncated texts is reported,
-// never silent (DESIGN.md §1).
+// Texts to padded id/mask tensors for the trainers, through the engine's tokenizers (texts longer
+// than the reader's window — CLIP 77, BLIP 512 tokens — are cut keeping the special tokens, and
+// counted: never silent, DESIGN.md §1). Also the tiny presets' word tokenizer.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
 import * as tf from '@tensorflow/tfjs';
+import { ModelTokenizer } from '../tokenizers/index.js';
 
 export interface EncodedTexts {
   inputIds: tf.Tensor2D;
@@ -15,59 +14,22 @@ export interface EncodedTexts {
 }
 
 export interface TextBatchEncoder {
-  readonly padId: number;
-  encode(texts: readonly string[], maxLength: number): EncodedTexts;
-  /** Token ids of one text before truncation (for length checks and reports). */
-  ids(text: string): number[];
+  encode(texts: readonly string[]): EncodedTexts;
 }
 
-export class FolderTokenizer implements TextBatchEncoder {
-  private readonly tokenizer: Tokenizer;
-  private readonly cache = new Map<string, number[]>();
-
-  constructor(
-    readonly dir: string,
-    readonly padId: number,
-  ) {
-    const jsonFile = path.join(dir, 'tokenizer.json');
-    if (!fs.existsSync(jsonFile)) throw new Error(`${dir}: no tokenizer.json (the trainers read the model folder's own tokenizer)`);
-    const configFile = path.join(dir, 'tokenizer_config.json');
-    const json = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as object;
-    const config = fs.existsSync(configFile) ? (JSON.parse(fs.readFileSync(configFile, 'utf8')) as object) : {};
-    this.tokenizer = new Tokenizer(json, config);
-  }
-
-  ids(text: string): number[] {
-    const cached = this.cache.get(text);
-    if (cached) return cached;
-    const ids = this.tokenizer.encode(text).ids;
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(text, ids);
-    return ids;
-  }
-
-  encode(texts: readonly string[], maxLength: number): EncodedTexts {
-    let truncated = 0;
-    const rows = texts.map((t) => {
-      const ids = this.ids(t);
-      if (ids.length <= maxLength) return ids;
-      truncated++;
-      // Keep the first maxLength − 1 ids and the closing special token ([SEP] / <|endoftext|>).
-      return [...ids.slice(0, maxLength - 1), ids[ids.length - 1]!];
-    });
-    const width = Math.max(1, ...rows.map((r) => r.length));
-    const ids = new Int32Array(rows.length * width).fill(this.padId);
-    const mask = new Int32Array(rows.length * width);
-    rows.forEach((r, i) => {
-      ids.set(r, i * width);
-      mask.fill(1, i * width, i * width + r.length);
-    });
-    return {
-      inputIds: tf.tensor2d(ids, [rows.length, width], 'int32'),
-      attentionMask: tf.tensor2d(mask, [rows.length, width], 'int32'),
-      truncated,
-    };
-  }
+/** The model folder's tokenizer with the trainer's window (≤ the model's max_position_embeddings). */
+export function folderTextEncoder(dir: string, maxLength: number, padId: number): TextBatchEncoder {
+  const tokenizer = ModelTokenizer.fromDir(dir, { maxLength, padId });
+  return {
+    encode(texts) {
+      const b = tokenizer.encodeBatch(texts);
+      return {
+        inputIds: tf.tensor2d(b.inputIds, b.shape, 'int32'),
+        attentionMask: tf.tensor2d(b.attentionMask, b.shape, 'int32'),
+        truncated: b.truncated.length,
+      };
+    },
+  };
 }
 
 /** The words of a text as BERT's pre-tokenizer splits them (lower-cased): runs of letters/digits, single punctuation. */
