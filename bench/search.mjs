@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { machine, root, summary, tempDataDir } from './lib.mjs';
 
-const { openStore } = await import(path.join(root, 'dist/main/store/index.js'));
+const { openStore, SamplesRepo } = await import(path.join(root, 'dist/main/store/index.js'));
 const { seedSyntheticDataset } = await import(path.join(root, 'dist/main/data/synthetic.js'));
 
 const count = Number(process.argv[2] ?? 100_000);
@@ -27,24 +27,36 @@ const cases = {
   'search + split + edit type': () => ({ ...base, filter: { search: 'red', split: 'train', editType: 'move' } }),
 };
 
+// cold: a fresh repository per query, so nothing is cached (a new filter or a new search term);
+// scroll: the same filter at random offsets, as the grid issues them (the count is cached).
 const results = {};
 const all = [];
+const allCold = [];
 for (const [name, make] of Object.entries(cases)) {
   for (let i = 0; i < 5; i++) store.samples.query(make()); // warm the page cache
-  const times = [];
+  const cold = [];
+  const scroll = [];
   let total = 0;
   for (let i = 0; i < runs; i++) {
+    const repo = new SamplesRepo(store.db);
     const q = make();
-    const t = performance.now();
-    total = store.samples.query(q).total;
-    times.push(performance.now() - t);
+    let t = performance.now();
+    total = repo.query(q).total;
+    cold.push(performance.now() - t);
+    const q2 = { ...q, offset: Math.floor(Math.random() * Math.max(1, Math.min(total, 20000) - q.limit)) };
+    t = performance.now();
+    repo.query(q2);
+    scroll.push(performance.now() - t);
   }
-  all.push(...times);
-  const s = summary(times);
-  results[name] = { total, p50: +s.p50.toFixed(2), p95: +s.p95.toFixed(2), max: +s.max.toFixed(2) };
+  all.push(...cold, ...scroll);
+  allCold.push(...cold);
+  const c = summary(cold);
+  const w = summary(scroll);
+  results[name] = { total, coldP50: +c.p50.toFixed(2), coldP95: +c.p95.toFixed(2), scrollP50: +w.p50.toFixed(2), scrollP95: +w.p95.toFixed(2) };
 }
+const coldOverall = summary(allCold);
 const overall = summary(all);
 store.close();
 const dbBytes = fs.statSync(path.join(dir, 'ric.sqlite')).size;
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, cases: results }, null, 2));
+console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, coldOverallMs: { p50: +coldOverall.p50.toFixed(2), p95: +coldOverall.p95.toFixed(2) }, cases: results }, null, 2));

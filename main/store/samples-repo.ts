@@ -241,7 +241,18 @@ export class SamplesRepo {
     let whereSql = sql;
     let whereParams = params;
     let orderBy: string;
-    if (match !== null && (q.sort === 'relevance' || q.sort === 'id')) {
+    const f = q.filter;
+    const onlySearch = match !== null && f.editType === undefined && f.split === undefined && f.captionStatus === undefined && f.hasMask === undefined && f.flagged === undefined;
+    const range = onlySearch && q.sort === 'relevance' ? this.contiguousRange(q.datasetId) : null;
+    if (range === 'empty') return { total, items: [] };
+    if (range !== null) {
+      // Search alone, ranked: FTS5 ranks inside the dataset's rowid range and stops at the window's
+      // end (its ORDER BY rank LIMIT fast path), instead of ranking after a join.
+      from = `(SELECT rowid, rank FROM sample_fts WHERE sample_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank ${dir} LIMIT ?) f JOIN samples s ON s.id = f.rowid`;
+      whereSql = 's.dataset_id = ?';
+      whereParams = [match, range.lo, range.hi, q.offset + q.limit, q.datasetId];
+      orderBy = `f.rank ${dir}, s.id`;
+    } else if (match !== null && (q.sort === 'relevance' || q.sort === 'id')) {
       // Let FTS5 drive: it yields rowids in order (or by bm25 rank), so a window stops early
       // instead of materialising every match first.
       from = 'sample_fts f JOIN samples s ON s.id = f.rowid';

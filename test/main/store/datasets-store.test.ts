@@ -177,5 +177,13 @@ describe('counts', () => {
     expect(ids('asc', 0)).toEqual(['x0', 'x2', 'x4', 'x6', 'x8']);
     expect(ids('asc', 5)).toEqual(['x10', 'x12', 'x14', 'x16', 'x18']);
     expect(ids('desc', 0)).toEqual(['x24', 'x22', 'x20', 'x18', 'x16']);
+    // Relevance (search alone): the window is bm25 order, paged.
+    store.db.transaction(() => store.samples.insertMany(ds, [sample(50, { externalId: 'best', instruction: 'kettle kettle kettle' })]))();
+    const expected = store.db.prepare("SELECT rowid FROM sample_fts WHERE sample_fts MATCH '\"kettle\"*' ORDER BY rank, rowid").pluck().all();
+    const ranked = (offset: number, limit: number) =>
+      store.samples.query({ datasetId: ds, filter: { search: 'kettle' }, sort: 'relevance', order: 'asc', offset, limit }).items.map((i) => i.id);
+    expect(expected).toHaveLength(2);
+    expect(ranked(0, 10)).toEqual(expected);
+    expect(ranked(1, 1)).toEqual(expected.slice(1));
   });
 });
