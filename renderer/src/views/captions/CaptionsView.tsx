@@ -55,7 +55,7 @@ export function CaptionsView() {
   // Counts follow every write; the list itself only reloads when asked, so the reviewer's place holds.
   const refreshCounts = useCallback(() => {
     api.call('captions.queue', { ...queueArgs, offset: 0, limit: 1 }).then(
-      (q) => setQueue((old) => (old ? { ...old, counts: q.counts, total: Math.max(old.total, q.total) } : old)),
+      (q) => setQueue((old) => (old ? { ...old, counts: q.counts } : old)),
       () => undefined,
     );
   }, [api, queueArgs]);

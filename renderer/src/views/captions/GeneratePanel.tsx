@@ -1,6 +1,6 @@
 // Start a caption job for the dataset (VLM endpoint or the ShapesEdit scene-graph template) and
 // follow it live: count, rate, time left, cancel; then the report with every failure's reason.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptionJobReport, CaptionKind, DescribedImage } from '../../../../shared/api/captions';
 import type { ApiEventPayload } from '../../../../shared/api/index';
 import { useApi, useQuery } from '../../api/ApiProvider';
@@ -23,17 +23,35 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
   const [report, setReport] = useState<CaptionJobReport | null>(null);
   const [error, setError] = useState<string | null>(null);
 
+  // Listen before starting: a short job can finish before its id comes back from the call.
+  const seen = useRef(new Map<number, Progress>());
+  const jobIdRef = useRef<number | null>(null);
+  useEffect(
+    () =>
+      api.on('job.progress', (p) => {
+        seen.current.set(p.jobId, p);
+        if (p.jobId === jobIdRef.current) setProgress(p);
+      }),
+    [api],
+  );
+
+  // The job row is the truth when events are missed (a reconnecting socket): poll it while running.
+  const finished = progress !== null && progress.state !== 'running' && progress.state !== 'queued';
   useEffect(() => {
-    if (jobId === null) return;
-    return api.on('job.progress', (p) => {
-      if (p.jobId !== jobId) return;
-      setProgress(p);
-      if (p.state !== 'running' && p.state !== 'queued') {
-        api.call('captions.job', { jobId }).then((j) => setReport(j.report), () => undefined);
-        onChanged();
-      }
-    });
-  }, [api, jobId, onChanged]);
+    if (jobId === null || finished) return;
+    const timer = setInterval(() => {
+      api.call('captions.job', { jobId }).then(
+        ({ job }) => setProgress((old) => (old && old.done >= job.done && old.state === job.state ? old : { jobId, state: job.state, done: job.done, total: job.total, rate: old?.rate ?? null, etaSeconds: old?.etaSeconds ?? null })),
+        () => undefined,
+      );
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [api, jobId, finished]);
+  useEffect(() => {
+    if (jobId === null || !finished) return;
+    api.call('captions.job', { jobId }).then((j) => setReport(j.report), () => undefined);
+    onChanged();
+  }, [api, jobId, finished, onChanged]);
 
   const start = async (e: FormEvent) => {
     e.preventDefault();
@@ -47,7 +65,9 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
           ? { datasetId, kind, captioner, onlyMissing, includeReviewed }
           : { datasetId, kind, captioner, concurrency, onlyMissing, includeReviewed, ...(endpoint.trim() ? { endpoint: endpoint.trim() } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
       const { jobId: id } = await api.call('captions.generate', args);
+      jobIdRef.current = id;
       setJobId(id);
+      setProgress(seen.current.get(id) ?? null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }

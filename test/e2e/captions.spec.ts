@@ -1,0 +1,141 @@
+// Caption review end to end in Chromium against a real `ric serve`: a ShapesEdit dataset imported
+// and captioned by the real CLI (scene-graph template), the model folders pointed at a tiny real
+// tokenizer through settings.update, then: the queue, edit-and-approve, approve by keyboard, the
+// version history with its diff, the token budget with the unread part, bulk approve, and a
+// caption job started from the Generate panel with live progress.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { writeTinyTokenizer } from '../main/captions/tiny-tokenizer.js';
+import { expect, projectRoot, startServe, stopServe, test, type WebServerHandle } from './fixtures.js';
+
+function ric(dataDir: string, ...args: string[]): string {
+  const r = spawnSync(process.execPath, [path.join(projectRoot, 'bin/ric.js'), '--data', dataDir, ...args], { cwd: projectRoot, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`ric ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+async function callApi(server: WebServerHandle, method: string, args: unknown): Promise<unknown> {
+  const res = await fetch(`${server.origin}/api/call`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ method, args }),
+  });
+  const body = (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
+  if (!body.ok) throw new Error(`${method}: ${body.error?.message}`);
+  return body.value;
+}
+
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+test('review captions: queue, edit and approve, history with diff, token budget, bulk approve, generate', async ({ page, dataDir }) => {
+  ric(dataDir, 'import', 'shapes', '--count', '6', '--seed', '3', '--size', '64', '--name', 'shapes-e2e', '--json');
+  const report = JSON.parse(ric(dataDir, 'caption', '--dataset', 'shapes-e2e', '--kind', 'scene', '--template', '--json')) as { written: number };
+  expect(report.written).toBe(6);
+  const server = await startServe(dataDir);
+  try {
+    // CLIP reads 8 positions (6 text tokens), BLIP 10 (8): ShapesEdit scene descriptions overflow both.
+    await callApi(server, 'settings.update', {
+      modelFolders: { clip: writeTinyTokenizer(path.join(dataDir, 'models/clip'), 8), blip: writeTinyTokenizer(path.join(dataDir, 'models/blip'), 10) },
+    });
+    const problems = watchProblems(page);
+    await page.goto(server.urlWithToken);
+    await page.getByRole('link', { name: 'Captions' }).click();
+    await expect(page.locator('h1')).toHaveText('Captions');
+    await page.getByLabel('Dataset').selectOption({ label: 'shapes-e2e (6)' });
+
+    const counts = page.getByTestId('caption-counts');
+    await expect(counts).toContainText('6 pending');
+    await expect(page.getByTestId('queue-item')).toHaveCount(6);
+    await expect(page.getByTestId('caption-source')).toHaveText('Template · exact, from the scene graph');
+    await expect(page.getByTestId('caption-status')).toHaveText('v1 · pending');
+
+    // The token budget, counted by the real tokenizer: the part past the window is greyed.
+    const editor = page.locator('#caption-editor');
+    const original = await editor.inputValue();
+    expect(original.length).toBeGreaterThan(20);
+    await expect(page.getByTestId('budget-blip-count')).toHaveText(/^\d+ \/ 8 tokens$/);
+    await expect(page.getByTestId('budget-clip-count')).toHaveText(/^\d+ \/ 6 tokens$/);
+    await expect(page.getByTestId('budget-blip-preview')).toContainText('the model will not read this');
+    const unread = await page.getByTestId('budget-clip-preview').locator('.unread').textContent();
+    expect(original.endsWith(unread ?? '∅')).toBe(true);
+
+    // Edit and approve with Ctrl+Enter: a new human version, approved; the queue moves on.
+    const firstId = (await page.getByTestId('queue-item').first().locator('.queue-id').textContent())!;
+    await editor.fill('a red circle on a grey background');
+    // a red circle on a grey | background: 7 text tokens, CLIP reads 6.
+    await expect(page.getByTestId('budget-clip-count')).toHaveText('7 / 6 tokens');
+    await expect(page.getByTestId('budget-clip-preview').locator('.unread')).toHaveText('background');
+    await expect(page.getByTestId('budget-blip-preview')).toHaveCount(0);
+    await editor.press('Control+Enter');
+    await expect(page.getByRole('heading', { level: 2 })).not.toContainText(firstId);
+    await expect(counts).toContainText('1 approved');
+    await expect(counts).toContainText('5 pending');
+
+    // Approve the next one from the keyboard.
+    await expect(page.getByTestId('caption-status')).toHaveText('v1 · pending');
+    await page.locator('h1').click();
+    await page.keyboard.press('a');
+    await expect(counts).toContainText('2 approved');
+
+    // Back to the first: version history and the word diff of the edit.
+    await page.getByTestId('queue-item').first().click();
+    await expect(page.getByTestId('caption-status')).toHaveText('v2 · approved');
+    await expect(page.getByTestId('caption-source')).toHaveText('Human');
+    await expect(page.getByTestId('version-2')).toBeVisible();
+    await expect(page.getByTestId('version-1')).toContainText('Template · exact, from the scene graph');
+    const diff = page.getByTestId('version-diff');
+    await expect(diff).toContainText('v1 → v2');
+    await expect(diff.locator('ins')).not.toHaveCount(0);
+    await expect(diff.locator('del')).not.toHaveCount(0);
+    await page.getByTestId('version-1').click();
+    await expect(diff).toContainText(original.slice(0, 20));
+
+    // Bulk approve the rest of the filtered set, after confirming the count.
+    await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('pending');
+    await expect(page.getByTestId('queue-item')).toHaveCount(4);
+    await page.getByRole('button', { name: 'Bulk approve…' }).click();
+    await page.getByRole('button', { name: 'Approve 4' }).click();
+    await expect(counts).toContainText('6 approved');
+    await expect(counts).toContainText('0 pending');
+
+    // Generate region descriptions from the panel: live progress, then the report.
+    await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('');
+    await page.getByRole('radio', { name: 'Region (CLIP)' }).click();
+    await page.getByText('Generate region descriptions').click();
+    await page.getByLabel('Captioner').selectOption('template');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect(page.getByTestId('caption-job-progress')).toContainText('of 6');
+    await expect(page.getByTestId('caption-job-report')).toContainText('Written 6');
+    await expect(page.getByTestId('queue-item')).toHaveCount(6);
+    await expect(page.getByTestId('mask-box')).toBeVisible();
+    expect(problems).toEqual([]);
+  } finally {
+    await stopServe(server);
+  }
+});
+
+test('says so when no tokenizer folder is configured, instead of counting', async ({ page, dataDir }) => {
+  ric(dataDir, 'import', 'shapes', '--count', '2', '--seed', '1', '--size', '32', '--name', 'tiny', '--json');
+  ric(dataDir, 'caption', '--dataset', 'tiny', '--kind', 'region', '--template', '--json');
+  const server = await startServe(dataDir);
+  try {
+    await page.goto(server.urlWithToken);
+    await page.getByRole('link', { name: 'Captions' }).click();
+    await page.getByLabel('Dataset').selectOption({ label: 'tiny (2)' });
+    await page.getByRole('radio', { name: 'Region (CLIP)' }).click();
+    await expect(page.getByTestId('queue-item')).toHaveCount(2);
+    await expect(page.getByTestId('budget-clip')).toContainText('no token count — no CLIP model folder is configured');
+    await expect(page.getByTestId('budget-clip')).not.toContainText('/ ');
+    await expect(page.getByTestId('budget-clip').getByRole('link', { name: /Settings/ })).toBeVisible();
+  } finally {
+    await stopServe(server);
+  }
+});
