@@ -110,74 +110,68 @@ export function floodFill(m: MaskBuffer, seed: Point, value = MASK_ON): Rect {
   return { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
 
-const FAR = 1e9;
-
-/** 1-D squared distance transform of Felzenszwalb & Huttenlocher (lower envelope of parabolas). */
-function dt1d(f: Float64Array, n: number, out: Float64Array, v: Int32Array, z: Float64Array): void {
-  let k = 0;
-  v[0] = 0;
-  z[0] = -Infinity;
-  z[1] = Infinity;
-  const meet = (q: number, p: number) => (f[q]! + q * q - (f[p]! + p * p)) / (2 * q - 2 * p);
-  for (let q = 1; q < n; q++) {
-    let s = meet(q, v[k]!);
-    // z[0] is -Infinity, so this stops at k = 0.
-    while (s <= z[k]!) {
-      k--;
-      s = meet(q, v[k]!);
-    }
-    k++;
-    v[k] = q;
-    z[k] = s;
-    z[k + 1] = Infinity;
-  }
-  k = 0;
-  for (let q = 0; q < n; q++) {
-    while (z[k + 1]! < q) k++;
-    const p = v[k]!;
-    out[q] = (q - p) * (q - p) + f[p]!;
-  }
-}
-
-/** Squared Euclidean distance from every pixel to the nearest pixel whose state is `feature`. */
-export function squaredDistanceTo(m: MaskBuffer, feature: boolean): Float32Array {
-  const { width: w, height: h, data: d } = m;
-  const grid = new Float32Array(w * h);
-  const n = Math.max(w, h);
-  const f = new Float64Array(n);
-  const out = new Float64Array(n);
-  const v = new Int32Array(n);
-  const z = new Float64Array(n + 1);
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; y++) f[y] = isOn(d[y * w + x]!) === feature ? 0 : FAR;
-    dt1d(f, h, out, v, z);
-    for (let y = 0; y < h; y++) grid[y * w + x] = out[y]!;
-  }
-  for (let y = 0; y < h; y++) {
-    const row = y * w;
-    for (let x = 0; x < w; x++) f[x] = grid[row + x]!;
-    dt1d(f, w, out, v, z);
-    for (let x = 0; x < w; x++) grid[row + x] = out[x]!;
-  }
-  return grid;
-}
-
 /**
  * Grow (n > 0) or shrink (n < 0) the edit region by |n| pixels in Euclidean distance: growing
  * adds every pixel within n of the region; shrinking removes every region pixel within |n| of a
  * kept pixel. Outside the image counts as neither, so a region touching the border stays there.
  * The result is hard (0 / 255).
+ *
+ * Exact and linear in the pixels: a column pass finds each pixel's vertical distance k to the
+ * nearest feature (capped at |n| + 1); then every pixel with k ≤ |n| covers the run of its row
+ * within ⌊√(n² − k²)⌋, marked with a difference array. Only the region's box widened by |n| can
+ * change, so only that part is visited.
  */
 export function growMask(m: MaskBuffer, n: number): Rect {
   if (!Number.isInteger(n)) throw new Error(`grow/shrink distance must be a whole number of pixels, got ${n}`);
   thresholdMask(m);
-  if (n === 0) return fullRect(m);
-  const grow = n > 0;
-  const r2 = n * n;
-  const dist = squaredDistanceTo(m, grow);
+  const box = tightBox(m);
+  if (n === 0 || box === null) return fullRect(m);
+  const feature = n > 0;
+  const a = Math.abs(n);
+  const x0 = Math.max(0, box.x - a), y0 = Math.max(0, box.y - a);
+  const w = Math.min(m.width, box.x + box.width + a) - x0;
+  const h = Math.min(m.height, box.y + box.height + a) - y0;
+  const W = m.width;
   const d = m.data;
-  for (let i = 0; i < d.length; i++) if (dist[i]! <= r2) d[i] = grow ? MASK_ON : MASK_OFF;
-  return fullRect(m);
+  const cap = a + 1;
+  const g = new Uint16Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const src = (y0 + y) * W + x0;
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      if (d[src + x]! >= MASK_THRESHOLD === feature) g[row + x] = 0;
+      else g[row + x] = y > 0 ? Math.min(cap, g[row - w + x]! + 1) : cap;
+    }
+  }
+  for (let y = h - 2; y >= 0; y--) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      const below = g[row + w + x]! + 1;
+      if (below < g[row + x]!) g[row + x] = below;
+    }
+  }
+  const halfWidth = new Int32Array(a + 1);
+  for (let k = 0; k <= a; k++) halfWidth[k] = Math.floor(Math.sqrt(a * a - k * k));
+  const diff = new Int32Array(w + 1);
+  const value = feature ? MASK_ON : MASK_OFF;
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    diff.fill(0);
+    for (let x = 0; x < w; x++) {
+      const k = g[row + x]!;
+      if (k > a) continue;
+      const hw = halfWidth[k]!;
+      diff[x - hw < 0 ? 0 : x - hw]!++;
+      diff[x + hw + 1 > w ? w : x + hw + 1]!--;
+    }
+    const dst = (y0 + y) * W + x0;
+    let run = 0;
+    for (let x = 0; x < w; x++) {
+      run += diff[x]!;
+      if (run > 0) d[dst + x] = value;
+    }
+  }
+  return { x: x0, y: y0, width: w, height: h };
 }
 
 /** Pixels in `after`'s edit region but not `before`'s (added), and the other way (removed). */

@@ -95,7 +95,7 @@ describe('grow and shrink (Euclidean)', () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       m.data[i] = seed % 97 === 0 ? 255 : 0;
     }
-    for (const n of [1, 3, -1]) {
+    for (const n of [1, 3, 5, -1, -3]) {
       const src = { width: w, height: h, data: m.data.slice() };
       const out = { width: w, height: h, data: m.data.slice() };
       growMask(out, n);

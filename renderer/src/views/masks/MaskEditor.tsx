@@ -104,10 +104,11 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
     // Benchmarks and tests read the view and the latency probe here.
     (window as unknown as { __ricMaskEditor?: unknown }).__ricMaskEditor = {
       view: () => ({ ...surface.view }),
-      latencies: () => [...surface.latencies],
+      latencies: () => ({ handler: [...surface.latencies.handler], event: [...surface.latencies.event] }),
       measure: (on: boolean) => {
         surface.measureLatency = on;
-        surface.latencies.length = 0;
+        surface.latencies.handler.length = 0;
+        surface.latencies.event.length = 0;
       },
     };
     return () => {

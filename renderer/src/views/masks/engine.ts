@@ -61,9 +61,13 @@ export class MaskSurface {
   private rgb: [number, number, number] = [255, 64, 96];
   /** Called after every frame that drew (the React side draws its vector overlay then). */
   onFrame: (() => void) | null = null;
-  /** Latency probe: pointer-event times waiting for their pixels, and measured delays (ms). */
-  private pendingInputs: number[] = [];
-  readonly latencies: number[] = [];
+  /**
+   * Latency probe (bench/mask-brush.mjs): for each pointer event whose pixels a draw showed,
+   * `handler`: from the start of its handler to the first animation frame after the draw, and
+   * `event`: from the event's own timestamp to the frame after that one (pixels surely composited).
+   */
+  private pendingInputs: { handler: number; event: number }[] = [];
+  readonly latencies: { handler: number[]; event: number[] } = { handler: [], event: [] };
   measureLatency = false;
 
   constructor(width: number, height: number, initial?: Uint8Array) {
@@ -123,18 +127,26 @@ export class MaskSurface {
     return { x: (x - this.view.ox) / this.view.scale, y: (y - this.view.oy) / this.view.scale };
   }
 
-  /** Pixels of `rect` changed: recolour that part of the overlay and redraw it on the next frame. */
-  changed(rect: Rect): void {
+  /**
+   * Pixels of `rect` changed: recolour that part of the overlay and redraw it — on the next frame,
+   * or at once (`now`, used while painting: Chromium delivers pointer moves once per frame, just
+   * before its animation frame, so drawing in the handler puts the pixels into that frame).
+   */
+  changed(rect: Rect, now = false): void {
     const r = clipRect(rect, this.mask.width, this.mask.height);
     if (isEmptyRect(r)) return;
     this.paintOverlay(r);
     this.dirty = unionRect(this.dirty, r);
-    this.schedule();
+    if (now && !this.fullRedraw && this.ctx) {
+      cancelAnimationFrame(this.frame);
+      this.frame = 0;
+      this.draw();
+    } else this.schedule();
   }
 
-  /** Marks a pointer event whose effect the next frame shows (latency benchmark). */
-  noteInput(time: number): void {
-    if (this.measureLatency) this.pendingInputs.push(time);
+  /** Marks a pointer event whose pixels the next draw shows (latency benchmark). */
+  noteInput(handlerStart: number, eventTime: number): void {
+    if (this.measureLatency) this.pendingInputs.push({ handler: handlerStart, event: eventTime });
   }
 
   invalidateAll(): void {
@@ -224,10 +236,13 @@ export class MaskSurface {
     if (this.pendingInputs.length > 0) {
       const inputs = this.pendingInputs;
       this.pendingInputs = [];
-      // The frame after this one starts once these pixels were handed to the compositor.
-      requestAnimationFrame(() => {
+        requestAnimationFrame(() => {
         const now = performance.now();
-        for (const t of inputs) this.latencies.push(now - t);
+        for (const t of inputs) this.latencies.handler.push(now - t.handler);
+        requestAnimationFrame(() => {
+          const later = performance.now();
+          for (const t of inputs) this.latencies.event.push(later - t.event);
+        });
       });
     }
   }

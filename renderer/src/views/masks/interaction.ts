@@ -180,8 +180,8 @@ export class ToolController {
       const erase = tool === 'eraser' || e.altKey;
       h.begin(erase ? 'Eraser stroke' : 'Brush stroke');
       this.stroke = { last: p, erase };
-      this.paintSegment(p, p, this.radiusFor(e));
-      this.surface.noteInput(e.timeStamp);
+      this.surface.noteInput(performance.now(), e.timeStamp);
+      this.surface.changed(this.paintSegment(p, p, this.radiusFor(e)), true);
     } else if (tool === 'rectangle') {
       this.rectDrag = { from: p, to: p, erase: e.altKey };
     } else if (tool === 'fill') {
@@ -233,6 +233,7 @@ export class ToolController {
       return;
     }
     if (this.stroke) {
+      const handlerStart = performance.now();
       // Every sample the pointer produced since the last event, not just the latest.
       const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
       let dirty: Rect = { x: 0, y: 0, width: 0, height: 0 };
@@ -241,8 +242,8 @@ export class ToolController {
         dirty = unionRect(dirty, this.paintSegment(this.stroke.last, p, this.radiusFor(ev)));
         this.stroke.last = p;
       }
-      this.surface.noteInput(e.timeStamp);
-      this.surface.changed(dirty);
+      this.surface.noteInput(handlerStart, e.timeStamp);
+      this.surface.changed(dirty, true);
       if (!this.stroke.erase) {
         const b = boxWithin(this.surface.mask, dirty);
         if (b) this.liveBox = this.liveBox ? unionRect(this.liveBox, b) : b;
