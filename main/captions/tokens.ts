@@ -1,17 +1,22 @@
 // The token budget of a description, counted by the real tokenizer of the model that will read it
 // (DESIGN.md §1: CLIP reads 77 positions, BLIP 512; longer texts are truncated by the tokenizer).
-// tokenizer.json is read from the configured model folder with @huggingface/tokenizers; without a
-// folder there is no count at all, never an estimate.
+// The window and the count come from the engine's tokenizer (the truncation training applies); the
+// token strings for the offsets from the same tokenizer.json. Without a folder there is no count at
+// all, never an estimate.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { TokenBudget, TokenReader } from '../../shared/api/captions.js';
+import { ModelTokenizer } from '../engine/tokenizers/index.js';
 
-/** The readers' windows when neither tokenizer_config.json nor config.json says (CLIP ViT-B/16, BLIP base). */
+/** The readers' windows, shown while no tokenizer is configured (CLIP ViT-B/16, BLIP base). */
 export const DEFAULT_WINDOWS: Record<TokenReader, number> = { clip: 77, blip: 512 };
 
 interface Loaded {
-  tokenizer: Tokenizer;
+  /** The engine's tokenizer: the window and the truncation training applies (main/engine/tokenizers). */
+  model: ModelTokenizer;
+  /** The same tokenizer.json, for the token strings the offsets are placed by. */
+  raw: Tokenizer;
   window: number;
   specialTokens: number;
   stamp: string;
@@ -25,42 +30,31 @@ function readJson(file: string): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
 }
 
-const positiveInt = (v: unknown, below = 100_000): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 && v < below ? v : undefined);
-
-/** model_max_length (tokenizer_config.json), else the text encoder's max_position_embeddings (config.json). */
-function windowOf(folder: string, reader: TokenReader, tokenizerConfig: Record<string, unknown> | undefined): number {
-  const fromTokenizer = positiveInt(tokenizerConfig?.model_max_length);
-  if (fromTokenizer) return fromTokenizer;
-  const config = readJson(path.join(folder, 'config.json'));
-  const text = config?.text_config as Record<string, unknown> | undefined;
-  return positiveInt(text?.max_position_embeddings) ?? positiveInt(config?.max_position_embeddings) ?? DEFAULT_WINDOWS[reader];
-}
-
-/** Loads (and caches, until the file changes) the tokenizer of a model folder. Throws with a readable reason. */
+/** Loads (and caches, until the files change) the tokenizer of a model folder. Throws with a readable reason. */
 export function loadTokenizer(folder: string, reader: TokenReader): Loaded {
-  const file = path.join(folder, 'tokenizer.json');
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new Error(`${file} not found`);
-  }
-  const configFile = path.join(folder, 'tokenizer_config.json');
-  const configStat = fs.existsSync(configFile) ? fs.statSync(configFile).mtimeMs : 0;
-  const stamp = `${stat.mtimeMs}:${stat.size}:${configStat}`;
+  const stampOf = (name: string) => {
+    try {
+      const st = fs.statSync(path.join(folder, name));
+      return `${st.mtimeMs}:${st.size}`;
+    } catch {
+      return '-';
+    }
+  };
+  const stamp = ['tokenizer.json', 'tokenizer_config.json', 'config.json'].map(stampOf).join('|');
   const key = `${reader}:${folder}`;
   const hit = cache.get(key);
   if (hit && hit.stamp === stamp) return hit;
-  let tokenizer: Tokenizer;
-  let config: Record<string, unknown> | undefined;
+  // The engine's wrapper decides the window exactly as training will truncate.
+  const model = ModelTokenizer.fromDir(folder);
+  const file = path.join(folder, 'tokenizer.json');
+  let raw: Tokenizer;
   try {
-    config = readJson(configFile);
-    tokenizer = new Tokenizer(readJson(file) ?? {}, config ?? {});
+    raw = new Tokenizer(readJson(file) ?? {}, readJson(path.join(folder, 'tokenizer_config.json')) ?? {});
   } catch (err) {
     throw new Error(`${file} could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const specialTokens = tokenizer.encode('', { add_special_tokens: true }).ids.length;
-  const loaded = { tokenizer, window: windowOf(folder, reader, config), specialTokens, stamp };
+  const specialTokens = model.encode('').ids.length;
+  const loaded = { model, raw, window: model.maxLength, specialTokens, stamp };
   cache.set(key, loaded);
   return loaded;
 }
@@ -98,12 +92,12 @@ function tokensWithOffsets(tokenizer: Tokenizer, text: string, expected: string[
 }
 
 /** Largest prefix (in characters) whose tokens fit in `budget`: the tokenizer is monotone in prefix length. */
-function prefixWithin(tokenizer: Tokenizer, text: string, budget: number): number {
+function prefixWithin(model: ModelTokenizer, specialTokens: number, text: string, budget: number): number {
   let lo = 0;
   let hi = text.length;
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (tokenizer.encode(text.slice(0, mid), { add_special_tokens: false }).ids.length <= budget) lo = mid;
+    if (model.encode(text.slice(0, mid)).length - specialTokens <= budget) lo = mid;
     else hi = mid - 1;
   }
   // Cut at the last whitespace so the greyed part starts at a word the model does not read.
@@ -120,13 +114,14 @@ export function tokenBudget(text: string, reader: TokenReader, folder: string | 
   } catch (err) {
     return { ...empty, available: false, reason: err instanceof Error ? err.message : String(err) };
   }
-  const { tokenizer, window, specialTokens } = loaded;
-  const whole = tokenizer.encode(text, { add_special_tokens: false }).tokens;
+  const { model, raw, window, specialTokens } = loaded;
+  const count = model.encode(text).length - specialTokens;
+  const whole: string[] = raw.encode(text, { add_special_tokens: false }).tokens;
   const budget = Math.max(0, window - specialTokens);
-  const aligned = tokensWithOffsets(tokenizer, text, whole);
+  const aligned = whole.length === count ? tokensWithOffsets(raw, text, whole) : undefined;
   let readUntil: number | null = null;
-  if (whole.length > budget) {
-    readUntil = aligned ? aligned[budget]!.start : prefixWithin(tokenizer, text, budget);
+  if (count > budget) {
+    readUntil = aligned ? aligned[budget]!.start : prefixWithin(model, specialTokens, text, budget);
   }
   return {
     reader,
@@ -135,7 +130,7 @@ export function tokenBudget(text: string, reader: TokenReader, folder: string | 
     folder,
     window,
     specialTokens,
-    count: whole.length,
+    count,
     tokens: aligned ?? whole.map((t: string) => ({ text: t, start: 0, end: 0 })),
     readUntil,
   };

@@ -33,6 +33,23 @@ describe('token budget with the real tokenizer of a model folder', () => {
     expect(none.reason).toMatch(/no CLIP model folder is configured/);
     const missing = tokenBudget('a', 'blip', path.join(tempDir(), 'nothing-here'));
     expect(missing.available).toBe(false);
-    expect(missing.reason).toMatch(/tokenizer\.json not found/);
+    expect(missing.reason).toMatch(/nothing-here\/tokenizer\.json: not found/);
+    const noWindow = writeTinyTokenizer(path.join(tempDir(), 'no-window'), null);
+    expect(tokenBudget('a', 'clip', noWindow).reason).toMatch(/window is not known/);
+  });
+});
+
+describe('token budget with a CLIP-style BPE tokenizer (</w> suffix, byte-level)', () => {
+  it('places tokens, including a word split into pieces, and cuts after the window', async () => {
+    const { writeTinyClipBpe } = await import('./tiny-bpe.js');
+    const folder = writeTinyClipBpe(path.join(tempDir(), 'clip-bpe'), 6, ['red', 'circle', 're']);
+    const text = 'A Red circle, reds!';
+    const b = tokenBudget(text, 'clip', folder);
+    expect(b.specialTokens).toBe(2);
+    expect(b.tokens.map((t) => t.text)).toEqual(['a</w>', 'red</w>', 'circle</w>', ',</w>', 're', 'd', 's</w>', '!</w>']);
+    expect(b.tokens.map((t) => text.slice(t.start, t.end))).toEqual(['A', 'Red', 'circle', ',', 're', 'd', 's', '!']);
+    expect(b.count).toBe(8);
+    // 6 positions - 2 special = 4 text tokens: the unread part starts at the split word.
+    expect(text.slice(b.readUntil!)).toBe('reds!');
   });
 });
