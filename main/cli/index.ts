@@ -9,6 +9,7 @@ import { doctorCommand } from './commands/doctor.js';
 import { info } from './commands/info.js';
 import { modelCommand } from './commands/model.js';
 import { serve } from './commands/serve.js';
+import { trainCommand } from './commands/train.js';
 import { CliError, printError } from './output.js';
 
 function parsePort(value: string): number {
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   registerDatasetCommands(program, dataDir);
   registerMaskCommands(program, dataDir);
   program.addCommand(captionCommand(dataDir));
+  program.addCommand(trainCommand(dataDir));
 
   program.addCommand(doctorCommand());
   program.addCommand(modelCommand());

@@ -1,0 +1,192 @@
+// `ric train regionclip|blip --dataset D [--config FILE] [--preset tiny]`: queues the same training
+// job the Training view starts (it runs in an engine host process and writes its metric points,
+// checkpoints and best validation score to the store), follows it with a progress line and the
+// trainer's log on stderr, and prints the run (checkpoints, validation recall) at the end.
+// Ctrl-C cancels: the trainer writes a checkpoint first, and `--resume-job ID` continues from it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { ApiEventPayload, JobState } from '../../../shared/api/index.js';
+import { createApiClient } from '../../../shared/api/client.js';
+import { openApp } from '../../app.js';
+import { createInProcessTransport } from '../../api/transports/in-process.js';
+import { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } from '../../engine/training/index.js';
+import { CliError, printResult } from '../output.js';
+import { progressLine } from './import.js';
+
+type Family = 'regionclip' | 'blip';
+
+export interface TrainCliOptions {
+  dataset?: string;
+  config?: string;
+  preset?: 'tiny';
+  seed?: number;
+  name?: string;
+  resumeJob?: number;
+  progress?: boolean;
+  json?: boolean;
+}
+
+const FINAL: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+
+/** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
+export function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Record<string, unknown> {
+  let over: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+    try {
+      const v = JSON.parse(text) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+      over = v as Record<string, unknown>;
+    } catch (err) {
+      throw new CliError(`${file}: invalid JSON: ${(err as Error).message}`);
+    }
+  }
+  const base = preset ? (family === 'regionclip' ? regionClipPreset(preset) : blipPreset(preset)) : {};
+  const source = file ? path.resolve(file) : `${family} defaults`;
+  try {
+    const parsed = family === 'regionclip' ? parseRegionClipConfig(mergeConfig(base, over), source) : parseBlipTrainingConfig(mergeConfig(base, over), source);
+    if (!preset && !parsed.base_model) {
+      throw new Error(`${source}: "base_model" must name a ${family === 'regionclip' ? 'CLIP' : 'BlipForImageTextRetrieval'} model folder (or use --preset tiny)`);
+    }
+    if (parsed.base_model && !fs.existsSync(path.join(parsed.base_model, 'config.json'))) throw new Error(`${source}: base_model ${parsed.base_model} has no config.json`);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  return over;
+}
+
+export async function runTrain(dataDir: string, family: Family, opts: TrainCliOptions): Promise<void> {
+  const app = openApp({ dataDir, mode: 'in-process' });
+  const client = createApiClient(createInProcessTransport(app.dispatcher, app.events));
+  const tty = process.stderr.isTTY === true;
+  const showProgress = opts.progress !== false;
+  let jobId = -1;
+  let lastPrint = 0;
+  let finalState: JobState | null = null;
+  let wake: () => void = () => undefined;
+  const latest: Record<string, number> = {};
+  const unsubscribe = app.events.subscribe((event, payload) => {
+    if (event === 'job.progress') {
+      const p = payload as ApiEventPayload<'job.progress'>;
+      if (p.jobId !== jobId) return;
+      if (FINAL.includes(p.state)) {
+        finalState = p.state;
+        wake();
+      }
+      if (!showProgress) return;
+      const loss = latest.loss !== undefined ? ` loss ${latest.loss.toFixed(4)}` : '';
+      const r1 = latest.val_r1 !== undefined ? ` val R@1 ${latest.val_r1.toFixed(3)}` : '';
+      const line = `${progressLine(p)}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
+      const now = Date.now();
+      if (tty) process.stderr.write(`\r${line}\x1b[K`);
+      else if (now - lastPrint > 5000) {
+        lastPrint = now;
+        process.stderr.write(`${line}\n`);
+      }
+    } else if (event === 'metric.batch') {
+      for (const pt of (payload as ApiEventPayload<'metric.batch'>).points) latest[pt.key] = pt.value;
+    } else if (event === 'log.line') {
+      const l = payload as ApiEventPayload<'log.line'>;
+      if (l.jobId !== jobId || !showProgress) return;
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
+    }
+  });
+  const onSignal = () => {
+    process.stderr.write('\nric: cancelling; the trainer writes a checkpoint first (continue with --resume-job)\n');
+    if (jobId > 0) void client.call('jobs.cancel', { id: jobId }).catch(() => undefined);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let runId: number | null;
+    if (opts.resumeJob !== undefined) {
+      jobId = opts.resumeJob;
+      const job = await client.call('jobs.get', { id: jobId });
+      if (job.kind !== `train-${family}`) throw new CliError(`job ${jobId} is a ${job.kind} job, not train-${family}`);
+      runId = job.runId;
+      await client.call('jobs.resume', { id: jobId });
+    } else {
+      if (!opts.dataset) throw new CliError('--dataset is required (a dataset name or id; `ric datasets` lists them)');
+      const dataset = /^\d+$/.test(opts.dataset) ? app.store.datasets.summary(Number(opts.dataset)) : app.store.datasets.findByName(opts.dataset);
+      if (!dataset) throw new CliError(`no dataset "${opts.dataset}" (\`ric datasets\` lists them)`);
+      if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
+      const config = readTrainConfig(family, opts.config, opts.preset);
+      const started = await client.call('jobs.start', {
+        kind: `train-${family}`,
+        params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
+      });
+      jobId = started.id;
+      runId = started.runId;
+      if (showProgress) process.stderr.write(`job ${jobId}, run ${runId}: ${family} on "${dataset.name}"${opts.preset ? ` (preset ${opts.preset})` : ''}\n`);
+    }
+    // Wait for the final state (events), polling as a fallback.
+    while (!finalState) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1000).unref();
+      });
+      if (!finalState) {
+        const state = (await client.call('jobs.get', { id: jobId })).state;
+        if (FINAL.includes(state)) finalState = state;
+      }
+    }
+    if (tty && showProgress) process.stderr.write('\n');
+    const job = await client.call('jobs.get', { id: jobId });
+    const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
+    const latestMetrics = Object.fromEntries((run?.latest ?? []).map((m) => [m.key, m.value]));
+    printResult(opts, { ok: finalState === 'completed', job, run }, () =>
+      [
+        `${family} run ${runId} (job ${jobId}): ${finalState}${job.error ? `: ${job.error}` : ''}`,
+        latestMetrics.val_r1 !== undefined
+          ? `validation recall@1 ${latestMetrics.val_r1.toFixed(3)} (chance ${latestMetrics.val_chance_r1?.toFixed(3) ?? '?'}), recall@5 ${latestMetrics.val_r5?.toFixed(3) ?? '?'}; last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`
+          : `last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`,
+        ...(run?.checkpoints ?? []).map((c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}` : ''})`),
+      ].join('\n'),
+    );
+    if (finalState === 'failed' || finalState === 'interrupted') process.exitCode = 1;
+    if (finalState === 'cancelled') process.exitCode = 130;
+  } finally {
+    unsubscribe();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    app.close();
+  }
+}
+
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+export function trainCommand(dataDir: () => string): Command {
+  const train = new Command('train').description('train Region-CLIP or BLIP on a dataset as a job (progress on stderr; metrics and checkpoints in the store)');
+  for (const family of ['regionclip', 'blip'] as const) {
+    train
+      .command(family)
+      .description(
+        family === 'regionclip'
+          ? 'Region-CLIP: CLIP + gated region-context fusion; phase "fusion" (CLIP frozen) then "joint" (paper: 50 + 20 epochs, lr 1e-4 / 1e-5, batch 64)'
+          : 'BLIP (blip-itm-base-coco) on scene descriptions (paper: 20 epochs, lr 1e-5, batch 32, 512 tokens)',
+      )
+      .option('--dataset <name|id>', 'the dataset to train on')
+      .option('--config <file>', 'JSON training config (fields override the defaults or the preset; base_model names the model folder)')
+      .option('--preset <name>', 'tiny: small random-init models that train on ShapesEdit in minutes on a CPU')
+      .option('--seed <n>', 'random seed (data order, initialisation)', intArg)
+      .option('--name <name>', 'run name')
+      .option('--resume-job <id>', 'continue a cancelled, failed or interrupted training job from its last checkpoint', intArg)
+      .option('--no-progress', 'no progress line or log on stderr')
+      .option('--json', 'print the job and run as one JSON document')
+      .action(async (opts: TrainCliOptions) => {
+        if (opts.preset !== undefined && opts.preset !== 'tiny') throw new CliError(`unknown preset "${opts.preset}" (known: tiny)`);
+        await runTrain(dataDir(), family, opts);
+      });
+  }
+  return train;
+}
