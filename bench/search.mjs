@@ -1,6 +1,7 @@
 // Search and browse latency at 100 000 samples (goal: p95 < 20 ms per samples.query, count included).
 // Usage: npx tsc -b && node bench/search.mjs [samples=100000] [runs=200]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { machine, root, summary, tempDataDir } from './lib.mjs';
 
@@ -24,6 +25,7 @@ const cases = {
   'search "circle" (common)': () => ({ ...base, filter: { search: 'circle' } }),
   'search "blue circ" (prefix)': () => ({ ...base, filter: { search: 'blue circ' } }),
   'search "purple triangle bottom" relevance': () => ({ ...base, filter: { search: 'purple triangle bottom' }, sort: 'relevance' }),
+  'search "kettle" (no match)': () => ({ ...base, filter: { search: 'kettle' } }),
   'search + split + edit type': () => ({ ...base, filter: { search: 'red', split: 'train', editType: 'move' } }),
 };
 
@@ -32,17 +34,22 @@ const cases = {
 const results = {};
 const all = [];
 const allCold = [];
+const allCpu = [];
 for (const [name, make] of Object.entries(cases)) {
   for (let i = 0; i < 5; i++) store.samples.query(make()); // warm the page cache
   const cold = [];
+  const coldCpu = [];
   const scroll = [];
   let total = 0;
   for (let i = 0; i < runs; i++) {
     const repo = new SamplesRepo(store.db);
     const q = make();
     let t = performance.now();
+    const cpu0 = process.cpuUsage();
     total = repo.query(q).total;
     cold.push(performance.now() - t);
+    const cpu = process.cpuUsage(cpu0);
+    coldCpu.push((cpu.user + cpu.system) / 1000);
     const q2 = { ...q, offset: Math.floor(Math.random() * Math.max(1, Math.min(total, 20000) - q.limit)) };
     t = performance.now();
     repo.query(q2);
@@ -51,12 +58,15 @@ for (const [name, make] of Object.entries(cases)) {
   all.push(...cold, ...scroll);
   allCold.push(...cold);
   const c = summary(cold);
+  const cc = summary(coldCpu);
+  allCpu.push(...coldCpu);
   const w = summary(scroll);
-  results[name] = { total, coldP50: +c.p50.toFixed(2), coldP95: +c.p95.toFixed(2), scrollP50: +w.p50.toFixed(2), scrollP95: +w.p95.toFixed(2) };
+  results[name] = { total, coldP50: +c.p50.toFixed(2), coldP95: +c.p95.toFixed(2), coldCpuP50: +cc.p50.toFixed(2), coldCpuP95: +cc.p95.toFixed(2), scrollP50: +w.p50.toFixed(2), scrollP95: +w.p95.toFixed(2) };
 }
 const coldOverall = summary(allCold);
+const cpuOverall = summary(allCpu);
 const overall = summary(all);
 store.close();
 const dbBytes = fs.statSync(path.join(dir, 'ric.sqlite')).size;
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, coldOverallMs: { p50: +coldOverall.p50.toFixed(2), p95: +coldOverall.p95.toFixed(2) }, cases: results }, null, 2));
+console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, coldOverallMs: { p50: +coldOverall.p50.toFixed(2), p95: +coldOverall.p95.toFixed(2) }, coldCpuOverallMs: { p50: +cpuOverall.p50.toFixed(2), p95: +cpuOverall.p95.toFixed(2) }, loadAverage: os.loadavg().map((l) => +l.toFixed(1)), cases: results }, null, 2));

@@ -136,6 +136,12 @@ export async function normaliseMask(
   const out = new Uint8Array(n);
   let disagreeing = 0;
   const useAlpha = hasAlpha && options.alphaMarksEdit;
+  if (channels === 1) {
+    // Plain grey masks (most datasets): one pass, no per-pixel branching on the format.
+    const invert = options.polarity === 'black';
+    for (let i = 0; i < n; i++) out[i] = ((invert ? 255 - (data[i] as number) : (data[i] as number)) >= options.threshold ? 255 : 0);
+    return encodeMask(out, width, height);
+  }
   for (let i = 0; i < n; i++) {
     const o = i * channels;
     let value: number;

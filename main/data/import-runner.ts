@@ -218,7 +218,7 @@ async function importBatch(
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
   // Blobs first (fsync + rename), then the rows that refer to them, all in one transaction.
-  const rows: NewSample[] = prepared.filter((p): p is PreparedSample => p !== null).map((p) => writeBlobs(store.blobs, p));
+  const rows: NewSample[] = await writeBlobs(store, prepared.filter((p): p is PreparedSample => p !== null));
   store.db.transaction(() => {
     const inserted = store.samples.insertMany(c.datasetId, rows);
     report.imported += inserted;

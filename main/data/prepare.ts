@@ -1,7 +1,7 @@
 // One sample from its source to rows ready for the store: text checked, every image decoded and
 // thumbnailed, the mask normalised, and the blobs made durable (fsync + rename) before any row
 // refers to them. A problem becomes a SampleFieldError naming the field; nothing is written then.
-import type { BlobStore, NewImage, NewSample } from '../store/index.js';
+import { putBlobs, type NewImage, type NewSample, type Store } from '../store/index.js';
 import { decodeImage, encodeMask, normaliseMask, SampleFieldError, type DecodedImage, type MaskOptions, type NormalisedMask } from './images.js';
 import { splitOf } from './shapes.js';
 import type { LoadedSample } from './source.js';
@@ -92,9 +92,9 @@ export async function prepareSample(externalId: string, s: LoadedSample, maskOpt
   return { row, blobs };
 }
 
-/** Makes the sample's blobs durable and fills their hashes into the row. */
-export function writeBlobs(blobStore: BlobStore, p: PreparedSample): NewSample {
-  const [src, srcThumb, tgt, tgtThumb, maskPng] = p.blobs.map((b) => blobStore.put(b).sha256);
+/** Fills the hashes of the sample's (now durable) blobs into its row, in `blobs` order. */
+export function withHashes(p: PreparedSample, hashes: readonly string[]): NewSample {
+  const [src, srcThumb, tgt, tgtThumb, maskPng] = hashes;
   const row = p.row;
   row.source.sha256 = src as string;
   row.source.thumbSha256 = srcThumb as string;
@@ -104,4 +104,15 @@ export function writeBlobs(blobStore: BlobStore, p: PreparedSample): NewSample {
   }
   if (row.mask) row.mask.pngSha256 = maskPng as string;
   return row;
+}
+
+/** Makes the blobs of these samples durable (fsyncs in parallel) and returns their rows. */
+export async function writeBlobs(store: Store, prepared: readonly PreparedSample[]): Promise<NewSample[]> {
+  const refs = await putBlobs(store.blobs, store.db, prepared.flatMap((p) => p.blobs));
+  let at = 0;
+  return prepared.map((p) => {
+    const hashes = refs.slice(at, at + p.blobs.length).map((r) => r.sha256);
+    at += p.blobs.length;
+    return withHashes(p, hashes);
+  });
 }

@@ -24,7 +24,7 @@ export async function seedSyntheticDataset(store: Store, options: SyntheticOptio
   for await (const item of source.items(new AbortController().signal)) {
     if (item.kind !== 'sample') continue;
     const prepared = await prepareSample(item.ref, await item.load(), { polarity: 'white', alphaMarksEdit: false, threshold: 128 });
-    pool.push(writeBlobs(store.blobs, prepared));
+    pool.push(...(await writeBlobs(store, [prepared])));
   }
   const datasetId = store.datasets.create({ name: options.name, format: 'shapes', sourcePath: null, options: { synthetic: true, count: options.count, seed, size } });
   const BATCH = 5000;
