@@ -329,6 +329,9 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
   return (
     <div className="mask-editor" data-testid="mask-editor" data-sample-id={sample.id}>
       <div className="mask-toolbar" role="toolbar" aria-label="Mask tools">
+        <h1 className="mask-title" tabIndex={-1} data-view-title>
+          Masks
+        </h1>
         {TOOLS.map((t) => (
           <button key={t.tool} type="button" className={`mask-tool${prefs.tool === t.tool ? ' active' : ''}`} aria-pressed={prefs.tool === t.tool} title={`${t.label} (${t.key})`} onClick={() => setPrefs({ tool: t.tool })}>
             {t.label} <kbd>{t.key}</kbd>

@@ -258,7 +258,7 @@ export function diffOverlay(before: Uint8Array, after: MaskBuffer): { canvas: HT
   const img = new ImageData(width, height);
   const px = new Uint32Array(img.data.buffer);
   const ADDED = 0xff50d070 >>> 0; // ABGR: green
-  const REMOVED = 0xff3c50ff >>> 0; // ABGR: red-orange
+  const REMOVED = 0xff00b0ff >>> 0; // ABGR: amber, apart from the default red mask colour
   let added = 0, removed = 0;
   const a = after.data;
   for (let i = 0; i < a.length; i++) {
