@@ -51,12 +51,17 @@ export interface NewCaption {
 
 const WORDS_SQL = "(CASE WHEN trim(cur.text) = '' THEN 0 ELSE length(trim(cur.text)) - length(replace(trim(cur.text), ' ', '')) + 1 END)";
 
-/** Current (highest) version of each sample's caption of one kind, with its sample. */
+/**
+ * Current (highest) version of each sample's caption of one kind, with its sample. "No higher
+ * version exists" is one probe of the (sample_id, kind, version) index per row, and the dataset is
+ * reached through samples_dataset, so a queue page costs one pass over the dataset's captions.
+ */
 const CURRENT_SQL = `
-  WITH latest AS (SELECT sample_id, max(version) AS v FROM captions WHERE kind = @kind GROUP BY sample_id),
-  cur AS (SELECT c.* FROM captions c JOIN latest ON latest.sample_id = c.sample_id AND latest.v = c.version WHERE c.kind = @kind)
   SELECT cur.*, t.version AS template_version, s.dataset_id, s.external_id, s.instruction, ${WORDS_SQL} AS words
-  FROM cur JOIN samples s ON s.id = cur.sample_id LEFT JOIN caption_templates t ON t.id = cur.template_id`;
+  FROM samples s
+  JOIN captions cur ON cur.sample_id = s.id AND cur.kind = @kind
+  LEFT JOIN caption_templates t ON t.id = cur.template_id
+  WHERE NOT EXISTS (SELECT 1 FROM captions n WHERE n.sample_id = cur.sample_id AND n.kind = cur.kind AND n.version > cur.version)`;
 
 function filterSql(datasetId: number | undefined, filter: CaptionFilter, withStatus: boolean): { where: string; params: Record<string, unknown> } {
   const clauses: string[] = [];
@@ -69,7 +74,8 @@ function filterSql(datasetId: number | undefined, filter: CaptionFilter, withSta
   if (filter.minWords !== undefined) (clauses.push(`${WORDS_SQL} >= @minWords`), (params.minWords = filter.minWords));
   if (filter.maxWords !== undefined) (clauses.push(`${WORDS_SQL} <= @maxWords`), (params.maxWords = filter.maxWords));
   if (filter.search) (clauses.push("instr(lower(cur.text), lower(@search)) > 0"), (params.search = filter.search));
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  // Appended to CURRENT_SQL's WHERE.
+  return { where: clauses.map((c) => ` AND ${c}`).join(''), params };
 }
 
 export function toDetail(r: CaptionRow): CaptionDetail {
@@ -109,13 +115,14 @@ export class CaptionsRepo {
   queue(args: { datasetId?: number | undefined; kind: CaptionKind; filter: CaptionFilter; offset: number; limit: number }) {
     const { where, params } = filterSql(args.datasetId, args.filter, true);
     const all = { ...params, kind: args.kind };
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM (${CURRENT_SQL} ${where})`).get(all) as { n: number }).n;
+    // One aggregate serves both: counts per status (ignoring the status filter) and the total.
     const noStatus = filterSql(args.datasetId, args.filter, false);
     const countRows = this.db
-      .prepare(`SELECT cur.status AS status, count(*) AS n FROM (${CURRENT_SQL} ${noStatus.where}) cur GROUP BY cur.status`)
+      .prepare(`SELECT status, count(*) AS n FROM (${CURRENT_SQL} ${noStatus.where}) GROUP BY status`)
       .all({ ...noStatus.params, kind: args.kind }) as { status: CaptionReviewStatus; n: number }[];
     const counts = { pending: 0, approved: 0, rejected: 0 };
     for (const c of countRows) counts[c.status] = c.n;
+    const total = args.filter.status ? counts[args.filter.status] : counts.pending + counts.approved + counts.rejected;
     const rows = this.db
       .prepare(
         `${CURRENT_SQL} ${where}
@@ -145,8 +152,7 @@ export class CaptionsRepo {
   /** Ids of the current captions in the filtered set that are not approved yet. */
   unapprovedIds(datasetId: number | undefined, kind: CaptionKind, filter: CaptionFilter): number[] {
     const { where, params } = filterSql(datasetId, filter, true);
-    const extra = where ? `${where} AND cur.status <> 'approved'` : "WHERE cur.status <> 'approved'";
-    return (this.db.prepare(`SELECT id FROM (${CURRENT_SQL} ${extra})`).all({ ...params, kind }) as { id: number }[]).map((r) => r.id);
+    return (this.db.prepare(`SELECT id FROM (${CURRENT_SQL} ${where} AND cur.status <> 'approved')`).all({ ...params, kind }) as { id: number }[]).map((r) => r.id);
   }
 
   setStatus(ids: readonly number[], status: CaptionReviewStatus): void {
