@@ -3,7 +3,7 @@
 // MagicBrush's; the folder importer reads them, checks everything, thumbnails, hashes, fsyncs blobs
 // and writes rows. The bare loop only decodes and resizes the same source and target files, with
 // the same number of images in flight as the importer.
-// Usage: npx tsc -b && node bench/import.mjs [samples=120] [size=512] [rounds=2]
+// Usage: npx tsc -b && node bench/import.mjs [samples=120] [size=512] [rounds=2] [photo|flat]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ const { generateShapesSample } = await import(path.join(root, 'dist/main/data/sh
 const count = Number(process.argv[2] ?? 120);
 const size = Number(process.argv[3] ?? 512);
 const rounds = Number(process.argv[4] ?? 2);
+/** 'photo': shapes over deterministic noise, so PNGs weigh what photographs do; 'flat': plain shapes. */
+const texture = process.argv[5] ?? 'photo';
 const CONCURRENCY = 4; // as main/data/import-runner.ts
 
 const folder = tempDataDir();
@@ -24,6 +26,15 @@ for (const sub of ['source', 'target', 'mask']) fs.mkdirSync(path.join(folder, s
 const lines = [];
 for (let i = 0; i < count; i++) {
   const s = generateShapesSample(42, i, size);
+  if (texture === 'photo') {
+    let x = 2463534242 ^ i;
+    for (let p = 0; p < s.source.length; p++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5; // xorshift32: the same grain on source and target
+      const grain = ((x >>> 0) % 48) - 24;
+      s.source[p] = Math.max(0, Math.min(255, s.source[p] + grain));
+      s.target[p] = Math.max(0, Math.min(255, s.target[p] + grain));
+    }
+  }
   const png = (px, channels) => sharp(Buffer.from(px), { raw: { width: size, height: size, channels } }).png().toBuffer();
   fs.writeFileSync(path.join(folder, 'source', `s${i}.png`), await png(s.source, 3));
   fs.writeFileSync(path.join(folder, 'target', `s${i}.png`), await png(s.target, 3));
@@ -76,6 +87,7 @@ console.log(
       loadAverage: os.loadavg().map((l) => +l.toFixed(1)),
       samples: count,
       size,
+      texture,
       meanSourcePngKiB: +(imageBytes / count / 1024).toFixed(1),
       bareSamplesPerSecond: bare.map((x) => +x.toFixed(1)),
       importSamplesPerSecond: imported.map((x) => +x.toFixed(1)),

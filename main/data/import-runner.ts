@@ -150,23 +150,36 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     store.datasets.clearErrors(c.datasetId, 'import');
     progress('running');
     let batch: SourceItem[] = [];
+    // Two-stage pipeline: while one batch's blobs are fsynced and its rows committed (I/O), the
+    // next batch is decoded and checked (CPU). Commits stay strictly in order.
+    let committing: Promise<void> = Promise.resolve();
     const flush = async () => {
       const items = batch;
       batch = [];
-      await importBatch(store, c, items, maskOptions, report, seen);
-      done += items.length;
-      updateJob.run(done, report.total === null ? null : Math.max(report.total, done), new Date().toISOString(), c.jobId);
-      progress('running');
-      events?.emit('dataset.changed', { datasetId: c.datasetId });
+      const staged = await prepareBatch(store, c, items, maskOptions, report, seen);
+      await committing;
+      committing = commitBatch(store, c, staged, report).then(async () => {
+        done += items.length;
+        updateJob.run(done, report.total === null ? null : Math.max(report.total, done), new Date().toISOString(), c.jobId);
+        progress('running');
+        events?.emit('dataset.changed', { datasetId: c.datasetId });
+      });
+      // Handled when awaited at the next flush or in `finally`; this only keeps Node from calling
+      // a rejection that is still in flight "unhandled".
+      committing.catch(() => {});
       // Let the server answer requests between batches (the engine host process comes later).
       await yieldToEventLoop();
     };
-    for await (const item of source.items(signal)) {
-      if (signal.aborted) break;
-      batch.push(item);
-      if (batch.length >= BATCH) await flush();
+    try {
+      for await (const item of source.items(signal)) {
+        if (signal.aborted) break;
+        batch.push(item);
+        if (batch.length >= BATCH) await flush();
+      }
+      if (!signal.aborted && batch.length > 0) await flush();
+    } finally {
+      await committing;
     }
-    if (!signal.aborted && batch.length > 0) await flush();
     report.state = signal.aborted ? 'cancelled' : 'completed';
   } catch (err) {
     report.state = 'failed';
@@ -184,15 +197,20 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
   return report;
 }
 
-/** Skips what is stored, prepares the rest (a few at a time), writes blobs, then one transaction. */
-async function importBatch(
+interface StagedBatch {
+  prepared: PreparedSample[];
+  errors: NewSampleError[];
+}
+
+/** Skips what is stored and prepares the rest, a few at a time (decoding, checks, thumbnails). */
+async function prepareBatch(
   store: Store,
   c: RunContext,
   items: SourceItem[],
   maskOptions: ReturnType<typeof maskOptionsFor>,
   report: ImportReport,
   seen: Set<string>,
-): Promise<void> {
+): Promise<StagedBatch> {
   const errors: NewSampleError[] = [];
   const todo: Extract<SourceItem, { kind: 'sample' }>[] = [];
   for (const item of items) {
@@ -217,13 +235,17 @@ async function importBatch(
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
-  // Blobs first (fsync + rename), then the rows that refer to them, all in one transaction.
-  const rows: NewSample[] = await writeBlobs(store, prepared.filter((p): p is PreparedSample => p !== null));
+  return { prepared: prepared.filter((p): p is PreparedSample => p !== null), errors };
+}
+
+/** Blobs first (fsync + rename), then the rows that refer to them and the errors, in one transaction. */
+async function commitBatch(store: Store, c: RunContext, staged: StagedBatch, report: ImportReport): Promise<void> {
+  const rows: NewSample[] = await writeBlobs(store, staged.prepared);
   store.db.transaction(() => {
     const inserted = store.samples.insertMany(c.datasetId, rows);
     report.imported += inserted;
     report.skipped += rows.length - inserted;
-    store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
+    store.datasets.addErrors(c.datasetId, c.jobId, 'import', staged.errors);
   })();
-  report.errors.push(...errors);
+  report.errors.push(...staged.errors);
 }
