@@ -230,11 +230,76 @@ function widenBF16(src: Uint16Array): Float32Array {
   return new Float32Array(bits.buffer);
 }
 
+// float32 -> bfloat16, round to nearest even (NaN kept quiet).
+function narrowBF16(src: Float32Array): Uint16Array {
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  const out = new Uint16Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const b = bits[i]!;
+    if ((b & 0x7fffffff) > 0x7f800000) out[i] = (b >>> 16) | 0x40;
+    else out[i] = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+  }
+  return out;
+}
+
+// float32 -> IEEE half, round to nearest even, overflow to infinity, subnormals kept.
+function narrowF16(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let i = 0; i < src.length; i++) {
+    f[0] = src[i]!;
+    const x = u[0]!;
+    const sign = (x >>> 16) & 0x8000;
+    const exp = (x >>> 23) & 0xff;
+    let mant = x & 0x7fffff;
+    if (exp === 0xff) {
+      out[i] = sign | 0x7c00 | (mant ? 0x200 : 0);
+      continue;
+    }
+    let e = exp - 127 + 15;
+    if (e >= 31) {
+      out[i] = sign | 0x7c00;
+      continue;
+    }
+    if (e <= 0) {
+      if (e < -10) {
+        out[i] = sign;
+        continue;
+      }
+      mant |= 0x800000;
+      const shift = 14 - e;
+      const half = 1 << (shift - 1);
+      let m = mant >>> shift;
+      const rest = mant & ((1 << shift) - 1);
+      if (rest > half || (rest === half && m & 1)) m++;
+      out[i] = sign | m;
+      continue;
+    }
+    let m = mant >>> 13;
+    const rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest === 0x1000 && m & 1)) {
+      m++;
+      if (m === 0x400) {
+        m = 0;
+        e++;
+        if (e >= 31) {
+          out[i] = sign | 0x7c00;
+          continue;
+        }
+      }
+    }
+    out[i] = sign | (e << 10) | m;
+  }
+  return out;
+}
+
 /** A tensor to write. int32 values are written as I64 by default (as torch stores ids). */
 export interface WritableTensor {
   shape: readonly number[];
   values: Float32Array | Int32Array;
-  dtype?: 'F32' | 'I64' | 'I32';
+  /** Stored dtype; F16/BF16 round float32 to nearest even (for fp16 checkpoints and tests). */
+  dtype?: 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | HostTensor['dtype'];
 }
 
 /**
@@ -249,12 +314,18 @@ export function writeSafetensors(file: string, tensors: Record<string, WritableT
   for (const [name, t] of list) {
     const n = numel(t.shape);
     if (t.values.length !== n) throw new SafetensorsError(file, `has ${t.values.length} values for shape [${t.shape.join(', ')}]`, name);
-    const dtype = t.dtype ?? (t.values instanceof Float32Array ? 'F32' : 'I64');
+    // A HostTensor (dtype float32/int32) writes as F32/I64, the layout torch uses.
+    const dtype = t.dtype === 'float32' ? 'F32' : t.dtype === 'int32' ? 'I64' : (t.dtype ?? (t.values instanceof Float32Array ? 'F32' : 'I64'));
+    if (!['F32', 'F16', 'BF16', 'I64', 'I32'].includes(dtype)) throw new SafetensorsError(file, `cannot write dtype ${String(dtype)}`, name);
     let bytes: Uint8Array;
     if (dtype === 'I64') {
       const wide = new BigInt64Array(n);
       for (let i = 0; i < n; i++) wide[i] = BigInt(Math.trunc(t.values[i]!));
       bytes = new Uint8Array(wide.buffer);
+    } else if (dtype === 'F16' || dtype === 'BF16') {
+      const f = t.values instanceof Float32Array ? t.values : Float32Array.from(t.values);
+      const half = dtype === 'F16' ? narrowF16(f) : narrowBF16(f);
+      bytes = new Uint8Array(half.buffer);
     } else if (dtype === 'F32') {
       const f = t.values instanceof Float32Array ? t.values : Float32Array.from(t.values);
       bytes = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);

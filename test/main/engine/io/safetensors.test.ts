@@ -70,6 +70,33 @@ describe('safetensors', () => {
     expect(headerLen % 8).toBe(0);
   });
 
+  it('narrows to F16 and BF16 with round-to-nearest-even: every half survives the round trip', () => {
+    const all = new Uint16Array(65536).map((_, i) => i);
+    const file = path.join(tmp, 'halves.safetensors');
+    const src = path.join(tmp, 'halves-src.safetensors');
+    handWritten(src, { h: { dtype: 'F16', shape: [65536], data_offsets: [0, 131072] } }, new Uint8Array(all.buffer));
+    const widened = readSafetensors(src).get('h')!.values as Float32Array;
+    writeSafetensors(file, { h: { shape: [65536], values: widened, dtype: 'F16' } });
+    const back = new Uint16Array(fs.readFileSync(file).subarray(-131072).buffer.slice(-131072));
+    let mismatches = 0;
+    for (let i = 0; i < 65536; i++) {
+      const isNaN16 = (i & 0x7c00) === 0x7c00 && (i & 0x3ff) !== 0;
+      if (!isNaN16 && back[i] !== i) mismatches++;
+      if (isNaN16 && !Number.isNaN(widened[i])) mismatches++;
+    }
+    expect(mismatches).toBe(0);
+    // ties go to even; overflow to infinity; bfloat16 keeps the exponent range
+    const ties = path.join(tmp, 'ties.safetensors');
+    writeSafetensors(ties, {
+      h: { shape: [4], values: new Float32Array([1 + 2 ** -11, 1 + 3 * 2 ** -11, 70000, 1e-8]), dtype: 'F16' },
+      b: { shape: [2], values: new Float32Array([1 + 2 ** -8, 1e30]), dtype: 'BF16' },
+    });
+    const t = readSafetensors(ties);
+    expect(Array.from(t.get('h')!.values)).toEqual([1, 1 + 2 ** -9, Infinity, 0]);
+    expect(t.get('b')!.values[0]).toBe(1);
+    expect(t.get('b')!.values[1]! / 1e30).toBeCloseTo(1, 2);
+  });
+
   it('names the file and tensor when a file is truncated or corrupt', () => {
     const src = fs.readFileSync(path.join(FIXTURES, 'parity/clip/case_a/model.safetensors'));
     const cut = path.join(tmp, 'cut.safetensors');

@@ -71,6 +71,44 @@ describe('fromPretrained', () => {
     again.dispose();
   });
 
+  it('loads F16 and BF16 checkpoints widened to float32, and sharded ones through model.safetensors.index.json', async () => {
+    const ref = await fromPretrained<ClipModel>(CLIP_A);
+    const px = tf.randomNormal([2, 3, 32, 32], 0, 1, 'float32', 5);
+    const want = ref.imageFeatures(px);
+    for (const dtype of ['F16', 'BF16'] as const) {
+      const dir = variant(`half-${dtype}`, (w) => {
+        for (const [k, v] of w) w.set(k, { ...v, dtype });
+      });
+      const model = await fromPretrained<ClipModel>(dir);
+      const got = model.imageFeatures(px);
+      const err = tf.max(tf.abs(tf.sub(got, want)));
+      const scale = tf.max(tf.abs(want));
+      const rel = (await err.data())[0]! / (await scale.data())[0]!;
+      expect(rel, dtype).toBeLessThan(dtype === 'F16' ? 5e-3 : 5e-2);
+      expect(rel, dtype).toBeGreaterThan(0);
+      tf.dispose([got, err, scale]);
+      model.dispose();
+    }
+    // two shards + index, as save_pretrained writes big checkpoints
+    const sharded = path.join(tmp, 'sharded');
+    fs.mkdirSync(sharded);
+    fs.copyFileSync(path.join(CLIP_A, 'config.json'), path.join(sharded, 'config.json'));
+    const all = [...readSafetensors(path.join(CLIP_A, 'model.safetensors'))];
+    const half = Math.floor(all.length / 2);
+    const weightMap: Record<string, string> = {};
+    all.forEach(([k], i) => (weightMap[k] = i < half ? 'model-00001-of-00002.safetensors' : 'model-00002-of-00002.safetensors'));
+    writeSafetensors(path.join(sharded, 'model-00001-of-00002.safetensors'), new Map(all.slice(0, half)));
+    writeSafetensors(path.join(sharded, 'model-00002-of-00002.safetensors'), new Map(all.slice(half)));
+    fs.writeFileSync(path.join(sharded, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    const model = await fromPretrained<ClipModel>(sharded);
+    expect(model.loadReport.weightFiles).toHaveLength(2);
+    const got = model.imageFeatures(px);
+    expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+    tf.dispose([got, want, px]);
+    model.dispose();
+    ref.dispose();
+  });
+
   it('reports unexpected tensors, and refuses them with strict', async () => {
     const dir = variant('unexpected', (w) => w.set('extra.weight', { shape: [2], values: new Float32Array(2) }));
     const model = await fromPretrained(dir);
