@@ -1,5 +1,5 @@
 // On WebGPU (SwiftShader): every layer op and custom gradient against the cpu backend, CLIP
-// gradients against cpu, and the parity runner on the CLIP and ViT fixtures.
+// gradients against cpu, and the parity runner on the CLIP, BLIP and ViT fixtures.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -27,9 +27,9 @@ describe('engine on WebGPU (SwiftShader)', () => {
     await tf.setBackend('webgpu');
   });
 
-  it('parity: CLIP case_a, case_b and DINO ViT pass at 1e-4', async () => {
-    const results = await runParity([path.join(FIXTURES, 'parity/clip'), path.join(FIXTURES, 'metrics/vit')]);
-    expect(results.map((r) => `${r.family}/${r.case} ${r.status}`), formatParityTable(results)).toEqual(['clip/case_a pass', 'clip/case_b pass', 'vit/dino_a pass']);
+  it('parity: CLIP case_a, case_b, BLIP retrieval and DINO ViT pass at their tolerances', async () => {
+    const results = await runParity([path.join(FIXTURES, 'parity/clip'), path.join(FIXTURES, 'parity/blip_itr'), path.join(FIXTURES, 'metrics/vit')]);
+    expect(results.map((r) => `${r.family}/${r.case} ${r.status}`), formatParityTable(results)).toEqual(['clip/case_a pass', 'clip/case_b pass', 'blip_itr/main pass', 'vit/dino_a pass']);
   });
 
   it('CLIP gradients of a step match the cpu backend', async () => {
