@@ -31,7 +31,7 @@ export function DatasetList() {
   const api = useApi();
   const navigate = useNavigate();
   const list = useQuery('datasets.list', {});
-  const { byDataset } = useImportJobs();
+  const { byDataset, cancel } = useImportJobs();
   const [importOpen, setImportOpen] = useState(false);
   const [droppedPath, setDroppedPath] = useState<string | undefined>();
   const [openErrors, setOpenErrors] = useState<number | null>(null);
@@ -143,7 +143,7 @@ export function DatasetList() {
                   errorsOpen={openErrors === d.id}
                   onToggleErrors={() => setOpenErrors(openErrors === d.id ? null : d.id)}
                   onOpen={() => void navigate(`/datasets/${d.id}`)}
-                  progress={showProgress ? <JobProgressBar progress={job.progress} label={job.label} /> : null}
+                  progress={showProgress ? <JobProgressBar progress={job.progress} label={job.label} onCancel={() => void cancel(job.jobId).then(list.reload, list.reload)} /> : null}
                 />
               );
             })}

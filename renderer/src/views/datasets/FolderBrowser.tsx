@@ -91,7 +91,7 @@ export function FolderBrowser({ start, onChoose, acceptFile }: Props) {
         onKeyDown={onKey}
         aria-busy={listing.loading}
       >
-        {entries.length === 0 && !listing.loading ? <li className="muted">This folder is empty.</li> : null}
+        {entries.length === 0 && !listing.loading ? <li className="muted empty">Nothing here to import: no sub-folder and no .parquet, .json, .jsonl or .csv file.</li> : null}
         {entries.map((entry, i) => {
           const choosable = entry.kind === 'dir' || acceptFile?.(entry.name);
           return (

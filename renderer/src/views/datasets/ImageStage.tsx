@@ -38,14 +38,11 @@ export function ImageStage({ source, target, mask, mode, zoom, overlay }: Props)
   const [reveal, setReveal] = useState(50);
   const panes = useRef<(HTMLDivElement | null)[]>([]);
 
+  // Fit is measured on the first scroll pane itself (its caption and controls take room too).
   useLayoutEffect(() => {
-    const el = stage.current;
+    const el = panes.current[0];
     if (!el) return;
-    const measure = () => {
-      const columns = mode === 'side' && target ? 2 : 1;
-      const gap = 12;
-      setPane({ width: Math.floor((el.clientWidth - gap * (columns - 1)) / columns), height: Math.max(160, el.clientHeight) });
-    };
+    const measure = () => setPane({ width: el.clientWidth - 2, height: el.clientHeight - 2 });
     measure();
     const ro = new ResizeObserver(measure);
     ro.observe(el);
@@ -82,25 +79,31 @@ export function ImageStage({ source, target, mask, mode, zoom, overlay }: Props)
           ) : null}
         </>
       ) : (
-        <Pane label="Source | target" ref={(el) => void (panes.current[0] = el)}>
+        <Pane
+          label="Source (left of the line) | target (right)"
+          ref={(el) => void (panes.current[0] = el)}
+          footer={
+            <label className="slider-control">
+              <span>Reveal</span>
+              <input type="range" min={0} max={100} step={1} value={reveal} onChange={(e) => setReveal(Number(e.target.value))} aria-label="Slider position: left of it the source, right of it the target" />
+            </label>
+          }
+        >
           <SliderFigure source={source} target={target} reveal={reveal} onReveal={setReveal} {...layerProps} />
-          <label className="slider-control">
-            <span>Reveal target</span>
-            <input type="range" min={0} max={100} step={1} value={reveal} onChange={(e) => setReveal(Number(e.target.value))} aria-label="Slider position: left of it the source, right of it the target" />
-          </label>
         </Pane>
       )}
     </div>
   );
 }
 
-function Pane({ label, children, onScroll, ref }: { label: string; children: ReactNode; onScroll?(e: UIEvent<HTMLDivElement>): void; ref(el: HTMLDivElement | null): void }) {
+function Pane(props: { label: string; children: ReactNode; footer?: ReactNode; onScroll?(e: UIEvent<HTMLDivElement>): void; ref(el: HTMLDivElement | null): void }) {
   return (
     <figure className="pane">
-      <figcaption>{label}</figcaption>
-      <div className="pane-scroll" ref={ref} onScroll={onScroll} tabIndex={0} aria-label={`${label} image`}>
-        {children}
+      <figcaption>{props.label}</figcaption>
+      <div className="pane-scroll" ref={props.ref} onScroll={props.onScroll} tabIndex={0} aria-label={`${props.label} image`}>
+        {props.children}
       </div>
+      {props.footer}
     </figure>
   );
 }

@@ -32,7 +32,7 @@ interface Props {
 export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Props) {
   const api = useApi();
   const dialog = useRef<HTMLDialogElement>(null);
-  const { track, jobs } = useImportJobs();
+  const { track, jobs, cancel } = useImportJobs();
   const [format, setFormat] = useState<ImportFormat>('shapes');
   const [path, setPath] = useState('');
   const [browsing, setBrowsing] = useState(false);
@@ -121,7 +121,12 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
       </header>
       {started ? (
         <div className="dialog-body">
-          <JobProgressBar progress={job?.progress ?? null} label={job?.label ?? 'Import'} />
+          <JobProgressBar progress={job?.progress ?? null} label={job?.label ?? 'Import'} onCancel={() => void cancel(started.jobId).catch((err: unknown) => setError({ text: String(err) }))} />
+          {error ? (
+            <p className="error" role="alert">
+              {error.text}
+            </p>
+          ) : null}
           {job?.progress?.state === 'failed' ? <p className="error">The import failed: {job.progress.message ?? 'see the dataset’s report'}.</p> : null}
           <p className="hint">You can close this dialog; the import goes on and the list shows its progress.</p>
           <div className="form-actions">

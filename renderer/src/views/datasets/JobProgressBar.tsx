@@ -2,7 +2,7 @@
 import { formatCount, formatEta, formatRate } from './format';
 import type { JobProgress } from './importJobs';
 
-export function JobProgressBar({ progress, label }: { progress: JobProgress | null; label: string }) {
+export function JobProgressBar({ progress, label, onCancel }: { progress: JobProgress | null; label: string; onCancel?: () => void }) {
   if (!progress) {
     return (
       <div className="job-progress" role="status">
@@ -35,6 +35,11 @@ export function JobProgressBar({ progress, label }: { progress: JobProgress | nu
           <> · {state}</>
         )}
       </span>
+      {running && onCancel ? (
+        <button type="button" className="secondary cancel" onClick={onCancel} title="Stops after the current batch; importing again resumes where it stopped">
+          Cancel import
+        </button>
+      ) : null}
       {message ? <span className="muted job-progress-message">{message}</span> : null}
     </div>
   );

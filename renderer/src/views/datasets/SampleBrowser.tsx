@@ -53,7 +53,9 @@ export function SampleBrowser() {
     [list, state, datasetId, navigate],
   );
 
-  // A selection from the URL whose id is known but whose index is stale is re-resolved once loaded.
+  const renderCell = useCallback((index: number, selected: boolean) => <SampleCell item={list.get(index)} selected={selected} />, [list]);
+
+  // The selection is kept as (index, id) in the URL; the item shows once its page has loaded.
   const selectedItem = state.index !== null ? list.get(state.index) : undefined;
   const total = list.total;
   const key = listKey(state);
@@ -103,7 +105,8 @@ export function SampleBrowser() {
           onSelect={select}
           onOpen={open}
           onRangeChange={onRangeChange}
-          renderCell={(index, selected) => <SampleCell item={list.get(index)} selected={selected} />}
+          version={list.version}
+          renderCell={renderCell}
         />
       )}
     </section>

@@ -19,6 +19,7 @@ export function SampleView() {
   const navigate = useNavigate();
   const api = useApi();
   const detail = useQuery('samples.get', { id: sampleId });
+  const dataset = useQuery('datasets.get', { id: datasetId });
   const [mode, setMode] = useState<'side' | 'slider'>('side');
   const [zoom, setZoom] = useState<Zoom>('fit');
   const [overlay, setOverlay] = useState<Overlay>({ showMask: true, maskOpacity: 0.45, showBox: true });
@@ -88,7 +89,7 @@ export function SampleView() {
       <header className="view-header sample-header">
         <div>
           <nav className="breadcrumb" aria-label="Breadcrumb">
-            <Link to="/datasets">Datasets</Link> / <Link to={backToGrid}>dataset {datasetId}</Link>
+            <Link to="/datasets">Datasets</Link> / <Link to={backToGrid}>{dataset.data?.name ?? `dataset ${datasetId}`}</Link>
           </nav>
           <h1 tabIndex={-1} data-view-title>
             Sample <span className="mono">{s?.externalId ?? sampleId}</span>

@@ -1,7 +1,7 @@
 // A windowed grid: only the rows on screen (plus a little overscan) exist in the DOM, so 100 000
 // cells scroll like 100. Fixed row height, columns from the width; arrow keys, Page Up/Down,
 // Home/End move the selection (aria-activedescendant keeps one tab stop), Enter opens.
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { columnsFor, gridWindow, moveSelection, scrollToReveal, type GridGeometry } from './windowing';
 
 interface Props {
@@ -9,8 +9,10 @@ interface Props {
   rowHeight: number;
   minCellWidth: number;
   selected: number | null;
+  /** Must be stable (useCallback): rows are memoised on it. */
   renderCell(index: number, selected: boolean): ReactNode;
-  cellKey?(index: number): string | number;
+  /** Changes whenever the items behind the indices change (a page arrived, a flag flipped). */
+  version: number;
   onSelect(index: number): void;
   onOpen(index: number): void;
   /** The indices now rendered, so the caller can fetch them. */
@@ -43,12 +45,19 @@ export function VirtualGrid(props: Props) {
   const geometry: GridGeometry = { count, columns, rowHeight };
   const win = gridWindow(geometry, scrollTop, viewport.height);
 
-  // One state update per animation frame, however many scroll events the browser fires.
+  // At most one state update per animation frame, and only when the rendered rows change: most
+  // scroll frames move the canvas by a few pixels and need no React work at all.
+  const rendered = useRef({ firstRow: win.firstRow, lastRow: win.lastRow, geometry, viewportHeight: viewport.height });
+  rendered.current = { firstRow: win.firstRow, lastRow: win.lastRow, geometry, viewportHeight: viewport.height };
   const onScroll = useCallback(() => {
     if (frame.current !== null) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = null;
-      if (scroller.current) setScrollTop(scroller.current.scrollTop);
+      const el = scroller.current;
+      if (!el) return;
+      const r = rendered.current;
+      const next = gridWindow(r.geometry, el.scrollTop, r.viewportHeight);
+      if (next.firstRow !== r.firstRow || next.lastRow !== r.lastRow) setScrollTop(el.scrollTop);
     });
   }, []);
   useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
@@ -101,20 +110,20 @@ export function VirtualGrid(props: Props) {
 
   const rows: ReactNode[] = [];
   for (let r = win.firstRow; r < win.lastRow; r++) {
-    const cells: ReactNode[] = [];
-    for (let c = 0; c < columns; c++) {
-      const index = r * columns + c;
-      if (index >= count) break;
-      cells.push(
-        <GridCell key={props.cellKey?.(index) ?? index} index={index} count={count} selected={index === selected} width={100 / columns} onSelect={onSelect} onOpen={onOpen}>
-          {props.renderCell(index, index === selected)}
-        </GridCell>,
-      );
-    }
+    const rowSelected = selected !== null && Math.floor(selected / columns) === r ? selected : null;
     rows.push(
-      <div key={r} className="vgrid-row" role="presentation" style={{ transform: `translateY(${r * rowHeight}px)`, height: rowHeight }}>
-        {cells}
-      </div>,
+      <GridRow
+        key={r}
+        row={r}
+        columns={columns}
+        count={count}
+        rowHeight={rowHeight}
+        selected={rowSelected}
+        version={props.version}
+        renderCell={props.renderCell}
+        onSelect={onSelect}
+        onOpen={onOpen}
+      />,
     );
   }
 
@@ -137,6 +146,38 @@ export function VirtualGrid(props: Props) {
     </div>
   );
 }
+
+interface RowProps {
+  row: number;
+  columns: number;
+  count: number;
+  rowHeight: number;
+  /** The selected index when it is in this row, else null: other rows need not re-render. */
+  selected: number | null;
+  version: number;
+  renderCell(index: number, selected: boolean): ReactNode;
+  onSelect(index: number): void;
+  onOpen(index: number): void;
+}
+
+/** A row re-renders only when its own cells, the selection within it or the data change. */
+const GridRow = memo(function GridRow(p: RowProps) {
+  const cells: ReactNode[] = [];
+  for (let c = 0; c < p.columns; c++) {
+    const index = p.row * p.columns + c;
+    if (index >= p.count) break;
+    cells.push(
+      <GridCell key={index} index={index} count={p.count} selected={index === p.selected} width={100 / p.columns} onSelect={p.onSelect} onOpen={p.onOpen}>
+        {p.renderCell(index, index === p.selected)}
+      </GridCell>,
+    );
+  }
+  return (
+    <div className="vgrid-row" role="presentation" style={{ transform: `translateY(${p.row * p.rowHeight}px)`, height: p.rowHeight }}>
+      {cells}
+    </div>
+  );
+});
 
 function GridCell(props: {
   index: number;

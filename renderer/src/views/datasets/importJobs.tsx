@@ -16,6 +16,8 @@ export interface ImportJob {
 interface ImportJobsValue {
   jobs: ImportJob[];
   track(job: Omit<ImportJob, 'progress'>): void;
+  /** Asks the main side to stop an import after its current batch. */
+  cancel(jobId: number): Promise<void>;
   byDataset(datasetId: number): ImportJob | undefined;
 }
 
@@ -37,9 +39,16 @@ export function ImportJobsProvider({ children }: { children: ReactNode }) {
     setJobs((list) => [...list.filter((j) => j.jobId !== job.jobId), { ...job, progress: null }]);
   }, []);
 
+  const cancel = useCallback(
+    async (jobId: number) => {
+      await api.call('datasets.cancelImport', { jobId });
+    },
+    [api],
+  );
+
   const value = useMemo<ImportJobsValue>(
-    () => ({ jobs, track, byDataset: (id) => [...jobs].reverse().find((j) => j.datasetId === id) }),
-    [jobs, track],
+    () => ({ jobs, track, cancel, byDataset: (id) => [...jobs].reverse().find((j) => j.datasetId === id) }),
+    [jobs, track, cancel],
   );
   return <ImportJobsContext.Provider value={value}>{children}</ImportJobsContext.Provider>;
 }

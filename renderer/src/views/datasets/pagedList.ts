@@ -13,6 +13,8 @@ export type FetchPage<T> = (offset: number, limit: number) => Promise<Page<T>>;
 export class PagedList<T> {
   total: number | null = null;
   error: Error | null = null;
+  /** Increments whenever an item may have changed, so memoised views know to re-render. */
+  version = 0;
   private readonly pages = new Map<number, T[]>();
   private readonly inFlight = new Set<number>();
   private disposed = false;
@@ -52,6 +54,7 @@ export class PagedList<T> {
     const page = this.pages.get(Math.floor(index / this.pageSize));
     if (page && index % this.pageSize < page.length) {
       page[index % this.pageSize] = item;
+      this.version++;
       this.onChange();
     }
   }
@@ -95,6 +98,9 @@ export class PagedList<T> {
     } finally {
       this.inFlight.delete(p);
     }
-    if (!this.disposed) this.onChange();
+    if (!this.disposed) {
+      this.version++;
+      this.onChange();
+    }
   }
 }
