@@ -176,4 +176,13 @@ export const masksMethods = {
 
 export const masksEvents = {
   'mask.saved': z.object({ sampleId: z.number().int(), datasetId: z.number().int(), version: z.number().int() }),
+  /** Progress of a running masks.importFiles / masks.export call (count, rate, ETA). */
+  'masks.progress': z.object({
+    operation: z.enum(['import', 'export']),
+    datasetId: z.number().int(),
+    done: z.number().int(),
+    total: z.number().int(),
+    rate: z.number().nullable(),
+    etaSeconds: z.number().nullable(),
+  }),
 };

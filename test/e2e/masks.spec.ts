@@ -238,3 +238,75 @@ test('diff and restore versions; unsaved edits survive switching samples; next w
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('mask-help')).toHaveCount(0);
 });
+
+test('grow, shrink, eraser, bucket fill, a soft brush and pen pressure: every stored pixel as expected', async ({ page, server }) => {
+  const problems = watchProblems(page);
+  await openEditor(page, server, 2);
+  const at = await oneToOne(page);
+  const stage = page.getByTestId('mask-stage');
+  const expected = mask.createMask(W, H);
+  const drag = async (from: [number, number], to: [number, number], steps: number) => {
+    await page.mouse.move(...at(...from));
+    await page.mouse.down();
+    await page.mouse.move(...at(...to), { steps });
+    await page.mouse.up();
+  };
+  const area = () => expect(stage).toHaveAttribute('data-area', String(mask.maskArea(expected)));
+
+  await page.keyboard.press('r');
+  await drag([40, 40], [100, 100], 2);
+  mask.fillRect(expected, mask.rectFromCorners({ x: 40, y: 40 }, { x: 100, y: 100 }));
+  await area();
+  await page.getByLabel('Grow or shrink by').fill('6');
+  await stage.focus();
+  await page.keyboard.press('g');
+  mask.growMask(expected, 6);
+  await area();
+  await page.keyboard.press('Shift+G');
+  mask.growMask(expected, -6);
+  await area();
+
+  await page.getByRole('slider', { name: 'Brush size' }).fill('10');
+  await page.keyboard.press('e');
+  await drag([30, 70], [110, 70], 8);
+  mask.strokeSegment(expected, { x: 30, y: 70 }, { x: 110, y: 70 }, { radiusFrom: 5, radiusTo: 5, hardness: 1, mode: 'erase' });
+  await area();
+
+  // Alt + fill erases the closed region above the eraser's cut.
+  await page.keyboard.press('f');
+  await page.keyboard.down('Alt');
+  await page.mouse.click(...at(70, 50));
+  await page.keyboard.up('Alt');
+  mask.floodFill(expected, { x: 70, y: 50 }, 0);
+  await area();
+
+  // A soft brush: coverage falls off outside hardness × radius.
+  await page.keyboard.press('b');
+  await page.getByRole('slider', { name: 'Brush size' }).fill('20');
+  await page.getByRole('slider', { name: 'Hardness' }).fill('0.5');
+  await drag([20, 130], [180, 130], 8);
+  mask.strokeSegment(expected, { x: 20, y: 130 }, { x: 180, y: 130 }, { radiusFrom: 10, radiusTo: 10, hardness: 0.5, mode: 'paint' });
+  await area();
+
+  // A pen: pressure 0.5 at the start, 1 at the end → radius 5 growing to 10.
+  await page.getByRole('slider', { name: 'Hardness' }).fill('1');
+  const cdp = await page.context().newCDPSession(page);
+  const pen = (type: 'mousePressed' | 'mouseMoved' | 'mouseReleased', [x, y]: [number, number], force: number) =>
+    cdp.send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons: type === 'mouseReleased' ? 0 : 1, clickCount: 1, pointerType: 'pen', force });
+  await pen('mouseMoved', at(20, 20), 0);
+  await pen('mousePressed', at(20, 20), 0.5);
+  await pen('mouseMoved', at(120, 20), 1);
+  await pen('mouseReleased', at(120, 20), 0);
+  mask.strokeSegment(expected, { x: 20, y: 20 }, { x: 20, y: 20 }, { radiusFrom: 5, radiusTo: 5, hardness: 1, mode: 'paint' });
+  mask.strokeSegment(expected, { x: 20, y: 20 }, { x: 120, y: 20 }, { radiusFrom: 5, radiusTo: 10, hardness: 1, mode: 'paint' });
+  await area();
+
+  await page.keyboard.press('Control+s');
+  await expect(page.getByTestId('mask-message')).toContainText('Saved version 1');
+  const stored = await storedMask(page, 2, W, H);
+  expect(stored.box).toEqual(mask.tightBox(expected));
+  expect(Buffer.compare(Buffer.from(stored.data), Buffer.from(expected.data))).toBe(0);
+  // Soft values are stored as they are (the threshold decides area and box only).
+  expect(stored.data.some((v) => v > 0 && v < 255)).toBe(true);
+  expect(problems).toEqual([]);
+});

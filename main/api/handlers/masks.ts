@@ -1,5 +1,6 @@
 // The masks Api (shared/api/masks.ts) over MaskService; MaskError kinds become Api error codes.
 import { MaskError, MaskService } from '../../data/masks/index.js';
+import { ProgressMeter } from '../../jobs/progress.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError } from '../errors.js';
@@ -19,6 +20,18 @@ async function mapped<T>(fn: () => Promise<T> | T): Promise<T> {
 
 export function masksHandlers(ctx: AppContext): Pick<ApiHandlers, MaskMethods> {
   const masks = new MaskService(ctx.store);
+  /** Throttled `masks.progress` events (at most 4 a second, and the last one). */
+  const progress = (operation: 'import' | 'export', datasetId: number) => {
+    const meter = new ProgressMeter(10_000);
+    let last = 0;
+    return (done: number, total: number) => {
+      const now = Date.now();
+      const { rate, etaSeconds } = meter.update(done, total, now);
+      if (done < total && now - last < 250) return;
+      last = now;
+      ctx.events.emit('masks.progress', { operation, datasetId, done, total, rate, etaSeconds });
+    };
+  };
   const saved = (sampleId: number, version: number) => {
     const s = masks.repo.sample(sampleId);
     if (s) ctx.events.emit('mask.saved', { sampleId, datasetId: s.dataset_id, version });
@@ -57,10 +70,10 @@ export function masksHandlers(ctx: AppContext): Pick<ApiHandlers, MaskMethods> {
     'masks.previewImport': (args) => mapped(() => masks.previewImport(args.datasetId, args.path, args.options, args.count)),
     'masks.importFiles': (args) =>
       mapped(async () => {
-        const report = await masks.importFiles(args);
+        const report = await masks.importFiles(args, progress('import', args.datasetId));
         ctx.events.emit('dataset.changed', { datasetId: args.datasetId });
         return report;
       }),
-    'masks.export': (args) => mapped(() => masks.exportMasks(args.datasetId, args.path, args.polarity)),
+    'masks.export': (args) => mapped(() => masks.exportMasks(args.datasetId, args.path, args.polarity, progress('export', args.datasetId))),
   };
 }

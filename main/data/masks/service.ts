@@ -256,7 +256,7 @@ export class MaskService {
     let withoutMask = 0;
     let done = 0;
     for (const row of rows) {
-      onProgress?.(++done, rows.length);
+      onProgress?.(done++, rows.length);
       if (row.pngSha256 === null) {
         withoutMask++;
         continue;
@@ -272,6 +272,7 @@ export class MaskService {
       fs.writeFileSync(path.join(dir, name), out);
       written++;
     }
+    onProgress?.(rows.length, rows.length);
     return { dir: path.resolve(dir), written, withoutMask };
   }
 }

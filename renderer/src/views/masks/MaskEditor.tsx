@@ -28,7 +28,10 @@ const TOOLS: { tool: Tool; label: string; key: string }[] = [
   { tool: 'fill', label: 'Fill', key: 'F' },
 ];
 
-const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(t.tagName));
+/** Keys go to text fields and selects; sliders, checkboxes and colour pickers leave shortcuts working. */
+const isTyping = (t: EventTarget | null) =>
+  t instanceof HTMLElement &&
+  (t.isContentEditable || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || (t instanceof HTMLInputElement && !['range', 'checkbox', 'color', 'radio', 'button'].includes(t.type)));
 
 export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigate, nav, onReload }: EditorProps) {
   const api = useApi();

@@ -71,6 +71,20 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
   const [busy, setBusy] = useState(false);
   const [exportDir, setExportDir] = useState('');
   const [exportPolarity, setExportPolarity] = useState<'white' | 'black'>('white');
+  const [progress, setProgress] = useState<string | null>(null);
+
+  // Long imports and exports report a count, a rate and an ETA while the call runs.
+  useEffect(() => {
+    if (!busy) {
+      setProgress(null);
+      return;
+    }
+    return api.on('masks.progress', (p) => {
+      if (p.datasetId !== datasetId) return;
+      const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.floor(p.etaSeconds / 60)}:${String(Math.round(p.etaSeconds % 60)).padStart(2, '0')}`;
+      setProgress(`${p.operation === 'import' ? 'Importing' : 'Exporting'} ${p.done.toLocaleString()} / ${p.total.toLocaleString()}${p.rate ? ` · ${p.rate.toFixed(1)}/s` : ''}${eta}`);
+    });
+  }, [api, busy, datasetId]);
 
   // Live preview: every change of folder or options shows the first masks as they will be stored.
   useEffect(() => {
@@ -200,6 +214,11 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
           Export
         </button>
       </div>
+      {busy ? (
+        <p className="hint" role="status" data-testid="mask-io-progress">
+          {progress ?? 'Starting…'}
+        </p>
+      ) : null}
       {report ? (
         <p className="hint" role="status" data-testid="mask-io-report">
           {report}

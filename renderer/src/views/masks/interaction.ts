@@ -53,7 +53,7 @@ function boxWithin(m: MaskBuffer, r: Rect): Rect | null {
 export class ToolController {
   /** The tight box shown live (exact after every operation, grown during a paint stroke). */
   liveBox: Rect | null = null;
-  private stroke: { last: Point; erase: boolean } | null = null;
+  private stroke: { last: Point; radius: number; erase: boolean } | null = null;
   private rectDrag: { from: Point; to: Point; erase: boolean } | null = null;
   private polygon: Point[] = [];
   private lastPolygon: { points: Point[]; head: number; erase: boolean } | null = null;
@@ -179,9 +179,10 @@ export class ToolController {
     if (tool === 'brush' || tool === 'eraser') {
       const erase = tool === 'eraser' || e.altKey;
       h.begin(erase ? 'Eraser stroke' : 'Brush stroke');
-      this.stroke = { last: p, erase };
+      const radius = this.radiusFor(e);
+      this.stroke = { last: p, radius, erase };
       this.surface.noteInput(performance.now(), e.timeStamp);
-      this.surface.changed(this.paintSegment(p, p, this.radiusFor(e)), true);
+      this.surface.changed(this.paintSegment(p, p, radius, radius), true);
     } else if (tool === 'rectangle') {
       this.rectDrag = { from: p, to: p, erase: e.altKey };
     } else if (tool === 'fill') {
@@ -217,13 +218,14 @@ export class ToolController {
     return null;
   }
 
-  private paintSegment(a: Point, b: Point, radius: number): Rect {
+  /** One piece of the stroke; a pen's radius changes smoothly from one event's pressure to the next. */
+  private paintSegment(a: Point, b: Point, radiusFrom: number, radiusTo: number): Rect {
     const m = this.surface.mask;
-    const bounds = segmentBounds(a, b, radius, m.width, m.height);
+    const bounds = segmentBounds(a, b, Math.max(radiusFrom, radiusTo), m.width, m.height);
     if (isEmptyRect(bounds)) return bounds;
     this.surface.history.touch(bounds);
     const hardness = this.host.prefs().hardness;
-    return strokeSegment(m, a, b, { radiusFrom: radius, radiusTo: radius, hardness, mode: this.stroke?.erase ? 'erase' : 'paint' });
+    return strokeSegment(m, a, b, { radiusFrom, radiusTo, hardness, mode: this.stroke?.erase ? 'erase' : 'paint' });
   }
 
   private move(e: PointerEvent): void {
@@ -239,8 +241,10 @@ export class ToolController {
       let dirty: Rect = { x: 0, y: 0, width: 0, height: 0 };
       for (const ev of events.length > 0 ? events : [e]) {
         const p = this.toImage(ev);
-        dirty = unionRect(dirty, this.paintSegment(this.stroke.last, p, this.radiusFor(ev)));
+        const radius = this.radiusFor(ev);
+        dirty = unionRect(dirty, this.paintSegment(this.stroke.last, p, this.stroke.radius, radius));
         this.stroke.last = p;
+        this.stroke.radius = radius;
       }
       this.surface.noteInput(handlerStart, e.timeStamp);
       this.surface.changed(dirty, true);
