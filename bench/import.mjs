@@ -49,6 +49,7 @@ async function bareLoop() {
   for (let i = 0; i < count; i++) files.push(path.join(folder, 'source', `s${i}.png`), path.join(folder, 'target', `s${i}.png`));
   let next = 0;
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const worker = async () => {
     for (let i = next++; i < files.length; i = next++) {
       const bytes = await fs.promises.readFile(files[i]);
@@ -56,19 +57,22 @@ async function bareLoop() {
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return count / ((performance.now() - t) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  return { rate: count / ((performance.now() - t) / 1000), cpuMsPerSample: (cpu.user + cpu.system) / 1000 / count };
 }
 
 async function importOnce() {
   const dir = tempDataDir();
   const store = openStore(dir);
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   const report = await startImport(store, null, { format: 'folder', path: folder }).done;
   const rate = count / ((performance.now() - t) / 1000);
+  const cpu = process.cpuUsage(cpu0);
   store.close();
   fs.rmSync(dir, { recursive: true, force: true });
   if (report.imported !== count) throw new Error(`imported ${report.imported} of ${count}: ${JSON.stringify(report.errors.slice(0, 3))}`);
-  return rate;
+  return { rate, cpuMsPerSample: (cpu.user + cpu.system) / 1000 / count };
 }
 
 await bareLoop(); // warm libvips and the page cache
@@ -89,9 +93,13 @@ console.log(
       size,
       texture,
       meanSourcePngKiB: +(imageBytes / count / 1024).toFixed(1),
-      bareSamplesPerSecond: bare.map((x) => +x.toFixed(1)),
-      importSamplesPerSecond: imported.map((x) => +x.toFixed(1)),
-      ratio: +(mean(imported) / mean(bare)).toFixed(2),
+      bareSamplesPerSecond: bare.map((x) => +x.rate.toFixed(1)),
+      importSamplesPerSecond: imported.map((x) => +x.rate.toFixed(1)),
+      ratio: +(mean(imported.map((x) => x.rate)) / mean(bare.map((x) => x.rate))).toFixed(2),
+      // CPU time per sample (this process, all threads): the overhead ratio independent of other load.
+      bareCpuMsPerSample: bare.map((x) => +x.cpuMsPerSample.toFixed(1)),
+      importCpuMsPerSample: imported.map((x) => +x.cpuMsPerSample.toFixed(1)),
+      cpuRatio: +(mean(bare.map((x) => x.cpuMsPerSample)) / mean(imported.map((x) => x.cpuMsPerSample))).toFixed(2),
     },
     null,
     2,
