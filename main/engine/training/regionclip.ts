@@ -166,7 +166,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
   }
 
   imageEmbeddings(b: RegionBatch): tf.Tensor2D {
-    if (b.eR && b.eF) return this.model.fusion.forward(b.eR, b.eF).regionEmbedding;
+    if (b.eR && b.eF) return this.model.fusion.forward(b.eR, b.eF, { constantInputs: true }).regionEmbedding;
     return this.model.regionEmbedding(b.crop!, b.full!);
   }
 

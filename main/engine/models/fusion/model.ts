@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { conv1d, layerNorm, linear, scaledDotProductAttention } from '../../layers/index.js';
 import { ParamStore } from '../params.js';
+import { conv1dConstantInput } from './frozen-conv.js';
 import { FUSION_MODEL_TYPE, gatedFusionParamShapes, parseGatedFusionConfig, type GatedFusionConfig, type GatedFusionConfigInput } from './config.js';
 
 export interface GatedFusionOutputs {
@@ -92,7 +93,7 @@ export class GatedRegionContextFusion {
    * → f_r [B, projection_dim]. With class-token pooling only query 0 is attended: every other
    * position of z is discarded by the pooling, so computing it would change nothing.
    */
-  forward(eR: tf.Tensor, eF: tf.Tensor): GatedFusionOutputs {
+  forward(eR: tf.Tensor, eF: tf.Tensor, options: { constantInputs?: boolean } = {}): GatedFusionOutputs {
     const c = this.config;
     if (eR.rank !== 3 || eF.rank !== 3 || eR.shape[2] !== c.input_dim || eF.shape[2] !== c.input_dim || eR.shape[0] !== eF.shape[0]) {
       throw new Error(`fusion: wants e_r [B, Tr, ${c.input_dim}] and e_f [B, Tf, ${c.input_dim}], got [${eR.shape.join(', ')}] and [${eF.shape.join(', ')}]`);
@@ -100,8 +101,10 @@ export class GatedRegionContextFusion {
     return tf.tidy(() => {
       const d = c.hidden_dim;
       // Eq. 12: token-wise 1-D convolutions.
-      const eRt = conv1d(eR, this.p('cnn_r.weight'), this.p('cnn_r.bias'));
-      const eFt = conv1d(eF, this.p('cnn_f.weight'), this.p('cnn_f.bias'));
+      // (`constantInputs`: e_r, e_f need no gradient — CLIP frozen — so none is computed for them.)
+      const conv = options.constantInputs ? conv1dConstantInput : conv1d;
+      const eRt = conv(eR, this.p('cnn_r.weight'), this.p('cnn_r.bias'));
+      const eFt = conv(eF, this.p('cnn_f.weight'), this.p('cnn_f.bias'));
       const query = c.pooling === 'cls' ? tf.slice(eRt, [0, 0, 0], [-1, 1, -1]) : eRt;
       // Eq. 13: Q = ẽ_r, K = V = ẽ_f (nn.MultiheadAttention's fused in_proj, split q, k, v).
       const w = this.p('cross_attn.in_proj_weight');
@@ -122,16 +125,19 @@ export class GatedRegionContextFusion {
     });
   }
 
-  /** Number of multiply-adds ×2 of one forward for a batch (the benchmark's FLOP count). */
-  forwardFlops(batch: number, tokensR: number, tokensF: number): number {
+  /**
+   * Floating-point operations of one training step's forward and backward for a batch (the
+   * benchmark's count): each matmul's 2·m·n·k forward, twice that backward (input and weight
+   * gradients), except the convolutions' input gradient when the inputs are constant.
+   */
+  trainingFlops(batch: number, tokensR: number, tokensF: number, options: { constantInputs?: boolean } = {}): number {
     const c = this.config;
     const d = c.hidden_dim;
     const tq = c.pooling === 'cls' ? 1 : tokensR;
     const conv = 2 * (tokensR + tokensF) * c.input_dim * c.kernel_size * d;
-    const proj = 2 * (tq * d * d + 2 * tokensF * d * d + tq * d * d + tq * d * d);
-    const attn = 2 * 2 * tq * tokensF * d;
-    const out = 2 * d * c.projection_dim;
-    return batch * (conv + proj + attn + out);
+    const dense = 2 * (tq * d * d /* q */ + 2 * tokensF * d * d /* k, v */ + tq * d * d /* out */ + tq * d * d /* gate */ + d * c.projection_dim);
+    const attention = 2 * 2 * tq * tokensF * d;
+    return batch * (conv * (options.constantInputs ? 2 : 3) + 3 * (dense + attention));
   }
 
   dispose(): void {

@@ -91,6 +91,23 @@ describe('gated region-context fusion (Eq. 12–16)', () => {
     b.dispose();
   });
 
+  it('gives the same parameter gradients when told its inputs are constant (phase 1: no input gradient computed)', async () => {
+    await tf.setBackend('wasm');
+    const fusion = GatedRegionContextFusion.random(config, 4);
+    const x = inputs(12);
+    const of = (constantInputs: boolean) =>
+      tf.variableGrads(() => tf.sum(tf.mul(fusion.forward(x.eR, x.eF, { constantInputs }).regionEmbedding, x.dir)) as tf.Scalar, fusion.variables()).grads;
+    const a = of(false);
+    const b = of(true);
+    for (const v of fusion.variables()) {
+      const ga = a[v.name]!.dataSync();
+      const gb = b[v.name]!.dataSync();
+      for (let i = 0; i < ga.length; i++) expect(Math.abs(ga[i]! - gb[i]!)).toBeLessThan(1e-6 + 1e-6 * Math.abs(ga[i]!));
+    }
+    tf.dispose([...Object.values(a), ...Object.values(b)]);
+    fusion.dispose();
+  });
+
   it('rejects a checkpoint with a misshapen tensor, naming it', async () => {
     await tf.setBackend('cpu');
     const dir = path.join(tmp, 'fusion-bad');
