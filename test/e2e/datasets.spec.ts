@@ -1,7 +1,11 @@
 // The dataset browser in Chromium against a real `ric serve`: a ShapesEdit import through the UI
 // (progress, grid, filters, search, a sample with its mask and region box), and the browser at
 // 100 000 samples seeded straight into the store (scroll, filter, search, open a sample).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from '@playwright/test';
+import sharp from 'sharp';
 import { expect, startServe, stopServe, test } from './fixtures.js';
 // Plain ESM (shared with bench/grid-scroll.mjs, which runs under bare node); typed by seed-synthetic.d.mts.
 import { seedSyntheticDataset as seed } from './seed-synthetic.mjs';
@@ -120,6 +124,82 @@ test('imports ShapesEdit through the UI, then filters, searches and opens a samp
   await expect(matchCount(page)).toHaveText('1 sample of 60');
 
   expect(problems).toEqual([]);
+});
+
+/** A Folder-format dataset: two good samples (mask: a white 16×16 square on 32×32) and one corrupt source. */
+async function writeFolderDataset(): Promise<string> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-e2e-folder-'));
+  for (const d of ['source', 'target', 'mask']) fs.mkdirSync(path.join(root, d));
+  const rgb = (r: number, g: number, b: number) => sharp({ create: { width: 32, height: 32, channels: 3, background: { r, g, b } } }).png().toBuffer();
+  const square = Buffer.alloc(32 * 32);
+  for (let y = 8; y < 24; y++) for (let x = 8; x < 24; x++) square[y * 32 + x] = 255;
+  const mask = await sharp(square, { raw: { width: 32, height: 32, channels: 1 } }).png().toBuffer();
+  for (const id of ['a', 'b', 'c']) {
+    fs.writeFileSync(path.join(root, 'source', `${id}.png`), id === 'c' ? Buffer.from('this is not a png') : await rgb(90, 90, 90));
+    fs.writeFileSync(path.join(root, 'target', `${id}.png`), await rgb(200, 40, 40));
+    fs.writeFileSync(path.join(root, 'mask', `${id}.png`), mask);
+  }
+  fs.writeFileSync(
+    path.join(root, 'instructions.jsonl'),
+    ['a', 'b', 'c'].map((id) => JSON.stringify({ id, instruction: `paint square ${id} red`, region_description: 'a red square' })).join('\n') + '\n',
+  );
+  return root;
+}
+
+test('imports a folder dropped as a path: folder browser, mask-polarity preview, and the per-sample error report', async ({ page, server }) => {
+  const problems = watchProblems(page);
+  const folder = await writeFolderDataset();
+  try {
+    await page.goto(server.urlWithToken);
+    await expect(page.locator('h1')).toHaveText('Datasets');
+    // A path dropped as text (a file manager or terminal drag) opens the import dialog with it.
+    const dataTransfer = await page.evaluateHandle((p) => {
+      const dt = new DataTransfer();
+      dt.setData('text/plain', p);
+      return dt;
+    }, folder);
+    await page.dispatchEvent('section.datasets-view', 'drop', { dataTransfer });
+    const dialog = page.getByRole('dialog', { name: 'Import a dataset' });
+    await expect(dialog.getByLabel('Path on the engine machine')).toHaveValue(folder);
+    await expect(dialog.getByLabel('Folder', { exact: true })).toBeChecked();
+
+    // The server-side folder browser: up to the parent, back into the folder, choose it.
+    await dialog.getByRole('button', { name: 'Browse…' }).click();
+    const listing = dialog.getByRole('listbox', { name: 'Folder contents' });
+    await expect(listing.getByText('instructions.jsonl')).toBeVisible();
+    await expect(listing.getByText('source', { exact: true })).toBeVisible();
+    await dialog.getByRole('button', { name: 'Parent folder' }).click();
+    await listing.getByText(path.basename(folder), { exact: true }).dblclick();
+    await expect(listing.getByText('mask', { exact: true })).toBeVisible();
+    await dialog.getByRole('button', { name: 'Use this folder' }).click();
+    await expect(dialog.getByLabel('Path on the engine machine')).toHaveValue(folder);
+
+    // The polarity preview: white marks a quarter of the image; black inverts it, and says so.
+    const preview = dialog.getByTestId('mask-preview');
+    await expect(preview).toContainText('edit region 25%');
+    await dialog.getByText('Black marks the edit').click();
+    await expect(preview).toContainText('edit region 75% — inverted?');
+    await dialog.getByText('White marks the edit').click();
+    await expect(preview).toContainText('edit region 25%');
+
+    await dialog.getByLabel('Name').fill('my-folder');
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect(dialog.getByRole('status')).toContainText('completed', { timeout: 60_000 });
+    await dialog.getByRole('button', { name: 'Close' }).last().click();
+
+    // Two samples in, one reported: the report opens in place with the sample and the reason.
+    const row = page.getByTestId(/^dataset-row-/).filter({ hasText: 'my-folder' });
+    await expect(row).toContainText('Folder');
+    await expect(row.locator('td.num').first()).toHaveText('2');
+    await row.getByRole('button', { name: /^1/ }).click();
+    const report = page.getByTestId(/^dataset-errors-/);
+    await expect(report).toContainText('c');
+    await expect(report.locator('tbody tr')).toHaveCount(1);
+    await expect(report.locator('tbody td').last()).not.toBeEmpty();
+    expect(problems).toEqual([]);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 });
 
 async function expectMaskAndBox(page: Page) {
