@@ -1,0 +1,86 @@
+// @vitest-environment happy-dom
+// The virtualised grid in a DOM: only visible rows exist, the keyboard moves the selection and
+// opens, and scrolling renders the rows now in view. happy-dom has no layout, so the scroller's
+// size is given to it (as a browser's layout would).
+import { act, useState } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { VirtualGrid } from '../../renderer/src/views/datasets/VirtualGrid.js';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let root: Root;
+let host: HTMLDivElement;
+beforeEach(() => {
+  Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1000 });
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 600 });
+  host = document.createElement('div');
+  document.body.append(host);
+  root = createRoot(host);
+});
+afterEach(() => {
+  act(() => root.unmount());
+  host.remove();
+});
+
+function Harness({ count, onOpen, onRange }: { count: number; onOpen(i: number): void; onRange(a: number, b: number): void }) {
+  const [selected, setSelected] = useState<number | null>(null);
+  return (
+    <VirtualGrid
+      count={count}
+      rowHeight={100}
+      minCellWidth={200}
+      selected={selected}
+      version={0}
+      listKey="k"
+      ariaLabel="Samples"
+      onSelect={setSelected}
+      onOpen={onOpen}
+      onRangeChange={onRange}
+      renderCell={renderCell}
+    />
+  );
+}
+const renderCell = (i: number, selected: boolean) => <span data-cell={i}>{selected ? `[${i}]` : i}</span>;
+
+describe('VirtualGrid', () => {
+  it('renders only the rows in view at 100 000 items, and asks for their range', async () => {
+    const onRange = vi.fn();
+    await act(async () => root.render(<Harness count={100_000} onOpen={() => undefined} onRange={onRange} />));
+    const grid = host.querySelector<HTMLElement>('[role="listbox"]')!;
+    expect(grid.dataset.columns).toBe('5');
+    const cells = host.querySelectorAll('[data-cell]');
+    // 600 px / 100 px rows = 6 visible rows + 2 overscan below = 8 rows of 5.
+    expect(cells.length).toBe(40);
+    expect(onRange).toHaveBeenLastCalledWith(0, 40);
+    expect((host.querySelector('.vgrid-canvas') as HTMLElement).style.height).toBe(`${(100_000 / 5) * 100}px`);
+
+    // Scroll deep: the rendered rows follow (after the next animation frame).
+    grid.scrollTop = 100 * 10_000;
+    await act(async () => {
+      grid.dispatchEvent(new Event('scroll'));
+      await new Promise((r) => requestAnimationFrame(() => r(undefined)));
+    });
+    const first = Number(host.querySelector('[data-cell]')!.getAttribute('data-cell'));
+    expect(first).toBe((10_000 - 2) * 5);
+    expect(host.querySelectorAll('[data-cell]').length).toBeLessThanOrEqual(50);
+    expect(onRange).toHaveBeenLastCalledWith((10_000 - 2) * 5, (10_000 + 8) * 5);
+  });
+
+  it('moves the selection with the arrow keys and opens it with Enter', async () => {
+    const onOpen = vi.fn();
+    await act(async () => root.render(<Harness count={23} onOpen={onOpen} onRange={() => undefined} />));
+    const grid = host.querySelector<HTMLElement>('[role="listbox"]')!;
+    const press = (key: string) => act(async () => void grid.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })));
+    await press('ArrowRight');
+    await press('ArrowDown');
+    await press('ArrowRight');
+    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[6]');
+    expect(grid.getAttribute('aria-activedescendant')).toBe('grid-cell-6');
+    await press('End');
+    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[22]');
+    await press('Enter');
+    expect(onOpen).toHaveBeenCalledWith(22);
+    expect(host.querySelector('[aria-selected="true"]')?.getAttribute('aria-setsize')).toBe('23');
+  });
+});
