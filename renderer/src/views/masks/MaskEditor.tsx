@@ -7,7 +7,9 @@ import { readDraft, writeDraft, dropDraft } from './drafts';
 import { diffOverlay, MaskSurface } from './engine';
 import { ToolController } from './interaction';
 import { HelpOverlay, ImportExportPanel, VersionsPanel } from './Panels';
-import { stepSize, type MaskPrefs, type Tool } from './prefs';
+import { type MaskPrefs, type Tool } from './prefs';
+import { useMaskShortcuts } from './shortcuts';
+import { ToolSettings } from './ToolSettings';
 
 export interface EditorProps {
   sample: MaskEditorSample;
@@ -27,11 +29,6 @@ const TOOLS: { tool: Tool; label: string; key: string }[] = [
   { tool: 'rectangle', label: 'Rectangle', key: 'R' },
   { tool: 'fill', label: 'Fill', key: 'F' },
 ];
-
-/** Keys go to text fields and selects; sliders, checkboxes and colour pickers leave shortcuts working. */
-const isTyping = (t: EventTarget | null) =>
-  t instanceof HTMLElement &&
-  (t.isContentEditable || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || (t instanceof HTMLInputElement && !['range', 'checkbox', 'color', 'radio', 'button'].includes(t.type)));
 
 export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigate, nav, onReload }: EditorProps) {
   const api = useApi();
@@ -267,58 +264,7 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
     [flushDraft, onNavigate],
   );
 
-  // Keyboard: shortcuts of the help overlay.
-  useEffect(() => {
-    if (!controller) return;
-    const down = (e: KeyboardEvent) => {
-      if (help || isTyping(e.target)) return;
-      const mod = e.ctrlKey || e.metaKey;
-      const k = e.key;
-      let handled = true;
-      if (mod && k.toLowerCase() === 'z') (e.shiftKey ? controller.redo() : controller.undo());
-      else if (mod && k.toLowerCase() === 'y') controller.redo();
-      else if (mod && k.toLowerCase() === 's') void save();
-      else if (mod || e.altKey) handled = false;
-      else if (k === ' ') {
-        controller.spaceDown = true;
-        wrapperRef.current?.classList.add('panning');
-      } else if (k === '[' || k === '{') e.shiftKey ? setPrefs({ hardness: Math.max(0, Math.round((prefs.hardness - 0.1) * 10) / 10) }) : setPrefs({ brushSize: stepSize(prefs.brushSize, false) });
-      else if (k === ']' || k === '}') e.shiftKey ? setPrefs({ hardness: Math.min(1, Math.round((prefs.hardness + 0.1) * 10) / 10) }) : setPrefs({ brushSize: stepSize(prefs.brushSize, true) });
-      else if (k === 'b' || k === 'B') setPrefs({ tool: 'brush' });
-      else if (k === 'e' || k === 'E') setPrefs({ tool: 'eraser' });
-      else if (k === 'p' || k === 'P') setPrefs({ tool: 'polygon' });
-      else if (k === 'r' || k === 'R') setPrefs({ tool: 'rectangle' });
-      else if (k === 'f' || k === 'F') setPrefs({ tool: 'fill' });
-      else if (k === 'i' || k === 'I') whole('Invert', () => invertMask(surface.mask));
-      else if (k === 'Delete') whole('Clear', () => clearMask(surface.mask));
-      else if (k === 'g') whole(`Grow ${prefs.growBy}`, () => growMask(surface.mask, prefs.growBy));
-      else if (k === 'G') whole(`Shrink ${prefs.growBy}`, () => growMask(surface.mask, -prefs.growBy));
-      else if (k === 'x' || k === 'X') setShowTarget((s) => !s);
-      else if (k === 'o' || k === 'O') setPrefs({ onion: prefs.onion > 0 ? 0 : 0.5 });
-      else if (k === '0') controller.fit();
-      else if (k === '1') controller.fit(1 / (window.devicePixelRatio || 1));
-      else if (k === '?') setHelp(true);
-      else if (k === 'n') navigate('next');
-      else if (k === 'N') navigate('previous');
-      else if (k === 'Enter' && controller.polygonOpen) controller.closePolygon(e.altKey);
-      else if (k === 'Escape' && controller.polygonOpen) controller.cancelPolygon();
-      else if (k === 'Backspace' && controller.polygonOpen) controller.removeLastPoint();
-      else handled = false;
-      if (handled) e.preventDefault();
-    };
-    const up = (e: KeyboardEvent) => {
-      if (e.key === ' ') {
-        controller.spaceDown = false;
-        wrapperRef.current?.classList.remove('panning');
-      }
-    };
-    window.addEventListener('keydown', down);
-    window.addEventListener('keyup', up);
-    return () => {
-      window.removeEventListener('keydown', down);
-      window.removeEventListener('keyup', up);
-    };
-  }, [controller, help, prefs, setPrefs, save, whole, surface, navigate]);
+  useMaskShortcuts(controller, { help, prefs, setPrefs, save, whole, surface, navigate, setShowTarget, setHelp, stage: wrapperRef });
 
   const h = surface.history;
   const boxLabel = stats.box ? `${stats.box.width}×${stats.box.height} at (${stats.box.x}, ${stats.box.y})` : 'none';
@@ -451,52 +397,7 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
               </p>
             ) : null}
           </section>
-          <section className="mask-panel" aria-label="Tool settings">
-            <label className="mask-field">
-              <span>Brush {prefs.brushSize} px</span>
-              <input type="range" min={1} max={512} value={Math.min(512, prefs.brushSize)} aria-label="Brush size" onChange={(e) => setPrefs({ brushSize: Number(e.target.value) })} />
-            </label>
-            <label className="mask-field">
-              <span>Hardness {Math.round(prefs.hardness * 100)}%</span>
-              <input type="range" min={0} max={1} step={0.05} value={prefs.hardness} aria-label="Hardness" onChange={(e) => setPrefs({ hardness: Number(e.target.value) })} />
-            </label>
-            <label className="mask-check">
-              <input type="checkbox" checked={prefs.pressure} onChange={(e) => setPrefs({ pressure: e.target.checked })} /> Pen pressure sets brush size
-            </label>
-            <div className="mask-row">
-              <label className="mask-field">
-                <span>Mask colour</span>
-                <input type="color" value={prefs.colour} aria-label="Mask colour" onChange={(e) => setPrefs({ colour: e.target.value })} />
-              </label>
-              <label className="mask-field">
-                <span>Opacity {Math.round(prefs.opacity * 100)}%</span>
-                <input type="range" min={0} max={1} step={0.05} value={prefs.opacity} aria-label="Mask opacity" onChange={(e) => setPrefs({ opacity: Number(e.target.value) })} />
-              </label>
-            </div>
-            <label className="mask-field">
-              <span>Onion skin ({showTarget ? 'source' : 'target'}) {Math.round(prefs.onion * 100)}%</span>
-              <input type="range" min={0} max={1} step={0.05} value={prefs.onion} aria-label="Onion skin" disabled={!images.target} onChange={(e) => setPrefs({ onion: Number(e.target.value) })} />
-            </label>
-            <label className="mask-check">
-              <input type="checkbox" checked={prefs.showBox} onChange={(e) => setPrefs({ showBox: e.target.checked })} /> Show tight box (Eq. 6)
-            </label>
-            <div className="mask-row">
-              <label className="mask-field">
-                <span>N px</span>
-                <input type="number" min={1} max={512} value={prefs.growBy} aria-label="Grow or shrink by" onChange={(e) => setPrefs({ growBy: Math.max(1, Math.min(512, Math.round(Number(e.target.value) || 1))) })} />
-              </label>
-              <button type="button" className="secondary" onClick={() => whole(`Grow ${prefs.growBy}`, () => growMask(surface.mask, prefs.growBy))} title="Grow (G)">
-                Grow
-              </button>
-              <button type="button" className="secondary" onClick={() => whole(`Shrink ${prefs.growBy}`, () => growMask(surface.mask, -prefs.growBy))} title="Shrink (Shift+G)">
-                Shrink
-              </button>
-            </div>
-            <label className="mask-field">
-              <span>Author of saved versions</span>
-              <input value={prefs.author} placeholder="(your user name on the engine machine)" aria-label="Author" onChange={(e) => setPrefs({ author: e.target.value })} />
-            </label>
-          </section>
+          <ToolSettings prefs={prefs} setPrefs={setPrefs} showTarget={showTarget} hasTarget={images.target !== null} onGrow={(n) => whole(n > 0 ? `Grow ${n}` : `Shrink ${-n}`, () => growMask(surface.mask, n))} />
           <VersionsPanel versions={versions} error={versionsError} diffOf={diff?.version ?? null} diffCounts={diff && diff.added >= 0 ? diff : null} onDiff={(v) => void showDiff(v)} onRestore={(v) => void restore(v)} />
           <ImportExportPanel datasetId={sample.datasetId} onImported={() => void refreshFromStore()} />
         </aside>
