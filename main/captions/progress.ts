@@ -34,10 +34,15 @@ export function createJobRow(store: Store, title: string, args: Record<string, u
   return Number(info.lastInsertRowid);
 }
 
-/** The arguments a caption job was started with (for resume). */
+/** The arguments a caption job was started with: `{args, runner}` from `ric caption`, the bare arguments from the queue. */
 export function jobArgs(paramsJson: string): unknown {
-  const params = JSON.parse(paramsJson) as { args?: unknown };
-  return params.args;
+  try {
+    const params = JSON.parse(paramsJson) as Record<string, unknown> | null;
+    if (params && typeof params.args === 'object' && params.args !== null && 'runner' in params) return params.args;
+    return params;
+  } catch {
+    return undefined;
+  }
 }
 
 function alive(pid: number): boolean {
@@ -53,7 +58,8 @@ function alive(pid: number): boolean {
 export function markStaleJobsInterrupted(store: Store, now = Date.now()): number {
   const cutoff = new Date(now - STALE_AFTER_MS).toISOString();
   const rows = store.db
-    .prepare("SELECT id, params, coalesce(heartbeat_at, created_at) AS beat FROM jobs WHERE kind = ? AND state IN ('running','queued')")
+    // Rows the job queue owns (jobs.queue set) are its to recover, not ours.
+    .prepare("SELECT id, params, coalesce(heartbeat_at, created_at) AS beat FROM jobs WHERE kind = ? AND state IN ('running','queued') AND queue IS NULL")
     .all(CAPTION_JOB_KIND) as { id: number; params: string; beat: string }[];
   const mark = store.db.prepare("UPDATE jobs SET state = 'interrupted', finished_at = ?, error = coalesce(error, ?) WHERE id = ?");
   let n = 0;
@@ -80,6 +86,7 @@ export class JobTracker {
   private lastEmit = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly update;
+  private readonly managed: boolean;
 
   constructor(
     private readonly store: Store,
@@ -88,7 +95,11 @@ export class JobTracker {
     private readonly windowMs = 20_000,
   ) {
     this.update = store.db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ?, message = ? WHERE id = ?');
-    store.db.prepare("UPDATE jobs SET state = 'running', started_at = ?, heartbeat_at = ? WHERE id = ?").run(new Date().toISOString(), new Date().toISOString(), jobId);
+    // A row the job queue owns gets its state from the queue (which hears the host finish); a row
+    // `ric caption` made is ours to move through running -> completed/cancelled/failed.
+    const queue = store.db.prepare<[number], { queue: string | null }>('SELECT queue FROM jobs WHERE id = ?').get(jobId)?.queue ?? null;
+    this.managed = queue !== null;
+    if (!this.managed) store.db.prepare("UPDATE jobs SET state = 'running', started_at = ?, heartbeat_at = ? WHERE id = ?").run(new Date().toISOString(), new Date().toISOString(), jobId);
     this.heartbeat = setInterval(() => this.write(undefined), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -112,6 +123,11 @@ export class JobTracker {
   finish(state: Extract<JobState, 'completed' | 'failed' | 'cancelled'>, result: unknown, error: string | null): void {
     clearInterval(this.heartbeat);
     const now = new Date().toISOString();
+    if (this.managed) {
+      this.store.db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ?, result = ? WHERE id = ?').run(this.done, this.total, now, JSON.stringify(result), this.jobId);
+      this.emitNow('running', error ?? undefined);
+      return;
+    }
     this.store.db
       .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, finished_at = ?, heartbeat_at = ?, result = ?, error = ? WHERE id = ?')
       .run(state, this.done, this.total, now, now, JSON.stringify(result), error, this.jobId);

@@ -9,25 +9,24 @@ import {
   type CaptionsConfig,
   type DescribedImage,
 } from '../../../shared/api/captions.js';
+import type { JobState } from '../../../shared/api/jobs.js';
 import {
   captionSample,
   CaptionsRepo,
   CAPTION_JOB_KIND,
-  createCaptionJob,
   jobArgs,
   markStaleJobsInterrupted,
-  runCaptionJob,
-  SampleProblem,
   TemplatesRepo,
   tokenBudget,
   unknownPlaceholders,
   type CaptionJobParams,
 } from '../../captions/index.js';
+import { JobNotFoundError, JobParamsError, JobStartError, JobStateError } from '../../jobs/index.js';
 import type { Store } from '../../store/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError, notFound } from '../errors.js';
-import { readSettings, readVlmApiKey } from './settings.js';
+import { readSettings } from './settings.js';
 
 type CaptionMethods = Extract<keyof ApiHandlers, `captions.${string}`>;
 
@@ -38,37 +37,41 @@ export function readCaptionsConfig(store: Store): CaptionsConfig {
   return { image: image.success ? image.data : 'target' };
 }
 
-/** Jobs this process runs, so `captions.cancel` can reach them. */
-const running = new WeakMap<AppContext, Map<number, AbortController>>();
-
-function jobsOf(ctx: AppContext): Map<number, AbortController> {
-  let jobs = running.get(ctx);
-  if (!jobs) running.set(ctx, (jobs = new Map()));
-  return jobs;
-}
-
+/**
+ * Caption jobs run in the job queue's light lane (main/jobs: an engine host process), like imports;
+ * `ric caption` runs one in its own process instead. Both write the same job row and report.
+ */
 function start(ctx: AppContext, params: CaptionJobParams): { jobId: number } {
-  let jobId: number;
+  if (!ctx.store.db.prepare<[number], { id: number }>('SELECT id FROM datasets WHERE id = ?').get(params.datasetId)) throw notFound(`dataset ${params.datasetId}`);
   try {
-    jobId = createCaptionJob(ctx.store, params);
+    return { jobId: ctx.jobs.start('caption', params as unknown as Record<string, unknown>).id };
   } catch (err) {
-    if (err instanceof SampleProblem) throw new ApiError('failed_precondition', err.message);
+    if (err instanceof JobParamsError) throw new ApiError('invalid_args', err.message);
+    if (err instanceof JobStartError) throw new ApiError('failed_precondition', err.message);
     throw err;
   }
-  const controller = new AbortController();
-  const jobs = jobsOf(ctx);
-  jobs.set(jobId, controller);
-  const changed = () => ctx.events.emit('captions.changed', { datasetId: params.datasetId, kind: params.kind });
-  void runCaptionJob(ctx.store, jobId, params, {
-    apiKey: readVlmApiKey(ctx.store.settings),
-    image: readCaptionsConfig(ctx.store).image,
-    signal: controller.signal,
-    onProgress: (p) => ctx.events.emit('job.progress', p),
-    onWritten: changed,
-  })
-    .catch(() => undefined) // recorded on the job row as 'failed' with its message
-    .finally(() => jobs.delete(jobId));
-  return { jobId };
+}
+
+interface JobRow {
+  id: number;
+  kind: string;
+  state: JobState;
+  title: string;
+  done: number;
+  total: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  params: string;
+  result: string | null;
+  queue: string | null;
+}
+
+function captionJobRow(ctx: AppContext, jobId: number): JobRow {
+  const row = ctx.store.db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?').get(jobId);
+  if (!row || row.kind !== CAPTION_JOB_KIND) throw notFound(`caption job ${jobId}`);
+  return row;
 }
 
 function withDefaults(ctx: AppContext, args: CaptionJobParams): CaptionJobParams {
@@ -145,26 +148,37 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
     },
     'captions.generate': (args) => start(ctx, withDefaults(ctx, args)),
     'captions.resume': (args) => {
+      const row = captionJobRow(ctx, args.jobId);
+      if (row.state === 'running' || row.state === 'queued' || row.state === 'paused') throw new ApiError('conflict', `job ${args.jobId} is still ${row.state}`);
+      // A new queue job with the same arguments: samples finished by the old one are skipped, so it
+      // picks up where that stopped, whether the queue or `ric caption` (maybe killed) ran it.
       markStaleJobsInterrupted(ctx.store);
-      const row = ctx.store.db.prepare<[number], { kind: string; state: string; params: string }>('SELECT kind, state, params FROM jobs WHERE id = ?').get(args.jobId);
-      if (!row || row.kind !== CAPTION_JOB_KIND) throw notFound(`caption job ${args.jobId}`);
-      if (row.state === 'running' || row.state === 'queued') throw new ApiError('conflict', `job ${args.jobId} is still ${row.state}`);
       const params = captionGenerateArgsSchema.safeParse(jobArgs(row.params));
       if (!params.success) throw new ApiError('failed_precondition', `job ${args.jobId} has unreadable parameters`);
       return start(ctx, params.data);
     },
     'captions.cancel': (args) => {
-      const controller = jobsOf(ctx).get(args.jobId);
-      if (!controller) return { cancelled: false };
-      controller.abort(new Error('cancelled by the user'));
-      return { cancelled: true };
+      const row = captionJobRow(ctx, args.jobId);
+      if (row.queue === null) return { cancelled: false }; // run by `ric caption`: Ctrl-C there
+      try {
+        const state = ctx.jobs.cancel(args.jobId);
+        return { cancelled: state !== 'completed' && state !== 'failed' };
+      } catch (err) {
+        if (err instanceof JobNotFoundError || err instanceof JobStateError) return { cancelled: false };
+        throw err;
+      }
     },
     'captions.job': (args) => {
-      const job = ctx.store.jobs.list().find((j) => j.id === args.jobId && j.kind === CAPTION_JOB_KIND);
-      if (!job) throw notFound(`caption job ${args.jobId}`);
-      const row = ctx.store.db.prepare<[number], { params: string; result: string | null }>('SELECT params, result FROM jobs WHERE id = ?').get(args.jobId)!;
-      const report = row.result ? captionJobReportSchema.safeParse(JSON.parse(row.result)) : null;
-      return { job, params: (jobArgs(row.params) ?? {}) as Record<string, unknown>, report: report?.success ? report.data : null };
+      const r = captionJobRow(ctx, args.jobId);
+      const job = { id: r.id, kind: r.kind, state: r.state, title: r.title, done: r.done, total: r.total, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error };
+      let report = null;
+      try {
+        const parsed = r.result ? captionJobReportSchema.safeParse(JSON.parse(r.result)) : null;
+        report = parsed?.success ? parsed.data : null;
+      } catch {
+        report = null;
+      }
+      return { job, params: (jobArgs(r.params) ?? {}) as Record<string, unknown>, report };
     },
     'captions.tokens': (args) => {
       const folders = readSettings(ctx.store.settings).modelFolders;

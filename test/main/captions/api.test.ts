@@ -115,10 +115,10 @@ describe('captions Api', () => {
     await expect(api.call('captions.generate', { datasetId, kind: 'scene' })).rejects.toMatchObject({ code: 'failed_precondition' });
     server = await startTestServer();
     await api.call('settings.update', { vlm: { baseUrl: server.url, model: 'served' } });
-    const events: { done: number; total: number | null; state: string }[] = [];
+    const events: { jobId: number; done: number; total: number | null; state: string }[] = [];
     const off = api.on('job.progress', (p) => events.push(p));
     const { jobId } = await api.call('captions.generate', { datasetId, kind: 'scene', captioner: 'template' });
-    for (let i = 0; i < 100 && !events.some((e) => e.state !== 'running'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 300 && !events.some((e) => e.jobId === jobId && e.state !== 'running' && e.state !== 'queued'); i++) await new Promise((r) => setTimeout(r, 20));
     off();
     const job = await api.call('captions.job', { jobId });
     expect(job.job.state).toBe('completed');
@@ -135,16 +135,21 @@ describe('captions Api', () => {
     await api.call('settings.update', { vlm: { baseUrl: server.url, model: 'served', apiKey: 'sk-secret' } });
     const changed: number[] = [];
     api.on('captions.changed', (e) => changed.push(e.datasetId));
+    // Queued in the job queue's light lane: it runs in an engine host process.
     const { jobId } = await api.call('captions.generate', { datasetId, kind: 'scene', concurrency: 1 });
-    await new Promise((r) => setTimeout(r, 250));
+    for (let i = 0; i < 300 && server.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await api.call('captions.cancel', { jobId })).toEqual({ cancelled: true });
-    for (let i = 0; i < 100 && (await api.call('captions.job', { jobId })).job.state === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 300 && (await api.call('captions.job', { jobId })).job.state === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
     const cancelled = await api.call('captions.job', { jobId });
     expect(cancelled.job.state).toBe('cancelled');
     expect(server.requests[0]!.authorization).toBe('Bearer sk-secret');
+    expect(cancelled.report!.cancelled).toBe(true);
     const { jobId: resumed } = await api.call('captions.resume', { jobId });
-    for (let i = 0; i < 200 && (await api.call('captions.job', { jobId: resumed })).job.state === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
-    const report = (await api.call('captions.job', { jobId: resumed })).report!;
+    expect(resumed).not.toBe(jobId); // a new job with the same arguments
+    for (let i = 0; i < 300 && ['queued', 'running'].includes((await api.call('captions.job', { jobId: resumed })).job.state); i++) await new Promise((r) => setTimeout(r, 20));
+    const final = await api.call('captions.job', { jobId: resumed });
+    expect(final.job.state).toBe('completed');
+    const report = final.report!;
     expect(report.written + report.skipped).toBe(6);
     expect(report.skipped).toBe(cancelled.report!.written);
     expect(changed).toContain(datasetId);

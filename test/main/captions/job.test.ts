@@ -139,10 +139,14 @@ describe('caption job against a scripted server', () => {
     expect((store.db.prepare('SELECT state FROM jobs WHERE id = ?').get(jobId) as { state: string }).state).toBe('cancelled');
     const written = (store.db.prepare('SELECT count(*) AS n FROM captions').get() as { n: number }).n;
     expect(written).toBe(report.written);
+    const finished = new Set((store.db.prepare('SELECT s.instruction AS i FROM captions c JOIN samples s ON s.id = c.sample_id').all() as { i: string }[]).map((r) => r.i));
     server.requests.length = 0;
     const rest = await run(store, { datasetId, kind: 'scene', endpoint: server.url, model: 'm', concurrency: 4 });
     expect(rest.report).toMatchObject({ written: 10 - written, skipped: written });
-    expect(server.requests).toHaveLength(10 - written);
+    // (A request the abort cut short may still be logged by the server after this point: count by sample.)
+    const asked = server.requests.map((r) => /instruction: "([^"]+)"/.exec(promptOf(r))![1]!);
+    expect(asked.filter((i) => finished.has(i))).toEqual([]);
+    expect(new Set(asked).size).toBe(10 - written);
   });
 
   it('never buries a reviewed caption under a new machine version unless asked; onlyMissing skips any captioned sample', async () => {
