@@ -92,7 +92,7 @@ export class JobManager {
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
     const now = new Date().toISOString();
     const title = opts.title ?? titleOf(kind, params, datasetName);
-    return db.transaction(() => {
+    const queued = db.transaction(() => {
       const stored = kind === 'import' ? { spec: params } : params;
       const id = Number(
         db
@@ -112,6 +112,9 @@ export class JobManager {
       this.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);
       return { id, runId };
     })();
+    this.emitState(queued.id, 'queued');
+    this.schedule();
+    return queued;
   }
 
   cancel(id: number): JobState {
@@ -373,6 +376,8 @@ export class JobManager {
     const beat = this.store.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
     for (const id of this.active.keys()) beat.run(now, id);
     this.recover(false);
+    // Jobs queued by another process on the same folder (e.g. `ric jobs resume` beside `ric serve`).
+    this.schedule();
   }
 }
 

@@ -72,6 +72,7 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
       if (m.runId === null) throw new Error(`job ${m.jobId} (${m.kind}) has no run to write metrics to`);
       metrics.add(m.runId, key, step, value);
     },
+    flushMetrics: () => void metrics.flush(),
     async boundary(step) {
       job.step = step;
       // One turn of the event loop: cancel/pause messages that arrived during the step land here.

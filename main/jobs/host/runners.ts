@@ -20,6 +20,8 @@ export interface JobRunContext {
   log(level: LogLevel, message: string): void;
   /** Buffered; committed with the batch at least every second. */
   metric(key: string, step: number, value: number): void;
+  /** Commits buffered points now (before a checkpoint row, so a resume never leaves a gap). */
+  flushMetrics(): void;
   /**
    * Call between steps. Returns at once unless the job is paused (then waits, model still loaded)
    * and rejects with an AbortError once the job is cancelled. Also lets pending messages in.

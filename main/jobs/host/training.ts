@@ -108,9 +108,15 @@ export function trainingRunner(family: Family): JobRunner {
         async onMetrics(step, values) {
           for (const [key, value] of Object.entries(values)) ctx.metric(key, step, value);
           if (typeof values['val_r1'] === 'number') best.run(values['val_r1'], runId, values['val_r1']);
-          await ctx.boundary(step);
+          // A cancel is left to shouldStop (checked before the next step), so the trainer writes
+          // its final checkpoint rather than unwinding from inside the callback.
+          await ctx.boundary(step).catch((err: unknown) => {
+            if (!ctx.signal.aborted) throw err;
+          });
         },
         onCheckpoint(info: CheckpointInfo) {
+          // Points up to this step are committed before the checkpoint that a resume starts from.
+          ctx.flushMetrics();
           saveCheckpoint.run(runId, info.step, path.relative(store.dataDir, info.dir), info.size, info.validationScore, JSON.stringify(info.metrics), new Date().toISOString());
           // keep_checkpoints removes old folders: their rows go with them.
           for (const c of store.db.prepare<[number], { id: number; path: string }>('SELECT id, path FROM checkpoints WHERE run_id = ?').all(runId)) {
