@@ -150,6 +150,8 @@ export const importOptionsSchema = z
     maskPolarity: maskPolaritySchema.optional(),
     /** For RGBA masks: transparency marks the edit (MagicBrush test set). */
     alphaMarksEdit: z.boolean().optional(),
+    /** Grey level (0–255, after polarity) at or above which a pixel is edit; default 128. */
+    maskThreshold: z.number().int().min(0).max(255).optional(),
   })
   .strict();
 
