@@ -176,7 +176,7 @@ test('imports a mask with inverted polarity and an RGBA mask through the panel w
     await expect(page.locator('.mask-import-previews figcaption')).toContainText('4 ch');
     await page.getByLabel('Import threshold').fill('200');
     await page.getByRole('button', { name: 'Import 1 masks' }).click();
-    await expect(page.getByTestId('mask-io-report')).toContainText('1 imported');
+    await expect(page.getByTestId('mask-io-report')).toContainText(`${path.join(tmp, 'rgba')}: 1 imported`);
     const s3 = await storedMask(page, 3, 64, 48);
     // Threshold 200: alpha 100 (→ 155 after polarity) stays outside the edit region.
     expect([s3.area, s3.box]).toEqual([200, { x: 10, y: 5, width: 20, height: 10 }]);

@@ -151,10 +151,14 @@ describe('import and export', () => {
     expect(preview.previews.find((p) => p.externalId === 'IMG_003')!.error).toMatch(/20×20, but the sample's image is 16×16/);
 
     // Polarity black applies to every file of one import: import the grey one first.
+    const progress: { operation: string; done: number; total: number }[] = [];
+    app.events.subscribe((e, p) => e === 'masks.progress' && progress.push(p as (typeof progress)[number]));
     const r1 = await api.call('masks.importFiles', { datasetId, path: folder, options: { polarity: 'black', alpha: 'composite', threshold: 128, sizeMismatch: 'error' } });
     expect(r1.files).toBe(4);
     expect(r1.unmatched).toEqual(['stranger.png']);
     expect(r1.errors.map((e) => e.externalId)).toEqual(['IMG_003']);
+    // Progress: counts up to the matched files, the last event complete.
+    expect(progress.at(-1)).toMatchObject({ operation: 'import', done: 3, total: 3 });
     const m1 = await api.call('masks.get', { sampleId });
     expect(m1.mask).toMatchObject({ source: 'import', area: 200, box: { x: 5, y: 10, width: 20, height: 10 } });
 
@@ -175,6 +179,7 @@ describe('import and export', () => {
     const out = path.join(dir, 'out');
     const ex = await api.call('masks.export', { datasetId, path: out, polarity: 'white' });
     expect(ex).toMatchObject({ written: 3, withoutMask: 0 });
+    expect(progress.at(-1)).toMatchObject({ operation: 'export', done: 3, total: 3 });
     expect((await sharp(path.join(out, 'IMG_002.png')).metadata()).channels).toBe(1);
     const data = await sharp(path.join(out, 'IMG_002.png')).extractChannel(0).raw().toBuffer();
     expect(tightBox({ width: 32, height: 32, data: new Uint8Array(data) })).toEqual({ x: 0, y: 0, width: 8, height: 4 });

@@ -112,7 +112,7 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
     try {
       const r = await api.call('masks.importFiles', { datasetId, path: dir.trim(), options });
       setReport(
-        `${r.imported} imported, ${r.unchanged} unchanged, ${r.unmatched.length} unmatched, ${r.errors.length} errors` +
+        `${dir.trim()}: ${r.imported} imported, ${r.unchanged} unchanged, ${r.unmatched.length} unmatched, ${r.errors.length} errors` +
           (r.errors.length ? `: ${r.errors.slice(0, 5).map((e) => `${e.file}: ${e.reason}`).join('; ')}` : ''),
       );
       onImported();
