@@ -139,3 +139,36 @@ test('says so when no tokenizer folder is configured, instead of counting', asyn
     await stopServe(server);
   }
 });
+
+test('generates region descriptions with a VLM endpoint from the UI and shows the crop it saw', async ({ page, dataDir }) => {
+  const { startTestServer } = await import('../main/captions/vlm-test-server.js');
+  const vlm = await startTestServer((req, n) => (n === 2 ? { kind: 'empty' } : { kind: 'ok', text: `a shape, answer ${n}`, model: 'served/dsv2', delayMs: 50 }));
+  ric(dataDir, 'import', 'shapes', '--count', '4', '--seed', '5', '--size', '48', '--name', 'vlm-e2e', '--json');
+  const server = await startServe(dataDir);
+  try {
+    await callApi(server, 'settings.update', { vlm: { baseUrl: vlm.url, model: 'dsv2' } });
+    const problems = watchProblems(page);
+    await page.goto(server.urlWithToken);
+    await page.getByRole('link', { name: 'Captions' }).click();
+    await page.getByLabel('Dataset').selectOption({ label: 'vlm-e2e (4)' });
+    await page.getByRole('radio', { name: 'Region (CLIP)' }).click();
+    await page.getByText('Generate region descriptions').click();
+    await page.getByRole('button', { name: 'Start' }).click();
+    const reportBox = page.getByTestId('caption-job-report');
+    await expect(reportBox).toContainText('Written 3', { timeout: 60_000 });
+    await expect(reportBox).toContainText('failed 1');
+    await expect(reportBox.locator('.failures')).toContainText('empty description');
+    await expect(page.getByTestId('queue-item')).toHaveCount(3);
+    await expect(page.getByTestId('caption-source')).toHaveText('VLM · dsv2 · prompt v1');
+    await expect(page.getByTestId('mask-box')).toBeVisible();
+    await expect(page.getByTestId('seen-image')).toBeVisible();
+    // The VLM was sent the crop of the mask box, not the whole 48×48 image.
+    const seen = await page.getByTestId('seen-image').evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]);
+    expect(seen[0]! < 48 || seen[1]! < 48).toBe(true);
+    expect(vlm.requests.every((r) => r.body.max_tokens === 77 && r.body.temperature === 0)).toBe(true);
+    expect(problems).toEqual([]);
+  } finally {
+    await stopServe(server);
+    await vlm.close();
+  }
+});

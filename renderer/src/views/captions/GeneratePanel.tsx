@@ -18,6 +18,8 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
   const [concurrency, setConcurrency] = useState(4);
   const [onlyMissing, setOnlyMissing] = useState(false);
   const [includeReviewed, setIncludeReviewed] = useState(false);
+  const [split, setSplit] = useState<'' | 'train' | 'val' | 'test'>('');
+  const [editType, setEditType] = useState('');
   const [jobId, setJobId] = useState<number | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
   const [report, setReport] = useState<CaptionJobReport | null>(null);
@@ -60,10 +62,11 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
     setReport(null);
     setProgress(null);
     try {
+      const selection = { ...(split ? { split } : {}), ...(editType.trim() ? { editType: editType.trim() } : {}) };
       const args =
         captioner === 'template'
-          ? { datasetId, kind, captioner, onlyMissing, includeReviewed }
-          : { datasetId, kind, captioner, concurrency, onlyMissing, includeReviewed, ...(endpoint.trim() ? { endpoint: endpoint.trim() } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
+          ? { datasetId, kind, captioner, onlyMissing, includeReviewed, ...selection }
+          : { datasetId, kind, captioner, concurrency, onlyMissing, includeReviewed, ...selection, ...(endpoint.trim() ? { endpoint: endpoint.trim() } : {}), ...(model.trim() ? { model: model.trim() } : {}) };
       const { jobId: id } = await api.call('captions.generate', args);
       jobIdRef.current = id;
       setJobId(id);
@@ -114,6 +117,19 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
             </label>
           </>
         ) : null}
+        <label>
+          Split
+          <select value={split} onChange={(e) => setSplit(e.target.value as typeof split)}>
+            <option value="">every split</option>
+            <option value="train">train</option>
+            <option value="val">val</option>
+            <option value="test">test</option>
+          </select>
+        </label>
+        <label>
+          Edit type
+          <input value={editType} onChange={(e) => setEditType(e.target.value)} placeholder="every edit type" spellCheck={false} />
+        </label>
         <label className="check">
           <input type="checkbox" checked={onlyMissing} onChange={(e) => setOnlyMissing(e.target.checked)} /> only samples without any {kind} caption
         </label>

@@ -126,7 +126,10 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
         </div>
       </header>
       <div className="review-body">
-        <SampleImage sample={sample} showBox={kind === 'region'} />
+        <div className="review-images">
+          <SampleImage sample={sample} showBox={kind === 'region'} />
+          {shown.imageSha256 && shown.imageSha256 !== sample.image.sha256 ? <SeenImage sha256={shown.imageSha256} version={shown.version} /> : null}
+        </div>
         <div className="review-text">
           <p className="instruction">
             <span className="muted">Instruction</span> {sample.instruction}
@@ -221,6 +224,17 @@ function Provenance({ c }: { c: CaptionDetail }) {
     c.durationMs !== null ? `${Math.round(c.durationMs)} ms` : null,
   ].filter((b): b is string => b !== null);
   return bits.length ? <p className="provenance muted">{bits.join(' · ')}</p> : null;
+}
+
+/** The exact pixels the VLM was shown for this version (the mask-box crop, for region captions). */
+function SeenImage({ sha256, version }: { sha256: string; version: number }) {
+  const blobUrl = useBlobUrl();
+  return (
+    <figure className="review-image seen-image">
+      <img src={blobUrl(sha256)} alt={`the image the VLM saw for v${version}`} data-testid="seen-image" />
+      <figcaption className="muted">what the VLM saw for v{version}</figcaption>
+    </figure>
+  );
 }
 
 function SampleImage({ sample, showBox }: { sample: CaptionSample; showBox: boolean }) {
