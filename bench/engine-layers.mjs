@@ -8,7 +8,7 @@ import { machine, root } from './lib.mjs';
 
 const tf = await import('@tensorflow/tfjs');
 const { initBackend } = await import(path.join(root, 'dist/main/engine/backend.js'));
-const { linear, multiHeadAttention } = await import(path.join(root, 'dist/main/engine/layers/index.js'));
+const { conv2d, linear, multiHeadAttention } = await import(path.join(root, 'dist/main/engine/layers/index.js'));
 
 const backend = process.argv[2] ?? 'wasm';
 const runs = Number(process.argv[3] ?? 5);
@@ -66,6 +66,24 @@ add('attention fwd+bwd, engine multiHeadAttention()', await time(async () => {
   await sync(g([h, ...pw]));
 }), attnFlops);
 
+// A 3×3 convolution of a latent-sized feature map (UNet/VAE scale): 4 × 32 × 32 × 128 → 128.
+const CB = 4, CH = 32, CC = 128;
+const cx = tf.randomNormal([CB, CH, CH, CC]);
+const cw = tf.randomNormal([CC, CC, 3, 3], 0, 0.02);
+const convFlops = 3 * 2 * CB * CH * CH * CC * CC * 9;
+try {
+  add('conv2d 3×3 fwd+bwd, tfjs built-in', await time(async () => {
+    const g = tf.grads((a, ww) => tf.sum(tf.conv2d(a, tf.transpose(ww, [2, 3, 1, 0]), 1, 'same')));
+    await sync(g([cx, cw]));
+  }), convFlops);
+} catch (err) {
+  results.push({ name: 'conv2d 3×3 fwd+bwd, tfjs built-in', ms: NaN, gflops: NaN, note: String(err.message).slice(0, 60) });
+}
+add('conv2d 3×3 fwd+bwd, engine conv2d() (im2col)', await time(async () => {
+  const g = tf.grads((a, ww) => tf.sum(conv2d(a, ww, undefined)));
+  await sync(g([cx, cw]));
+}), convFlops);
+
 // The same in PyTorch, same process tree, same cores.
 const py = `
 import torch, time
@@ -85,14 +103,18 @@ mha=torch.nn.MultiheadAttention(D,H,batch_first=True); hh=torch.randn(B,L,D,requ
 def att():
     mha(hh,hh,hh,need_weights=False)[0].sum().backward()
 print('attention', t(att))
+cx=torch.randn(${CB},${CC},${CH},${CH},requires_grad=True); cw=(torch.randn(${CC},${CC},3,3)*0.02).requires_grad_()
+def conv():
+    torch.nn.functional.conv2d(cx,cw,padding=1).sum().backward()
+print('conv', t(conv))
 `;
 const r = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' });
 const torch = Object.fromEntries((r.stdout ?? '').trim().split('\n').filter(Boolean).map((l) => { const [k, v] = l.split(' '); return [k, Number(v)]; }));
 
 console.log(`engine layers on ${backend} — ${machine()}; median of ${runs}`);
-for (const x of results) console.log(`  ${x.name.padEnd(52)} ${x.ms.toFixed(1).padStart(8)} ms  ${x.gflops.toFixed(1).padStart(6)} GFLOP/s`);
+for (const x of results) console.log(`  ${x.name.padEnd(52)} ${x.ms.toFixed(1).padStart(8)} ms  ${x.gflops.toFixed(1).padStart(6)} GFLOP/s${x.note ? `  (${x.note})` : ''}`);
 if (r.status === 0) {
-  console.log(`  PyTorch ${spawnSync('/usr/bin/python3', ['-c', 'import torch;print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}: matmul ${torch.matmul.toFixed(1)} ms, linear fwd+bwd ${torch.linear.toFixed(1)} ms, attention fwd+bwd ${torch.attention.toFixed(1)} ms`);
+  console.log(`  PyTorch ${spawnSync('/usr/bin/python3', ['-c', 'import torch;print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim()}: matmul ${torch.matmul.toFixed(1)} ms, linear fwd+bwd ${torch.linear.toFixed(1)} ms, attention fwd+bwd ${torch.attention.toFixed(1)} ms, conv fwd+bwd ${torch.conv.toFixed(1)} ms`);
   const eng = (n) => results.find((x) => x.name.includes(n)).ms;
-  console.log(`  engine / PyTorch: linear ${(eng('engine linear') / torch.linear).toFixed(2)}×, attention ${(eng('engine multiHead') / torch.attention).toFixed(2)}×`);
+  console.log(`  engine / PyTorch: linear ${(eng('engine linear') / torch.linear).toFixed(2)}×, attention ${(eng('engine multiHead') / torch.attention).toFixed(2)}×, conv ${(eng('engine conv2d') / torch.conv).toFixed(2)}×`);
 } else console.log(`  PyTorch not run: ${(r.stderr ?? '').split('\n').slice(-2).join(' ')}`);

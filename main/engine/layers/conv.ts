@@ -47,3 +47,47 @@ export function conv1d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefi
     return linear(cols, { weight: w2, bias });
   });
 }
+
+export interface Conv2dOptions {
+  stride?: number;
+  /** Zero padding: one number for all sides (default k // 2), or [top, bottom, left, right]. */
+  padding?: number | [number, number, number, number];
+}
+
+/**
+ * 2-D convolution over channels-last x [B, H, W, Cin] with a PyTorch Conv2d weight
+ * [Cout, Cin, kh, kw] (+ bias) → [B, Ho, Wo, Cout], as im2col + one linear: the kh·kw shifted
+ * (and, for stride > 1, subsampled by reshape) views are concatenated along channels, so the product
+ * and its gradients run as plain 2-D matmuls (wasm has no Conv2DBackpropFilter kernel, and its
+ * Conv2DBackpropInput is slow). Memory: kh·kw times the input, fine for the latent resolutions.
+ */
+export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined, opts: Conv2dOptions = {}): tf.Tensor {
+  return tf.tidy(() => {
+    const [b, h, w, cin] = x.shape as [number, number, number, number];
+    const [cout, wcin, kh, kw] = weight.shape as [number, number, number, number];
+    if (x.rank !== 4 || weight.rank !== 4 || wcin !== cin) {
+      throw new Error(`conv2d: input [${x.shape.join(', ')}] (channels-last) does not match weight [${weight.shape.join(', ')}] ([Cout, Cin, kh, kw], Cin = ${wcin})`);
+    }
+    const s = opts.stride ?? 1;
+    const p = opts.padding ?? Math.floor(kh / 2);
+    const [pt, pb, pl, pr] = typeof p === 'number' ? [p, p, p, p] : p;
+    const ho = Math.floor((h + pt + pb - kh) / s) + 1;
+    const wo = Math.floor((w + pl + pr - kw) / s) + 1;
+    if (ho < 1 || wo < 1) throw new Error(`conv2d: a ${h}×${w} input is smaller than the ${kh}×${kw} kernel`);
+    // Extra zeros at the bottom/right so every tap can take a full s·Ho × s·Wo window.
+    const extraH = Math.max(0, (kh - 1) + s * ho - (h + pt + pb));
+    const extraW = Math.max(0, (kw - 1) + s * wo - (w + pl + pr));
+    const xp = pt + pb + pl + pr + extraH + extraW > 0 ? tf.pad(x, [[0, 0], [pt, pb + extraH], [pl, pr + extraW], [0, 0]]) : x;
+    const views: tf.Tensor[] = [];
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        let v = tf.slice(xp, [0, i, j, 0], [b, s * ho, s * wo, cin]);
+        if (s > 1) v = tf.reshape(tf.slice(tf.reshape(v, [b, ho, s, wo, s, cin]), [0, 0, 0, 0, 0, 0], [b, ho, 1, wo, 1, cin]), [b, ho, wo, cin]);
+        views.push(v);
+      }
+    }
+    const cols = views.length === 1 ? views[0]! : tf.concat(views, 3); // [B, Ho, Wo, kh·kw·Cin], tap-major
+    const w2 = tf.reshape(tf.transpose(weight, [0, 2, 3, 1]), [cout, kh * kw * cin]);
+    return linear(cols, { weight: w2, bias });
+  });
+}

@@ -2,7 +2,7 @@
 // own ops, whose built-in gradients run on the cpu backend (which has every kernel). The engine
 // op runs on the backend under test; values and all input gradients must agree.
 import * as tf from '@tensorflow/tfjs';
-import { activation, batchMatMul, causalMask, conv1d, embedding, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding } from '../../../../main/engine/layers/index.js';
+import { activation, batchMatMul, causalMask, conv1d, conv2d, embedding, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding } from '../../../../main/engine/layers/index.js';
 
 export interface InputSpec {
   shape: number[];
@@ -125,6 +125,27 @@ export const GRAD_CASES: GradCase[] = [
     inputs: [{ shape: [2, 6, 4] }, { shape: [5, 4, 3] }, { shape: [5] }],
     op: ([x, w, b]) => conv1d(x!, w!, b),
     ref: ([x, w, b]) => tf.add(tf.conv1d(x! as tf.Tensor3D, tf.transpose(w!, [2, 1, 0]) as tf.Tensor3D, 1, 'same'), b!),
+  },
+  {
+    name: 'conv2d 3×3 stride 1 (same)',
+    inputs: [{ shape: [2, 5, 6, 3] }, { shape: [4, 3, 3, 3] }, { shape: [4] }],
+    op: ([x, w, b]) => conv2d(x!, w!, b),
+    ref: ([x, w, b]) => tf.add(tf.conv2d(x! as tf.Tensor4D, tf.transpose(w!, [2, 3, 1, 0]) as tf.Tensor4D, 1, 'same'), b!),
+  },
+  {
+    name: 'conv2d 3×3 stride 2, asymmetric padding (diffusers Downsample2D)',
+    inputs: [{ shape: [1, 6, 8, 2] }, { shape: [3, 2, 3, 3] }, { shape: [3] }],
+    op: ([x, w, b]) => conv2d(x!, w!, b, { stride: 2, padding: [0, 1, 0, 1] }),
+    ref: ([x, w, b]) => tf.add(tf.conv2d(tf.pad(x!, [[0, 0], [0, 1], [0, 1], [0, 0]]) as tf.Tensor4D, tf.transpose(w!, [2, 3, 1, 0]) as tf.Tensor4D, 2, 'valid'), b!),
+  },
+  {
+    name: 'conv2d 1×1 and 3×3 stride 2 pad 1',
+    inputs: [{ shape: [2, 5, 5, 3] }, { shape: [2, 3, 1, 1] }, { shape: [4, 2, 3, 3] }],
+    op: ([x, w1, w3]) => conv2d(conv2d(x!, w1!, undefined), w3!, undefined, { stride: 2, padding: 1 }),
+    ref: ([x, w1, w3]) => {
+      const y = tf.conv2d(x! as tf.Tensor4D, tf.transpose(w1!, [2, 3, 1, 0]) as tf.Tensor4D, 1, 'valid');
+      return tf.conv2d(tf.pad(y, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, tf.transpose(w3!, [2, 3, 1, 0]) as tf.Tensor4D, 2, 'valid');
+    },
   },
   {
     name: 'multiHeadAttention (self, causal + padding mask)',
