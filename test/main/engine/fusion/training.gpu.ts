@@ -33,7 +33,7 @@ async function fusionGrads(backend: string, pooling: 'cls' | 'mean', constantInp
   const fusion = GatedRegionContextFusion.random({ input_dim: 16, hidden_dim: 16, projection_dim: 8, num_heads: 4, kernel_size: 3, pooling }, 3);
   const eR = tf.randomNormal([3, 5, 16], 0, 1, 'float32', 1);
   const eF = tf.randomNormal([3, 9, 16], 0, 1, 'float32', 2);
-  const text = tf.randomNormal([3, 8], 0, 1, 'float32', 3);
+  const text = tf.randomNormal([3, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
   const { value, grads } = tf.variableGrads(() => symmetricContrastiveLoss(fusion.forward(eR, eF, { constantInputs }).regionEmbedding, text, 10).loss, fusion.variables());
   const out: Grads = new Map();
   for (const n of fusion.params.names()) out.set(n, (await grads[fusion.params.get(n).name]!.data()) as Float32Array);
