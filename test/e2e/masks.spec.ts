@@ -232,6 +232,9 @@ test('diff and restore versions; unsaved edits survive switching samples; next w
   await expect(page.getByTestId('mask-nav-pos')).toHaveText('2 / 2');
   await page.keyboard.press('Shift+N');
   await expect(page.getByTestId('mask-editor')).toHaveAttribute('data-sample-id', '2');
+  // Unflag S2 here: the flagged filter then has only S3.
+  await page.getByLabel('Flagged for review').uncheck();
+  await expect.poll(async () => (await call<{ total: number }>(page, 'masks.navigate', { datasetId: 1, fromSampleId: null, direction: 'next', filter: { flagged: true } })).total).toBe(1);
   // Help overlay.
   await page.keyboard.press('?');
   await expect(page.getByTestId('mask-help')).toContainText('Undo');

@@ -51,6 +51,7 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
   const [versionsError, setVersionsError] = useState<string | null>(null);
   const [diff, setDiff] = useState<{ version: number; data: Uint8Array; added: number; removed: number } | null>(null);
   const [draftNotice, setDraftNotice] = useState<string | null>(null);
+  const [flagged, setFlagged] = useState(sample.flagged);
   const draftTimer = useRef(0);
   const dirty = surface.history.head !== savedHead.current;
 
@@ -357,6 +358,21 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
                 <option value="withMask">with a mask</option>
               </select>
             </div>
+            <label className="mask-check">
+              <input
+                type="checkbox"
+                checked={flagged}
+                onChange={(e) => {
+                  const next = e.target.checked;
+                  setFlagged(next);
+                  api.call('samples.setFlag', { id: sample.id, flagged: next }).catch((err: unknown) => {
+                    setFlagged(!next);
+                    setMessage({ kind: 'error', text: `Flag not changed: ${err instanceof Error ? err.message : String(err)}` });
+                  });
+                }}
+              />{' '}
+              Flagged for review
+            </label>
             <p data-testid="mask-stats">
               Area {stats.area.toLocaleString()} px ({(stats.fraction * 100).toFixed(2)}%) · box {boxLabel}
             </p>
