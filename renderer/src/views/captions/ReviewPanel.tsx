@@ -245,7 +245,7 @@ function SampleImage({ sample, showBox }: { sample: CaptionSample; showBox: bool
   const style = real ? { width: image.width / dpr, height: image.height / dpr } : { aspectRatio: `${image.width} / ${image.height}` };
   return (
     <figure className="review-image">
-      <div className={`image-frame${real ? ' real' : ''}`} style={style}>
+      <div className={`image-frame${real ? ' real' : ''}${image.width <= 256 ? ' small' : ''}`} style={style}>
         <img src={blobUrl(image.sha256)} alt={`${image.which} image of ${sample.externalId}`} />
         {showBox && maskBox ? (
           <svg viewBox={`0 0 ${image.width} ${image.height}`} preserveAspectRatio="none" aria-hidden="true">

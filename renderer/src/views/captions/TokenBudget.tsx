@@ -7,7 +7,7 @@ import type { TokenBudget as Budget, TokenReader } from '../../../../shared/api/
 import { useApi } from '../../api/ApiProvider';
 
 const NAMES: Record<TokenReader, string> = { clip: 'CLIP', blip: 'BLIP' };
-const USE: Record<TokenReader, string> = { clip: 'region loss (Eq. 8)', blip: 'global loss (Eq. 9)' };
+const USE: Record<TokenReader, string> = { clip: 'region loss, Eq. 8', blip: 'global loss, Eq. 9' };
 
 export function TokenBudget({ text, primary }: { text: string; primary: TokenReader }) {
   const api = useApi();
@@ -48,7 +48,7 @@ function ReaderBudget({ budget: b, text, primary }: { budget: Budget; text: stri
   if (!b.available) {
     return (
       <div className={`budget budget-missing${primary ? ' primary' : ''}`} data-testid={`budget-${b.reader}`}>
-        <strong>{name}</strong> (reads {b.window} tokens, {USE[b.reader]}): no token count — {b.reason}.{' '}
+        <strong>{name}</strong> (reads {b.window} tokens · {USE[b.reader]}): no token count — {b.reason}.{' '}
         <Link to="/settings">Set the model folder in Settings</Link>
       </div>
     );
