@@ -56,6 +56,12 @@ export function MasksView() {
         bitmap(blobUrl(sample.source.sha256)),
         sample.target ? bitmap(blobUrl(sample.target.sha256)) : Promise.resolve(null),
       ]);
+      if (mask && (mask.mask.width !== sample.width || mask.mask.height !== sample.height)) {
+        throw new Error(
+          `Mask version ${mask.mask.version} of ${sample.externalId} is ${mask.mask.width}×${mask.mask.height}, but its image is ${sample.width}×${sample.height}. ` +
+            'Import the mask again with "Other size: resize" (or ric import masks --size-mismatch resize).',
+        );
+      }
       const initial = mask ? rleFromBase64(mask.rle, sample.width * sample.height) : null;
       if (live) setLoaded({ sample, initial, images: { source, target }, loadId: generation });
     })().catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));

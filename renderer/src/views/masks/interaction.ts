@@ -393,6 +393,25 @@ export class ToolController {
     const sy = (y: number) => y * scale + oy;
     const accent = getComputedStyle(this.wrapper).getPropertyValue('--accent').trim() || '#4f8cff';
     const prefs = this.host.prefs();
+    // Pixel grid once pixels are big enough to aim at one.
+    if (scale >= 12) {
+      const m = this.surface.mask;
+      const w = c.width / dpr, h = c.height / dpr;
+      const x0 = Math.max(0, Math.floor(-ox / scale)), x1 = Math.min(m.width, Math.ceil((w - ox) / scale));
+      const y0 = Math.max(0, Math.floor(-oy / scale)), y1 = Math.min(m.height, Math.ceil((h - oy) / scale));
+      ctx.beginPath();
+      for (let x = x0; x <= x1; x++) {
+        ctx.moveTo(Math.round(sx(x)) + 0.5, sy(y0));
+        ctx.lineTo(Math.round(sx(x)) + 0.5, sy(y1));
+      }
+      for (let y = y0; y <= y1; y++) {
+        ctx.moveTo(sx(x0), Math.round(sy(y)) + 0.5);
+        ctx.lineTo(sx(x1), Math.round(sy(y)) + 0.5);
+      }
+      ctx.strokeStyle = 'rgba(128,128,128,0.35)';
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
     if (prefs.showBox && this.liveBox) {
       const b = this.liveBox;
       ctx.setLineDash([6, 4]);
