@@ -237,7 +237,8 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
   let restoredMoments: Map<string, tf.Tensor> | null = null;
   if (opts.resumeFrom) {
     state = readTrainerState(opts.resumeFrom);
-    if (temperature && state.logScale !== null) temperature.logScale.assign(tf.scalar(state.logScale));
+    const logScale = state.logScale;
+    if (temperature && logScale !== null) tf.tidy(() => temperature.logScale.assign(tf.scalar(logScale)));
     const file = path.join(opts.resumeFrom, OPTIMIZER_FILE);
     if (fs.existsSync(file)) restoredMoments = new Map([...readSafetensors(file)].map(([k, h]) => [k, tf.tensor(h.values, h.shape, 'float32')]));
     cb.onLog?.('info', `resuming from ${opts.resumeFrom} at step ${state.step} (phase ${phases[state.phaseIndex]?.name ?? 'done'}, epoch ${state.epoch + 1}, batch ${state.batch + 1})`);

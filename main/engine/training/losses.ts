@@ -77,7 +77,9 @@ export class LearnedTemperature {
   constructor(initTau: number, maxScale = 100) {
     if (!(initTau > 0)) throw new Error(`LearnedTemperature: initTau must be > 0, got ${initTau}`);
     this.maxScale = maxScale;
-    this.logScale = tf.variable(tf.scalar(Math.log(1 / initTau)), true);
+    const init = tf.scalar(Math.log(1 / initTau));
+    this.logScale = tf.variable(init, true);
+    init.dispose(); // the variable holds its own reference to the data
   }
 
   /** 1/τ as a scalar tensor on the gradient tape. */

@@ -92,7 +92,7 @@ export class AdamW {
         if (t.shape.join(',') !== p.shape.join(',')) {
           throw new Error(`optimizer state "${prefix}.${keyOf(p)}" is [${t.shape}] but the parameter is [${p.shape}]`);
         }
-        this.moment(store, p).assign(t);
+        tf.tidy(() => this.moment(store, p).assign(t));
       }
     }
   }

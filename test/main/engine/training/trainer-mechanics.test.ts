@@ -58,6 +58,7 @@ describe('Region-CLIP trainer mechanics', () => {
       { name: 'joint', epochs: 1, lr: 1e-3 },
     ];
     const counts: [number, number][] = [];
+    const atStart = tf.memory().numTensors;
     const straight = await trainRegionClip({
       config: regionConfig({ phases, checkpoint_every_steps: 2, micro_batch_size: 8 }),
       pairs: region,
@@ -71,9 +72,12 @@ describe('Region-CLIP trainer mechanics', () => {
       expect(new Set(inPhase.slice(1)).size, `phase ${phase} numTensors per step: ${inPhase.join(', ')}`).toBe(1);
     }
 
+    expect(tf.memory().numTensors, 'tensors left after a whole run').toBe(atStart);
     const ckpt = path.join(tmp, 'straight', 'checkpoint-000002');
     expect(readTrainerState(ckpt)).toMatchObject({ step: 2, phaseIndex: 0, epoch: 0, batch: 2 });
+    const beforeResume = tf.memory().numTensors;
     const resumed = await trainRegionClip({ config: regionConfig({ phases, micro_batch_size: 8 }), pairs: region, outputDir: path.join(tmp, 'resumed'), resumeFrom: ckpt });
+    expect(tf.memory().numTensors, 'tensors left after a resumed run').toBe(beforeResume);
     console.log('straight', straight.losses.map((l) => l.toFixed(6)).join(' '));
     console.log('resumed ', resumed.losses.map((l) => l.toFixed(6)).join(' '));
     expect(resumed.losses).toHaveLength(straight.losses.length);
