@@ -139,6 +139,8 @@ export class VlmClient {
     const dataUri = `data:${req.mediaType};base64,${Buffer.from(req.image).toString('base64')}`;
     const started = performance.now();
     let attempts = 0;
+    // The complaint that made auto mode try the plain-string form, while that try is pending.
+    let formComplaint: string | null = null;
     for (let retry = 0; ; retry++) {
       if (req.signal?.aborted) throw new VlmAborted();
       attempts++;
@@ -148,12 +150,19 @@ export class VlmClient {
       } catch (err) {
         if (err instanceof VlmAborted) throw err;
         const failure = this.classify(err, req.signal);
-        if (failure === 'switch-form') {
+        if ('switchForm' in failure) {
           // Not counted as a retry: the server told us which form it wants.
           this.form = 'string';
+          formComplaint = failure.message;
           retry--;
           continue;
         }
+        if (formComplaint !== null && (failure.status === 400 || failure.status === 422)) {
+          // Refused in both forms: the complaint was about something else. Back to the standard form.
+          this.form = 'object';
+          throw new VlmError(`${formComplaint} (the plain-string image_url form was refused too: ${failure.message})`, false, failure.status);
+        }
+        formComplaint = null;
         if (!failure.retriable || retry >= this.maxRetries) {
           const tries = attempts > 1 ? ` (after ${attempts} attempts)` : '';
           throw new VlmError(`${failure.message}${tries}`, false, failure.status);
@@ -203,7 +212,7 @@ export class VlmClient {
     return { text, endpointModel: parsed.data.model ?? null, finishReason: choice.finish_reason ?? null };
   }
 
-  private classify(err: unknown, signal: AbortSignal | undefined): { message: string; retriable: boolean; status?: number; waitMs?: number } | 'switch-form' {
+  private classify(err: unknown, signal: AbortSignal | undefined): { message: string; retriable: boolean; status?: number; waitMs?: number } | { switchForm: true; message: string } {
     if (err instanceof APIUserAbortError || signal?.aborted) throw new VlmAborted();
     if (err instanceof VlmError) return { message: err.message, retriable: err.retriable };
     if (err instanceof APIConnectionTimeoutError) return { message: `no answer within ${this.timeoutMs} ms`, retriable: true };
@@ -215,7 +224,7 @@ export class VlmClient {
       const status = err.status ?? 0;
       const detail = err.message.replace(/^\d{3}\s*/, '').slice(0, 300);
       if ((status === 400 || status === 422) && this.autoForm && this.form === 'object' && /image_url|image|url|str|content|type/i.test(detail)) {
-        return 'switch-form';
+        return { switchForm: true, message: `HTTP ${status}: ${detail}` };
       }
       if (status === 429 || status === 503) {
         const wait = retryAfterMs(err.headers);

@@ -53,6 +53,14 @@ describe('VlmClient against an OpenAI-compatible server', () => {
     expect(server.requests).toHaveLength(3); // object (422), string, then string directly
   });
 
+  it('goes back to the object form and names both refusals when the string form is refused too', async () => {
+    server.respond = () => ({ kind: 'status', status: 400, body: { object: 'error', message: 'max_tokens is too large for this content' } });
+    const c = client();
+    await expect(ask(c)).rejects.toThrow(/HTTP 400: max_tokens is too large.*plain-string image_url form was refused too/);
+    expect(c.imageUrlForm).toBe('object');
+    expect(server.requests.map((r) => typeof (r.body.messages[0]!.content[0] as { image_url: unknown }).image_url)).toEqual(['object', 'string']);
+  });
+
   it('does not switch form in "object" mode: the 400 is the sample\'s failure', async () => {
     server.script.push({ kind: 'status', status: 400, body: { error: { message: 'image_url must be a string' } } });
     await expect(ask(client({ imageUrlForm: 'object' }))).rejects.toThrow(/HTTP 400.*image_url must be a string/);
