@@ -82,7 +82,12 @@ export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefi
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         let v = tf.slice(xp, [0, i, j, 0], [b, s * ho, s * wo, cin]);
-        if (s > 1) v = tf.reshape(tf.slice(tf.reshape(v, [b, ho, s, wo, s, cin]), [0, 0, 0, 0, 0, 0], [b, ho, 1, wo, 1, cin]), [b, ho, wo, cin]);
+        if (s > 1) {
+          // Every s-th row, then every s-th column, through rank-3 views (WebGPU's shaders have no
+          // rank-6 pad, which a 6-D slice's gradient would need).
+          const rows = tf.slice(tf.reshape(v, [b * ho, s, s * wo * cin]), [0, 0, 0], [b * ho, 1, s * wo * cin]);
+          v = tf.reshape(tf.slice(tf.reshape(rows, [b * ho * wo, s, cin]), [0, 0, 0], [b * ho * wo, 1, cin]), [b, ho, wo, cin]);
+        }
         views.push(v);
       }
     }
