@@ -117,6 +117,21 @@ describe('fromPretrained', () => {
     await expect(fromPretrained(dir, { strict: true })).rejects.toThrow(/unexpected tensors: extra\.weight/);
   });
 
+  it('loads a ViT base model out of a task checkpoint (vit. prefix, classifier head ignored)', async () => {
+    const dino = path.join(FIXTURES, 'metrics/vit/dino_a');
+    const dir = path.join(tmp, 'vit-task');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(dino, 'config.json'), 'utf8')), architectures: ['ViTForImageClassification'] }));
+    const w = new Map<string, WritableTensor>([...readSafetensors(path.join(dino, 'model.safetensors'))].map(([k, v]) => [`vit.${k}`, v]));
+    w.set('classifier.weight', { shape: [2, 48], values: new Float32Array(96) });
+    w.set('classifier.bias', { shape: [2], values: new Float32Array(2) });
+    writeSafetensors(path.join(dir, 'model.safetensors'), w);
+    const model = await fromPretrained(dir);
+    expect(model.loadReport).toMatchObject({ ok: true, unexpected: [], missing: [] });
+    expect(model.params.has('embeddings.cls_token')).toBe(true);
+    model.dispose();
+  });
+
   it('ignores the position_ids buffers older CLIP checkpoints carry', () => {
     const dir = variant('posids', (w) => w.set('text_model.embeddings.position_ids', { shape: [1, 77], values: new Int32Array(77), dtype: 'I64' }));
     expect(checkPretrained(dir).unexpected).toEqual([]);
