@@ -102,6 +102,17 @@ async function fetchWithErrorMessages(input: string | URL | Request, init?: Requ
   return new Response(JSON.stringify({ error: { message: message || res.statusText || `HTTP ${res.status}` } }), { status: res.status, statusText: res.statusText, headers });
 }
 
+/** The innermost reason of a failed fetch ("connect ECONNREFUSED 127.0.0.1:8000", not "fetch failed"). */
+function rootCause(err: Error): string {
+  let e: unknown = err;
+  let message = err.message;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if (e.message) message = e.message;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return message;
+}
+
 export class VlmClient {
   private readonly openai: OpenAI;
   private form: 'object' | 'string';
@@ -216,10 +227,7 @@ export class VlmClient {
     if (err instanceof APIUserAbortError || signal?.aborted) throw new VlmAborted();
     if (err instanceof VlmError) return { message: err.message, retriable: err.retriable };
     if (err instanceof APIConnectionTimeoutError) return { message: `no answer within ${this.timeoutMs} ms`, retriable: true };
-    if (err instanceof APIConnectionError) {
-      const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-      return { message: `connection failed${cause}`, retriable: true };
-    }
+    if (err instanceof APIConnectionError) return { message: `connection failed: ${rootCause(err)}`, retriable: true };
     if (err instanceof APIError) {
       const status = err.status ?? 0;
       const detail = err.message.replace(/^\d{3}\s*/, '').slice(0, 300);

@@ -108,7 +108,8 @@ export async function caption(dataDir: string, opts: CaptionCliOptions): Promise
       onProgress: (p) => {
         if (Date.now() - lastLine < 2000 && p.state === 'running' && p.done !== p.total) return;
         lastLine = Date.now();
-        const eta = p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
+        if (p.state !== 'running') return; // the report follows
+        const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
         process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
       },
     });
