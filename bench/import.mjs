@@ -35,7 +35,11 @@ for (let i = 0; i < count; i++) {
       s.target[p] = Math.max(0, Math.min(255, s.target[p] + grain));
     }
   }
-  const png = (px, channels) => sharp(Buffer.from(px), { raw: { width: size, height: size, channels } }).png().toBuffer();
+  // Masks as datasets ship them: 8-bit grey PNGs (sharp would otherwise write 1-channel input as RGB).
+  const png = (px, channels) => {
+    const img = sharp(Buffer.from(px), { raw: { width: size, height: size, channels } });
+    return (channels === 1 ? img.toColourspace('b-w') : img).png().toBuffer();
+  };
   fs.writeFileSync(path.join(folder, 'source', `s${i}.png`), await png(s.source, 3));
   fs.writeFileSync(path.join(folder, 'target', `s${i}.png`), await png(s.target, 3));
   fs.writeFileSync(path.join(folder, 'mask', `s${i}.png`), await png(s.mask, 1));

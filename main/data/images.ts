@@ -139,7 +139,19 @@ export async function normaliseMask(
   if (channels === 1) {
     // Plain grey masks (most datasets): one pass, no per-pixel branching on the format.
     const invert = options.polarity === 'black';
-    for (let i = 0; i < n; i++) out[i] = ((invert ? 255 - (data[i] as number) : (data[i] as number)) >= options.threshold ? 255 : 0);
+    let unchanged = !invert;
+    for (let i = 0; i < n; i++) {
+      const v = data[i] as number;
+      const o = (invert ? 255 - v : v) >= options.threshold ? 255 : 0;
+      out[i] = o;
+      if (o !== v) unchanged = false;
+    }
+    // Already the stored form (an 8-bit grey PNG of 0 and 255, white = edit): keep its bytes
+    // rather than re-encoding the same pixels.
+    if (unchanged && raw.info.size === n && bytes[0] === 0x89 && bytes[1] === 0x50) {
+      const { area, box } = maskBox(out, width, height);
+      return { png: bytes, width, height, area, box, pixels: out };
+    }
     return encodeMask(out, width, height);
   }
   for (let i = 0; i < n; i++) {

@@ -22,6 +22,20 @@ describe('mask normalisation', () => {
     expect(new Set(data)).toEqual(new Set([0, 255]));
   });
 
+  test('a mask already in the stored form (8-bit grey PNG of 0/255, white = edit) keeps its bytes', async () => {
+    const raw = Buffer.alloc(16 * 16);
+    for (let i = 0; i < 40; i++) raw[i] = 255;
+    const grey = await sharp(raw, { raw: { width: 16, height: 16, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+    const kept = await normaliseMask(grey, white);
+    expect(Buffer.from(kept.png).equals(grey)).toBe(true);
+    expect(kept.area).toBe(40);
+    // Inverted, it is re-encoded (and still single-channel).
+    const inverted = await normaliseMask(grey, black);
+    expect(Buffer.from(inverted.png).equals(grey)).toBe(false);
+    expect(inverted.area).toBe(256 - 40);
+    expect((await pixels(inverted.png)).info.channels).toBe(1);
+  });
+
   test('HumanEdit polarity (black = edit) is inverted to white = edit', async () => {
     const m = await normaliseMask(await maskImage(40, 40, 0, 255), black);
     expect(m.area).toBe(patchArea(40, 40));
