@@ -48,7 +48,9 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
     return load();
   }, [load, item.captionId]);
 
-  const current = data?.versions[0];
+  // Until the newly selected sample has loaded, nothing is current: a key press must never review
+  // the previous sample's caption.
+  const current = data && data.sample.id === item.sampleId ? data.versions[0] : undefined;
   const dirty = current !== undefined && draft.trim() !== current.text;
 
   const act = useCallback(
