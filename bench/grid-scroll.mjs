@@ -5,8 +5,11 @@
 //   - "unthrottled": --disable-frame-rate-limit --disable-gpu-vsync, so a frame takes as long as its
 //     work (script + React render + style + layout + paint); its p95 is the number against the goal.
 //   - "vsync": the normal 60 Hz pacing, reported as the share of frames that missed a vsync.
+// Both also report the renderer main thread's CPU time per frame from a Chromium trace, which a
+// busy machine does not inflate the way it inflates wall-clock deltas.
 // Usage: npx tsc -b && npx vite build && node bench/grid-scroll.mjs [samples=100000] [frames=600]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -47,13 +50,39 @@ async function scrollRun(page, pattern, n) {
   );
 }
 
+/**
+ * The renderer main thread's CPU time per frame, from a Chromium trace: the thread time (`tdur`)
+ * of its top-level tasks, bucketed by the main thread's frame commits. Unlike wall-clock frame deltas it does not
+ * count time the thread spent descheduled, so it stays meaningful on a loaded 2-core machine.
+ */
+function mainThreadCpuPerFrame(trace) {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const main = new Set();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain') main.add(`${e.pid}:${e.tid}`);
+  const onMain = events.filter((e) => main.has(`${e.pid}:${e.tid}`) && e.ph === 'X');
+  // One main-thread commit per produced frame; the work between two commits belongs to the later frame.
+  const frames = onMain.filter((e) => e.name === 'Commit').map((e) => e.ts).sort((a, b) => a - b);
+  const tasks = onMain.filter((e) => e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask').sort((a, b) => a.ts - b.ts);
+  const out = new Array(Math.max(0, frames.length - 1)).fill(0);
+  let f = 0;
+  for (const t of tasks) {
+    while (f < frames.length - 1 && t.ts >= frames[f + 1]) f++;
+    if (f < out.length && t.ts >= frames[0]) out[f] += (t.tdur ?? t.dur ?? 0) / 1000;
+  }
+  return out;
+}
+
 async function measure(label, extraArgs) {
   const browser = await chromium.launch({ ...chromiumLaunch, args: [...chromiumLaunch.args, ...extraArgs] });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.setDefaultTimeout(120_000);
-    await page.goto(server.url);
-    await page.getByRole('link', { name: 'bench-grid' }).click();
+    const res = await page.goto(server.url);
+    if (!res?.ok()) throw new Error(`the page did not load: HTTP ${res?.status()} (server exited: ${server.child.exitCode})`);
+    await page.getByRole('link', { name: 'bench-grid' }).click().catch(async (err) => {
+      await page.screenshot({ path: '/tmp/h3-bench-fail2.png' });
+      throw err;
+    });
     await page.getByTestId('match-count').filter({ hasText: count.toLocaleString('en-US') }).waitFor().catch(async (err) => {
       await page.screenshot({ path: '/tmp/h3-bench-fail.png' });
       throw err;
@@ -64,8 +93,17 @@ async function measure(label, extraArgs) {
     for (const pattern of ['steady', 'fast', 'jump']) {
       await page.evaluate(() => (document.querySelector('[data-testid="sample-grid"]').scrollTop = 0));
       await page.waitForTimeout(300);
+      const traceFile = path.join(dir, `trace-${label}-${pattern}.json`);
+      await browser.startTracing(page, { path: traceFile, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
       const deltas = await scrollRun(page, pattern, frames);
-      results[pattern] = { ...summary(deltas), over16: deltas.filter((d) => d > 16).length, missedVsync: deltas.filter((d) => d > 16.7 * 1.5).length };
+      await browser.stopTracing();
+      const cpu = mainThreadCpuPerFrame(JSON.parse(fs.readFileSync(traceFile, 'utf8')));
+      results[pattern] = {
+        ...summary(deltas),
+        over16: deltas.filter((d) => d > 16).length,
+        missedVsync: deltas.filter((d) => d > 16.7 * 1.5).length,
+        cpu: summary(cpu),
+      };
     }
     return { label, cellsInDom: cells, results };
   } finally {
@@ -77,12 +115,15 @@ try {
   const runs = [await measure('unthrottled', ['--disable-frame-rate-limit', '--disable-gpu-vsync']), await measure('vsync', [])];
   const fmt = (v) => v.toFixed(2);
   console.log(`grid scroll at ${count.toLocaleString('en-US')} samples, ${frames} frames per pattern (seed ${seedSeconds.toFixed(1)} s)`);
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machine()}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const run of runs) {
     console.log(`\n${run.label} (cells in the DOM at rest: ${run.cellsInDom})`);
-    console.log('pattern   p50 ms   p95 ms   p99 ms   max ms   >16 ms   missed vsync');
+    console.log('pattern   p50 ms   p95 ms   p99 ms   max ms   >16 ms   missed vsync   main-thread CPU/frame p50 p95 ms');
     for (const [pattern, r] of Object.entries(run.results)) {
-      console.log(`${pattern.padEnd(8)} ${fmt(r.p50).padStart(7)} ${fmt(r.p95).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.max).padStart(8)} ${String(r.over16).padStart(8)} ${String(r.missedVsync).padStart(14)}`);
+      console.log(
+        `${pattern.padEnd(8)} ${fmt(r.p50).padStart(7)} ${fmt(r.p95).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.max).padStart(8)} ${String(r.over16).padStart(8)} ${String(r.missedVsync).padStart(14)}` +
+          `   ${fmt(r.cpu.p50).padStart(16)} ${fmt(r.cpu.p95).padStart(6)}`,
+      );
     }
   }
   const json = process.env.BENCH_JSON;

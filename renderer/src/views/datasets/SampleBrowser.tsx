@@ -14,6 +14,8 @@ import { VirtualGrid } from './VirtualGrid';
 
 const ROW_HEIGHT = 150;
 const MIN_CELL_WIDTH = 184;
+/** Intrinsic size hint for thumbnails (CSS sets the shown size): spares layout a re-measure per image. */
+const THUMB = 80;
 
 export function SampleBrowser() {
   const datasetId = Number(useParams().datasetId);
@@ -127,8 +129,8 @@ const SampleCell = memo(function SampleCell({ item, selected }: { item: SampleSu
   return (
     <div className={`sample-cell${selected ? ' selected' : ''}`} data-sample-id={item.id} title={item.instruction}>
       <div className="sample-thumbs">
-        {item.sourceThumbSha256 ? <img src={blobUrl(item.sourceThumbSha256)} alt="" decoding="async" draggable={false} /> : <span className="no-thumb" />}
-        {item.targetThumbSha256 ? <img src={blobUrl(item.targetThumbSha256)} alt="" decoding="async" draggable={false} /> : <span className="no-thumb" />}
+        {item.sourceThumbSha256 ? <img src={blobUrl(item.sourceThumbSha256)} alt="" width={THUMB} height={THUMB} decoding="async" draggable={false} /> : <span className="no-thumb" />}
+        {item.targetThumbSha256 ? <img src={blobUrl(item.targetThumbSha256)} alt="" width={THUMB} height={THUMB} decoding="async" draggable={false} /> : <span className="no-thumb" />}
       </div>
       <div className="sample-instruction">{item.instruction}</div>
       <div className="sample-meta">
