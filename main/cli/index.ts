@@ -7,6 +7,7 @@ import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
 import { doctorCommand } from './commands/doctor.js';
 import { info } from './commands/info.js';
+import { jobsCommand } from './commands/jobs.js';
 import { modelCommand } from './commands/model.js';
 import { serve } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   program.addCommand(captionCommand(dataDir));
   program.addCommand(trainCommand(dataDir));
 
+  program.addCommand(jobsCommand(dataDir));
   program.addCommand(doctorCommand());
   program.addCommand(modelCommand());
 

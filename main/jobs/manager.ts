@@ -20,6 +20,8 @@ export interface QueueMeta {
   resume: ResumePoint | null;
   /** "hostname:pid" of the app that dispatched it. */
   owner: string | null;
+  /** A command from another process (the CLI beside a running app) for the owner to carry out. */
+  request?: 'cancel' | 'pause' | 'resume' | null;
 }
 
 interface ActiveJob {
@@ -61,6 +63,7 @@ export class JobManager {
   private readonly hosts: Record<Lane, EngineHost>;
   private readonly active = new Map<number, ActiveJob>();
   private readonly timer: NodeJS.Timeout;
+  private readonly requestTimer: NodeJS.Timeout;
   private closed = false;
   private readonly log: (line: string) => void;
 
@@ -79,6 +82,8 @@ export class JobManager {
     this.recover(true);
     this.timer = setInterval(() => this.tick(), HEARTBEAT_MS);
     this.timer.unref();
+    this.requestTimer = setInterval(() => this.active.size > 0 && this.pollRequests(), 1000);
+    this.requestTimer.unref();
     queueMicrotask(() => this.schedule());
   }
 
@@ -120,6 +125,7 @@ export class JobManager {
   cancel(id: number): JobState {
     const row = this.row(id);
     const a = this.active.get(id);
+    if (!a && this.forward(id, row.state, 'cancel')) return row.state;
     if (a) {
       this.hosts[a.lane].send({ type: 'cancel', jobId: id });
       this.addLog(id, 'info', 'cancel requested');
@@ -134,6 +140,7 @@ export class JobManager {
   pause(id: number): JobState {
     const row = this.row(id);
     const a = this.active.get(id);
+    if (!a && this.forward(id, row.state, 'pause')) return row.state;
     if (!a) throw new JobStateError(`job ${id} is ${row.state}, not running: only a running job can pause`);
     if (!isTrainingKind(a.kind)) throw new JobStateError(`a ${a.kind} job cannot pause (it has no step boundaries); cancel it and resume later — it skips finished work`);
     this.hosts[a.lane].send({ type: 'pause', jobId: id });
@@ -145,6 +152,7 @@ export class JobManager {
   resume(id: number, checkpointId?: number): JobState {
     const row = this.row(id);
     const a = this.active.get(id);
+    if (!a && this.forward(id, row.state, 'resume')) return row.state;
     if (a) {
       if (a.state !== 'paused') throw new JobStateError(`job ${id} is already running`);
       this.hosts[a.lane].send({ type: 'resume', jobId: id });
@@ -177,6 +185,42 @@ export class JobManager {
     return 'queued';
   }
 
+  /**
+   * A running or paused job this process does not run: if its app is alive, leave it the command
+   * (carried out within a second); if that app is gone, the job is interrupted first.
+   */
+  private forward(id: number, state: JobState, request: NonNullable<QueueMeta['request']>): boolean {
+    if (state !== 'running' && state !== 'paused') return false;
+    const meta = this.meta(id);
+    if (meta?.owner && meta.owner !== me && pidAlive(meta.owner)) {
+      this.setQueue(id, { request });
+      this.addLog(id, 'info', `${request} requested by ${me}`);
+      return true;
+    }
+    this.finish(id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null });
+    return false;
+  }
+
+  /** Carries out commands other processes left for the jobs this one runs. */
+  private pollRequests(): void {
+    const rows = this.store.db
+      .prepare<[], { id: number; request: string }>(
+        "SELECT id, json_extract(queue, '$.request') AS request FROM jobs WHERE queue IS NOT NULL AND state IN ('running','paused') AND json_extract(queue, '$.request') IS NOT NULL",
+      )
+      .all();
+    for (const r of rows) {
+      if (!this.active.has(r.id)) continue;
+      this.setQueue(r.id, { request: null });
+      try {
+        if (r.request === 'cancel') this.cancel(r.id);
+        else if (r.request === 'pause') this.pause(r.id);
+        else if (r.request === 'resume') this.resume(r.id);
+      } catch (err) {
+        this.addLog(r.id, 'warn', `${r.request} from another process refused: ${(err as Error).message}`);
+      }
+    }
+  }
+
   hostPid(lane: Lane): number | undefined {
     return this.hosts[lane].pid;
   }
@@ -204,6 +248,7 @@ export class JobManager {
     }
     this.closed = true;
     clearInterval(this.timer);
+    clearInterval(this.requestTimer);
     this.stopping = Promise.all([this.hosts.gpu.stop(), this.hosts.light.stop()]).then(() => undefined);
   }
 
@@ -227,8 +272,11 @@ export class JobManager {
   private dispatch(id: number, kind: string, lane: Lane, params: Record<string, unknown>): void {
     const meta = this.meta(id)!;
     const now = new Date().toISOString();
-    this.setQueue(id, { owner: me });
-    this.store.db.prepare("UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?), heartbeat_at = ?, finished_at = NULL WHERE id = ?").run(now, now, id);
+    // Claim it atomically: another app on the same folder may be scheduling the same row.
+    const claimed = this.store.db
+      .prepare("UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?), heartbeat_at = ?, finished_at = NULL, queue = json_patch(queue, ?) WHERE id = ? AND state = 'queued'")
+      .run(now, now, JSON.stringify({ owner: me, request: null }), id).changes;
+    if (claimed !== 1) return;
     if (meta.runId !== null) this.store.db.prepare("UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?) WHERE id = ?").run(now, meta.runId);
     const row = this.row(id);
     this.active.set(id, { id, kind, lane, runId: meta.runId, meter: new ProgressMeter(), state: 'running', done: row.done, total: row.total });
