@@ -172,3 +172,38 @@ test('generates region descriptions with a VLM endpoint from the UI and shows th
     await vlm.close();
   }
 });
+
+test('cancels a slow VLM job from the UI and resumes it without redoing finished samples', async ({ page, dataDir }) => {
+  const { startTestServer, promptOf } = await import('../main/captions/vlm-test-server.js');
+  const vlm = await startTestServer((req) => ({ kind: 'ok', text: `about ${promptOf(req).length}`, delayMs: 400 }));
+  ric(dataDir, 'import', 'shapes', '--count', '6', '--seed', '9', '--size', '32', '--name', 'slow', '--json');
+  const server = await startServe(dataDir);
+  try {
+    await callApi(server, 'settings.update', { vlm: { baseUrl: vlm.url, model: 'dsv2' } });
+    await page.goto(server.urlWithToken);
+    await page.getByRole('link', { name: 'Captions' }).click();
+    await page.getByLabel('Dataset').selectOption({ label: 'slow (6)' });
+    await page.getByText('Generate scene descriptions').click();
+    await page.getByLabel('Requests in flight').fill('1');
+    await page.getByRole('button', { name: 'Start' }).click();
+    const progress = page.getByTestId('caption-job-progress');
+    await expect(progress).toContainText(/[12] of 6/, { timeout: 30_000 });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(progress).toContainText('cancelled');
+    const first = page.getByTestId('caption-job-report');
+    await expect(first).toContainText('Cancelled.');
+    const written = Number(/Written (\d+)/.exec((await first.textContent()) ?? '')?.[1]);
+    expect(written).toBeGreaterThan(0);
+    expect(written).toBeLessThan(6);
+    const asked = vlm.requests.length;
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect(page.getByTestId('caption-job-report')).toContainText(`Written ${6 - written}`, { timeout: 30_000 });
+    await expect(page.getByTestId('caption-job-report')).toContainText(`skipped ${written} of 6`);
+    // Only unfinished samples were asked for again (at most one request was cut short by the cancel).
+    expect(vlm.requests.length - asked).toBe(6 - written);
+    await expect(page.getByTestId('caption-counts')).toContainText('6 pending');
+  } finally {
+    await stopServe(server);
+    await vlm.close();
+  }
+});

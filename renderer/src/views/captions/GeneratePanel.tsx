@@ -76,6 +76,19 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
     }
   };
 
+  const resume = async (id: number) => {
+    setError(null);
+    setReport(null);
+    try {
+      const { jobId: next } = await api.call('captions.resume', { jobId: id });
+      jobIdRef.current = next;
+      setProgress(seen.current.get(next) ?? null);
+      setJobId(next);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
   const setImage = async (image: DescribedImage) => {
     await api.call('captions.setConfig', { image });
     config.reload();
@@ -147,6 +160,11 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
           {running && jobId !== null ? (
             <button type="button" className="secondary" onClick={() => void api.call('captions.cancel', { jobId })}>
               Cancel
+            </button>
+          ) : null}
+          {finished && jobId !== null && progress?.state !== 'completed' ? (
+            <button type="button" className="secondary" onClick={() => void resume(jobId)} title="A new job with the same settings; finished samples are skipped">
+              Resume
             </button>
           ) : null}
           {datasetId === undefined ? <span className="muted">Choose a dataset first.</span> : null}
