@@ -6,6 +6,7 @@ import { openApp, projectRoot, type App } from '../app.js';
 import { resolveDataDir } from '../paths.js';
 import { registerIpcTransport } from './ipc.js';
 import { privilegedSchemes, registerAppProtocol } from './protocol.js';
+import { utilityProcessSpawner } from './utility-host.js';
 import { APP_ORIGIN, hardenWebContents, secureWebPreferences } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,7 +35,7 @@ export function runDesktop(): void {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
 
   app.whenReady().then(() => {
-    ricApp = openApp({ dataDir: resolveDataDir({ env: process.env }), mode: 'desktop' });
+    ricApp = openApp({ dataDir: resolveDataDir({ env: process.env }), mode: 'desktop', hostSpawner: utilityProcessSpawner });
     registerAppProtocol(protocol, path.join(projectRoot(), 'dist', 'renderer'), ricApp.store.blobs);
     registerIpcTransport({
       ipcMain,
