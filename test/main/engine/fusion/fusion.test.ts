@@ -102,7 +102,9 @@ describe('gated region-context fusion (Eq. 12–16)', () => {
     for (const v of fusion.variables()) {
       const ga = a[v.name]!.dataSync();
       const gb = b[v.name]!.dataSync();
-      for (let i = 0; i < ga.length; i++) expect(Math.abs(ga[i]! - gb[i]!)).toBeLessThan(1e-6 + 1e-6 * Math.abs(ga[i]!));
+      // Same math, different summation order (one im2col product vs a sum over taps): float32 rounding only.
+      const scale = Math.max(1e-3, ...Array.from(ga, Math.abs));
+      for (let i = 0; i < ga.length; i++) expect(Math.abs(ga[i]! - gb[i]!), `${v.name}[${i}]`).toBeLessThan(1e-5 * scale);
     }
     tf.dispose([...Object.values(a), ...Object.values(b)]);
     fusion.dispose();
