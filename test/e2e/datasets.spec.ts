@@ -262,6 +262,21 @@ test('browses 100 000 samples: scroll to the end, filter, search, open a sample'
     await expect(page.locator('h1')).toContainText(seeded.uniqueExternalId);
     await expect(page.getByTestId('sample-instruction')).toContainText(seeded.uniqueWord);
     await expectMaskAndBox(page);
+
+    // A multi-turn session shows as a strip of its turns; a turn opens its sample.
+    await page.keyboard.press('Escape');
+    await page.getByRole('searchbox').fill(seeded.sessionWord);
+    await expect(page).toHaveURL(new RegExp(`[?&]q=${seeded.sessionWord}(&|$)`));
+    await expect(grid(page).locator('[data-sample-id]')).toHaveCount(1);
+    await expect(grid(page).getByText(seeded.sessionExternalId)).toBeVisible();
+    await grid(page).locator('[data-sample-id]').first().dblclick();
+    await expect(page.locator('h1')).toContainText(seeded.sessionExternalId);
+    const strip = page.getByRole('navigation', { name: 'Turns of this editing session' });
+    await expect(strip.getByRole('button')).toHaveCount(3);
+    await expect(strip.locator('[aria-current="step"]')).toContainText('Turn 1');
+    await strip.getByRole('button', { name: /Turn 2/ }).click();
+    await expect(page.locator('h1')).toContainText('syn-000501');
+    await expect(strip.locator('[aria-current="step"]')).toContainText('Turn 2');
     expect(problems).toEqual([]);
   } finally {
     await stopServe(server);

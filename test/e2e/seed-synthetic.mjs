@@ -97,11 +97,13 @@ export async function seedSyntheticDataset(dataDir, { count = 100_000, name = 's
         const r = refs[i % refs.length];
         const edit = EDITS[i % EDITS.length];
         const shape = SHAPES[(i >> 3) % SHAPES.length];
-        if (i % 500 === 0) session = { id: `session-${i}`, turn: 0 };
-        const inSession = session !== null && session.turn < 3;
+        if (i % 500 === 0) session = { id: `session-${i}`, turn: 1 };
+        const inSession = session !== null && session.turn <= 3;
         const split = i % 10 === 8 ? 'val' : i % 10 === 9 ? 'test' : 'train';
-        // Sample 12345 carries a word no other sample has, so a search finds exactly one.
-        const instruction = i === 12_345 ? `make the ${r.from} ${shape} zanzibar ${r.to}` : `${edit} the ${r.from} ${shape} to ${r.to} (${i})`;
+        // Samples 12345 and 500 (the first turn of a session) carry words no other sample has, so a
+        // search finds exactly one.
+        const unique = i === 12_345 ? ' zanzibar' : i === 500 ? ' quokka' : '';
+        const instruction = `${edit} the ${r.from} ${shape} to ${r.to}${unique} (${i})`;
         const id = Number(
           sample.run(
             datasetId, `syn-${String(i).padStart(6, '0')}`, inSession ? session.id : null, inSession ? session.turn : null, split, edit,
@@ -114,7 +116,7 @@ export async function seedSyntheticDataset(dataDir, { count = 100_000, name = 's
         if (i % 11 === 0) caption.run(id, `A ${r.to} ${shape} sits on a striped grey background.`, now);
       }
     })();
-    return { datasetId, count, uniqueWord: 'zanzibar', uniqueExternalId: 'syn-012345' };
+    return { datasetId, count, uniqueWord: 'zanzibar', uniqueExternalId: 'syn-012345', sessionWord: 'quokka', sessionExternalId: 'syn-000500' };
   } finally {
     store.close();
   }

@@ -19,6 +19,9 @@ const FORMATS: { value: ImportFormat; label: string; hint: string }[] = [
   { value: 'folder', label: 'Folder', hint: 'source/, target/, mask/ with matching file names, plus a JSONL or CSV of instructions.' },
 ];
 
+/** The threshold to preview with: the typed value when it is a valid grey level, else the default. */
+const validThreshold = (t: string): number => (/^\d{1,3}$/.test(t) && Number(t) <= 255 ? Number(t) : 128);
+
 /** Default polarity per format: HumanEdit's raw masks mark the edit region black. */
 export const defaultPolarity = (format: ImportFormat): MaskPolarity => (format === 'humanedit' ? 'black' : 'white');
 
@@ -39,6 +42,7 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
   const [name, setName] = useState('');
   const [polarity, setPolarity] = useState<MaskPolarity>('white');
   const [alphaMarksEdit, setAlphaMarksEdit] = useState(false);
+  const [threshold, setThreshold] = useState('128');
   const [shapes, setShapes] = useState({ count: '200', seed: '0', size: '64' });
   const [started, setStarted] = useState<{ jobId: number; datasetId: number } | null>(null);
   const [error, setError] = useState<{ field?: string; text: string } | null>(null);
@@ -88,7 +92,7 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
           format,
           path: path.trim(),
           ...(trimmedName ? { name: trimmedName } : {}),
-          options: { maskPolarity: polarity, ...(format !== 'humanedit' ? { alphaMarksEdit } : {}) },
+          options: { maskPolarity: polarity, maskThreshold: Number(threshold), ...(format !== 'humanedit' ? { alphaMarksEdit } : {}) },
         });
         label = trimmedName ?? path.trim().split(/[\\/]/).filter(Boolean).pop() ?? path;
       }
@@ -216,7 +220,24 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
                   </label>
                 ) : null}
               </div>
-              <MaskPreview format={format} path={path} maskPolarity={polarity} alphaMarksEdit={alphaMarksEdit} />
+              <div className="field">
+                <label htmlFor="mask-threshold">Mask threshold</label>
+                <input
+                  id="mask-threshold"
+                  type="number"
+                  min={0}
+                  max={255}
+                  required
+                  value={threshold}
+                  onChange={(e) => setThreshold(e.target.value)}
+                  aria-describedby="mask-threshold-hint"
+                />
+                <p className="hint" id="mask-threshold-hint">
+                  Grey level (after polarity) from which a pixel counts as edit; JPEG-compressed or antialiased masks may need another value.
+                </p>
+                {fieldError('options')}
+              </div>
+              <MaskPreview format={format} path={path} maskPolarity={polarity} alphaMarksEdit={alphaMarksEdit} maskThreshold={validThreshold(threshold)} />
             </>
           )}
           {error && !error.field ? (

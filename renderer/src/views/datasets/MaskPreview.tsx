@@ -8,7 +8,15 @@ import { formatPercent } from './format';
 type PathFormat = 'humanedit' | 'magicbrush' | 'folder';
 type Preview = ApiReturn<'datasets.previewMasks'>;
 
-export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit }: { format: PathFormat; path: string; maskPolarity: MaskPolarity; alphaMarksEdit: boolean }) {
+interface Props {
+  format: PathFormat;
+  path: string;
+  maskPolarity: MaskPolarity;
+  alphaMarksEdit: boolean;
+  maskThreshold: number;
+}
+
+export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit, maskThreshold }: Props) {
   const api = useApi();
   const [state, setState] = useState<{ loading: boolean; data?: Preview; error?: string }>({ loading: false });
 
@@ -22,7 +30,7 @@ export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit }: { fo
     // Debounced: typing a path must not read a parquet shard per keystroke.
     const timer = setTimeout(() => {
       api
-        .call('datasets.previewMasks', { format, path, options: { maskPolarity, alphaMarksEdit }, count: 3 })
+        .call('datasets.previewMasks', { format, path, options: { maskPolarity, maskThreshold, ...(format !== 'humanedit' ? { alphaMarksEdit } : {}) }, count: 3 })
         .then(
           (data) => live && setState({ loading: false, data }),
           (err: unknown) => live && setState({ loading: false, error: err instanceof Error ? err.message : String(err) }),
@@ -32,7 +40,7 @@ export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit }: { fo
       live = false;
       clearTimeout(timer);
     };
-  }, [api, format, path, maskPolarity, alphaMarksEdit]);
+  }, [api, format, path, maskPolarity, alphaMarksEdit, maskThreshold]);
 
   if (path.trim() === '') return <p className="hint">Choose a path to preview its masks.</p>;
   if (state.error) {

@@ -136,7 +136,7 @@ const SampleCell = memo(function SampleCell({ item, selected }: { item: SampleSu
       <div className="sample-meta">
         <span className="mono">{item.externalId}</span>
         {item.editType ? <span className="tag">{item.editType}</span> : null}
-        {item.turnIndex !== null ? <span className="tag" title="Turn in a multi-turn session">turn {item.turnIndex + 1}</span> : null}
+        {item.turnIndex !== null ? <span className="tag" title="Turn in a multi-turn session">turn {item.turnIndex}</span> : null}
         <span className="spacer" />
         {item.hasMask ? null : <span className="tag warn" title="No mask">no mask</span>}
         {item.flagged ? (

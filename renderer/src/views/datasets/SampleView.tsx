@@ -202,7 +202,7 @@ function SessionStrip({ sample, onOpen }: { sample: SampleDetail; onOpen(id: num
             <button type="button" aria-current={turn.id === sample.id ? 'step' : undefined} onClick={() => onOpen(turn.id)} title={turn.instruction}>
               {turn.targetThumbSha256 ? <img src={blobUrl(turn.targetThumbSha256)} alt="" /> : <span className="no-thumb" />}
               <span className="turn-label">
-                Turn {(turn.turnIndex ?? i) + 1}: {turn.instruction}
+                Turn {turn.turnIndex ?? i + 1}: {turn.instruction}
               </span>
             </button>
           </li>
@@ -232,6 +232,15 @@ function SampleFacts({ sample: s }: { sample: SampleDetail }) {
         <dd>{s.editType ?? '—'}</dd>
         <dt>Split</dt>
         <dd>{s.split}</dd>
+        {s.sessionId !== null ? (
+          <>
+            <dt>Session</dt>
+            <dd className="mono">
+              {s.sessionId}
+              {s.turnIndex !== null ? `, turn ${s.turnIndex} of ${s.session.length}` : ''}
+            </dd>
+          </>
+        ) : null}
         <dt>Images</dt>
         <dd className="mono">
           {s.source.width}×{s.source.height}
