@@ -51,6 +51,11 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     this.model.params.setTrainable(true);
   }
 
+  /** The whole BLIP trains: 8 pairs at a time keep a ViT-B/384 step inside the wasm backend's 4 GiB heap. */
+  defaultMicroBatch(): number {
+    return 8;
+  }
+
   trainableParams(): Map<string, tf.Variable> {
     return new Map(this.model.params.names().map((n) => [`blip/${n}`, this.model.params.get(n)]));
   }

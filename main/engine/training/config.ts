@@ -16,7 +16,10 @@ export const contrastiveTrainingSchema = z.object({
   seed: z.number().int().nonnegative().default(0),
   /** The optimiser's batch: the contrastive loss (Eq. 11) sees all of it. */
   batch_size: count,
-  /** Forward/backward chunk; gradients are accumulated exactly to `batch_size` (see contrastive.ts). */
+  /**
+   * Forward/backward chunk; gradients are accumulated exactly to `batch_size` (see contrastive.ts).
+   * Default: the trainer's choice per phase (8 while CLIP/BLIP train, the whole batch on cached features).
+   */
   micro_batch_size: count.optional(),
   weight_decay: z.number().nonnegative().default(0.01),
   beta1: z.number().min(0).max(1).default(0.9),

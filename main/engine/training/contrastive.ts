@@ -37,6 +37,8 @@ export interface ContrastiveTask<P, B extends PreparedBatch = PreparedBatch> {
   textEmbeddings(batch: B): tf.Tensor2D;
   /** The text of a pair (equal texts are interchangeable matches in retrieval). */
   textOf(pair: P): string;
+  /** Micro-batch size when the config sets none (e.g. small while big encoders train, whole batch on cached features). */
+  defaultMicroBatch?(phase: PhaseConfig): number | undefined;
   /** Writes the models of a checkpoint in the HF layout into `dir`. */
   saveModels(dir: string): Promise<void>;
 }
@@ -226,7 +228,6 @@ function dirSize(dir: string): number {
 export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>): Promise<TrainingResult> {
   const { task, train, val, config: c, phases, callbacks: cb = {} } = opts;
   if (train.length < 2) throw new Error(`training needs at least 2 pairs, got ${train.length}`);
-  const micro = Math.min(c.micro_batch_size ?? c.batch_size, c.batch_size);
   const temperature = c.temperature.kind === 'learned' ? new LearnedTemperature(c.temperature.init_tau, c.temperature.max_scale) : null;
   const fixedScale = c.temperature.kind === 'fixed' ? 1 / c.temperature.tau : 0;
   const scale = () => (temperature ? temperature.scale() : fixedScale);
@@ -285,6 +286,8 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
         tf.dispose([...restoredMoments.values()]);
         restoredMoments = null;
       }
+      // Micro-batch: the config's, else the task's default for this phase (sized for the wasm heap).
+      const micro = Math.min(c.micro_batch_size ?? task.defaultMicroBatch?.(phase) ?? c.batch_size, c.batch_size);
       const phaseSteps = phase.epochs * stepsPerEpoch;
       const schedule = { lr: phase.lr, warmupSteps: Math.round(c.warmup_ratio * phaseSteps), totalSteps: phaseSteps, minLrRatio: c.min_lr_ratio };
       cb.onLog?.('info', `phase ${phase.name}: ${phase.epochs} epochs × ${stepsPerEpoch} steps, lr ${phase.lr}, ${variables.length} trainable tensors`);

@@ -12,6 +12,7 @@ export function regionClipPreset(name: PresetName): Record<string, unknown> {
   if (name !== 'tiny') throw new Error(`unknown preset "${name}" (known: ${presetNames.join(', ')})`);
   return {
     batch_size: 32,
+    micro_batch_size: 32,
     phases: [
       { name: 'fusion', epochs: 4, lr: 5e-3 },
       { name: 'joint', epochs: 8, lr: 2e-3 },
@@ -28,6 +29,7 @@ export function blipPreset(name: PresetName): Record<string, unknown> {
   if (name !== 'tiny') throw new Error(`unknown preset "${name}" (known: ${presetNames.join(', ')})`);
   return {
     batch_size: 32,
+    micro_batch_size: 32,
     phases: [{ name: 'blip', epochs: 10, lr: 2e-3 }],
     warmup_ratio: 0.1,
     max_text_tokens: 64,

@@ -85,6 +85,15 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     this.cacheBytes = 0;
   }
 
+  /**
+   * Phase "fusion" trains on cached CLIP tokens: the whole batch at once. Phase "joint" back-propagates
+   * through CLIP for a crop and a whole image per pair: 8 pairs at a time keep a ViT-B/16 step's
+   * activations (~120 MB per image) well inside the wasm backend's 4 GiB heap.
+   */
+  defaultMicroBatch(phase: PhaseConfig): number | undefined {
+    return phase.name === 'fusion' ? undefined : 8;
+  }
+
   trainableParams(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
     for (const n of this.model.fusion.params.names()) out.set(`fusion/${n}`, this.model.fusion.params.get(n));
