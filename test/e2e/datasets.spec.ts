@@ -202,6 +202,30 @@ test('imports a folder dropped as a path: folder browser, mask-polarity preview,
   }
 });
 
+test('a running import keeps showing its progress after a reload, and can be cancelled', async ({ page, server }) => {
+  const problems = watchProblems(page);
+  await page.goto(server.urlWithToken);
+  await page.getByRole('button', { name: 'Import…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Import a dataset' });
+  await dialog.getByLabel('Name').fill('long-import');
+  await dialog.getByLabel('Samples').fill('20000');
+  await dialog.getByRole('button', { name: 'Generate' }).click();
+  await expect(dialog.getByRole('status')).toContainText('of 20,000');
+
+  // A reload forgets which jobs this window started; the list finds the running one again.
+  await page.reload();
+  const row = page.getByTestId(/^dataset-row-/).filter({ hasText: 'long-import' });
+  await expect(row).toContainText('importing');
+  const progress = page.locator('.progress-row').getByRole('status');
+  await expect(progress).toContainText('of 20,000');
+  await expect(progress).toContainText(/\/s · .* left|estimating/);
+  await page.locator('.progress-row').getByRole('button', { name: 'Cancel import' }).click();
+  await expect(row).toContainText('failed');
+  await expect(row).toContainText('cancelled; importing the same source again resumes it');
+  await expect(page.locator('.progress-row')).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
 async function expectMaskAndBox(page: Page) {
   await expect(page.getByTestId('mask-overlay').first()).toBeVisible();
   await expect(page.getByTestId('region-box').first()).toBeVisible();

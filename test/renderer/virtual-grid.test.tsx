@@ -77,6 +77,12 @@ describe('VirtualGrid', () => {
     await press('ArrowRight');
     expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[6]');
     expect(grid.getAttribute('aria-activedescendant')).toBe('grid-cell-6');
+    // Key repeat: two presses before React re-renders still move twice.
+    await act(async () => {
+      grid.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+      grid.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    });
+    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[8]');
     await press('End');
     expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[22]');
     await press('Enter');

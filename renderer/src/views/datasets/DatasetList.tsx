@@ -31,7 +31,7 @@ export function DatasetList() {
   const api = useApi();
   const navigate = useNavigate();
   const list = useQuery('datasets.list', {});
-  const { byDataset, cancel } = useImportJobs();
+  const { byDataset, cancel, track, jobs: tracked } = useImportJobs();
   const [importOpen, setImportOpen] = useState(false);
   const [droppedPath, setDroppedPath] = useState<string | undefined>();
   const [openErrors, setOpenErrors] = useState<number | null>(null);
@@ -56,6 +56,29 @@ export function DatasetList() {
       if (timer) clearTimeout(timer);
     };
   }, [api, list.reload]);
+
+  // Imports this window did not start (before a reload, from another window) still show progress:
+  // their job is found by the title the import runner gives it ("Import <dataset name>").
+  const importing = (list.data ?? []).filter((d) => d.status === 'importing' && !tracked.some((j) => j.datasetId === d.id));
+  const importingKey = importing.map((d) => d.id).join(',');
+  useEffect(() => {
+    if (importing.length === 0) return;
+    let live = true;
+    api.call('jobs.list', { states: ['running', 'queued'] }).then(
+      (jobs) => {
+        if (!live) return;
+        for (const d of importing) {
+          const job = jobs.find((j) => j.kind === 'import' && j.title === `Import ${d.name}`);
+          if (job) track({ jobId: job.id, datasetId: d.id, label: d.name }, { jobId: job.id, state: job.state, done: job.done, total: job.total, rate: null, etaSeconds: null });
+        }
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+    // `importingKey` stands for `importing`, whose identity changes on every render.
+  }, [api, track, importingKey]);
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
@@ -144,6 +167,7 @@ export function DatasetList() {
                   onToggleErrors={() => setOpenErrors(openErrors === d.id ? null : d.id)}
                   onOpen={() => void navigate(`/datasets/${d.id}`)}
                   progress={showProgress ? <JobProgressBar progress={job.progress} label={job.label} onCancel={() => void cancel(job.jobId).then(list.reload, list.reload)} /> : null}
+                  cancelled={job?.progress?.state === 'cancelled' && d.status !== 'importing'}
                 />
               );
             })}
@@ -172,8 +196,10 @@ function DatasetRow({
   onToggleErrors,
   onOpen,
   progress,
+  cancelled,
 }: {
   dataset: DatasetSummary;
+  cancelled: boolean;
   errorsOpen: boolean;
   onToggleErrors(): void;
   onOpen(): void;
@@ -207,6 +233,7 @@ function DatasetRow({
         </td>
         <td>
           <span className={`status-pill status-${d.status}`}>{d.status}</span>
+          {cancelled ? <div className="muted small">cancelled; importing the same source again resumes it</div> : null}
         </td>
         <td className="muted">{new Date(d.createdAt).toLocaleString()}</td>
       </tr>

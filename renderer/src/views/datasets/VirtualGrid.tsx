@@ -94,16 +94,24 @@ export function VirtualGrid(props: Props) {
     }
   }, [listKey, viewport.height, selected, count, reveal]);
 
+  // Key repeat can deliver the next key before the new selection has come back as a prop: moves
+  // start from the last selection this grid issued.
+  const current = useRef(selected);
+  useEffect(() => {
+    current.current = selected;
+  }, [selected]);
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Enter' && selected !== null) {
+    const at = current.current;
+    if (e.key === 'Enter' && at !== null) {
       e.preventDefault();
-      onOpen(selected);
+      onOpen(at);
       return;
     }
     const pageRows = Math.max(1, Math.floor(viewport.height / rowHeight) - 1);
-    const next = moveSelection(selected, e.key, geometry, pageRows);
+    const next = moveSelection(at, e.key, geometry, pageRows);
     if (next === null) return;
     e.preventDefault();
+    current.current = next;
     onSelect(next);
     reveal(next);
   };

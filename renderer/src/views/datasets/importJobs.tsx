@@ -15,7 +15,7 @@ export interface ImportJob {
 
 interface ImportJobsValue {
   jobs: ImportJob[];
-  track(job: Omit<ImportJob, 'progress'>): void;
+  track(job: Omit<ImportJob, 'progress'>, progress?: JobProgress): void;
   /** Asks the main side to stop an import after its current batch. */
   cancel(jobId: number): Promise<void>;
   byDataset(datasetId: number): ImportJob | undefined;
@@ -35,8 +35,8 @@ export function ImportJobsProvider({ children }: { children: ReactNode }) {
     [api],
   );
 
-  const track = useCallback((job: Omit<ImportJob, 'progress'>) => {
-    setJobs((list) => [...list.filter((j) => j.jobId !== job.jobId), { ...job, progress: null }]);
+  const track = useCallback((job: Omit<ImportJob, 'progress'>, progress?: JobProgress) => {
+    setJobs((list) => [...list.filter((j) => j.jobId !== job.jobId), { ...job, progress: progress ?? null }]);
   }, []);
 
   const cancel = useCallback(
