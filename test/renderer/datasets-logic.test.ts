@@ -165,3 +165,24 @@ describe('formatting', () => {
     expect(formatEta(null)).toBe('—');
   });
 });
+
+describe('image stage and drop helpers', async () => {
+  const { displayScale } = await import('../../renderer/src/views/datasets/ImageStage.js');
+  const { pathFromDrop } = await import('../../renderer/src/views/datasets/DatasetList.js');
+
+  it('fits the pane, or shows `zoom` device pixels per image pixel', () => {
+    expect(displayScale('fit', { width: 64, height: 32 }, { width: 640, height: 640 }, 1)).toBe(10);
+    expect(displayScale('fit', { width: 64, height: 32 }, { width: 640, height: 160 }, 1)).toBe(5);
+    // 1:1 on a 2× screen is half a CSS pixel per image pixel: one image pixel, one device pixel.
+    expect(displayScale(1, { width: 512, height: 512 }, { width: 100, height: 100 }, 2)).toBe(0.5);
+    expect(displayScale(4, { width: 512, height: 512 }, { width: 100, height: 100 }, 1)).toBe(4);
+  });
+
+  it('reads a dropped path from a file:// URI list or an absolute path as text, nothing else', () => {
+    expect(pathFromDrop('file:///data/Human%20Edit/train-0.parquet\r\n', '')).toBe('/data/Human Edit/train-0.parquet');
+    expect(pathFromDrop('', '  /data/MagicBrush  ')).toBe('/data/MagicBrush');
+    expect(pathFromDrop('', 'C:\\datasets\\mine')).toBe('C:\\datasets\\mine');
+    expect(pathFromDrop('', 'relative/path')).toBeNull();
+    expect(pathFromDrop('https://example.com/a', 'hello\nworld')).toBeNull();
+  });
+});
