@@ -227,6 +227,14 @@ export class SamplesRepo {
         total = f.hasMask ? withMask : (this.db.prepare('SELECT count(*) FROM samples WHERE dataset_id = ?').pluck().get(q.datasetId) as number) - withMask;
       }
     }
+    if (total === undefined && match !== null) {
+      // FTS5 drives (CROSS JOIN fixes the order: the other way round runs a MATCH per sample row).
+      const w = this.where({ datasetId: q.datasetId, filter: { ...f, search: undefined } });
+      total = this.db
+        .prepare(`SELECT count(*) FROM sample_fts f CROSS JOIN samples s ON s.id = f.rowid WHERE sample_fts MATCH ? AND ${w.sql}`)
+        .pluck()
+        .get(match, ...w.params) as number;
+    }
     total ??= this.db.prepare(`SELECT count(*) FROM samples s WHERE ${sql}`).pluck().get(...params) as number;
     if (this.countCache.size > 256) this.countCache.clear();
     this.countCache.set(key, { stamp, total });
@@ -255,7 +263,7 @@ export class SamplesRepo {
     } else if (match !== null && (q.sort === 'relevance' || q.sort === 'id')) {
       // Let FTS5 drive: it yields rowids in order (or by bm25 rank), so a window stops early
       // instead of materialising every match first.
-      from = 'sample_fts f JOIN samples s ON s.id = f.rowid';
+      from = 'sample_fts f CROSS JOIN samples s ON s.id = f.rowid';
       const w = this.where({ datasetId: q.datasetId, filter: { ...q.filter, search: undefined } });
       whereSql = `sample_fts MATCH ? AND ${w.sql}`;
       whereParams = [match, ...w.params];
