@@ -231,7 +231,9 @@ export class SamplesRepo {
       // FTS5 drives (CROSS JOIN fixes the order: the other way round runs a MATCH per sample row).
       const w = this.where({ datasetId: q.datasetId, filter: { ...f, search: undefined } });
       total = this.db
-        .prepare(`SELECT count(*) FROM sample_fts f CROSS JOIN samples s ON s.id = f.rowid WHERE sample_fts MATCH ? AND ${w.sql}`)
+        .prepare(
+          `SELECT count(*) FROM sample_fts f CROSS JOIN samples s INDEXED BY samples_id_facets ON s.id = f.rowid WHERE sample_fts MATCH ? AND ${w.sql}`,
+        )
         .pluck()
         .get(match, ...w.params) as number;
     }
