@@ -98,6 +98,8 @@ test('imports ShapesEdit through the UI, then filters, searches and opens a samp
   await expect(page.getByTestId('scene-description')).not.toBeEmpty();
   await expectMaskAndBox(page);
   await expect(page.getByText('2 of 60 in this list')).toBeVisible();
+  const sampleId = /samples\/(\d+)/.exec(page.url())?.[1];
+  await expect(page.getByRole('link', { name: 'Edit mask' })).toHaveAttribute('href', `#/masks/${sampleId}`);
 
   // 1:1 shows real device pixels; slider layout overlays the target on the source.
   await page.getByText('1:1', { exact: true }).click();

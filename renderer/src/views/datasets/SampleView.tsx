@@ -107,6 +107,9 @@ export function SampleView() {
           <button type="button" className="secondary" disabled={!next} onClick={() => next && index !== null && go(next.id, index + 1)} title="Next sample (→ or J)">
             Next →
           </button>
+          <Link className="button-link" to={`/masks/${sampleId}`} title="Open this sample in the mask editor">
+            Edit mask
+          </Link>
           <button type="button" className={`secondary flag-button${s?.flagged ? ' on' : ''}`} aria-pressed={s?.flagged ?? false} disabled={!s} onClick={() => void toggleFlag()} title="Flag for review (F)">
             ⚑ {s?.flagged ? 'Flagged' : 'Flag'}
           </button>
