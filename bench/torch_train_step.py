@@ -32,6 +32,61 @@ class GatedFusion(nn.Module):
         return self.proj(self.norm(z)[:, 0])
 
 
+class QuickGELU(nn.Module):
+    def forward(self, x):
+        return x * torch.sigmoid(1.702 * x)
+
+
+class EncoderLayer(nn.Module):
+    """CLIP's pre-norm layer: h += attn(ln1 h); h += fc2(quick_gelu(fc1(ln2 h)))."""
+
+    def __init__(self, d, inner, heads):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(d, inner), QuickGELU(), nn.Linear(inner, d))
+
+    def forward(self, h, mask=None):
+        x = self.ln1(h)
+        h = h + self.attn(x, x, x, attn_mask=mask, need_weights=False)[0]
+        return h + self.mlp(self.ln2(h))
+
+
+class ClipLike(nn.Module):
+    """The CLIPModel computation (vision tower to its raw tokens, text tower to its projected eos state)."""
+
+    def __init__(self, v, t, proj):
+        super().__init__()
+        d = v["hidden_size"]
+        self.patch = nn.Conv2d(3, d, v["patch_size"], v["patch_size"], bias=False)
+        n = (v["image_size"] // v["patch_size"]) ** 2 + 1
+        self.cls, self.pos = nn.Parameter(torch.randn(d) * 0.02), nn.Parameter(torch.randn(n, d) * 0.02)
+        self.pre = nn.LayerNorm(d)
+        self.vlayers = nn.ModuleList(EncoderLayer(d, v["intermediate_size"], v["num_attention_heads"]) for _ in range(v["num_hidden_layers"]))
+        dt = t["hidden_size"]
+        self.tok, self.tpos = nn.Embedding(t["vocab_size"], dt), nn.Parameter(torch.randn(t["max_position_embeddings"], dt) * 0.02)
+        self.tlayers = nn.ModuleList(EncoderLayer(dt, t["intermediate_size"], t["num_attention_heads"]) for _ in range(t["num_hidden_layers"]))
+        self.final = nn.LayerNorm(dt)
+        self.text_projection = nn.Linear(dt, proj, bias=False)
+
+    def vision_tokens(self, px):
+        x = self.patch(px).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], 1) + self.pos
+        h = self.pre(x)
+        for l in self.vlayers:
+            h = l(h)
+        return h
+
+    def text_features(self, ids):
+        L = ids.shape[1]
+        h = self.tok(ids) + self.tpos[:L]
+        causal = torch.full((L, L), float("-inf")).triu(1)
+        for l in self.tlayers:
+            h = l(h, causal)
+        h = self.final(h)
+        return self.text_projection(h[torch.arange(ids.shape[0]), ids.argmax(-1)])
+
+
 def timed_ms(fn, runs):
     """Fastest and median of `runs` after a warm-up (the fastest is the least disturbed on a shared machine)."""
     fn()
@@ -70,5 +125,31 @@ for c in spec["configs"]:
         return loss.item()
 
     fastest, median = timed_ms(step, runs)
+    results.append({"name": c["name"], "ms": fastest, "median_ms": median})
+for c in spec.get("joint", []):
+    v, t = c["vision"], c["text"]
+    clip = ClipLike(v, t, c["projection_dim"])
+    d = v["hidden_size"]
+    m = GatedFusion(d, d, c["projection_dim"], c["num_heads"], c["kernel_size"])
+    logit_scale = nn.Parameter(torch.tensor(float(torch.log(torch.tensor(1 / 0.07)))))
+    params = list(clip.parameters()) + list(m.parameters()) + [logit_scale]
+    opt = torch.optim.AdamW(params, lr=1e-5, eps=1e-8, weight_decay=0.01)
+    B = c["batch"]
+    crop, full = torch.randn(B, 3, v["image_size"], v["image_size"]), torch.randn(B, 3, v["image_size"], v["image_size"])
+    ids = torch.randint(0, t["vocab_size"] - 1, (B, c["text_tokens"]))
+    ids[:, -1] = t["vocab_size"] - 1
+    labels = torch.arange(B)
+
+    def joint_step():
+        opt.zero_grad(set_to_none=True)
+        z = F.normalize(m(clip.vision_tokens(crop), clip.vision_tokens(full)), dim=-1)
+        tt = F.normalize(clip.text_features(ids), dim=-1)
+        logits = z @ tt.t() * logit_scale.exp()
+        loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    fastest, median = timed_ms(joint_step, c["runs"])
     results.append({"name": c["name"], "ms": fastest, "median_ms": median})
 print(json.dumps({"torch": torch.__version__, "threads": spec["threads"], "matmul_ms": matmul_ms, "matmul_median_ms": matmul_median_ms, "results": results}))

@@ -3,7 +3,9 @@
 // ViT-B/16's size, on the engine's backend, side by side with the same step in PyTorch
 // (bench/torch_train_step.py: Debian python3-torch, all cores) in the same run, and the step's
 // achieved GFLOP/s against the backend's plain 2-D matMul rate measured in that run.
-// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5]
+// With --joint, also phase 2 (CLIP ViT-B/16 trains too) at batch 2 in micro-batches of 1 — on a backend
+// with the memory for it (GPU, tfjs-node): on wasm it runs out of its 4 GiB heap.
+// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +14,13 @@ import { machine, root } from './lib.mjs';
 const tf = await import('@tensorflow/tfjs');
 const { initBackend } = await import(path.join(root, 'dist/main/engine/backend.js'));
 const { GatedRegionContextFusion } = await import(path.join(root, 'dist/main/engine/models/fusion/index.js'));
-const { AdamW, LearnedTemperature, clipGradNorm, symmetricContrastiveLoss } = await import(path.join(root, 'dist/main/engine/training/index.js'));
+const { RegionClip } = await import(path.join(root, 'dist/main/engine/models/fusion/region-clip.js'));
+const { AdamW, LearnedTemperature, batchGradients, clipGradNorm, symmetricContrastiveLoss } = await import(path.join(root, 'dist/main/engine/training/index.js'));
 
 const backend = process.argv[2] ?? 'wasm';
 const runs = Number(process.argv[3] ?? 5);
+// Phase 2 at ViT-B/16 size does not fit the wasm backend's 4 GiB heap (see BENCHMARKS.md): only on request.
+const withJoint = process.argv.includes('--joint');
 const report = await initBackend({ prefer: backend });
 
 const configs = [
@@ -77,7 +82,73 @@ for (const c of configs) {
   fusion.dispose();
 }
 
-const py = spawnSync('/usr/bin/python3', [path.join(root, 'bench/torch_train_step.py'), JSON.stringify({ configs, runs, threads: os.cpus().length })], { encoding: 'utf8' });
+// Phase 2 ("joint"): CLIP ViT-B/16 itself trains — both towers' forward and backward for a crop and a
+// whole image per pair, the text tower for t_r, the fusion module. Batch 2 (one micro-batch).
+const vision = { hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, num_attention_heads: 12, image_size: 224, patch_size: 16 };
+const text = { hidden_size: 512, intermediate_size: 2048, num_hidden_layers: 12, num_attention_heads: 8, vocab_size: 49408, max_position_embeddings: 77 };
+const joint = !withJoint ? [] : [{ name: 'joint: CLIP ViT-B/16 + fusion train (batch 2 in micro-batches of 1, 16 text tokens)', vision, text, projection_dim: 512, num_heads: 8, kernel_size: 3, batch: 2, micro: 1, text_tokens: 16, runs: Math.min(runs, 2) }];
+if (!withJoint) console.error('phase-2 (joint) ViT-B/16 step skipped: pass --joint on a backend with more than the wasm heap\'s 4 GiB');
+const layerFlops = (L, d, inner, layers) => layers * (2 * L * (4 * d * d + 2 * d * inner) + 2 * 2 * L * L * d);
+for (const c of joint) {
+  const initStart = performance.now();
+  const model = RegionClip.random({ model_type: 'clip', projection_dim: c.projection_dim, text_config: { ...c.text, eos_token_id: 2 }, vision_config: c.vision }, { num_heads: c.num_heads, kernel_size: c.kernel_size }, 1);
+  const initSeconds = (performance.now() - initStart) / 1000;
+  const temperature = new LearnedTemperature(0.07);
+  const variables = [...model.clip.params.variables(), ...model.fusion.variables()];
+  const opt = new AdamW([...variables, temperature.logScale], { lr: 1e-5, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const crop = tf.randomNormal([c.batch, 3, 224, 224]);
+  const full = tf.randomNormal([c.batch, 3, 224, 224]);
+  const idsHost = new Int32Array(c.batch * c.text_tokens).map((_, i) => ((i + 1) % c.text_tokens === 0 ? c.text.vocab_size - 1 : 1 + ((i * 7919) % 40000)));
+  const ids = tf.tensor2d(idsHost, [c.batch, c.text_tokens], 'int32');
+  const mask = tf.onesLike(ids);
+  // The trainer's exact micro-batching (gradient caching), one pair per micro-batch: a ViT-B/16 tape
+  // for two images is ~0.9 GB, and the whole batch's would not fit the wasm heap next to the weights,
+  // the AdamW moments and the gradients (~2.4 GB at 150 M parameters).
+  const rows = (t, i, n) => tf.slice(t, [i, ...t.shape.slice(1).map(() => 0)], [n, ...t.shape.slice(1).map(() => -1)]);
+  const task = {
+    async prepare(pairs) {
+      const [i, n] = [pairs[0], pairs.length];
+      const b = { size: n, crop: rows(crop, i, n), full: rows(full, i, n), ids: rows(ids, i, n), mask: rows(mask, i, n) };
+      return { ...b, dispose: () => tf.dispose([b.crop, b.full, b.ids, b.mask]) };
+    },
+    imageEmbeddings: (b) => model.regionEmbedding(b.crop, b.full),
+    textEmbeddings: (b) => model.textEmbedding(b.ids, b.mask),
+    textTrainable: () => true,
+  };
+  const pairs = Array.from({ length: c.batch }, (_, i) => i);
+  const step = async () => {
+    const out = await batchGradients(task, pairs, c.micro, variables, () => temperature.scale(), temperature);
+    clipGradNorm(out.grads, 1);
+    opt.apply(out.grads, 1e-5);
+    tf.dispose(Object.values(out.grads));
+  };
+  const t = await (async () => {
+    const ts = [];
+    await step();
+    for (let i = 0; i < c.runs; i++) {
+      const t0 = performance.now();
+      await step();
+      ts.push(performance.now() - t0);
+    }
+    ts.sort((a, b) => a - b);
+    return { min: ts[0], median: ts[Math.floor(ts.length / 2)] };
+  })();
+  const L = (224 / 16) ** 2 + 1;
+  const visionForward = 2 * (L - 1) * 3 * 16 * 16 * 768 + layerFlops(L, 768, 3072, 12);
+  const textForward = layerFlops(c.text_tokens, 512, 2048, 12) + 2 * 512 * c.projection_dim;
+  // Every layer computes its input and weight gradients here (CLIP trains): backward ≈ 2× forward;
+  // gradient caching adds one more forward of everything (counted as useful work: it is the price of
+  // the exact full-batch gradient in micro-batches).
+  const fusionFwd = model.fusion.trainingFlops(c.batch, L, L) / 3;
+  const flops = c.batch * 4 * (2 * visionForward + textForward) + 4 * fusionFwd;
+  ours.push({ ...c, ms: t.min, medianMs: t.median, gflops: flops / t.min / 1e6, flops, leaked: 0, note: `random init ${initSeconds.toFixed(1)} s` });
+  tf.dispose([crop, full, ids, mask]);
+  opt.dispose();
+  temperature.dispose();
+  model.dispose();
+}
+
+const py = spawnSync('/usr/bin/python3', [path.join(root, 'bench/torch_train_step.py'), JSON.stringify({ configs, joint, runs, threads: os.cpus().length })], { encoding: 'utf8' });
 const torch = py.status === 0 ? JSON.parse(py.stdout.trim().split('\n').at(-1)) : null;
 
 console.log(`Region-CLIP phase-1 training step on ${report.active} — ${machine()}; fastest (median) of ${runs} after a warm-up; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

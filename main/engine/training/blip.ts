@@ -10,7 +10,7 @@ import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/
 import { fromPretrained } from '../models/registry.js';
 import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { normalizationOf, pixelBatch, type Normalization } from './pixels.js';
+import { microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
@@ -51,9 +51,13 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     this.model.params.setTrainable(true);
   }
 
-  /** The whole BLIP trains: 8 pairs at a time keep a ViT-B/384 step inside the wasm backend's 4 GiB heap. */
+  /**
+   * The whole BLIP trains: as many pairs as keep the vision tape within budget (blip-itm-base at 384 px:
+   * 1 — and at that size weights + AdamW moments + gradients alone are ~3.6 GB: it needs a GPU backend
+   * or tfjs-node, not wasm).
+   */
   defaultMicroBatch(): number {
-    return 8;
+    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.config.vision_config), 1);
   }
 
   trainableParams(): Map<string, tf.Variable> {

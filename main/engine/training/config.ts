@@ -18,7 +18,8 @@ export const contrastiveTrainingSchema = z.object({
   batch_size: count,
   /**
    * Forward/backward chunk; gradients are accumulated exactly to `batch_size` (see contrastive.ts).
-   * Default: the trainer's choice per phase (8 while CLIP/BLIP train, the whole batch on cached features).
+   * Default: the trainer's choice per phase (the whole batch on cached features; while CLIP/BLIP train,
+   * as many pairs as keep the gradient tape near 1.4 GB — one pair at ViT-B size).
    */
   micro_batch_size: count.optional(),
   weight_decay: z.number().nonnegative().default(0.01),

@@ -106,8 +106,8 @@ interface StepOutcome {
   textToImage: number;
 }
 
-/** One optimiser batch's loss and exact gradients, in micro-batches (see the header). */
-async function batchGradients<P>(
+/** One optimiser batch's loss and exact gradients, in micro-batches (see the header); exported for the benchmark. */
+export async function batchGradients<P>(
   task: ContrastiveTask<P>,
   pairs: readonly P[],
   micro: number,

@@ -61,3 +61,22 @@ export function pixelBatch(images: readonly RgbImage[], boxes: readonly (PixelBo
     return tf.transpose(normed, [0, 3, 1, 2]) as tf.Tensor4D;
   });
 }
+
+/**
+ * A lower bound of the bytes the gradient tape keeps per image through a pre-norm ViT (tfjs keeps
+ * every op output of the forward alive until the backward): ~30 tensors of [L, D], 5 of [L, inner]
+ * and 3 attention maps [H, L, L] per layer. CLIP ViT-B/16 at 224 px: ~430 MB by this count; the wasm
+ * heap was measured growing by ~2.2 GB for one such image's forward + backward.
+ */
+export function tapeBytesPerImage(v: { image_size: number; patch_size: number; hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number }): number {
+  const L = (v.image_size / v.patch_size) ** 2 + 1;
+  return 4 * v.num_hidden_layers * (30 * L * v.hidden_size + 5 * L * v.intermediate_size + 3 * v.num_attention_heads * L * L);
+}
+
+/** Pairs per micro-batch so the tape of `imagesPerPair` images stays under `budgetBytes` (at least 1). */
+export function microBatchFor(budgetBytes: number, bytesPerImage: number, imagesPerPair: number): number {
+  return Math.max(1, Math.floor(budgetBytes / (bytesPerImage * imagesPerPair)));
+}
+
+/** The tape budget: a third of the wasm backend's 4 GiB heap (the rest holds weights, moments, gradients). */
+export const TAPE_BUDGET_BYTES = 1.4e9;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { RegionClip } from '../models/fusion/region-clip.js';
 import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { clampBox, normalizationOf, pixelBatch, type Normalization } from './pixels.js';
+import { clampBox, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
@@ -87,11 +87,14 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
 
   /**
    * Phase "fusion" trains on cached CLIP tokens: the whole batch at once. Phase "joint" back-propagates
-   * through CLIP for a crop and a whole image per pair: 8 pairs at a time keep a ViT-B/16 step's
-   * activations (~120 MB per image) well inside the wasm backend's 4 GiB heap.
+   * through CLIP for a crop and a whole image per pair: as many pairs as keep the tape within budget
+   * (tiny preset: all; ViT-B/16: 1 pair). At ViT-B/16 size even one pair's tape plus weights, moments
+   * and gradients exceed the wasm backend's 4 GiB heap (measured; BENCHMARKS.md): phase "joint" at that
+   * size needs a GPU backend or tfjs-node.
    */
   defaultMicroBatch(phase: PhaseConfig): number | undefined {
-    return phase.name === 'fusion' ? undefined : 8;
+    if (phase.name === 'fusion') return undefined;
+    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.clip.config.vision_config), 2);
   }
 
   trainableParams(): Map<string, tf.Variable> {
