@@ -63,6 +63,8 @@ test('imports ShapesEdit through the UI, then filters, searches and opens a samp
   await editSelect.selectOption('recolour');
   await expect(matchCount(page)).toHaveText(new RegExp(`^${recolourCount} samples? of 60$`));
   expect(page.url()).toContain('edit=recolour');
+  await expect(grid(page)).not.toHaveClass(/lite/);
+  await expect(grid(page).locator('.sample-meta .tag', { hasText: 'recolour' }).first()).toBeVisible();
   await expect(grid(page).locator('.sample-meta .tag', { hasText: 'remove' })).toHaveCount(0);
 
   // The filter lives in the URL: a reload keeps it.

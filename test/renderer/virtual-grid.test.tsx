@@ -41,7 +41,11 @@ function Harness({ count, onOpen, onRange }: { count: number; onOpen(i: number):
     />
   );
 }
-const renderCell = (i: number, selected: boolean) => <span data-cell={i}>{selected ? `[${i}]` : i}</span>;
+const renderCell = (i: number, selected: boolean, lite: boolean) => (
+  <span data-cell={i} data-lite={lite}>
+    {selected ? `[${i}]` : i}
+  </span>
+);
 
 describe('VirtualGrid', () => {
   it('renders only the rows in view at 100 000 items, and asks for their range', async () => {
@@ -65,6 +69,10 @@ describe('VirtualGrid', () => {
     expect(first).toBe((10_000 - 2) * 5);
     expect(host.querySelectorAll('[data-cell]').length).toBeLessThanOrEqual(50);
     expect(onRange).toHaveBeenLastCalledWith((10_000 - 2) * 5, (10_000 + 8) * 5);
+    // A jump of many rows renders lite cells; the full ones come back once scrolling settles.
+    expect(host.querySelector('[data-cell]')!.getAttribute('data-lite')).toBe('true');
+    await act(async () => void (await new Promise((r) => setTimeout(r, 200))));
+    expect(host.querySelector('[data-cell]')!.getAttribute('data-lite')).toBe('false');
   });
 
   it('moves the selection with the arrow keys and opens it with Enter', async () => {

@@ -55,7 +55,10 @@ export function SampleBrowser() {
     [list, state, datasetId, navigate],
   );
 
-  const renderCell = useCallback((index: number, selected: boolean) => <SampleCell item={list.get(index)} selected={selected} />, [list]);
+  const renderCell = useCallback(
+    (index: number, selected: boolean, lite: boolean) => <SampleCell item={list.get(index)} selected={selected} lite={lite} />,
+    [list],
+  );
 
   // The selection is kept as (index, id) in the URL; the item shows once its page has loaded.
   const selectedItem = state.index !== null ? list.get(state.index) : undefined;
@@ -123,9 +126,24 @@ function summaryOf(d: DatasetDetail): string {
   return parts.join(' · ');
 }
 
-const SampleCell = memo(function SampleCell({ item, selected }: { item: SampleSummary | undefined; selected: boolean }) {
+const SampleCell = memo(function SampleCell({ item, selected, lite }: { item: SampleSummary | undefined; selected: boolean; lite: boolean }) {
   const blobUrl = useBlobUrl();
   if (!item) return <div className="sample-cell placeholder" aria-label="loading" />;
+  if (lite) {
+    // Flinging past: the text only; thumbnails come back when scrolling settles.
+    return (
+      <div className={`sample-cell${selected ? ' selected' : ''}`} data-sample-id={item.id}>
+        <div className="sample-thumbs">
+          <span className="no-thumb" />
+          <span className="no-thumb" />
+        </div>
+        <div className="sample-instruction">{item.instruction}</div>
+        <div className="sample-meta">
+          <span className="mono">{item.externalId}</span>
+        </div>
+      </div>
+    );
+  }
   return (
     <div className={`sample-cell${selected ? ' selected' : ''}`} data-sample-id={item.id} title={item.instruction}>
       <div className="sample-thumbs">

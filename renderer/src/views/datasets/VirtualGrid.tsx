@@ -9,8 +9,12 @@ interface Props {
   rowHeight: number;
   minCellWidth: number;
   selected: number | null;
-  /** Must be stable (useCallback): rows are memoised on it. */
-  renderCell(index: number, selected: boolean): ReactNode;
+  /**
+   * Must be stable (useCallback): rows are memoised on it. `lite` is true while the grid moves
+   * several rows a frame (a dragged scrollbar, a jump): draw a cheap cell, the full one follows
+   * once scrolling settles.
+   */
+  renderCell(index: number, selected: boolean, lite: boolean): ReactNode;
   /** Changes whenever the items behind the indices change (a page arrived, a flag flipped). */
   version: number;
   onSelect(index: number): void;
@@ -24,12 +28,19 @@ interface Props {
 
 export const cellId = (index: number) => `grid-cell-${index}`;
 
+/** Moving this many rows in one frame is a fling or a drag, not reading: cells render lite. */
+const LITE_ROWS_PER_FRAME = 2;
+/** How long after the last such frame the full cells come back. */
+const SETTLE_MS = 120;
+
 export function VirtualGrid(props: Props) {
   const { count, rowHeight, minCellWidth, selected, onSelect, onOpen, onRangeChange, listKey } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ width: 0, height: 0 });
   const [scrollTop, setScrollTop] = useState(0);
+  const [lite, setLite] = useState(false);
   const frame = useRef<number | null>(null);
+  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -57,10 +68,25 @@ export function VirtualGrid(props: Props) {
       if (!el) return;
       const r = rendered.current;
       const next = gridWindow(r.geometry, el.scrollTop, r.viewportHeight);
-      if (next.firstRow !== r.firstRow || next.lastRow !== r.lastRow) setScrollTop(el.scrollTop);
+      if (next.firstRow === r.firstRow && next.lastRow === r.lastRow) return;
+      if (Math.abs(next.firstRow - r.firstRow) >= LITE_ROWS_PER_FRAME) {
+        setLite(true);
+        if (settle.current !== null) clearTimeout(settle.current);
+        settle.current = setTimeout(() => {
+          settle.current = null;
+          setLite(false);
+        }, SETTLE_MS);
+      }
+      setScrollTop(el.scrollTop);
     });
   }, []);
-  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
+  useEffect(
+    () => () => {
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      if (settle.current !== null) clearTimeout(settle.current);
+    },
+    [],
+  );
 
   useEffect(() => {
     onRangeChange(win.firstIndex, win.lastIndex);
@@ -128,6 +154,7 @@ export function VirtualGrid(props: Props) {
         rowHeight={rowHeight}
         selected={rowSelected}
         version={props.version}
+        lite={lite}
         renderCell={props.renderCell}
         onSelect={onSelect}
         onOpen={onOpen}
@@ -138,7 +165,7 @@ export function VirtualGrid(props: Props) {
   return (
     <div
       ref={scroller}
-      className="vgrid"
+      className={lite ? 'vgrid lite' : 'vgrid'}
       role="listbox"
       aria-label={props.ariaLabel}
       aria-activedescendant={selected !== null && selected >= win.firstIndex && selected < win.lastIndex ? cellId(selected) : undefined}
@@ -163,7 +190,8 @@ interface RowProps {
   /** The selected index when it is in this row, else null: other rows need not re-render. */
   selected: number | null;
   version: number;
-  renderCell(index: number, selected: boolean): ReactNode;
+  lite: boolean;
+  renderCell(index: number, selected: boolean, lite: boolean): ReactNode;
   onSelect(index: number): void;
   onOpen(index: number): void;
 }
@@ -176,7 +204,7 @@ const GridRow = memo(function GridRow(p: RowProps) {
     if (index >= p.count) break;
     cells.push(
       <GridCell key={index} index={index} count={p.count} selected={index === p.selected} width={100 / p.columns} onSelect={p.onSelect} onOpen={p.onOpen}>
-        {p.renderCell(index, index === p.selected)}
+        {p.renderCell(index, index === p.selected, p.lite)}
       </GridCell>,
     );
   }
