@@ -87,6 +87,12 @@ const toSummary = (r: SummaryRow): SampleSummary => ({
   turnIndex: r.turn_index,
 });
 
+const SUMMARY_COLUMNS = `s.id, s.external_id, s.split, s.edit_type, s.instruction,
+  (SELECT thumb_sha256 FROM images WHERE sha256 = s.source_sha256) AS source_thumb,
+  (SELECT thumb_sha256 FROM images WHERE sha256 = s.target_sha256) AS target_thumb,
+  EXISTS (SELECT 1 FROM masks m WHERE m.sample_id = s.id) AS has_mask,
+  s.flagged, s.session_id, s.turn_index`;
+
 const CURRENT_CAPTION = 'c.version = (SELECT max(c2.version) FROM captions c2 WHERE c2.sample_id = c.sample_id AND c2.kind = c.kind)';
 
 function prepareInserts(db: Db) {
@@ -207,9 +213,15 @@ export class SamplesRepo {
    * PRAGMA data_version those of every other connection (the CLI, a later engine host).
    */
   private readonly countCache = new Map<string, { stamp: string; total: number }>();
+  /** Ranked search results (ids in bm25 order) per dataset and query: scrolling them costs a slice. */
+  private readonly rankCache = new Map<string, { stamp: string; ids: number[] }>();
+
+  private stamp(): string {
+    return `${this.db.pragma('data_version', { simple: true }) as number}:${this.db.prepare('SELECT total_changes()').pluck().get() as number}`;
+  }
 
   private countFiltered(q: Pick<SampleQuery, 'datasetId' | 'filter'>, sql: string, params: unknown[], match: string | null): number {
-    const stamp = `${this.db.pragma('data_version', { simple: true }) as number}:${this.db.prepare('SELECT total_changes()').pluck().get() as number}`;
+    const stamp = this.stamp();
     const key = JSON.stringify([q.datasetId, q.filter.editType, q.filter.split, q.filter.captionStatus, q.filter.hasMask, q.filter.flagged, match]);
     const hit = this.countCache.get(key);
     if (hit && hit.stamp === stamp) return hit.total;
@@ -255,17 +267,31 @@ export class SamplesRepo {
     const onlySearch = match !== null && f.editType === undefined && f.split === undefined && f.captionStatus === undefined && f.hasMask === undefined && f.flagged === undefined;
     const range = onlySearch && q.sort === 'relevance' ? this.contiguousRange(q.datasetId) : null;
     if (range === 'empty') return { total, items: [] };
-    if (range !== null) {
-      // Search alone, ranked: FTS5 ranks inside the dataset's rowid range and stops at the window's
-      // end (its ORDER BY rank LIMIT fast path), instead of ranking after a join.
-      from = `(SELECT rowid, rank FROM sample_fts WHERE sample_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank ${dir} LIMIT ?) f JOIN samples s ON s.id = f.rowid`;
-      whereSql = 's.dataset_id = ?';
-      whereParams = [match, range.lo, range.hi, q.offset + q.limit, q.datasetId];
-      orderBy = `f.rank ${dir}, s.id`;
+    if (range !== null && match !== null) {
+      // Search alone, ranked: bm25 must score every match once; the ranked ids are kept (until the
+      // database changes) so that scrolling the results is a slice and a lookup of one window.
+      const stamp = this.stamp();
+      const key = JSON.stringify([q.datasetId, match, dir]);
+      let ranked = this.rankCache.get(key);
+      if (ranked === undefined || ranked.stamp !== stamp) {
+        const ids = this.db
+          .prepare(`SELECT rowid FROM sample_fts WHERE sample_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank ${dir}, rowid`)
+          .pluck()
+          .all(match, range.lo, range.hi) as number[];
+        ranked = { stamp, ids };
+        if (this.rankCache.size >= 8) this.rankCache.delete(this.rankCache.keys().next().value as string);
+        this.rankCache.set(key, ranked);
+      }
+      const window = ranked.ids.slice(q.offset, q.offset + q.limit);
+      const rows = this.db
+        .prepare<[string, number], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM samples s WHERE s.id IN (SELECT value FROM json_each(?)) AND s.dataset_id = ?`)
+        .all(JSON.stringify(window), q.datasetId);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return { total, items: window.flatMap((id) => (byId.has(id) ? [toSummary(byId.get(id) as SummaryRow)] : [])) };
     } else if (match !== null && (q.sort === 'relevance' || q.sort === 'id')) {
       // Let FTS5 drive: it yields rowids in order (or by bm25 rank), so a window stops early
       // instead of materialising every match first.
-      from = 'sample_fts f CROSS JOIN samples s ON s.id = f.rowid';
+      from = 'sample_fts f CROSS JOIN samples s INDEXED BY samples_id_facets ON s.id = f.rowid';
       const w = this.where({ datasetId: q.datasetId, filter: { ...q.filter, search: undefined } });
       whereSql = `sample_fts MATCH ? AND ${w.sql}`;
       whereParams = [match, ...w.params];
@@ -276,12 +302,7 @@ export class SamplesRepo {
     else orderBy = `s.id ${dir}`;
     const rows = this.db
       .prepare<unknown[], SummaryRow>(
-        `SELECT s.id, s.external_id, s.split, s.edit_type, s.instruction,
-                (SELECT thumb_sha256 FROM images WHERE sha256 = s.source_sha256) AS source_thumb,
-                (SELECT thumb_sha256 FROM images WHERE sha256 = s.target_sha256) AS target_thumb,
-                EXISTS (SELECT 1 FROM masks m WHERE m.sample_id = s.id) AS has_mask,
-                s.flagged, s.session_id, s.turn_index
-         FROM ${from} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+        `SELECT ${SUMMARY_COLUMNS} FROM ${from} WHERE ${whereSql} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
       )
       .all(...whereParams, q.limit, q.offset);
     return { total, items: rows.map(toSummary) };

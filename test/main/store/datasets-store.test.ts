@@ -185,5 +185,10 @@ describe('counts', () => {
     expect(expected).toHaveLength(2);
     expect(ranked(0, 10)).toEqual(expected);
     expect(ranked(1, 1)).toEqual(expected.slice(1));
+    // The ranked list is cached; a new, better match invalidates it.
+    store.db.transaction(() => store.samples.insertMany(ds, [sample(51, { externalId: 'better', instruction: 'kettle kettle kettle kettle kettle' })]))();
+    const better = store.db.prepare("SELECT id FROM samples WHERE external_id = 'better'").pluck().get();
+    expect(ranked(0, 10)[0]).toBe(better);
+    expect(ranked(0, 10)).toHaveLength(3);
   });
 });
