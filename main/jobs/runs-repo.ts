@@ -27,19 +27,25 @@ interface RunRow {
 const SELECT = `SELECT r.*, d.name AS dataset_name, (SELECT max(step) FROM latest_metrics m WHERE m.run_id = r.id) AS last_step
   FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
 
-/** A few words from the stored config: the keys researchers scan for first. */
+/** A few words from the stored config: the fields researchers scan for first. */
 export function configSummary(config: Record<string, unknown>): string {
-  const pick = ['phase', 'model', 'learningRate', 'lr', 'batchSize', 'steps', 'epochs', 'temperature'];
-  const flat: [string, unknown][] = [];
-  const walk = (o: Record<string, unknown>, prefix: string) => {
-    for (const [k, v] of Object.entries(o)) {
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, `${prefix}${k}.`);
-      else flat.push([`${prefix}${k}`, v]);
-    }
-  };
-  walk(config, '');
-  const shown = flat.filter(([k]) => pick.includes(k.split('.').pop()!));
-  return (shown.length > 0 ? shown : flat.slice(0, 4)).map(([k, v]) => `${k.split('.').pop()}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+  const parts: string[] = [];
+  const phases = config['phases'];
+  if (Array.isArray(phases)) {
+    for (const p of phases as { name?: unknown; epochs?: unknown; lr?: unknown }[]) parts.push(`${String(p.name)} ${String(p.epochs)}ep lr ${String(p.lr)}`);
+  }
+  for (const key of ['batch_size', 'max_steps', 'base_model', 'micro_batch_size']) {
+    const v = config[key];
+    if (v !== undefined && v !== null && v !== 0) parts.push(`${key === 'batch_size' ? 'batch' : key} ${typeof v === 'string' ? v.split('/').pop() : JSON.stringify(v)}`);
+  }
+  if (config['tiny_clip'] || config['tiny_blip']) parts.push('tiny');
+  const t = config['temperature'] as { kind?: string } | undefined;
+  if (t?.kind) parts.push(`τ ${t.kind}`);
+  if (parts.length > 0) return parts.join(' · ');
+  return Object.entries(config)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
 }
 
 function toSummary(r: RunRow): RunSummary {

@@ -10,6 +10,7 @@ import { NotYetAvailable } from './views/Placeholder';
 import { MasksView } from './views/masks/MasksView';
 import { views, type ViewEntry } from './views/registry';
 import { SettingsView } from './views/SettingsView';
+import { TrainingView } from './views/training/TrainingView';
 
 const byPath = (path: string): ViewEntry => views.find((v) => v.path === path) ?? views[0]!;
 
@@ -104,10 +105,7 @@ export function App() {
           <Route path="/captions" element={<CaptionsView />} />
           <Route path="/masks" element={<MasksView />} />
           <Route path="/masks/:sampleId" element={<MasksView />} />
-          <Route
-            path="/training"
-            element={<NotYetAvailable view={byPath('/training')} detail="Training runs and live monitors are not built yet. No run is stored." />}
-          />
+          <Route path="/training" element={<TrainingView />} />
           <Route
             path="/compare"
             element={<NotYetAvailable view={byPath('/compare')} detail="Evaluations and comparisons are not built yet. Nothing to compare." />}

@@ -1,0 +1,168 @@
+// The live monitor of one run: state and progress (count, rate, time left), stop/pause/resume,
+// a chart per group of metrics (loss terms and total, validation, learning rate, gradient norm,
+// step time, throughput) that grow as batches arrive, smoothing, log axis, a step slider that
+// moves every chart's cursor and the samples panel, checkpoints, resources and the log.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ApiEventPayload, Checkpoint } from '../../../../shared/api/index';
+import { useApi, useQuery } from '../../api/ApiProvider';
+import { formatEta, formatRate } from '../datasets/format';
+import { MetricChart } from './MetricChart';
+import { chartGroups, formatDuration, formatValue } from './metrics';
+import { CheckpointsPanel, LogPanel, ResourcesPanel, SamplesPanel } from './panels';
+
+type Progress = ApiEventPayload<'job.progress'>;
+
+export function RunMonitor({ runId }: { runId: number }) {
+  const api = useApi();
+  const run = useQuery('runs.get', { id: runId });
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [liveToken, setLiveToken] = useState(0);
+  const [smoothing, setSmoothing] = useState(0.6);
+  const [log, setLog] = useState(false);
+  const [cursorStep, setCursorStep] = useState<number | null>(null);
+  const [sampleSteps, setSampleSteps] = useState<number[]>([]);
+  const [lastStep, setLastStep] = useState(0);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const pending = useRef(false);
+  const reloadRun = run.reload;
+  const jobId = run.data?.jobId ?? null;
+
+  // New points: refetch the charts at most every 700 ms; pick up new keys and checkpoints too.
+  useEffect(() => {
+    const off = api.on('metric.batch', (b) => {
+      if (b.runId !== runId) return;
+      for (const p of b.points) if (p.key === 'loss') setLastStep((s) => Math.max(s, p.step));
+      if (pending.current) return;
+      pending.current = true;
+      setTimeout(() => {
+        pending.current = false;
+        setLiveToken((t) => t + 1);
+        reloadRun();
+      }, 700);
+    });
+    return off;
+  }, [api, runId, reloadRun]);
+
+  useEffect(() => {
+    if (jobId === null) return;
+    return api.on('job.progress', (p) => {
+      if (p.jobId !== jobId) return;
+      setProgress(p);
+      if (p.state !== 'running') reloadRun();
+    });
+  }, [api, jobId, reloadRun]);
+
+  useEffect(() => {
+    if (run.data?.lastStep) setLastStep((s) => Math.max(s, run.data!.lastStep!));
+  }, [run.data]);
+
+  const act = useCallback(
+    (fn: () => Promise<unknown>) => {
+      setActionError(null);
+      fn().then(reloadRun, (e: unknown) => setActionError(e instanceof Error ? e.message : String(e)));
+    },
+    [reloadRun],
+  );
+  const onSampleSteps = useCallback((steps: number[]) => setSampleSteps(steps), []);
+  const groups = useMemo(() => chartGroups((run.data?.latest ?? []).map((m) => m.key)), [run.data?.latest]);
+
+  if (run.error) return <p className="error">{run.error.message}</p>;
+  const r = run.data;
+  if (!r) return <p className="muted">Loading run {runId}…</p>;
+  const state = progress?.state ?? r.status;
+  const active = state === 'running' || state === 'paused' || state === 'queued';
+  const resumable = state === 'interrupted' || state === 'cancelled' || state === 'failed';
+  const resume = (c?: Checkpoint) => r.jobId !== null && act(() => api.call('jobs.resume', { id: r.jobId!, ...(c ? { checkpointId: c.id } : {}) }));
+  const latest = new Map(r.latest.map((m) => [m.key, m]));
+  const sliderMax = Math.max(lastStep, r.lastStep ?? 0);
+
+  return (
+    <div className="run-monitor" data-run-id={runId} data-state={state}>
+      <header className="run-header">
+        <div>
+          <h2>
+            {r.name} <span className={`status-pill status-${state}`} data-testid="run-state">{state}</span>
+          </h2>
+          <p className="muted small">
+            {r.kind} on {r.datasetName ?? '—'} · backend {r.backend} · seed {r.seed} · {formatDuration(r.durationSeconds)} · {r.configSummary}
+          </p>
+        </div>
+        <div className="run-actions">
+          {state === 'running' ? (
+            <button type="button" className="secondary" onClick={() => act(() => api.call('jobs.pause', { id: r.jobId! }))}>
+              Pause
+            </button>
+          ) : null}
+          {state === 'paused' || resumable ? (
+            <button type="button" className="secondary" onClick={() => resume()} title={resumable ? 'Continue from the last checkpoint' : 'Continue from this step'}>
+              Resume
+            </button>
+          ) : null}
+          {active ? (
+            <button type="button" className="secondary danger" onClick={() => act(() => api.call('jobs.cancel', { id: r.jobId! }))} title="Stops after the current step and writes a checkpoint">
+              Stop
+            </button>
+          ) : null}
+        </div>
+      </header>
+      {actionError ? <p className="error small" role="alert">{actionError}</p> : null}
+      <div className="job-progress" role="status" aria-live="polite">
+        <progress max={progress?.total ?? undefined} value={progress?.total ? progress.done : undefined} aria-label="training progress" />
+        <span className="small">
+          step <strong data-testid="run-step">{progress?.done ?? r.lastStep ?? 0}</strong>
+          {progress?.total ? ` of ${progress.total}` : ''} · {formatRate(progress?.rate ?? null).replace('/s', ' steps/s')} ·{' '}
+          {progress?.etaSeconds !== null && progress?.etaSeconds !== undefined ? `${formatEta(progress.etaSeconds)} left` : state === 'running' ? 'estimating time left' : state}
+          {progress?.message ? ` · ${progress.message}` : ''}
+          {latest.get('loss') ? ` · loss ${formatValue(latest.get('loss')!.value)}` : ''}
+          {r.bestValidationScore !== null ? ` · best val R@1 ${formatValue(r.bestValidationScore)}` : ''}
+        </span>
+      </div>
+      <div className="chart-controls">
+        <label>
+          Smoothing <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} aria-label="EMA smoothing" />{' '}
+          <span className="mono small">{smoothing.toFixed(2)}</span>
+        </label>
+        <label className="checkbox">
+          <input type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} /> Log scale (loss, lr, grad norm, time)
+        </label>
+        <label className="step-slider">
+          Step{' '}
+          <input
+            type="range"
+            min={0}
+            max={Math.max(1, sliderMax)}
+            step={1}
+            value={cursorStep ?? sliderMax}
+            onChange={(e) => setCursorStep(Number(e.target.value))}
+            aria-label="Step (moves every chart and the samples)"
+          />{' '}
+          <span className="mono small">{cursorStep ?? sliderMax}</span>
+          {sampleSteps.length > 0 ? <span className="muted small"> · samples at {sampleSteps.length} steps</span> : null}
+        </label>
+      </div>
+      <div className="run-body">
+        <div className="charts">
+          {groups.length === 0 ? <p className="muted">No metrics yet: the first step writes them.</p> : null}
+          {groups.map((g) => (
+            <MetricChart
+              key={g.id}
+              title={g.title}
+              specs={g.keys.map((k) => ({ runId, key: k, label: k }))}
+              smoothing={g.id === 'val' ? 0 : smoothing}
+              log={log && g.positive}
+              syncKey={`run-${runId}`}
+              liveToken={liveToken}
+              cursorStep={cursorStep}
+            />
+          ))}
+        </div>
+        <aside className="run-side">
+          <CheckpointsPanel checkpoints={r.checkpoints} canResume={!active} onResume={(c) => resume(c)} />
+          <ResourcesPanel active={state === 'running' || state === 'paused'} />
+          <SamplesPanel runId={runId} step={cursorStep} onSteps={onSampleSteps} />
+          {r.jobId !== null ? <LogPanel jobId={r.jobId} /> : null}
+        </aside>
+      </div>
+    </div>
+  );
+}

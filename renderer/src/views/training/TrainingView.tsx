@@ -1,0 +1,106 @@
+// The Training view: the runs list (filter, sort, tick to overlay) beside the live monitor of the
+// open run, or the comparison of the ticked runs. The open run and the ticked ones live in the URL
+// (?run=ID, ?compare=1,2) so a reload or a shared link shows the same thing.
+import { useCallback, useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import type { JobState } from '../../../../shared/api/index';
+import { useApi, useQuery } from '../../api/ApiProvider';
+import { CompareRuns } from './CompareRuns';
+import { RunMonitor } from './RunMonitor';
+import { RunsTable, type RunSort } from './RunsTable';
+import { StartRun } from './StartRun';
+import './training.css';
+
+export function TrainingView() {
+  const api = useApi();
+  const [params, setParams] = useSearchParams();
+  const openId = params.get('run') ? Number(params.get('run')) : null;
+  const checked = (params.get('compare') ?? '').split(',').filter(Boolean).map(Number);
+  const [sort, setSort] = useState<RunSort>('created');
+  const [order, setOrder] = useState<'asc' | 'desc'>('desc');
+  const [status, setStatus] = useState<JobState | ''>('');
+  const [text, setText] = useState('');
+  const [starting, setStarting] = useState(false);
+  const runs = useQuery('runs.list', { sort, order, ...(status ? { status: [status] } : {}), ...(text.trim() ? { text: text.trim() } : {}) });
+  const reload = runs.reload;
+
+  // Status changes (a run starts, pauses, ends) refresh the list.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const off = api.on('job.progress', (p) => {
+      if (p.state === 'running' && timer) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => ((timer = null), reload()), p.state === 'running' ? 2000 : 100);
+    });
+    return () => {
+      off();
+      if (timer) clearTimeout(timer);
+    };
+  }, [api, reload]);
+
+  const set = useCallback(
+    (patch: Record<string, string | null>) => {
+      const next = new URLSearchParams(params);
+      for (const [k, v] of Object.entries(patch)) v === null ? next.delete(k) : next.set(k, v);
+      setParams(next);
+    },
+    [params, setParams],
+  );
+  const open = (id: number) => set({ run: String(id), view: null });
+  const onCheck = (id: number, on: boolean) => {
+    const next = on ? [...new Set([...checked, id])] : checked.filter((x) => x !== id);
+    set({ compare: next.length ? next.join(',') : null });
+  };
+  const onSort = (s: RunSort) => {
+    if (s === sort) setOrder((o) => (o === 'asc' ? 'desc' : 'asc'));
+    else (setSort(s), setOrder(s === 'name' ? 'asc' : 'desc'));
+  };
+  const comparing = params.get('view') === 'compare' && checked.length >= 2;
+
+  return (
+    <div className="training-view">
+      <header className="view-header">
+        <div>
+          <h1 tabIndex={-1} data-view-title>
+            Training
+          </h1>
+          <p className="muted">Runs, their live metrics, checkpoints and resources; tick runs to overlay them.</p>
+        </div>
+        <div className="form-actions">
+          <button type="button" className="secondary" disabled={checked.length < 2} onClick={() => set({ view: 'compare' })}>
+            Compare {checked.length >= 2 ? checked.length : ''} runs
+          </button>
+          <button type="button" className="primary" onClick={() => setStarting(true)}>
+            New training run
+          </button>
+        </div>
+      </header>
+      {starting ? (
+        <StartRun
+          onClose={() => setStarting(false)}
+          onStarted={(runId) => {
+            setStarting(false);
+            reload();
+            open(runId);
+          }}
+        />
+      ) : null}
+      {runs.error ? <p className="error">{runs.error.message}</p> : null}
+      <RunsTable
+        runs={runs.data ?? []}
+        openId={openId}
+        checked={checked}
+        onOpen={open}
+        onCheck={onCheck}
+        sort={sort}
+        order={order}
+        onSort={onSort}
+        status={status}
+        onStatus={setStatus}
+        text={text}
+        onText={setText}
+      />
+      {comparing ? <CompareRuns runIds={checked} onOpen={open} /> : openId !== null ? <RunMonitor key={openId} runId={openId} /> : null}
+    </div>
+  );
+}
