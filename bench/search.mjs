@@ -35,11 +35,13 @@ const results = {};
 const all = [];
 const allCold = [];
 const allCpu = [];
+const allScrollCpu = [];
 for (const [name, make] of Object.entries(cases)) {
   for (let i = 0; i < 5; i++) store.samples.query(make()); // warm the page cache
   const cold = [];
   const coldCpu = [];
   const scroll = [];
+  const scrollCpu = [];
   let total = 0;
   for (let i = 0; i < runs; i++) {
     const repo = new SamplesRepo(store.db);
@@ -52,8 +54,11 @@ for (const [name, make] of Object.entries(cases)) {
     coldCpu.push((cpu.user + cpu.system) / 1000);
     const q2 = { ...q, offset: Math.floor(Math.random() * Math.max(1, Math.min(total, 20000) - q.limit)) };
     t = performance.now();
+    const cpu1 = process.cpuUsage();
     repo.query(q2);
     scroll.push(performance.now() - t);
+    const cpu2 = process.cpuUsage(cpu1);
+    scrollCpu.push((cpu2.user + cpu2.system) / 1000);
   }
   all.push(...cold, ...scroll);
   allCold.push(...cold);
@@ -61,12 +66,15 @@ for (const [name, make] of Object.entries(cases)) {
   const cc = summary(coldCpu);
   allCpu.push(...coldCpu);
   const w = summary(scroll);
-  results[name] = { total, coldP50: +c.p50.toFixed(2), coldP95: +c.p95.toFixed(2), coldCpuP50: +cc.p50.toFixed(2), coldCpuP95: +cc.p95.toFixed(2), scrollP50: +w.p50.toFixed(2), scrollP95: +w.p95.toFixed(2) };
+  const wc = summary(scrollCpu);
+  allScrollCpu.push(...scrollCpu);
+  results[name] = { total, coldP50: +c.p50.toFixed(2), coldP95: +c.p95.toFixed(2), coldCpuP50: +cc.p50.toFixed(2), coldCpuP95: +cc.p95.toFixed(2), scrollP50: +w.p50.toFixed(2), scrollP95: +w.p95.toFixed(2), scrollCpuP50: +wc.p50.toFixed(2), scrollCpuP95: +wc.p95.toFixed(2) };
 }
 const coldOverall = summary(allCold);
 const cpuOverall = summary(allCpu);
+const scrollCpuOverall = summary(allScrollCpu);
 const overall = summary(all);
 store.close();
 const dbBytes = fs.statSync(path.join(dir, 'ric.sqlite')).size;
 fs.rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, coldOverallMs: { p50: +coldOverall.p50.toFixed(2), p95: +coldOverall.p95.toFixed(2) }, coldCpuOverallMs: { p50: +cpuOverall.p50.toFixed(2), p95: +cpuOverall.p95.toFixed(2) }, loadAverage: os.loadavg().map((l) => +l.toFixed(1)), cases: results }, null, 2));
+console.log(JSON.stringify({ machine: machine(), samples: count, runsPerCase: runs, seedSeconds: +seedSeconds.toFixed(1), dbMiB: +(dbBytes / 2 ** 20).toFixed(1), overallMs: { p50: +overall.p50.toFixed(2), p95: +overall.p95.toFixed(2), max: +overall.max.toFixed(2) }, coldOverallMs: { p50: +coldOverall.p50.toFixed(2), p95: +coldOverall.p95.toFixed(2) }, coldCpuOverallMs: { p50: +cpuOverall.p50.toFixed(2), p95: +cpuOverall.p95.toFixed(2) }, scrollCpuOverallMs: { p50: +scrollCpuOverall.p50.toFixed(2), p95: +scrollCpuOverall.p95.toFixed(2) }, loadAverage: os.loadavg().map((l) => +l.toFixed(1)), cases: results }, null, 2));
