@@ -63,25 +63,58 @@ function indexImages(dir: string): Map<string, string> {
 
 type Parsed = { line: number; record?: Record_; error?: string };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const NOT_UTF8 = 'the record is not valid UTF-8';
+
+/** Records with their line numbers; a line (JSONL) or row (CSV) that is not UTF-8 is an error, not mangled text. */
 function readRecords(file: string): Parsed[] {
-  const text = fs.readFileSync(file, 'utf8');
+  const bytes = fs.readFileSync(file);
   if (file.toLowerCase().endsWith('.csv')) {
+    let text: string;
+    let lossy = false;
+    try {
+      text = strictUtf8.decode(bytes);
+    } catch {
+      text = new TextDecoder().decode(bytes);
+      lossy = true;
+    }
     const rows = parseCsv(text.replace(/^\uFEFF/, ''));
     const header = (rows[0] ?? []).map((h) => h.trim().toLowerCase());
-    return rows.slice(1).map((cells, i) => ({ line: i + 2, record: Object.fromEntries(header.map((h, j) => [h, cells[j]])) }));
+    return rows.slice(1).map((cells, i) =>
+      lossy && cells.some((c) => c.includes('\uFFFD'))
+        ? { line: i + 2, error: NOT_UTF8 }
+        : { line: i + 2, record: Object.fromEntries(header.map((h, j) => [h, cells[j]])) },
+    );
   }
-  return text.split(/\r?\n/).flatMap((line, i): Parsed[] => {
-    if (line.trim() === '') return [];
+  const out: Parsed[] = [];
+  let start = 0;
+  for (let lineNo = 1; start <= bytes.length; lineNo++) {
+    let end = bytes.indexOf(0x0a, start);
+    if (end === -1) end = bytes.length;
+    const raw = bytes.subarray(start, end);
+    start = end + 1;
+    let line: string;
+    try {
+      line = strictUtf8.decode(raw).replace(/\r$/, '');
+    } catch {
+      out.push({ line: lineNo, error: NOT_UTF8 });
+      continue;
+    }
+    if (line.trim() === '') continue;
     try {
       const v: unknown = JSON.parse(line);
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return [{ line: i + 1, error: 'not a JSON object' }];
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+        out.push({ line: lineNo, error: 'not a JSON object' });
+        continue;
+      }
       const rec: Record_ = {};
       for (const [k, val] of Object.entries(v)) rec[k.toLowerCase()] = val === null || val === undefined ? undefined : String(val);
-      return [{ line: i + 1, record: rec }];
+      out.push({ line: lineNo, record: rec });
     } catch (err) {
-      return [{ line: i + 1, error: `not valid JSON: ${messageOf(err)}` }];
+      out.push({ line: lineNo, error: `not valid JSON: ${messageOf(err)}` });
     }
-  });
+  }
+  return out;
 }
 
 export async function folderSource(root: string): Promise<DatasetSource> {

@@ -99,12 +99,19 @@ describe('Folder importer', () => {
     if (kind === 'jsonl') {
       fs.writeFileSync(
         path.join(root, 'instructions.jsonl'),
-        [
-          JSON.stringify({ id: 'a', instruction: 'add a yellow square', region_description: 'a yellow square', split: 'val', edit_type: 'add' }),
-          JSON.stringify({ file: 'b.png', instruction: 'add a yellow square too' }),
-          '{"id": "c", "instruction": "broken',
-          JSON.stringify({ id: 'c', instruction: 'add a third' }),
-        ].join('\n'),
+        Buffer.concat([
+          Buffer.from(
+            [
+              JSON.stringify({ id: 'a', instruction: 'add a yellow square', region_description: 'a yellow square', split: 'val', edit_type: 'add' }),
+              JSON.stringify({ file: 'b.png', instruction: 'add a yellow square too' }),
+              '{"id": "c", "instruction": "broken',
+              JSON.stringify({ id: 'c', instruction: 'add a third' }),
+              '{"id": "d", "instruction": "caf',
+            ].join('\n'),
+          ),
+          // Latin-1 bytes, not UTF-8: reported, never stored as mojibake.
+          Buffer.from([0xe9, 0x22, 0x7d, 0x0a]),
+        ]),
       );
     } else {
       fs.writeFileSync(
@@ -126,7 +133,10 @@ describe('Folder importer', () => {
       expect(report.state).toBe('completed');
       expect(report.imported).toBe(2);
       const refs = report.errors.map((e) => `${e.sampleRef}:${e.field}`).sort();
-      expect(refs).toEqual(kind === 'jsonl' ? ['c:target', 'instructions.jsonl:3:null', 'orphan:instruction'] : ['c:target', 'orphan:instruction']);
+      expect(refs).toEqual(
+        kind === 'jsonl' ? ['c:target', 'instructions.jsonl:3:null', 'instructions.jsonl:5:null', 'orphan:instruction'] : ['c:target', 'orphan:instruction'],
+      );
+      if (kind === 'jsonl') expect(report.errors.find((e) => e.sampleRef === 'instructions.jsonl:5')!.reason).toContain('UTF-8');
       expect(report.errors.find((e) => e.sampleRef === 'c')!.reason).toContain('missing pair');
       const items = store.samples.query({ datasetId: report.datasetId, filter: {}, sort: 'id', order: 'asc', offset: 0, limit: 10 }).items;
       expect(items.map((i) => [i.externalId, i.hasMask])).toEqual([
