@@ -8,3 +8,4 @@ export { SeriesReader, type DecimatedSeries } from './series.js';
 export { RunsRepo, configSummary } from './runs-repo.js';
 export { JobParamsError, laneOf, isTrainingKind } from './kinds.js';
 export type { ToHost, FromHost, HostResources, MetricPoint, ResumePoint } from './protocol.js';
+export { jobOutcome, type JobOutcome } from './follow.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { apiMethods, gpuJobKinds, type JobKind } from '../../shared/api/index.js';
 import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
+import { defaultDatasetName } from '../data/import-runner.js';
 
 export type Lane = 'gpu' | 'light';
 export const laneOf = (kind: string): Lane => ((gpuJobKinds as readonly string[]).includes(kind) ? 'gpu' : 'light');
@@ -63,10 +64,7 @@ function schemaOf(kind: JobKind): z.ZodType {
 
 export function titleOf(kind: JobKind, params: Record<string, unknown>, datasetName: string | null): string {
   const on = datasetName ? ` on ${datasetName}` : '';
-  if (kind === 'import') {
-    const p = params as ImportParams;
-    return `Import ${p.name ?? (p.format === 'shapes' ? `ShapesEdit (${p.count})` : path.basename(p.path))}`;
-  }
+  if (kind === 'import') return `Import ${defaultDatasetName(params as ImportParams)}`;
   if (kind === 'caption') return `Captions (${String(params['kind'])})${on}`;
   if (kind.startsWith('train-')) return `Train ${kind.slice('train-'.length)}${on}`;
   return `${kind}${on}`;

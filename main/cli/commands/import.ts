@@ -6,7 +6,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
 import type { ApiEventPayload, MaskPolarity } from '../../../shared/api/index.js';
 import { openApp } from '../../app.js';
-import { ImportConflictError, startImport, type ImportReport, type ImportSpec } from '../../data/import-runner.js';
+import type { ImportReport, ImportSpec } from '../../data/import-runner.js';
+import { jobOutcome } from '../../jobs/index.js';
 import { listDatasets } from './datasets.js';
 import { CliError, printResult, type OutputOptions } from '../output.js';
 
@@ -49,17 +50,16 @@ function humanReport(r: ImportReport): string {
 export async function runImportCommand(dataDir: string, spec: ImportSpec, options: ImportCliOptions): Promise<void> {
   if (spec.format !== 'shapes' && !fs.existsSync(spec.path)) throw new CliError(`no such file or folder: ${path.resolve(spec.path)}`);
   const app = openApp({ dataDir, mode: 'in-process' });
-  const controller = new AbortController();
+  let jobId = -1;
   const onSignal = () => {
     process.stderr.write('\nric: stopping after the current batch (run the same import again to resume)\n');
-    controller.abort();
+    if (jobId > 0) app.context.jobs.cancel(jobId);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const tty = process.stderr.isTTY === true;
   const showProgress = options.progress !== false;
   let lastPrint = 0;
-  let jobId = -1;
   const unsubscribe = app.events.subscribe((event, payload) => {
     if (!showProgress || event !== 'job.progress') return;
     const p = payload as ApiEventPayload<'job.progress'>;
@@ -73,15 +73,11 @@ export async function runImportCommand(dataDir: string, spec: ImportSpec, option
     }
   });
   try {
-    let running;
-    try {
-      running = startImport(app.store, app.events, spec, controller.signal);
-    } catch (err) {
-      if (err instanceof ImportConflictError) throw new CliError(err.message);
-      throw err;
-    }
-    jobId = running.jobId;
-    const report = await running.done;
+    // The same queue and engine host as the app (main/jobs): the import runs in its own process.
+    jobId = app.context.jobs.start('import', spec as unknown as Record<string, unknown>).id;
+    const outcome = await jobOutcome(app.store, app.events, app.context.jobs, jobId);
+    if (outcome.result === null) throw new CliError(outcome.error ?? `import job ${jobId} ended ${outcome.state}`);
+    const report = outcome.result as ImportReport;
     printResult(options, report, () => humanReport(report));
     if (report.state === 'failed') process.exitCode = 1;
     if (report.state === 'cancelled') process.exitCode = 130;
@@ -89,6 +85,7 @@ export async function runImportCommand(dataDir: string, spec: ImportSpec, option
     unsubscribe();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await app.context.jobs.close();
     app.close();
   }
 }
