@@ -45,6 +45,7 @@ export class ImportConflictError extends Error {
 
 const BATCH = 32;
 const CONCURRENCY = 4;
+const MAX_IN_FLIGHT = 3;
 const active = new Map<number, RunningImport>();
 
 export function runningImport(jobId: number): RunningImport | undefined {
@@ -150,23 +151,32 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     store.datasets.clearErrors(c.datasetId, 'import');
     progress('running');
     let batch: SourceItem[] = [];
-    // Two-stage pipeline: while one batch's blobs are fsynced and its rows committed (I/O), the
-    // next batch is decoded and checked (CPU). Commits stay strictly in order.
-    let committing: Promise<void> = Promise.resolve();
+    // Pipeline: batch k+1 is decoded and checked (CPU) while the blobs of earlier batches are
+    // written and fsynced (I/O wait); each batch's rows commit only after its own blobs are
+    // durable and after the batch before it, so commits stay in order. At most MAX_IN_FLIGHT
+    // batches are held in memory.
+    const inFlight: Promise<void>[] = [];
+    let lastCommit: Promise<void> = Promise.resolve();
     const flush = async () => {
       const items = batch;
       batch = [];
       const staged = await prepareBatch(store, c, items, maskOptions, report, seen);
-      await committing;
-      committing = commitBatch(store, c, staged, report).then(async () => {
+      const written = writeBlobs(store, staged.prepared);
+      const previous = lastCommit;
+      lastCommit = (async () => {
+        const rows = await written;
+        await previous;
+        commitRows(store, c, rows, staged.errors, report);
         done += items.length;
         updateJob.run(done, report.total === null ? null : Math.max(report.total, done), new Date().toISOString(), c.jobId);
         progress('running');
         events?.emit('dataset.changed', { datasetId: c.datasetId });
-      });
-      // Handled when awaited at the next flush or in `finally`; this only keeps Node from calling
-      // a rejection that is still in flight "unhandled".
-      committing.catch(() => {});
+      })();
+      // Awaited below or in `finally`; this only keeps Node from calling a rejection that is still
+      // in flight "unhandled".
+      lastCommit.catch(() => {});
+      inFlight.push(lastCommit);
+      while (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
       // Let the server answer requests between batches (the engine host process comes later).
       await yieldToEventLoop();
     };
@@ -178,8 +188,9 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
       }
       if (!signal.aborted && batch.length > 0) await flush();
     } finally {
-      await committing;
+      await Promise.allSettled(inFlight);
     }
+    await lastCommit;
     report.state = signal.aborted ? 'cancelled' : 'completed';
   } catch (err) {
     report.state = 'failed';
@@ -238,14 +249,13 @@ async function prepareBatch(
   return { prepared: prepared.filter((p): p is PreparedSample => p !== null), errors };
 }
 
-/** Blobs first (fsync + rename), then the rows that refer to them and the errors, in one transaction. */
-async function commitBatch(store: Store, c: RunContext, staged: StagedBatch, report: ImportReport): Promise<void> {
-  const rows: NewSample[] = await writeBlobs(store, staged.prepared);
+/** The rows (whose blobs are durable by now) and the batch's errors, in one transaction. */
+function commitRows(store: Store, c: RunContext, rows: NewSample[], errors: NewSampleError[], report: ImportReport): void {
   store.db.transaction(() => {
     const inserted = store.samples.insertMany(c.datasetId, rows);
     report.imported += inserted;
     report.skipped += rows.length - inserted;
-    store.datasets.addErrors(c.datasetId, c.jobId, 'import', staged.errors);
+    store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
   })();
-  report.errors.push(...staged.errors);
+  report.errors.push(...errors);
 }
