@@ -32,7 +32,12 @@ export function useConnection(): { kind: 'ipc' | 'http'; state: ConnectionState 
   const ctx = useContext(ApiContext);
   if (!ctx) throw new Error('useConnection outside <ApiProvider>');
   const [state, setState] = useState(ctx.transport.connection());
-  useEffect(() => ctx.transport.onConnectionChange(setState), [ctx.transport]);
+  useEffect(() => {
+    const off = ctx.transport.onConnectionChange(setState);
+    // The socket may have opened between the first render and this subscription.
+    setState(ctx.transport.connection());
+    return off;
+  }, [ctx.transport]);
   return { kind: ctx.transport.kind, state };
 }
 
