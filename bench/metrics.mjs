@@ -5,6 +5,7 @@
 // log and answers runs.series calls like the Training view does (goal < 20 ms).
 // Usage: npx tsc -b && node bench/metrics.mjs [points=1000000] [trainSteps=200]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { machine, percentile, root, summary, tempDataDir } from './lib.mjs';
@@ -76,6 +77,11 @@ const out = { machine: machine(), points: N };
       };
       check();
     });
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise((r) => setTimeout(r, 5000));
+  idle.disable();
+  out.idleBaseline = { seconds: 5, delayMs: { p50: +(idle.percentile(50) / 1e6).toFixed(2), p99: +(idle.percentile(99) / 1e6).toFixed(2), max: +(idle.max / 1e6).toFixed(2) }, loadavg: os.loadavg().map((x) => +x.toFixed(2)) };
   const imp = jobs.start('import', { format: 'shapes', count: 64, seed: 3, size: 64, name: 'bench' });
   const datasetId = JSON.parse((await finished(imp.id)).result).datasetId;
   const { id, runId } = jobs.start('train-regionclip', {
@@ -84,6 +90,7 @@ const out = { machine: machine(), points: N };
     config: { batch_size: 8, keep_checkpoints: 2, checkpoint_every_steps: 20, max_steps: trainSteps, phases: [{ name: 'fusion', epochs: 100, lr: 3e-3 }] },
   });
   // Wait for the first step (backend start-up is not the steady state), then measure.
+  // (The idle baseline below runs first: on a shared 2-core machine, scheduling alone costs delay.)
   while (!app.store.db.prepare("SELECT 1 FROM metric_points WHERE run_id = ? AND key = 'loss'").get(runId)) await new Promise((r) => setTimeout(r, 50));
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
@@ -102,6 +109,7 @@ const out = { machine: machine(), points: N };
     seconds: +((performance.now() - t0) / 1000).toFixed(1),
     steps: trainSteps,
     delayMs: { p50: +(h.percentile(50) / 1e6).toFixed(2), p99: +(h.percentile(99) / 1e6).toFixed(2), max: +(h.max / 1e6).toFixed(2) },
+    loadavg: os.loadavg().map((x) => +x.toFixed(2)),
     eventsRelayed: events,
     metricPointsRelayed: points,
     runsSeriesCallMs: summary(seriesMs),

@@ -2,10 +2,11 @@
 // Actual Budget's server), behind main/jobs' HostSpawner seam so main/jobs stays plain Node.
 // utilityProcess reports only an exit code; a kill by the OS (out of memory) shows as a non-zero code.
 import { utilityProcess } from 'electron';
-import type { HostSpawner } from '../jobs/index.js';
+import { lowerPriority, type HostSpawner } from '../jobs/index.js';
 
 export const utilityProcessSpawner: HostSpawner = (entry, args) => {
   const child = utilityProcess.fork(entry, args, { serviceName: 'RIC Studio engine host', stdio: 'inherit' });
+  child.once('spawn', () => lowerPriority(child.pid));
   return {
     get pid() {
       return child.pid;

@@ -3,6 +3,7 @@
 // EngineHost adds what main needs on top: start on demand, typed messages, exit reasons.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../app.js';
@@ -23,8 +24,24 @@ export interface HostProcess {
 
 export type HostSpawner = (entry: string, args: string[]) => HostProcess;
 
+/**
+ * Engine hosts run below main's CPU priority: when training saturates the cores, the process that
+ * answers the window and the Api still gets scheduled first (the event-loop goal of issue 6).
+ */
+export const HOST_NICE = 10;
+
+export function lowerPriority(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    os.setPriority(pid, Math.min(19, os.getPriority(process.pid) + HOST_NICE));
+  } catch {
+    // Not permitted on this system: the host runs at main's priority.
+  }
+}
+
 export const forkSpawner: HostSpawner = (entry, args) => {
   const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  lowerPriority(child.pid);
   return {
     get pid() {
       return child.pid;

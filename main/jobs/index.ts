@@ -2,7 +2,7 @@
 // metric writer and the decimated series reader, the runs repository, and the host spawner seam
 // (child_process.fork here; Electron's utilityProcess in main/electron/utility-host.ts).
 export { JobManager, JobNotFoundError, JobStartError, JobStateError, type JobManagerOptions, type QueueMeta } from './manager.js';
-export { EngineHost, forkSpawner, hostEntry, describeExit, type HostProcess, type HostSpawner, type ExitInfo } from './host-process.js';
+export { EngineHost, forkSpawner, hostEntry, describeExit, lowerPriority, type HostProcess, type HostSpawner, type ExitInfo } from './host-process.js';
 export { MetricWriter, truncateRunMetrics, ROLLUP_LEVELS } from './metric-writer.js';
 export { SeriesReader, type DecimatedSeries } from './series.js';
 export { RunsRepo, configSummary } from './runs-repo.js';
