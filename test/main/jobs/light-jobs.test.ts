@@ -1,0 +1,35 @@
+// Light jobs through the same queue: an import and a caption job (ShapesEdit scene-graph template)
+// run in the light engine host, not in main, and their results land in the store.
+import { afterEach, describe, expect, it } from 'vitest';
+import { openTestApp, type TestApp } from '../../helpers/app.js';
+import { importShapes, waitState } from './helpers.js';
+
+let t: TestApp | null = null;
+afterEach(async () => {
+  await t?.app.context.jobs.close();
+  t?.close();
+  t = null;
+});
+
+describe('light jobs in the engine host', () => {
+  it('imports and captions through the queue', async () => {
+    t = openTestApp();
+    const app = t;
+    const datasetId = await importShapes(app, 8);
+    const lightPid = app.app.context.jobs.hostPid('light');
+    expect(lightPid).toBeGreaterThan(0);
+    expect(lightPid).not.toBe(process.pid);
+    const { id } = await app.client.call('jobs.start', { kind: 'caption', params: { datasetId, kind: 'scene', captioner: 'template' } });
+    const job = await waitState(app, id, ['completed', 'failed']);
+    expect(job.error).toBeNull();
+    expect(job.state).toBe('completed');
+    expect(job.result).toMatchObject({ written: 8, failed: [] });
+    expect(job.title).toBe('Captions (scene) on shapes');
+    const n = app.app.store.db.prepare("SELECT count(*) AS n FROM captions WHERE kind = 'scene' AND source = 'template'").get() as { n: number };
+    expect(n.n).toBe(8);
+    // The same host ran both (started on demand, kept for the next light job).
+    expect(app.app.context.jobs.hostPid('light')).toBe(lightPid);
+    const log = await app.client.call('jobs.log', { id });
+    expect(log.map((l) => l.message)).toContain(`started in the light engine host (pid ${lightPid})`);
+  }, 120_000);
+});
