@@ -2,7 +2,8 @@
 // not (a missing optional package, libcudart.so.11.0 for tfjs-node-gpu, no Vulkan driver for WebGPU…),
 // plus the kernels the models' training needs that the active backend lacks.
 import { Command, Option } from 'commander';
-import { BACKEND_ORDER, ENGINE_KERNELS, backendOptionsFromEnv, initBackend, missingKernels, type BackendReport, type TensorBackendName } from '../../engine/backend.js';
+import { tensorBackendNames, type TensorBackendName } from '../../../shared/api/system.js';
+import type { BackendReport } from '../../engine/backend.js';
 import { CliError, printResult } from '../output.js';
 
 export interface DoctorOptions {
@@ -17,6 +18,8 @@ export interface DoctorResult extends BackendReport {
 }
 
 export async function doctor(opts: DoctorOptions): Promise<DoctorResult> {
+  // The engine (and TensorFlow.js) loads only when this command runs, so other commands start fast.
+  const { ENGINE_KERNELS, backendOptionsFromEnv, initBackend, missingKernels } = await import('../../engine/backend.js');
   const fromEnv = backendOptionsFromEnv();
   let report: BackendReport;
   try {
@@ -46,7 +49,7 @@ export function doctorCommand(): Command {
   return new Command('doctor')
     .description('report the active tensor backend and why each other backend is unavailable')
     .option('--json', 'one JSON document on stdout')
-    .addOption(new Option('--backend <name>', 'insist on one backend (default: $RIC_BACKEND, else auto)').choices(['auto', ...BACKEND_ORDER]))
+    .addOption(new Option('--backend <name>', 'insist on one backend (default: $RIC_BACKEND, else auto)').choices(['auto', ...tensorBackendNames]))
     .option('--allow-software-gpu', 'accept a software WebGPU adapter (SwiftShader), for tests')
     .action(async (opts: DoctorOptions) => {
       await doctor(opts);

@@ -2,9 +2,7 @@
 // tensors) and `ric model parity DIR...` (every parity case under the folders: a table of max
 // absolute/relative error against tolerance; non-zero exit on any failure).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BACKEND_ORDER, backendOptionsFromEnv, initBackend, type TensorBackendName } from '../../engine/backend.js';
-import { checkPretrained, describeProblems, ModelLoadError } from '../../engine/models/registry.js';
-import { formatParityTable, runParity } from '../../engine/parity/index.js';
+import { tensorBackendNames, type TensorBackendName } from '../../../shared/api/system.js';
 import { CliError, printResult } from '../output.js';
 
 function parseTolerance(v: string): number {
@@ -13,7 +11,9 @@ function parseTolerance(v: string): number {
   return n;
 }
 
+// The engine (and TensorFlow.js) loads only when a model command runs, so other commands start fast.
 export async function modelCheck(dir: string, opts: { json?: boolean }): Promise<void> {
+  const { checkPretrained, describeProblems } = await import('../../engine/models/registry.js');
   let report;
   try {
     report = checkPretrained(dir);
@@ -32,6 +32,9 @@ export async function modelCheck(dir: string, opts: { json?: boolean }): Promise
 }
 
 export async function modelParity(dirs: string[], opts: { json?: boolean; tol?: number; backend?: 'auto' | TensorBackendName; allowSoftwareGpu?: boolean }): Promise<void> {
+  const { backendOptionsFromEnv, initBackend } = await import('../../engine/backend.js');
+  const { ModelLoadError } = await import('../../engine/models/registry.js');
+  const { formatParityTable, runParity } = await import('../../engine/parity/index.js');
   const env = backendOptionsFromEnv();
   const backend = await initBackend({ prefer: opts.backend ?? env.prefer, allowSoftwareGpu: opts.allowSoftwareGpu ?? env.allowSoftwareGpu });
   let results;
@@ -62,7 +65,7 @@ export function modelCommand(): Command {
     .argument('<dirs...>', 'folders to search for case manifests')
     .option('--json', 'one JSON document on stdout')
     .option('--tol <x>', "tolerance (absolute and relative) for every tensor, overriding each family's default", parseTolerance)
-    .addOption(new Option('--backend <name>', 'tensor backend (default: $RIC_BACKEND, else auto)').choices(['auto', ...BACKEND_ORDER]))
+    .addOption(new Option('--backend <name>', 'tensor backend (default: $RIC_BACKEND, else auto)').choices(['auto', ...tensorBackendNames]))
     .option('--allow-software-gpu', 'accept a software WebGPU adapter (SwiftShader), for tests')
     .action(async (dirs: string[], opts: { json?: boolean; tol?: number; backend?: 'auto' | TensorBackendName; allowSoftwareGpu?: boolean }) => {
       await modelParity(dirs, opts);

@@ -10,7 +10,6 @@ import type { ApiEventPayload, JobState } from '../../../shared/api/index.js';
 import { createApiClient } from '../../../shared/api/client.js';
 import { openApp } from '../../app.js';
 import { createInProcessTransport } from '../../api/transports/in-process.js';
-import { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } from '../../engine/training/index.js';
 import { CliError, printResult } from '../output.js';
 import { progressLine } from './import.js';
 
@@ -30,7 +29,9 @@ export interface TrainCliOptions {
 const FINAL: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 /** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
-export function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Record<string, unknown> {
+export async function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Promise<Record<string, unknown>> {
+  // The trainers (and TensorFlow.js) load only when `ric train` runs, so other commands start fast.
+  const { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } = await import('../../engine/training/index.js');
   let over: Record<string, unknown> = {};
   if (file) {
     let text: string;
@@ -116,7 +117,7 @@ export async function runTrain(dataDir: string, family: Family, opts: TrainCliOp
       const dataset = /^\d+$/.test(opts.dataset) ? app.store.datasets.summary(Number(opts.dataset)) : app.store.datasets.findByName(opts.dataset);
       if (!dataset) throw new CliError(`no dataset "${opts.dataset}" (\`ric datasets\` lists them)`);
       if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
-      const config = readTrainConfig(family, opts.config, opts.preset);
+      const config = await readTrainConfig(family, opts.config, opts.preset);
       const started = await client.call('jobs.start', {
         kind: `train-${family}`,
         params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
