@@ -3,7 +3,6 @@
 // process running it died) on the side. Work runs in engine hosts — one per lane, so a GPU-bound
 // job that runs out of memory takes down only its own host: the one training job at a time runs in
 // the 'gpu' host, imports and caption jobs (up to LIGHT_CONCURRENCY) in the 'light' host.
-import os from 'node:os';
 import type { JobKind, JobState } from '../../shared/api/index.js';
 import { isApiEventName } from '../../shared/api/index.js';
 import type { EventHub } from '../api/event-hub.js';
@@ -13,16 +12,9 @@ import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainP
 import { truncateRunMetrics } from './metric-writer.js';
 import { ProgressMeter } from './progress.js';
 import type { FromHost, ResumePoint } from './protocol.js';
+import { JobRows, JobStartError, JobStateError, me, pidAlive, type QueueMeta } from './job-rows.js';
 
-export interface QueueMeta {
-  lane: Lane;
-  runId: number | null;
-  resume: ResumePoint | null;
-  /** "hostname:pid" of the app that dispatched it. */
-  owner: string | null;
-  /** A command from another process (the CLI beside a running app) for the owner to carry out. */
-  request?: 'cancel' | 'pause' | 'resume' | null;
-}
+export { JobNotFoundError, JobStartError, JobStateError, type QueueMeta } from './job-rows.js';
 
 interface ActiveJob {
   id: number;
@@ -45,20 +37,6 @@ export interface JobManagerOptions {
 }
 
 const HEARTBEAT_MS = 5000;
-const me = `${os.hostname()}:${process.pid}`;
-
-function pidAlive(owner: string | null): boolean {
-  if (!owner) return false;
-  const [host, pid] = owner.split(':');
-  if (host !== os.hostname()) return true; // another machine sharing the folder: trust the heartbeat
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class JobManager {
   private readonly hosts: Record<Lane, EngineHost>;
   private readonly active = new Map<number, ActiveJob>();
@@ -66,6 +44,7 @@ export class JobManager {
   private readonly requestTimer: NodeJS.Timeout;
   private closed = false;
   private readonly log: (line: string) => void;
+  private readonly rows: JobRows;
 
   constructor(
     private readonly store: Store,
@@ -73,6 +52,7 @@ export class JobManager {
     private readonly options: JobManagerOptions = {},
   ) {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.rows = new JobRows(store, events);
     const make = (lane: Lane) =>
       new EngineHost(lane, options.spawner ?? forkSpawner, options.hostEntry ?? hostEntry, store.dataDir, {
         onMessage: (m) => this.onHostMessage(m),
@@ -112,45 +92,45 @@ export class JobManager {
             .prepare("INSERT INTO runs(job_id, kind, name, dataset_id, config, seed, backend, code_version, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 'queued', ?)")
             .run(id, kind.slice('train-'.length), t.name ?? `${kind.slice('train-'.length)} #${id}`, datasetId, JSON.stringify(t.config), t.seed, this.options.codeVersion ?? 'dev', now).lastInsertRowid,
         );
-        this.setQueue(id, { runId });
+        this.rows.setQueue(id, { runId });
       }
-      this.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);
+      this.rows.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);
       return { id, runId };
     })();
-    this.emitState(queued.id, 'queued');
+    this.rows.emitState(queued.id, 'queued');
     this.schedule();
     return queued;
   }
 
   cancel(id: number): JobState {
-    const row = this.row(id);
+    const row = this.rows.row(id);
     const a = this.active.get(id);
     if (!a && this.forward(id, row.state, 'cancel')) return row.state;
     if (a) {
       this.hosts[a.lane].send({ type: 'cancel', jobId: id });
-      this.addLog(id, 'info', 'cancel requested');
+      this.rows.addLog(id, 'info', 'cancel requested');
       return a.state;
     }
     if (row.state === 'completed' || row.state === 'cancelled') return row.state;
-    this.finish(id, 'cancelled', { error: null, stack: null, result: null, message: 'cancelled by the user' });
+    this.rows.finish(id, 'cancelled', { error: null, stack: null, result: null, message: 'cancelled by the user' });
     this.schedule();
     return 'cancelled';
   }
 
   pause(id: number): JobState {
-    const row = this.row(id);
+    const row = this.rows.row(id);
     const a = this.active.get(id);
     if (!a && this.forward(id, row.state, 'pause')) return row.state;
     if (!a) throw new JobStateError(`job ${id} is ${row.state}, not running: only a running job can pause`);
     if (!isTrainingKind(a.kind)) throw new JobStateError(`a ${a.kind} job cannot pause (it has no step boundaries); cancel it and resume later — it skips finished work`);
     this.hosts[a.lane].send({ type: 'pause', jobId: id });
-    this.addLog(id, 'info', 'pause requested: at the next step boundary');
+    this.rows.addLog(id, 'info', 'pause requested: at the next step boundary');
     return a.state;
   }
 
   /** Paused: continue in place. Interrupted/failed/cancelled: queue again (training from a checkpoint). */
   resume(id: number, checkpointId?: number): JobState {
-    const row = this.row(id);
+    const row = this.rows.row(id);
     const a = this.active.get(id);
     if (!a && this.forward(id, row.state, 'resume')) return row.state;
     if (a) {
@@ -162,7 +142,7 @@ export class JobManager {
       if (row.state === 'queued') return 'queued';
       if (checkpointId === undefined) throw new JobStateError(`job ${id} has completed; resume from a chosen checkpoint to continue it`);
     }
-    const meta = this.meta(id);
+    const meta = this.rows.meta(id);
     if (!meta) throw new JobStateError(`job ${id} was not started through the job queue (its own view resumes it)`);
     let resume: ResumePoint | null = null;
     if (meta.runId !== null) {
@@ -177,10 +157,10 @@ export class JobManager {
       truncateRunMetrics(this.store.db, meta.runId, resume?.step ?? -1);
       this.store.db.prepare("UPDATE runs SET status = 'queued', finished_at = NULL WHERE id = ?").run(meta.runId);
     }
-    this.setQueue(id, { resume });
+    this.rows.setQueue(id, { resume });
     this.store.db.prepare("UPDATE jobs SET state = 'queued', finished_at = NULL, error = NULL, stack = NULL WHERE id = ?").run(id);
-    this.addLog(id, 'info', resume ? `queued to resume from the checkpoint at step ${resume.step}` : 'queued again');
-    this.emitState(id, 'queued');
+    this.rows.addLog(id, 'info', resume ? `queued to resume from the checkpoint at step ${resume.step}` : 'queued again');
+    this.rows.emitState(id, 'queued');
     this.schedule();
     return 'queued';
   }
@@ -191,13 +171,13 @@ export class JobManager {
    */
   private forward(id: number, state: JobState, request: NonNullable<QueueMeta['request']>): boolean {
     if (state !== 'running' && state !== 'paused') return false;
-    const meta = this.meta(id);
+    const meta = this.rows.meta(id);
     if (meta?.owner && meta.owner !== me && pidAlive(meta.owner)) {
-      this.setQueue(id, { request });
-      this.addLog(id, 'info', `${request} requested by ${me}`);
+      this.rows.setQueue(id, { request });
+      this.rows.addLog(id, 'info', `${request} requested by ${me}`);
       return true;
     }
-    this.finish(id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null });
+    this.rows.finish(id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null });
     return false;
   }
 
@@ -210,15 +190,19 @@ export class JobManager {
       .all();
     for (const r of rows) {
       if (!this.active.has(r.id)) continue;
-      this.setQueue(r.id, { request: null });
+      this.rows.setQueue(r.id, { request: null });
       try {
         if (r.request === 'cancel') this.cancel(r.id);
         else if (r.request === 'pause') this.pause(r.id);
         else if (r.request === 'resume') this.resume(r.id);
       } catch (err) {
-        this.addLog(r.id, 'warn', `${r.request} from another process refused: ${(err as Error).message}`);
+        this.rows.addLog(r.id, 'warn', `${r.request} from another process refused: ${(err as Error).message}`);
       }
     }
+  }
+
+  meta(id: number): QueueMeta | null {
+    return this.rows.meta(id);
   }
 
   hostPid(lane: Lane): number | undefined {
@@ -244,7 +228,7 @@ export class JobManager {
     if (this.closed) return;
     for (const a of [...this.active.values()]) {
       this.active.delete(a.id);
-      this.finish(a.id, 'interrupted', { error: 'the app closed while it ran', stack: null, result: null, message: 'resume it to continue' });
+      this.rows.finish(a.id, 'interrupted', { error: 'the app closed while it ran', stack: null, result: null, message: 'resume it to continue' });
     }
     this.closed = true;
     clearInterval(this.timer);
@@ -270,7 +254,7 @@ export class JobManager {
   }
 
   private dispatch(id: number, kind: string, lane: Lane, params: Record<string, unknown>): void {
-    const meta = this.meta(id)!;
+    const meta = this.rows.meta(id)!;
     const now = new Date().toISOString();
     // Claim it atomically: another app on the same folder may be scheduling the same row.
     const claimed = this.store.db
@@ -278,17 +262,17 @@ export class JobManager {
       .run(now, now, JSON.stringify({ owner: me, request: null }), id).changes;
     if (claimed !== 1) return;
     if (meta.runId !== null) this.store.db.prepare("UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?) WHERE id = ?").run(now, meta.runId);
-    const row = this.row(id);
+    const row = this.rows.row(id);
     this.active.set(id, { id, kind, lane, runId: meta.runId, meter: new ProgressMeter(), state: 'running', done: row.done, total: row.total });
     try {
       this.hosts[lane].send({ type: 'start', jobId: id, kind, params, runId: meta.runId, resume: meta.resume });
     } catch (err) {
       this.active.delete(id);
-      this.finish(id, 'failed', { error: `could not start the engine host: ${(err as Error).message}`, stack: (err as Error).stack ?? null, result: null });
+      this.rows.finish(id, 'failed', { error: `could not start the engine host: ${(err as Error).message}`, stack: (err as Error).stack ?? null, result: null });
       return;
     }
-    this.addLog(id, 'info', `started in the ${lane} engine host (pid ${this.hosts[lane].pid ?? '?'})${meta.resume ? ` from step ${meta.resume.step}` : ''}`);
-    this.emitState(id, 'running');
+    this.rows.addLog(id, 'info', `started in the ${lane} engine host (pid ${this.hosts[lane].pid ?? '?'})${meta.resume ? ` from step ${meta.resume.step}` : ''}`);
+    this.rows.emitState(id, 'running');
   }
 
   // ---- messages from the hosts ----
@@ -310,7 +294,7 @@ export class JobManager {
         return;
       }
       case 'log':
-        this.addLog(m.jobId, m.level, m.message, m.time);
+        this.rows.addLog(m.jobId, m.level, m.message, m.time);
         return;
       case 'paused':
       case 'resumed': {
@@ -319,13 +303,13 @@ export class JobManager {
         a.state = m.type === 'paused' ? 'paused' : 'running';
         db.prepare('UPDATE jobs SET state = ? WHERE id = ?').run(a.state, m.jobId);
         if (a.runId !== null) db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(a.state, a.runId);
-        this.addLog(m.jobId, 'info', m.type === 'paused' ? `paused at step ${m.step ?? '?'}` : 'resumed');
-        this.emitState(m.jobId, a.state);
+        this.rows.addLog(m.jobId, 'info', m.type === 'paused' ? `paused at step ${m.step ?? '?'}` : 'resumed');
+        this.rows.emitState(m.jobId, a.state);
         return;
       }
       case 'finished':
         this.active.delete(m.jobId);
-        this.finish(m.jobId, m.state, { error: m.error, stack: m.stack, result: m.result });
+        this.rows.finish(m.jobId, m.state, { error: m.error, stack: m.stack, result: m.result });
         this.schedule();
         return;
       case 'metrics':
@@ -345,58 +329,12 @@ export class JobManager {
     for (const a of [...this.active.values()]) {
       if (a.lane !== lane) continue;
       this.active.delete(a.id);
-      this.finish(a.id, 'interrupted', { error: reason, stack: null, result: null, message: 'resume it to continue (training: from its last checkpoint)' });
+      this.rows.finish(a.id, 'interrupted', { error: reason, stack: null, result: null, message: 'resume it to continue (training: from its last checkpoint)' });
     }
     if (!this.closed) {
       if (info.code !== 0) this.log(`[jobs] ${reason}; it starts again with the next job`);
       this.schedule();
     }
-  }
-
-  // ---- rows ----
-
-  private finish(id: number, state: JobState, r: { error: string | null; stack: string | null; result: unknown; message?: string }): void {
-    const db = this.store.db;
-    const now = new Date().toISOString();
-    db.prepare('UPDATE jobs SET state = ?, finished_at = ?, heartbeat_at = ?, error = ?, stack = ?, result = coalesce(?, result), message = coalesce(?, message) WHERE id = ?').run(
-      state,
-      now,
-      now,
-      r.error,
-      r.stack,
-      r.result === null || r.result === undefined ? null : JSON.stringify(r.result),
-      r.message ?? null,
-      id,
-    );
-    const runId = this.meta(id)?.runId ?? null;
-    if (runId !== null) db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?').run(state, now, runId);
-    this.addLog(id, state === 'failed' || state === 'interrupted' ? 'error' : 'info', `${state}${r.error ? `: ${r.error}` : ''}`);
-    this.emitState(id, state, r.error ?? undefined);
-  }
-
-  private emitState(id: number, state: JobState, message?: string): void {
-    const row = this.row(id);
-    this.events.emit('job.progress', { jobId: id, state, done: row.done, total: row.total, rate: null, etaSeconds: state === 'completed' ? 0 : null, ...(message ? { message } : {}) });
-  }
-
-  private addLog(jobId: number, level: 'debug' | 'info' | 'warn' | 'error', message: string, time = Date.now()): void {
-    this.store.db.prepare('INSERT INTO job_logs(job_id, time, level, message) VALUES (?, ?, ?, ?)').run(jobId, time, level, message);
-    this.events.emit('log.line', { jobId, level, message, time });
-  }
-
-  private row(id: number): { state: JobState; done: number; total: number | null } {
-    const row = this.store.db.prepare<[number], { state: JobState; done: number; total: number | null }>('SELECT state, done, total FROM jobs WHERE id = ?').get(id);
-    if (!row) throw new JobNotFoundError(`job ${id} not found`);
-    return row;
-  }
-
-  meta(id: number): QueueMeta | null {
-    const row = this.store.db.prepare<[number], { queue: string | null }>('SELECT queue FROM jobs WHERE id = ?').get(id);
-    return row?.queue ? (JSON.parse(row.queue) as QueueMeta) : null;
-  }
-
-  private setQueue(id: number, patch: Partial<QueueMeta>): void {
-    this.store.db.prepare('UPDATE jobs SET queue = json_patch(queue, ?) WHERE id = ?').run(JSON.stringify(patch), id);
   }
 
   /** Jobs left running or paused by a process that is gone become interrupted. */
@@ -414,7 +352,7 @@ export class JobManager {
       const stale = (r.heartbeat_at ?? r.created_at) < cutoff;
       const ownerGone = meta !== null && meta.owner !== me && !pidAlive(meta.owner);
       if (ownerGone || (meta?.owner === me && atStart) || stale) {
-        this.finish(r.id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null, message: 'resume it to continue' });
+        this.rows.finish(r.id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null, message: 'resume it to continue' });
       }
     }
   }
@@ -427,14 +365,4 @@ export class JobManager {
     // Jobs queued by another process on the same folder (e.g. `ric jobs resume` beside `ric serve`).
     this.schedule();
   }
-}
-
-export class JobNotFoundError extends Error {
-  override name = 'JobNotFoundError';
-}
-export class JobStateError extends Error {
-  override name = 'JobStateError';
-}
-export class JobStartError extends Error {
-  override name = 'JobStartError';
 }
