@@ -6,3 +6,4 @@ export { embedding } from './embedding.js';
 export { gelu, quickGelu, geluTanh, activation, type ActivationName } from './activations.js';
 export { multiHeadAttention, scaledDotProductAttention, paddingMask, causalMask, MASKED, type AttentionParams } from './attention.js';
 export { patchEmbedding, conv1d, conv2d, type Conv2dOptions } from './conv.js';
+export { checkpoint } from './checkpoint.js';

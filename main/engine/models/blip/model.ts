@@ -8,12 +8,15 @@ import { linear } from '../../layers/index.js';
 import { l2Normalize } from '../../training/losses.js';
 import { ParamStore } from '../params.js';
 import { blipParamShapes, parseBlipConfig, type BlipConfig, type BlipConfigInput } from './config.js';
-import { textModel, visionModel, type ParamLookup, type VisionOutputs } from './towers.js';
+import { textModel, visionModel, type LayerWeights, type ParamLookup, type VisionOutputs } from './towers.js';
 
 export class BlipForImageTextRetrieval {
   static readonly modelType = 'blip';
   static readonly architecture = 'BlipForImageTextRetrieval';
   private readonly lookup: ParamLookup;
+  private readonly layerWeights: LayerWeights = (prefix) => this.params.variables([prefix]);
+  /** Recompute each encoder layer in the backward instead of keeping its tape (layers/checkpoint.ts). The trainer turns it on. */
+  gradientCheckpointing = false;
 
   constructor(
     readonly config: BlipConfig,
@@ -48,12 +51,12 @@ export class BlipForImageTextRetrieval {
 
   /** The vision tower: image_embeds [B, 1+N, Dv] and the pooled output. */
   vision(pixelValues: tf.Tensor): VisionOutputs {
-    return visionModel(this.lookup, this.config.vision_config, pixelValues);
+    return visionModel(this.lookup, this.config.vision_config, pixelValues, this.gradientCheckpointing ? this.layerWeights : undefined);
   }
 
   /** The text encoder's last hidden state; with `imageEmbeds`, through the cross-attention layers. */
   text(inputIds: tf.Tensor, attentionMask: tf.Tensor, imageEmbeds?: tf.Tensor): tf.Tensor3D {
-    return textModel(this.lookup, this.config.text_config, inputIds, attentionMask, imageEmbeds);
+    return textModel(this.lookup, this.config.text_config, inputIds, attentionMask, imageEmbeds, this.gradientCheckpointing ? this.layerWeights : undefined);
   }
 
   /** normalize(vision_proj(image_embeds[:, 0])) [B, image_text_hidden_size]. */

@@ -2,11 +2,16 @@
 // ViT with a fused qkv) and modeling_blip_text.py (text: BERT, post-norm, with cross-attention to the
 // image in every layer when image states are given — the ITM path).
 import * as tf from '@tensorflow/tfjs';
-import { activation, embedding, layerNorm, linear, paddingMask, patchEmbedding, scaledDotProductAttention, type LinearParams } from '../../layers/index.js';
+import { activation, checkpoint, embedding, layerNorm, linear, paddingMask, patchEmbedding, scaledDotProductAttention, type LinearParams } from '../../layers/index.js';
 import type { BlipTextConfig, BlipVisionConfig } from './config.js';
 
 /** Looks a parameter up by its HF name; a missing one is a programming error in the loader. */
 export type ParamLookup = (name: string) => tf.Tensor;
+/**
+ * The weights of one layer by HF name prefix (e.g. `vision_model.encoder.layers.3.`): given to a tower,
+ * each encoder layer is checkpointed (layers/checkpoint.ts) — recomputed in the backward, not taped.
+ */
+export type LayerWeights = (prefix: string) => tf.Tensor[];
 
 const lin = (p: ParamLookup, name: string): LinearParams => ({ weight: p(`${name}.weight`), bias: p(`${name}.bias`) });
 const ln = (p: ParamLookup, name: string) => ({ weight: p(`${name}.weight`), bias: p(`${name}.bias`) });
@@ -48,10 +53,13 @@ export interface VisionOutputs {
   pooled: tf.Tensor2D;
 }
 
-export function visionModel(p: ParamLookup, c: BlipVisionConfig, pixels: tf.Tensor): VisionOutputs {
+export function visionModel(p: ParamLookup, c: BlipVisionConfig, pixels: tf.Tensor, weightsOf?: LayerWeights): VisionOutputs {
   return tf.tidy(() => {
     let h = visionEmbeddings(p, c, pixels);
-    for (let i = 0; i < c.num_hidden_layers; i++) h = visionLayer(p, c, i, h);
+    for (let i = 0; i < c.num_hidden_layers; i++) {
+      const layer = (x: tf.Tensor) => visionLayer(p, c, i, x);
+      h = weightsOf ? checkpoint(layer, h, [], weightsOf(`vision_model.encoder.layers.${i}.`)) : layer(h);
+    }
     const post = ln(p, 'vision_model.post_layernorm');
     const imageEmbeds = layerNorm(h, post, c.layer_norm_eps) as tf.Tensor3D;
     const cls = tf.squeeze(tf.slice(imageEmbeds, [0, 0, 0], [-1, 1, -1]), [1]);
@@ -84,7 +92,7 @@ function textAttentionBlock(
  * tokens (their mask is all ones, so none is masked); without, the cross-attention layers are skipped.
  * inputIds and attentionMask are int32 [B, L] → [B, L, hidden].
  */
-export function textModel(p: ParamLookup, c: BlipTextConfig, inputIds: tf.Tensor, attentionMask: tf.Tensor, imageEmbeds?: tf.Tensor): tf.Tensor3D {
+export function textModel(p: ParamLookup, c: BlipTextConfig, inputIds: tf.Tensor, attentionMask: tf.Tensor, imageEmbeds?: tf.Tensor, weightsOf?: LayerWeights): tf.Tensor3D {
   return tf.tidy(() => {
     const [b, l] = inputIds.shape as [number, number];
     if (inputIds.rank !== 2 || attentionMask.shape.join(',') !== inputIds.shape.join(',')) {
@@ -101,10 +109,20 @@ export function textModel(p: ParamLookup, c: BlipTextConfig, inputIds: tf.Tensor
     const act = activation(c.hidden_act);
     for (let i = 0; i < c.num_hidden_layers; i++) {
       const pre = `text_encoder.encoder.layer.${i}`;
-      let a = textAttentionBlock(p, c, `${pre}.attention`, h, h, mask);
-      if (imageEmbeds) a = textAttentionBlock(p, c, `${pre}.crossattention`, a, imageEmbeds, undefined);
-      const inter = act(linear(a, lin(p, `${pre}.intermediate.dense`)));
-      h = layerNorm(tf.add(linear(inter, lin(p, `${pre}.output.dense`)), a), ln(p, `${pre}.output.LayerNorm`), c.layer_norm_eps);
+      const layer = (x: tf.Tensor, layerMask?: tf.Tensor, image?: tf.Tensor) => {
+        let a = textAttentionBlock(p, c, `${pre}.attention`, x, x, layerMask);
+        if (image) a = textAttentionBlock(p, c, `${pre}.crossattention`, a, image, undefined);
+        const inter = act(linear(a, lin(p, `${pre}.intermediate.dense`)));
+        return layerNorm(tf.add(linear(inter, lin(p, `${pre}.output.dense`)), a), ln(p, `${pre}.output.LayerNorm`), c.layer_norm_eps);
+      };
+      const context = imageEmbeds ? [mask, imageEmbeds] : [mask];
+      // Without image states the cross-attention weights are unused: leave them out of the checkpoint's inputs.
+      let weights = weightsOf?.(`${pre}.`);
+      if (weights && !imageEmbeds) {
+        const cross = new Set(weightsOf!(`${pre}.crossattention.`));
+        weights = weights.filter((w) => !cross.has(w));
+      }
+      h = weights ? checkpoint(layer, h, context, weights) : layer(h, ...context);
     }
     if (h.shape[0] !== b) throw new Error('BLIP text: batch changed inside the encoder');
     return h as tf.Tensor3D;

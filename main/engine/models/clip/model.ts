@@ -4,7 +4,7 @@
 // masked encoder, final LN, pooled at the end-of-text token), the two projections and logit_scale.
 // Token-level vision features are exposed for the gated region-context fusion (Eq. 7, 12).
 import * as tf from '@tensorflow/tfjs';
-import { activation, causalMask, embedding, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding } from '../../layers/index.js';
+import { activation, causalMask, checkpoint, embedding, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding } from '../../layers/index.js';
 import type { ParamStore } from '../params.js';
 import type { PretrainedModel } from '../registry.js';
 import type { ClipConfig } from './config.js';
@@ -48,6 +48,11 @@ function l2normalize(x: tf.Tensor): tf.Tensor {
 export class ClipModel implements PretrainedModel {
   private readonly vision: EncoderSpec;
   private readonly text: EncoderSpec;
+  /**
+   * Recompute each encoder layer's forward in the backward instead of keeping its tape (layers/checkpoint.ts):
+   * same gradients, one more forward, one layer's activations at a time. The trainers turn it on.
+   */
+  gradientCheckpointing = false;
 
   constructor(
     readonly config: ClipConfig,
@@ -64,17 +69,20 @@ export class ClipModel implements PretrainedModel {
     const p = this.params;
     for (let i = 0; i < spec.layers; i++) {
       const l = `${spec.prefix}.layers.${i}`;
-      const next = tf.tidy(() => {
+      const layer = (x: tf.Tensor, ...context: tf.Tensor[]) => {
+        const layerMask = context[0];
         const attn = multiHeadAttention(
           { q: p.linear(`${l}.self_attn.q_proj`), k: p.linear(`${l}.self_attn.k_proj`), v: p.linear(`${l}.self_attn.v_proj`), out: p.linear(`${l}.self_attn.out_proj`) },
-          layerNorm(h, p.layerNorm(`${l}.layer_norm1`), spec.eps),
+          layerNorm(x, p.layerNorm(`${l}.layer_norm1`), spec.eps),
           spec.heads,
-          { mask },
+          { mask: layerMask },
         );
-        const h1 = tf.add(h, attn);
+        const h1 = tf.add(x, attn);
         const mlp = linear(spec.act(linear(layerNorm(h1, p.layerNorm(`${l}.layer_norm2`), spec.eps), p.linear(`${l}.mlp.fc1`))), p.linear(`${l}.mlp.fc2`));
         return tf.add(h1, mlp);
-      });
+      };
+      const context = mask ? [mask] : [];
+      const next = tf.tidy(() => (this.gradientCheckpointing ? checkpoint(layer, h, context, p.variables([`${l}.`])) : layer(h, ...context)));
       if (i > 0) h.dispose();
       h = next;
     }

@@ -2,7 +2,7 @@
 // add_pooling_layer=False): patch conv WITH bias, class token, learned positions, pre-norm encoder
 // (layernorm_before / layernorm_after), final layernorm. The DINO image embedding is the class token.
 import * as tf from '@tensorflow/tfjs';
-import { activation, layerNorm, linear, multiHeadAttention, patchEmbedding } from '../../layers/index.js';
+import { activation, checkpoint, layerNorm, linear, multiHeadAttention, patchEmbedding } from '../../layers/index.js';
 import type { ParamStore } from '../params.js';
 import type { PretrainedModel } from '../registry.js';
 import type { VitConfig } from './config.js';
@@ -17,6 +17,8 @@ export interface VitOutput {
 
 export class VitModel implements PretrainedModel {
   private readonly act: (x: tf.Tensor) => tf.Tensor;
+  /** Recompute each encoder layer in the backward instead of keeping its tape (layers/checkpoint.ts). */
+  gradientCheckpointing = false;
 
   constructor(
     readonly config: VitConfig,
@@ -48,14 +50,17 @@ export class VitModel implements PretrainedModel {
       let h = embeddings;
       for (let i = 0; i < c.num_hidden_layers; i++) {
         const l = `encoder.layer.${i}`;
-        const attn = multiHeadAttention(
-          { q: p.linear(`${l}.attention.attention.query`), k: p.linear(`${l}.attention.attention.key`), v: p.linear(`${l}.attention.attention.value`), out: p.linear(`${l}.attention.output.dense`) },
-          layerNorm(h, p.layerNorm(`${l}.layernorm_before`), c.layer_norm_eps),
-          c.num_attention_heads,
-        );
-        h = tf.add(h, attn);
-        const mlp = linear(this.act(linear(layerNorm(h, p.layerNorm(`${l}.layernorm_after`), c.layer_norm_eps), p.linear(`${l}.intermediate.dense`))), p.linear(`${l}.output.dense`));
-        h = tf.add(h, mlp);
+        const layer = (x: tf.Tensor) => {
+          const attn = multiHeadAttention(
+            { q: p.linear(`${l}.attention.attention.query`), k: p.linear(`${l}.attention.attention.key`), v: p.linear(`${l}.attention.attention.value`), out: p.linear(`${l}.attention.output.dense`) },
+            layerNorm(x, p.layerNorm(`${l}.layernorm_before`), c.layer_norm_eps),
+            c.num_attention_heads,
+          );
+          const h1 = tf.add(x, attn);
+          const mlp = linear(this.act(linear(layerNorm(h1, p.layerNorm(`${l}.layernorm_after`), c.layer_norm_eps), p.linear(`${l}.intermediate.dense`))), p.linear(`${l}.output.dense`));
+          return tf.add(h1, mlp);
+        };
+        h = this.gradientCheckpointing ? checkpoint(layer, h, [], p.variables([`${l}.`])) : layer(h);
       }
       const lastHiddenState = layerNorm(h, p.layerNorm('layernorm'), c.layer_norm_eps);
       return { embeddings, encoderOutput: h, lastHiddenState };
