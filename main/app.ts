@@ -63,7 +63,8 @@ export function openApp(options: OpenAppOptions): App {
     get jobs() {
       return jobManager();
     },
-    tensorBackend: () => null,
+    // The engine runs in the host: its backend is known once a job there has started one.
+    tensorBackend: () => jobs?.backend ?? null,
   };
   if (options.mode !== 'in-process') jobManager();
   const dispatcher = createDispatcher(createHandlers(context), {

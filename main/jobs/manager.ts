@@ -3,7 +3,7 @@
 // process running it died) on the side. Work runs in engine hosts — one per lane, so a GPU-bound
 // job that runs out of memory takes down only its own host: the one training job at a time runs in
 // the 'gpu' host, imports and caption jobs (up to LIGHT_CONCURRENCY) in the 'light' host.
-import type { JobKind, JobState } from '../../shared/api/index.js';
+import type { JobKind, JobState, TensorBackendName } from '../../shared/api/index.js';
 import { isApiEventName } from '../../shared/api/index.js';
 import type { EventHub } from '../api/event-hub.js';
 import type { Store } from '../store/index.js';
@@ -45,6 +45,8 @@ export class JobManager {
   private closed = false;
   private readonly log: (line: string) => void;
   private readonly rows: JobRows;
+  /** The tensor backend the engine host last activated, null before any training job. */
+  backend: TensorBackendName | null = null;
 
   constructor(
     private readonly store: Store,
@@ -282,6 +284,9 @@ export class JobManager {
     const db = this.store.db;
     switch (m.type) {
       case 'ready':
+        return;
+      case 'engine':
+        this.backend = m.backend;
         return;
       case 'progress': {
         const a = this.active.get(m.jobId);

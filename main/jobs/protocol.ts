@@ -3,6 +3,7 @@
 // structured-clone data, so the same schemas serve child_process.fork and Electron's utilityProcess.
 import { z } from 'zod';
 import { jobEvents, jobStateSchema } from '../../shared/api/jobs.js';
+import { tensorBackendNameSchema } from '../../shared/api/system.js';
 
 /** Where a training job continues from: a stored checkpoint (its row, step and file). */
 export const resumePointSchema = z.object({
@@ -61,6 +62,8 @@ export type MetricPoint = z.infer<typeof metricPointSchema>;
 
 export const fromHostSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pid: z.number().int() }),
+  /** The tensor backend a job in the host activated (shown in the status bar and stored on runs). */
+  z.object({ type: z.literal('engine'), backend: tensorBackendNameSchema }),
   z.object({
     type: z.literal('progress'),
     jobId: z.number().int(),

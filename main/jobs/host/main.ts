@@ -4,6 +4,7 @@
 // share the file) and commits its own bulk writes — metric points, checkpoints, samples — so main's
 // event loop never spends time on them; main only relays the already-committed batches to
 // subscribers and keeps the job rows (state, log). argv[2] is the data folder.
+import { tensorBackendNameSchema } from '../../../shared/api/system.js';
 import { openStore } from '../../store/index.js';
 import { MetricWriter } from '../metric-writer.js';
 import { toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
@@ -87,7 +88,11 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
       channel.send({ type: 'resumed', jobId: m.jobId });
     },
     emit: (event, payload) => channel.send({ type: 'event', event, payload }),
-    setEngine: (info) => void (engine = info),
+    setEngine: (info) => {
+      engine = info;
+      const backend = tensorBackendNameSchema.safeParse(info.backend);
+      if (backend.success) channel.send({ type: 'engine', backend: backend.data });
+    },
   };
   let finished: FromHost;
   try {

@@ -34,6 +34,7 @@ describe('pause and resume', () => {
     expect(res.host?.backend).toBe('wasm');
     expect(res.host?.tensors?.numTensors).toBeGreaterThan(10);
     expect(res.host?.runningJobs).toEqual([id]);
+    expect((await app.client.call('system.info', {})).tensorBackend).toBe('wasm');
     await expect(app.client.call('jobs.resume', { id, checkpointId: 999 })).resolves.toMatchObject({ state: 'paused' });
 
     const before = seen.points.length;
