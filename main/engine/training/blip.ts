@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/index.js';
 import { fromPretrained } from '../models/registry.js';
-import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { checkpointingFor, contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
 import { microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
@@ -57,7 +57,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
    * or tfjs-node, not wasm).
    */
   defaultMicroBatch(): number {
-    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.config.vision_config), 1);
+    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.config.vision_config, { checkpointing: this.model.gradientCheckpointing }), 1);
   }
 
   trainableParams(): Map<string, tf.Variable> {
@@ -134,6 +134,8 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
   try {
     const t = model.config.text_config;
     const maxTextTokens = Math.min(c.max_text_tokens, t.max_position_embeddings);
+    model.gradientCheckpointing = checkpointingFor(c.gradient_checkpointing, tf.getBackend());
+    if (model.gradientCheckpointing) opts.callbacks?.onLog?.('info', `gradient checkpointing on (${c.gradient_checkpointing}, backend ${tf.getBackend()}): BLIP's encoder layers are recomputed in the backward`);
     const task = new BlipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
       maxTextTokens,
       norm: normalizationOf(sideFilesDir),

@@ -45,7 +45,18 @@ export const contrastiveTrainingSchema = z.object({
   max_steps: z.number().int().nonnegative().default(0),
   /** Batch size of the validation pass. */
   eval_batch_size: count.default(64),
+  /**
+   * Recompute each encoder layer's forward in the backward instead of keeping its tape
+   * (layers/checkpoint.ts): identical gradients, one more forward, a fraction of the memory. `auto`:
+   * on with the wasm backend (its 4 GiB heap cannot hold a ViT-B/16 tape), off elsewhere.
+   */
+  gradient_checkpointing: z.enum(['auto', 'on', 'off']).default('auto'),
 });
+
+/** Whether `setting` turns checkpointing on for `backend` (tf.getBackend()). */
+export function checkpointingFor(setting: 'auto' | 'on' | 'off', backend: string): boolean {
+  return setting === 'on' || (setting === 'auto' && backend === 'wasm');
+}
 
 export const phaseSchema = z.object({
   name: z.string().min(1),

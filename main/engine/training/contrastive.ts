@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { ContrastiveTrainingConfig, PhaseConfig } from './config.js';
 import { l2Normalize, LearnedTemperature, symmetricContrastiveLoss } from './losses.js';
-import { AdamW, clipGradNorm, epochOrder, learningRateAt, type NamedGrads } from './optim.js';
+import { AdamW, clipGradNormAsync, epochOrder, learningRateAt, type NamedGrads } from './optim.js';
 import { chanceRecallAt1, retrievalRecall } from './retrieval.js';
 import type { MetricValues, TrainerCallbacks, TrainingResult } from './types.js';
 
@@ -99,6 +99,11 @@ function addInto(acc: NamedGrads, grads: NamedGrads): void {
   }
 }
 
+/** Scalars read asynchronously: WebGPU in Node has no synchronous read (dataSync needs OffscreenCanvas). */
+async function readScalars(ts: readonly tf.Tensor[]): Promise<number[]> {
+  return Promise.all(ts.map(async (t) => (await t.data())[0] as number));
+}
+
 interface StepOutcome {
   grads: NamedGrads;
   loss: number;
@@ -128,10 +133,9 @@ export async function batchGradients<P>(
         parts = [tf.keep(terms.imageToText), tf.keep(terms.textToImage)];
         return terms.loss;
       }, [...variables, ...lossVars]);
-      const [i2t, t2i] = parts.map((t) => t.dataSync()[0]!);
-      const loss = value.dataSync()[0]!;
+      const [loss, i2t, t2i] = await readScalars([value, ...parts]);
       tf.dispose([value, ...parts]);
-      return { grads, loss, imageToText: i2t!, textToImage: t2i! };
+      return { grads, loss: loss!, imageToText: i2t!, textToImage: t2i! };
     }
     // (1) Embeddings of every micro-batch, no tape.
     const z = prepared.map((b) => tf.tidy(() => task.imageEmbeddings(b)));
@@ -168,10 +172,9 @@ export async function batchGradients<P>(
       addInto(acc, grads);
       offset += n;
     }
-    const [i2t, t2i] = parts.map((x) => x.dataSync()[0]!);
-    const loss = outer.value.dataSync()[0]!;
+    const [loss, i2t, t2i] = await readScalars([outer.value, ...parts]);
     tf.dispose([outer.value, gZ, gT, zAll, tAll, ...parts]);
-    return { grads: acc, loss, imageToText: i2t!, textToImage: t2i! };
+    return { grads: acc, loss: loss!, imageToText: i2t!, textToImage: t2i! };
   } finally {
     for (const b of prepared) b.dispose();
   }
@@ -191,13 +194,15 @@ export async function evaluateRetrieval<P>(task: ContrastiveTask<P>, val: readon
       b.dispose();
     }
   }
-  const { sim, loss } = tf.tidy(() => {
+  const out = tf.tidy(() => {
     const z = tf.concat(zs) as tf.Tensor2D;
     const t = tf.concat(ts) as tf.Tensor2D;
-    const s = tf.matMul(z, tf.transpose(t));
-    return { sim: s.dataSync(), loss: symmetricContrastiveLoss(z, t, scale, { normalized: true }).loss.dataSync()[0]! };
+    return { sim: tf.matMul(z, tf.transpose(t)), loss: symmetricContrastiveLoss(z, t, scale, { normalized: true }).loss };
   });
   tf.dispose([...zs, ...ts]);
+  const sim = (await out.sim.data()) as Float32Array;
+  const [loss] = await readScalars([out.loss]);
+  tf.dispose([out.sim, out.loss]);
   const groups = val.map((p) => task.textOf(p));
   const r = retrievalRecall(sim, val.length, groups);
   return {
@@ -208,7 +213,7 @@ export async function evaluateRetrieval<P>(task: ContrastiveTask<P>, val: readon
     val_i2t_r5: r.imageToText.r5,
     val_t2i_r5: r.textToImage.r5,
     val_chance_r1: chanceRecallAt1(val.length, groups),
-    val_loss: loss,
+    val_loss: loss!,
     val_pairs: val.length,
   };
 }
@@ -231,8 +236,8 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
   const temperature = c.temperature.kind === 'learned' ? new LearnedTemperature(c.temperature.init_tau, c.temperature.max_scale) : null;
   const fixedScale = c.temperature.kind === 'fixed' ? 1 / c.temperature.tau : 0;
   const scale = () => (temperature ? temperature.scale() : fixedScale);
-  const scaleValue = () => (temperature ? 1 / temperature.tau() : fixedScale);
-  const tau = () => (temperature ? temperature.tau() : 1 / fixedScale);
+  const scaleValue = async () => (temperature ? 1 / (await temperature.readTau()) : fixedScale);
+  const tau = async () => (temperature ? await temperature.readTau() : 1 / fixedScale);
 
   let state: TrainerState = { step: 0, phaseIndex: 0, epoch: 0, batch: 0, optimizerStep: 0, logScale: null, losses: [], validation: null, seed: c.seed };
   let restoredMoments: Map<string, tf.Tensor> | null = null;
@@ -261,7 +266,7 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
     for (const [k, t] of moments) host.set(k, { shape: t.shape, values: (await t.data()) as Float32Array });
     writeSafetensors(path.join(dir, OPTIMIZER_FILE), host);
     state.optimizerStep = opt.step;
-    state.logScale = temperature ? temperature.logScale.dataSync()[0]! : null;
+    state.logScale = temperature ? (await readScalars([temperature.logScale]))[0]! : null;
     fs.writeFileSync(path.join(dir, STATE_FILE), `${JSON.stringify({ ...state, phase: phase.name, config: c, phases }, null, 2)}\n`);
     lastCheckpoint = dir;
     if (!checkpoints.includes(dir)) checkpoints.push(dir);
@@ -307,7 +312,7 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
             const pairs = batches[state.batch]!.map((i) => train[i]!);
             const out = await batchGradients(task, pairs, micro, variables, scale, temperature);
             if (!Number.isFinite(out.loss)) throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
-            const gradNorm = clipGradNorm(out.grads, c.max_grad_norm);
+            const gradNorm = await clipGradNormAsync(out.grads, c.max_grad_norm);
             const phaseStep = state.epoch * stepsPerEpoch + state.batch;
             const lr = learningRateAt(schedule, phaseStep);
             opt.apply(out.grads, lr);
@@ -322,7 +327,7 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
               loss_t2i: out.textToImage,
               lr,
               grad_norm: gradNorm,
-              tau: tau(),
+              tau: await tau(),
               step_time_ms: seconds * 1000,
               samples_per_s: pairs.length / seconds,
               epoch: state.epoch + state.batch / batches.length,
@@ -340,7 +345,7 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
           if (stopped) break;
           const lastEpoch = state.epoch + 1 === phase.epochs;
           if (val.length >= 2 && ((state.epoch + 1) % c.eval_every_epochs === 0 || lastEpoch)) {
-            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, scaleValue());
+            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue());
             await cb.onMetrics?.(state.step, state.validation);
             cb.onLog?.('info', `step ${state.step} (${phase.name} epoch ${state.epoch + 1}): val recall@1 ${state.validation.val_r1!.toFixed(3)} (chance ${state.validation.val_chance_r1!.toFixed(3)}), recall@5 ${state.validation.val_r5!.toFixed(3)}`);
           }
@@ -354,7 +359,7 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
         }
         if (stopped && state.step > 0) {
           if (val.length >= 2) {
-            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, scaleValue());
+            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue());
             await cb.onMetrics?.(state.step, state.validation);
           }
           await checkpoint(phase, opt, keyOf);

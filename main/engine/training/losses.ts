@@ -88,7 +88,16 @@ export class LearnedTemperature {
   }
 
   tau(): number {
-    return 1 / Math.min(Math.exp(this.logScale.dataSync()[0] ?? 0), this.maxScale);
+    return this.tauOf(this.logScale.dataSync()[0] ?? 0);
+  }
+
+  /** tau() with an asynchronous read (every backend, WebGPU in Node included). */
+  async readTau(): Promise<number> {
+    return this.tauOf((await this.logScale.data())[0] ?? 0);
+  }
+
+  private tauOf(logScale: number): number {
+    return 1 / Math.min(Math.exp(logScale), this.maxScale);
   }
 
   dispose(): void {

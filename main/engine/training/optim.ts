@@ -107,20 +107,49 @@ export class AdamW {
 /**
  * Scales gradients in place so their global L2 norm is at most `maxNorm` (torch's clip_grad_norm_).
  * Returns the norm before clipping — the `grad_norm` metric. `maxNorm` ≤ 0 disables clipping.
+ * Reads synchronously: not on WebGPU in Node (use clipGradNormAsync there; the trainers do).
  */
 export function clipGradNorm(grads: NamedGrads, maxNorm: number): number {
   const names = Object.keys(grads);
   if (names.length === 0) return 0;
-  const norm = tf.tidy(() => tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!))))).dataSync()[0] ?? 0);
+  const norm = tf.tidy(() => globalNorm(grads, names).dataSync()[0] ?? 0);
+  scaleGrads(grads, norm, maxNorm);
+  return norm;
+}
+
+/**
+ * clipGradNorm for every backend: the norm is read with `await data()` (WebGPU in Node has no
+ * synchronous read), then the gradients are scaled in place the same way.
+ */
+export async function clipGradNormAsync(grads: NamedGrads, maxNorm: number): Promise<number> {
+  const names = Object.keys(grads);
+  if (names.length === 0) return 0;
+  const normT = tf.tidy(() => globalNorm(grads, names));
+  const norm = (await normT.data())[0] ?? 0;
+  normT.dispose();
+  scaleGrads(grads, norm, maxNorm);
+  return norm;
+}
+
+/**
+ * √Σ‖g‖² with binary adds: WebGPU's AddN binds every input as a storage buffer and fails past the
+ * adapter's per-stage limit (SwiftShader: 8), which ~100 parameter tensors exceed.
+ */
+function globalNorm(grads: NamedGrads, names: readonly string[]): tf.Scalar {
+  let total = tf.sum(tf.square(grads[names[0]!]!));
+  for (const n of names.slice(1)) total = tf.add(total, tf.sum(tf.square(grads[n]!)));
+  return tf.sqrt(total) as tf.Scalar;
+}
+
+function scaleGrads(grads: NamedGrads, norm: number, maxNorm: number): void {
   if (maxNorm > 0 && norm > maxNorm) {
     const factor = maxNorm / (norm + 1e-6);
-    for (const n of names) {
+    for (const n of Object.keys(grads)) {
       const old = grads[n]!;
       grads[n] = tf.mul(old, factor);
       old.dispose();
     }
   }
-  return norm;
 }
 
 export interface LrSchedule {

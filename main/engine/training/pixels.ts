@@ -68,9 +68,16 @@ export function pixelBatch(images: readonly RgbImage[], boxes: readonly (PixelBo
  * and 3 attention maps [H, L, L] per layer. CLIP ViT-B/16 at 224 px: ~430 MB by this count; the wasm
  * heap was measured growing by ~2.2 GB for one such image's forward + backward.
  */
-export function tapeBytesPerImage(v: { image_size: number; patch_size: number; hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number }): number {
+export function tapeBytesPerImage(
+  v: { image_size: number; patch_size: number; hidden_size: number; intermediate_size: number; num_hidden_layers: number; num_attention_heads: number },
+  opts: { checkpointing?: boolean } = {},
+): number {
   const L = (v.image_size / v.patch_size) ** 2 + 1;
-  return 4 * v.num_hidden_layers * (30 * L * v.hidden_size + 5 * L * v.intermediate_size + 3 * v.num_attention_heads * L * L);
+  const perLayer = 30 * L * v.hidden_size + 5 * L * v.intermediate_size + 3 * v.num_attention_heads * L * L;
+  // Checkpointed (layers/checkpoint.ts): every layer's input [L, D] stays, and one layer's tape plus
+  // its gradients exist at a time during its recomputation.
+  if (opts.checkpointing) return 4 * (v.num_hidden_layers * L * v.hidden_size + 2 * perLayer);
+  return 4 * v.num_hidden_layers * perLayer;
 }
 
 /** Pairs per micro-batch so the tape of `imagesPerPair` images stays under `budgetBytes` (at least 1). */

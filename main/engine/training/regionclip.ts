@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { RegionClip } from '../models/fusion/region-clip.js';
-import { contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { checkpointingFor, contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
 import { clampBox, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
@@ -88,13 +88,13 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
   /**
    * Phase "fusion" trains on cached CLIP tokens: the whole batch at once. Phase "joint" back-propagates
    * through CLIP for a crop and a whole image per pair: as many pairs as keep the tape within budget
-   * (tiny preset: all; ViT-B/16: 1 pair). At ViT-B/16 size even one pair's tape plus weights, moments
-   * and gradients exceed the wasm backend's 4 GiB heap (measured; BENCHMARKS.md): phase "joint" at that
-   * size needs a GPU backend or tfjs-node.
+   * (tiny preset: all; ViT-B/16: 1 pair, or ~16 with gradient checkpointing). Without checkpointing, at
+   * ViT-B/16 size even one pair's tape plus weights, moments and gradients exceed the wasm backend's
+   * 4 GiB heap (measured; BENCHMARKS.md) — which is why `gradient_checkpointing: auto` turns it on there.
    */
   defaultMicroBatch(phase: PhaseConfig): number | undefined {
     if (phase.name === 'fusion') return undefined;
-    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.clip.config.vision_config), 2);
+    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.clip.config.vision_config, { checkpointing: this.model.clip.gradientCheckpointing }), 2);
   }
 
   trainableParams(): Map<string, tf.Variable> {
@@ -140,7 +140,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
       tf.dispose([x.crop, x.full, x.ids, x.mask]);
       const perPair = (fresh.eR.size + fresh.eF.size + fresh.text.size) / missing.length;
       if (this.clipFrozen && this.cacheBytes + perPair * 4 * missing.length <= this.options.featureCacheBytes) {
-        const [eR, eF, text] = [fresh.eR.dataSync(), fresh.eF.dataSync(), fresh.text.dataSync()] as Float32Array[];
+        const [eR, eF, text] = (await Promise.all([fresh.eR.data(), fresh.eF.data(), fresh.text.data()])) as Float32Array[];
         const [r, f, t] = [eR!.length / missing.length, eF!.length / missing.length, text!.length / missing.length];
         missing.forEach((p, i) => this.cache.set(p.id, { eR: eR!.slice(i * r, (i + 1) * r), eF: eF!.slice(i * f, (i + 1) * f), text: text!.slice(i * t, (i + 1) * t) }));
         this.cacheBytes += perPair * 4 * missing.length;
@@ -236,6 +236,8 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
   try {
     const t = model.clip.config.text_config;
     const maxTextTokens = Math.min(c.max_text_tokens, t.max_position_embeddings);
+    model.clip.gradientCheckpointing = checkpointingFor(c.gradient_checkpointing, tf.getBackend());
+    if (model.clip.gradientCheckpointing) opts.callbacks?.onLog?.('info', `gradient checkpointing on (${c.gradient_checkpointing}, backend ${tf.getBackend()}): CLIP's encoder layers are recomputed in the backward`);
     const task = new RegionClipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
       maxTextTokens,
       norm: normalizationOf(sideFilesDir),

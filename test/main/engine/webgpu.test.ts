@@ -9,7 +9,7 @@ const root = path.resolve(import.meta.dirname, '../../..');
 const swiftshader = process.env.RIC_SWIFTSHADER_DIR ?? '/usr/lib/chromium';
 
 describe('engine on WebGPU with SwiftShader', () => {
-  it('layers, CLIP gradients and parity pass in the WebGPU suite', () => {
+  it('layers, CLIP gradients, parity and a few trainer steps pass in the WebGPU suite', () => {
     expect(fs.existsSync(path.join(swiftshader, 'vk_swiftshader_icd.json')), `SwiftShader not found in ${swiftshader}: apt-get install chromium (or set RIC_SWIFTSHADER_DIR)`).toBe(true);
     const r = spawnSync(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'test/main/engine/webgpu/vitest.webgpu.config.ts'], {
       cwd: root,
@@ -19,6 +19,6 @@ describe('engine on WebGPU with SwiftShader', () => {
     });
     const out = `${r.stdout}\n${r.stderr}`;
     expect(r.status, out.slice(-6000)).toBe(0);
-    expect(out).toMatch(/Tests\s+4 passed \(4\)/);
+    expect(out).toMatch(/Tests\s+6 passed \(6\)/);
   }, 300_000);
 });
