@@ -128,11 +128,13 @@ export class MetricWriter {
 
 /**
  * Forgets a run's points after `step` (resume from a checkpoint rewinds the curve there): points,
+ * the samples stored after it,
  * the rollup blocks that reach past it (rebuilt from the points that stay) and latest_metrics.
  */
 export function truncateRunMetrics(db: Db, runId: number, step: number): void {
   db.transaction(() => {
     db.prepare('DELETE FROM metric_points WHERE run_id = ? AND step > ?').run(runId, step);
+    db.prepare('DELETE FROM run_samples WHERE run_id = ? AND step > ?').run(runId, step);
     for (const level of ROLLUP_LEVELS) {
       const size = ROLLUP_BASE ** level;
       const firstDirty = Math.floor(step / size);

@@ -75,6 +75,13 @@ test('train from the UI: live charts, pause, resume, stop, then overlay a finish
     await expect(page.locator('[data-checkpoint-step]').first()).toBeVisible();
     await expect(page.getByRole('button', { name: 'Resume from here' }).first()).toBeEnabled();
 
+    // Samples: retrieval examples stored with each checkpoint; the step slider picks the step.
+    await expect(page.locator('[data-sample-kind="retrieval"]').first()).toBeVisible({ timeout: 10_000 });
+    await expect(page.locator('.run-sample img').first()).toHaveJSProperty('complete', true);
+    const earliest = Number(await page.locator('[data-checkpoint-step]').last().getAttribute('data-checkpoint-step'));
+    await page.getByLabel('Step (moves every chart and the samples)').fill(String(earliest));
+    await expect(page.locator('#samples-h')).toHaveText(`Samples at step ${earliest}`);
+
     // 6. A second run with another learning rate, to the end.
     const datasetId = (await callApi<{ id: number; name: string }[]>(server, 'datasets.list', {})).find((d) => d.name === 'shapes-e2e')!.id;
     const second = await callApi<{ id: number; runId: number }>(server, 'jobs.start', {

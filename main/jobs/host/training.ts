@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { trainingTexts } from '../../captions/training-texts.js';
 import type { Store } from '../../store/index.js';
 import type { JobRunContext, JobRunner } from './runners.js';
+import { retrievalExamples, SAMPLE_MAX_CHECKPOINT_BYTES, SAMPLE_PAIRS, storeRunSamples } from './samples.js';
 import type { CheckpointInfo, RegionPair, RgbImage, ScenePair, TrainerCallbacks } from '../../engine/training/index.js';
 
 type Family = 'regionclip' | 'blip';
@@ -34,7 +35,7 @@ function imageLoader(store: Store, sha256: string, ref: string): () => Promise<R
 }
 
 /** The dataset's pairs: approved captions (else the dataset's own text), current mask box, split. */
-export function datasetPairs(store: Store, datasetId: number, family: Family): { pairs: RegionPair[] | ScenePair[]; dropped: number } {
+export function datasetPairs(store: Store, datasetId: number, family: Family): { pairs: RegionPair[] | ScenePair[]; dropped: number; images: Map<string, string> } {
   const rows = store.db
     .prepare<[number], SampleRow>(
       `SELECT s.id, s.external_id, s.split, coalesce(s.target_sha256, s.source_sha256) AS image, m.box_x, m.box_y, m.box_w, m.box_h
@@ -43,6 +44,7 @@ export function datasetPairs(store: Store, datasetId: number, family: Family): {
     )
     .all(datasetId);
   const texts = trainingTexts(store.db, datasetId, family === 'regionclip' ? 'region' : 'scene', 'dataset').texts;
+  const images = new Map(rows.map((r) => [r.external_id, r.image]));
   let dropped = 0;
   if (family === 'blip') {
     const pairs: ScenePair[] = [];
@@ -51,7 +53,7 @@ export function datasetPairs(store: Store, datasetId: number, family: Family): {
       if (!t) dropped++;
       else pairs.push({ id: r.external_id, split: r.split === 'val' ? 'val' : 'train', target: imageLoader(store, r.image, r.external_id), text: t.text });
     }
-    return { pairs, dropped };
+    return { pairs, dropped, images };
   }
   const pairs: RegionPair[] = [];
   for (const r of rows) {
@@ -66,7 +68,7 @@ export function datasetPairs(store: Store, datasetId: number, family: Family): {
         text: t.text,
       });
   }
-  return { pairs, dropped };
+  return { pairs, dropped, images };
 }
 
 export function trainingRunner(family: Family): JobRunner {
@@ -91,7 +93,7 @@ export function trainingRunner(family: Family): JobRunner {
       store.db.prepare('UPDATE runs SET backend = ?, config = ? WHERE id = ?').run(report.active, JSON.stringify(config), runId);
       ctx.log('info', `backend ${report.active}; ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);
 
-      const { pairs, dropped } = datasetPairs(store, datasetId, family);
+      const { pairs, dropped, images } = datasetPairs(store, datasetId, family);
       if (dropped > 0) ctx.log('warn', `${dropped} samples have no approved caption/dataset text${family === 'regionclip' ? ' or no mask' : ''} and are left out`);
       if (pairs.length < 2) throw new Error(`dataset ${datasetId} has ${pairs.length} usable pairs; training needs at least 2`);
 
@@ -104,6 +106,23 @@ export function trainingRunner(family: Family): JobRunner {
       const saveCheckpoint = store.db.prepare(
         'INSERT OR REPLACE INTO checkpoints(run_id, step, path, size, validation_score, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       );
+      // Retrieval examples at every checkpoint, on a fixed few validation pairs (host/samples.ts).
+      const split = training.splitPairs(pairs as (RegionPair | ScenePair)[], config.val_fraction, config.seed);
+      const samplePairs = (split.val.length >= 2 ? split.val : split.train).slice(0, SAMPLE_PAIRS);
+      let samplesSkipped = false;
+      const storeSamples = async (info: CheckpointInfo) => {
+        if (info.size > SAMPLE_MAX_CHECKPOINT_BYTES) {
+          if (!samplesSkipped) ctx.log('info', `no sample outputs: checkpoints of ${(info.size / 1e6).toFixed(0)} MB are too big to load a second copy for examples`);
+          samplesSkipped = true;
+          return;
+        }
+        try {
+          const examples = await retrievalExamples(family, info.dir, config.max_text_tokens, samplePairs);
+          storeRunSamples(store, runId, info.step, examples, (id) => images.get(id) ?? null);
+        } catch (err) {
+          ctx.log('warn', `sample outputs at step ${info.step} failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      };
       const callbacks: TrainerCallbacks = {
         async onMetrics(step, values) {
           for (const [key, value] of Object.entries(values)) ctx.metric(key, step, value);
@@ -114,7 +133,7 @@ export function trainingRunner(family: Family): JobRunner {
             if (!ctx.signal.aborted) throw err;
           });
         },
-        onCheckpoint(info: CheckpointInfo) {
+        async onCheckpoint(info: CheckpointInfo) {
           // Points up to this step are committed before the checkpoint that a resume starts from.
           ctx.flushMetrics();
           saveCheckpoint.run(runId, info.step, path.relative(store.dataDir, info.dir), info.size, info.validationScore, JSON.stringify(info.metrics), new Date().toISOString());
@@ -123,6 +142,7 @@ export function trainingRunner(family: Family): JobRunner {
             if (!fs.existsSync(path.join(store.dataDir, c.path))) store.db.prepare('DELETE FROM checkpoints WHERE id = ?').run(c.id);
           }
           ctx.log('info', `checkpoint at step ${info.step} (${(info.size / 1e6).toFixed(1)} MB)`);
+          await storeSamples(info);
         },
         onProgress: (p) => ctx.progress(p.step, p.totalSteps, `${p.phase} epoch ${p.epoch + 1}`),
         onLog: (level, message) => ctx.log(level, message),

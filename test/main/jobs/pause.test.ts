@@ -54,6 +54,21 @@ describe('pause and resume', () => {
     const run = await app.client.call('runs.get', { id: runId! });
     expect(run.checkpoints.at(-1)!.step).toBe(steps.at(-1));
     expect(run.status).toBe('cancelled');
+    // Each checkpoint stored retrieval examples made with it: the step slider's samples.
+    const samples = await app.client.call('runs.samples', { runId: runId! });
+    expect(samples.steps).toEqual(run.checkpoints.map((c) => c.step));
+    expect(samples.step).toBe(steps.at(-1));
+    expect(samples.samples.length).toBe(4); // the dataset's 4 validation pairs
+    for (const s of samples.samples) {
+      expect(s.kind).toBe('retrieval');
+      expect(s.blobSha256).toMatch(/^[0-9a-f]{64}$/);
+      const p = s.payload as { truth: string; retrieved: { text: string; score: number; correct: boolean }[] };
+      expect(p.retrieved).toHaveLength(3);
+      expect(p.retrieved[0]!.score).toBeGreaterThanOrEqual(p.retrieved[2]!.score);
+      if (p.retrieved.some((r) => r.correct)) expect(p.retrieved.map((r) => r.text)).toContain(p.truth);
+    }
+    const earlier = await app.client.call('runs.samples', { runId: runId!, step: run.checkpoints[0]!.step });
+    expect(earlier.step).toBe(run.checkpoints[0]!.step);
   }, 300_000);
 
   it('refuses to pause a job without step boundaries, and cancels a queued job at once', async () => {

@@ -159,7 +159,7 @@ export function RunMonitor({ runId }: { runId: number }) {
         <aside className="run-side">
           <CheckpointsPanel checkpoints={r.checkpoints} canResume={!active} onResume={(c) => resume(c)} />
           <ResourcesPanel active={state === 'running' || state === 'paused'} />
-          <SamplesPanel runId={runId} step={cursorStep} onSteps={onSampleSteps} />
+          <SamplesPanel runId={runId} step={cursorStep} refreshKey={r.checkpoints.map((c) => c.step).join(',')} onSteps={onSampleSteps} />
           {r.jobId !== null ? <LogPanel jobId={r.jobId} /> : null}
         </aside>
       </div>

@@ -38,19 +38,24 @@ export function TrainingView() {
     };
   }, [api, reload]);
 
+  // Functional updates: two quick clicks must not overwrite each other through a stale URL.
   const set = useCallback(
-    (patch: Record<string, string | null>) => {
-      const next = new URLSearchParams(params);
-      for (const [k, v] of Object.entries(patch)) v === null ? next.delete(k) : next.set(k, v);
-      setParams(next);
+    (patch: (prev: URLSearchParams) => Record<string, string | null>) => {
+      setParams((prev) => {
+        const next = new URLSearchParams(prev);
+        for (const [k, v] of Object.entries(patch(prev))) v === null ? next.delete(k) : next.set(k, v);
+        return next;
+      });
     },
-    [params, setParams],
+    [setParams],
   );
-  const open = (id: number) => set({ run: String(id), view: null });
-  const onCheck = (id: number, on: boolean) => {
-    const next = on ? [...new Set([...checked, id])] : checked.filter((x) => x !== id);
-    set({ compare: next.length ? next.join(',') : null });
-  };
+  const open = (id: number) => set(() => ({ run: String(id), view: null }));
+  const onCheck = (id: number, on: boolean) =>
+    set((prev) => {
+      const was = (prev.get('compare') ?? '').split(',').filter(Boolean).map(Number);
+      const next = on ? [...new Set([...was, id])] : was.filter((x) => x !== id);
+      return { compare: next.length ? next.join(',') : null };
+    });
   const onSort = (s: RunSort) => {
     if (s === sort) setOrder((o) => (o === 'asc' ? 'desc' : 'asc'));
     else (setSort(s), setOrder(s === 'name' ? 'asc' : 'desc'));
@@ -67,7 +72,7 @@ export function TrainingView() {
           <p className="muted">Runs, their live metrics, checkpoints and resources; tick runs to overlay them.</p>
         </div>
         <div className="form-actions">
-          <button type="button" className="secondary" disabled={checked.length < 2} onClick={() => set({ view: 'compare' })}>
+          <button type="button" className="secondary" disabled={checked.length < 2} onClick={() => set(() => ({ view: 'compare' }))}>
             Compare {checked.length >= 2 ? checked.length : ''} runs
           </button>
           <button type="button" className="primary" onClick={() => setStarting(true)}>

@@ -2,7 +2,7 @@
 // stored during training at the slider's step, and the job's log (live).
 import { useEffect, useState } from 'react';
 import type { Checkpoint, JobLogLine, Resources, RunSample } from '../../../../shared/api/index';
-import { useApi, useQuery } from '../../api/ApiProvider';
+import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
 import { formatBytes, formatValue } from './metrics';
 
 export function CheckpointsPanel({ checkpoints, canResume, onResume }: { checkpoints: Checkpoint[]; canResume: boolean; onResume: (c: Checkpoint) => void }) {
@@ -83,8 +83,11 @@ export function ResourcesPanel({ active }: { active: boolean }) {
   );
 }
 
-export function SamplesPanel({ runId, step, onSteps }: { runId: number; step: number | null; onSteps: (steps: number[]) => void }) {
+export function SamplesPanel({ runId, step, refreshKey, onSteps }: { runId: number; step: number | null; refreshKey: string; onSteps: (steps: number[]) => void }) {
   const q = useQuery('runs.samples', step === null ? { runId } : { runId, step });
+  const reload = q.reload;
+  // A new checkpoint brings new samples.
+  useEffect(() => reload(), [refreshKey, reload]);
   useEffect(() => {
     if (q.data) onSteps(q.data.steps);
   }, [q.data, onSteps]);
@@ -103,18 +106,28 @@ export function SamplesPanel({ runId, step, onSteps }: { runId: number; step: nu
 }
 
 function SampleItem({ sample }: { sample: RunSample }) {
-  const p = sample.payload as { query?: string; retrieved?: { text?: string; score?: number; correct?: boolean }[] } | null;
+  const blobUrl = useBlobUrl();
+  const p = sample.payload as { query?: string; truth?: string; retrieved?: { text?: string; score?: number; correct?: boolean }[] } | null;
   if (p && typeof p === 'object' && Array.isArray(p.retrieved)) {
+    const hit = p.retrieved[0]?.correct === true;
     return (
-      <li>
-        <div className="small">{p.query ?? sample.kind}</div>
-        <ol className="small">
-          {p.retrieved.map((r, i) => (
-            <li key={i} className={r.correct ? 'ok' : undefined}>
-              {r.text} <span className="muted">{formatValue(r.score ?? null)}</span>
-            </li>
-          ))}
-        </ol>
+      <li className="run-sample" data-sample-kind={sample.kind}>
+        {sample.blobSha256 ? <img src={blobUrl(sample.blobSha256)} alt={`validation image ${p.query ?? ''}`} width={64} height={64} /> : null}
+        <div className="small">
+          <div>
+            <span className={hit ? 'ok' : 'warn'}>{hit ? 'top-1 correct' : 'top-1 wrong'}</span> <span className="muted">{p.query}</span>
+          </div>
+          <div className="muted" title="the true description">
+            truth: {p.truth}
+          </div>
+          <ol>
+            {p.retrieved.map((r, i) => (
+              <li key={i} className={r.correct ? 'ok' : undefined}>
+                {r.text} <span className="muted mono">{formatValue(r.score ?? null)}</span>
+              </li>
+            ))}
+          </ol>
+        </div>
       </li>
     );
   }
