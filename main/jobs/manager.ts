@@ -267,7 +267,8 @@ export class JobManager {
     const row = this.rows.row(id);
     this.active.set(id, { id, kind, lane, runId: meta.runId, meter: new ProgressMeter(), state: 'running', done: row.done, total: row.total });
     try {
-      this.hosts[lane].send({ type: 'start', jobId: id, kind, params, runId: meta.runId, resume: meta.resume });
+      // json_patch drops keys set to null, so an absent key means null here.
+      this.hosts[lane].send({ type: 'start', jobId: id, kind, params, runId: meta.runId ?? null, resume: meta.resume ?? null });
     } catch (err) {
       this.active.delete(id);
       this.rows.finish(id, 'failed', { error: `could not start the engine host: ${(err as Error).message}`, stack: (err as Error).stack ?? null, result: null });

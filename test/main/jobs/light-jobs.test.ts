@@ -32,4 +32,18 @@ describe('light jobs in the engine host', () => {
     const log = await app.client.call('jobs.log', { id });
     expect(log.map((l) => l.message)).toContain(`started in the light engine host (pid ${lightPid})`);
   }, 120_000);
+
+  it('resumes a cancelled light job (its queue entry lost the null resume point) to completion', async () => {
+    t = openTestApp();
+    const app = t;
+    const datasetId = await importShapes(app, 6);
+    const { id } = await app.client.call('jobs.start', { kind: 'caption', params: { datasetId, kind: 'scene', captioner: 'template' } });
+    await waitState(app, id, ['completed', 'failed']);
+    // A finished light job run again goes through the same resume path as a cancelled one.
+    app.app.store.db.prepare("UPDATE jobs SET state = 'cancelled' WHERE id = ?").run(id);
+    await app.client.call('jobs.resume', { id });
+    const again = await waitState(app, id, ['completed', 'failed'], 30_000);
+    expect(again.error).toBeNull();
+    expect(again.state).toBe('completed');
+  }, 120_000);
 });
