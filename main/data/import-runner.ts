@@ -1,4 +1,4 @@
-// Runs an import as a job (the Api handler and `ric import` both use this): a `jobs` row that goes
+// Runs an import as a job (the engine host runs it for the job queue: the Api and `ric import`): a `jobs` row that goes
 // running -> completed | failed | cancelled, `job.progress` events with rate and ETA, cancellation by
 // AbortSignal, and batches that each land in ONE transaction after their blobs are durable. Re-running
 // the same import skips every sample whose (dataset, external id) is already stored, so an import
@@ -66,32 +66,63 @@ export function openSource(spec: ImportSpec): Promise<DatasetSource> | DatasetSo
   return folderSource(spec.path);
 }
 
-/** Creates (or resumes) the dataset and the job row, then imports in the background. */
-export function startImport(store: Store, events: EventHub | null, spec: ImportSpec, parentSignal?: AbortSignal, queuedJobId?: number): RunningImport {
+/**
+ * The dataset an import writes: a new one, or the one of the same name when it comes from the same
+ * source with the same options (re-running resumes it). Another source under that name is a conflict.
+ * The Api calls this in main before queueing the job, so it can answer with the dataset's id at once.
+ */
+export function importDataset(store: Store, spec: ImportSpec): { datasetId: number; name: string; existed: boolean } {
   const name = defaultDatasetName(spec);
   const format: DatasetFormat = spec.format;
   const sourcePath = spec.format === 'shapes' ? null : path.resolve(spec.path);
-  const options: Record<string, unknown> =
-    spec.format === 'shapes' ? { count: spec.count, seed: spec.seed, size: spec.size } : { ...maskOptionsFor(format, spec.options ?? {}) };
+  const options = storedOptions(spec);
   const existing = store.datasets.findByName(name);
-  let datasetId: number;
-  if (existing) {
-    if (existing.format !== format || existing.sourcePath !== sourcePath || JSON.stringify(existing.options) !== JSON.stringify(options)) {
-      throw new ImportConflictError(
-        `a dataset named "${name}" already exists from ${existing.sourcePath ?? existing.format} with other options; choose another name`,
-      );
+  if (!existing) return { datasetId: store.datasets.create({ name, format, sourcePath, options }), name, existed: false };
+  if (existing.format !== format || existing.sourcePath !== sourcePath || JSON.stringify(existing.options) !== JSON.stringify(options)) {
+    throw new ImportConflictError(`a dataset named "${name}" already exists from ${existing.sourcePath ?? existing.format} with other options; choose another name`);
+  }
+  return { datasetId: existing.id, name, existed: true };
+}
+
+function storedOptions(spec: ImportSpec): Record<string, unknown> {
+  return spec.format === 'shapes' ? { count: spec.count, seed: spec.seed, size: spec.size } : { ...maskOptionsFor(spec.format, spec.options ?? {}) };
+}
+
+/**
+ * The queued or running import job (of the job queue) that writes this dataset, if any: queued jobs
+ * carry only their spec, running ones also the dataset id.
+ */
+export function activeImportJob(store: Store, datasetId: number, name: string, exceptJobId?: number): number | null {
+  const rows = store.db
+    .prepare<[], { id: number; params: string }>("SELECT id, params FROM jobs WHERE kind = 'import' AND queue IS NOT NULL AND state IN ('queued','running','paused')")
+    .all();
+  for (const r of rows) {
+    if (r.id === exceptJobId) continue;
+    try {
+      const p = JSON.parse(r.params) as { datasetId?: unknown; spec?: ImportSpec };
+      if (p.datasetId === datasetId || (p.spec !== undefined && defaultDatasetName(p.spec) === name)) return r.id;
+    } catch {
+      // unreadable params: not ours to judge
     }
+  }
+  return null;
+}
+
+/** Creates (or resumes) the dataset and the job row, then imports in the background. */
+export function startImport(store: Store, events: EventHub | null, spec: ImportSpec, parentSignal?: AbortSignal, queuedJobId?: number): RunningImport {
+  const format: DatasetFormat = spec.format;
+  const sourcePath = spec.format === 'shapes' ? null : path.resolve(spec.path);
+  const options = storedOptions(spec);
+  const { datasetId, name, existed } = importDataset(store, spec);
+  if (existed) {
     for (const r of active.values()) {
-      if (r.datasetId === existing.id) throw new ImportConflictError(`"${name}" is already being imported (job ${r.jobId})`);
+      if (r.datasetId === datasetId) throw new ImportConflictError(`"${name}" is already being imported (job ${r.jobId})`);
     }
-    datasetId = existing.id;
     // A job left 'running' by a killed process is not running any more.
     store.db
       .prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'import' AND state = 'running' AND json_extract(params, '$.datasetId') = ? AND id IS NOT ?")
       .run(new Date().toISOString(), datasetId, queuedJobId ?? null);
     store.datasets.setStatus(datasetId, 'importing');
-  } else {
-    datasetId = store.datasets.create({ name, format, sourcePath, options });
   }
   const now = new Date().toISOString();
   const jobParams = JSON.stringify({ datasetId, format, path: sourcePath, options });
@@ -110,7 +141,9 @@ export function startImport(store: Store, events: EventHub | null, spec: ImportS
   }
   const controller = new AbortController();
   const onParentAbort = () => controller.abort();
-  parentSignal?.addEventListener('abort', onParentAbort);
+  // Cancelled before it began (a cancel that reached the host while the runner loaded): stop at once.
+  if (parentSignal?.aborted) controller.abort();
+  else parentSignal?.addEventListener('abort', onParentAbort);
   const done = runImport(store, events, { jobId, datasetId, name, spec, format, options }, controller.signal).finally(() => {
     active.delete(jobId);
     parentSignal?.removeEventListener('abort', onParentAbort);

@@ -1,7 +1,6 @@
 // The captions Api: review queue, versions, review actions, templates, jobs and the token budget.
 import os from 'node:os';
 import {
-  captionGenerateArgsSchema,
   captionsConfigSchema,
   captionJobReportSchema,
   describedImageSchema,
@@ -22,6 +21,7 @@ import {
   type CaptionJobParams,
 } from '../../captions/index.js';
 import { JobNotFoundError, JobParamsError, JobStartError, JobStateError } from '../../jobs/index.js';
+import { captionJobParamsSchema } from '../../jobs/kinds.js';
 import type { Store } from '../../store/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
@@ -39,7 +39,7 @@ export function readCaptionsConfig(store: Store): CaptionsConfig {
 
 /**
  * Caption jobs run in the job queue's light lane (main/jobs: an engine host process), like imports;
- * `ric caption` runs one in its own process instead. Both write the same job row and report.
+ * `ric caption` queues one the same way (in its own app, on the same data folder).
  */
 function start(ctx: AppContext, params: CaptionJobParams): { jobId: number } {
   if (!ctx.store.db.prepare<[number], { id: number }>('SELECT id FROM datasets WHERE id = ?').get(params.datasetId)) throw notFound(`dataset ${params.datasetId}`);
@@ -153,13 +153,13 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
       // A new queue job with the same arguments: samples finished by the old one are skipped, so it
       // picks up where that stopped, whether the queue or `ric caption` (maybe killed) ran it.
       markStaleJobsInterrupted(ctx.store);
-      const params = captionGenerateArgsSchema.safeParse(jobArgs(row.params));
+      const params = captionJobParamsSchema.safeParse(jobArgs(row.params));
       if (!params.success) throw new ApiError('failed_precondition', `job ${args.jobId} has unreadable parameters`);
       return start(ctx, params.data);
     },
     'captions.cancel': (args) => {
       const row = captionJobRow(ctx, args.jobId);
-      if (row.queue === null) return { cancelled: false }; // run by `ric caption`: Ctrl-C there
+      if (row.queue === null) return { cancelled: false }; // an old `ric caption` run outside the queue: Ctrl-C there
       try {
         const state = ctx.jobs.cancel(args.jobId);
         return { cancelled: state !== 'completed' && state !== 'failed' };

@@ -1,12 +1,15 @@
 // Datasets and samples (issue 3): listing, facets, import jobs, mask-polarity preview, the browser's
-// windowed queries, flags, and the engine-side folder browser for web mode's import picker.
+// windowed queries, flags, and the engine-side folder browser for web mode's import picker. Imports
+// run in the job queue's light engine host (main/jobs, issue 6), like `ric import`: main only creates
+// the dataset row (so the answer carries its id) and queues the job.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { normaliseMask, previewDataUri } from '../../data/images.js';
-import { ImportConflictError, openSource, runningImport, startImport, type ImportSpec } from '../../data/import-runner.js';
+import { activeImportJob, defaultDatasetName, ImportConflictError, importDataset, openSource, type ImportSpec } from '../../data/import-runner.js';
 import { maskOptionsFor, messageOf } from '../../data/source.js';
 import type { AppContext } from '../context.js';
+import { jobsApiError } from './jobs.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError, notFound } from '../errors.js';
 
@@ -42,16 +45,27 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
     return d;
   };
   const start = (spec: ImportSpec) => {
+    // First use starts the queue, which marks jobs of processes that died as interrupted.
+    const jobs = ctx.jobs;
+    let datasetId: number;
     try {
-      const running = startImport(store, events, spec);
-      // The job row carries the outcome; a bug in the runner is still logged rather than lost.
-      running.done.catch((err: unknown) => process.stderr.write(`[import] job ${running.jobId}: ${messageOf(err)}\n`));
-      events.emit('dataset.changed', { datasetId: running.datasetId });
-      return { jobId: running.jobId, datasetId: running.datasetId };
+      const target = importDataset(store, spec);
+      datasetId = target.datasetId;
+      const busy = target.existed ? activeImportJob(store, datasetId, target.name) : null;
+      if (busy !== null) throw new ImportConflictError(`"${target.name}" is already being imported (job ${busy})`);
     } catch (err) {
       if (err instanceof ImportConflictError) throw new ApiError('conflict', err.message);
       throw err;
     }
+    store.datasets.setStatus(datasetId, 'importing');
+    let jobId: number;
+    try {
+      jobId = jobs.start('import', spec as unknown as Record<string, unknown>).id;
+    } catch (err) {
+      return jobsApiError(err);
+    }
+    events.emit('dataset.changed', { datasetId });
+    return { jobId, datasetId };
   };
 
   return {
@@ -74,13 +88,25 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
     'datasets.importShapes': ({ name, count, seed, size }) => start({ format: 'shapes', count, seed, size, ...(name ? { name } : {}) }),
 
     'datasets.cancelImport': ({ jobId }) => {
-      const running = runningImport(jobId);
-      if (running === undefined) {
-        const known = store.db.prepare("SELECT 1 FROM jobs WHERE id = ? AND kind = 'import'").get(jobId);
-        if (known === undefined) throw notFound(`import job ${jobId}`);
-        return { jobId, cancelled: false };
+      const row = store.db.prepare<[number], { state: string; queue: string | null; params: string }>("SELECT state, queue, params FROM jobs WHERE id = ? AND kind = 'import'").get(jobId);
+      if (row === undefined) throw notFound(`import job ${jobId}`);
+      // Finished (the host writes the final state before it reports it), or not a queue job.
+      if (row.queue === null || !['queued', 'running', 'paused'].includes(row.state)) return { jobId, cancelled: false };
+      let state: string;
+      try {
+        state = ctx.jobs.cancel(jobId);
+      } catch (err) {
+        return jobsApiError(err);
       }
-      running.cancel();
+      if (state === 'cancelled') {
+        // Cancelled while still queued: the host never ran it, so its dataset is not importing any more.
+        const spec = (JSON.parse(row.params) as { spec?: ImportSpec }).spec;
+        const d = spec ? store.datasets.findByName(defaultDatasetName(spec)) : undefined;
+        if (d && d.status === 'importing') {
+          store.datasets.setStatus(d.id, 'failed');
+          events.emit('dataset.changed', { datasetId: d.id });
+        }
+      }
       return { jobId, cancelled: true };
     },
 

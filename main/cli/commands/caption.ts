@@ -1,11 +1,15 @@
 // `ric caption`: scene or region descriptions for a dataset, by a VLM endpoint or (ShapesEdit) the
-// scene-graph template. Runs in this process; Ctrl-C cancels cleanly, and running it again resumes.
+// scene-graph template. Queued like `ric import`: the job runs in the job queue's light engine host
+// (main/jobs), the same code the app runs; Ctrl-C cancels cleanly, and running it again resumes
+// (samples finished by an earlier, maybe killed, run are skipped).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { captionGenerateArgsSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
-import { readCaptionsConfig } from '../../api/handlers/captions.js';
-import { readSettings, readVlmApiKey } from '../../api/handlers/settings.js';
-import { createCaptionJob, runCaptionJob, SampleProblem } from '../../captions/index.js';
-import { openStore, type Store } from '../../store/index.js';
+import { captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
+import type { ApiEventPayload } from '../../../shared/api/index.js';
+import { readSettings } from '../../api/handlers/settings.js';
+import { openApp } from '../../app.js';
+import { jobOutcome, JobParamsError } from '../../jobs/index.js';
+import { captionJobParamsSchema } from '../../jobs/kinds.js';
+import type { Store } from '../../store/index.js';
 import { CliError, printResult } from '../output.js';
 
 export interface CaptionCliOptions {
@@ -66,15 +70,30 @@ function datasetId(store: Store, ref: string): number {
 }
 
 export async function caption(dataDir: string, opts: CaptionCliOptions): Promise<void> {
-  const store = openStore(dataDir);
-  const controller = new AbortController();
-  const stop = () => controller.abort(new Error('interrupted'));
+  const app = openApp({ dataDir, mode: 'in-process' });
+  const store = app.store;
+  let jobId = -1;
+  const stop = () => {
+    if (jobId > 0) app.context.jobs.cancel(jobId);
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  let lastLine = 0;
+  let lastDone = -1;
+  const unsubscribe = app.events.subscribe((event, payload) => {
+    if (event !== 'job.progress') return;
+    const p = payload as ApiEventPayload<'job.progress'>;
+    if (p.jobId !== jobId || p.state !== 'running') return; // the report follows the last one
+    if (p.done === lastDone || (Date.now() - lastLine < 2000 && p.done !== p.total)) return; // one line per count
+    lastLine = Date.now();
+    lastDone = p.done;
+    const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
+    process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
+  });
   try {
     const vlm = readSettings(store.settings).vlm;
     const captioner = opts.template ? 'template' : 'vlm';
-    const parsed = captionGenerateArgsSchema.safeParse({
+    const parsed = captionJobParamsSchema.safeParse({
       datasetId: datasetId(store, opts.dataset),
       kind: opts.kind,
       captioner,
@@ -88,38 +107,35 @@ export async function caption(dataDir: string, opts: CaptionCliOptions): Promise
       imageUrlForm: opts.imageUrlForm,
       ...(opts.split ? { split: opts.split } : {}),
       ...(opts.editType ? { editType: opts.editType } : {}),
+      ...(opts.image ? { image: opts.image } : {}),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new CliError(`--${String(issue?.path[0] ?? 'options')}: ${issue?.message ?? 'invalid'}`);
     }
-    let jobId: number;
+    if (parsed.data.captioner === 'vlm' && (!parsed.data.endpoint || !parsed.data.model)) {
+      throw new CliError('a VLM caption job needs an endpoint URL and a model name (--endpoint and --model, or Settings, VLM endpoint)');
+    }
     try {
-      jobId = createCaptionJob(store, parsed.data);
+      jobId = app.context.jobs.start('caption', parsed.data as unknown as Record<string, unknown>).id;
     } catch (err) {
-      if (err instanceof SampleProblem) throw new CliError(err.message);
+      if (err instanceof JobParamsError) throw new CliError(err.message);
       throw err;
     }
-    let lastLine = 0;
-    const report = await runCaptionJob(store, jobId, parsed.data, {
-      apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(store.settings),
-      image: opts.image ?? readCaptionsConfig(store).image,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (Date.now() - lastLine < 2000 && p.state === 'running' && p.done !== p.total) return;
-        lastLine = Date.now();
-        if (p.state !== 'running') return; // the report follows
-        const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
-        process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
-      },
-    });
-    printResult(opts, { ok: report.failed.length === 0 && !report.cancelled, ...report }, () => human(report));
-    if (report.cancelled) process.exitCode = 130;
-    else if (report.failed.length > 0) process.exitCode = 2;
+    const outcome = await jobOutcome(store, app.events, app.context.jobs, jobId);
+    // A failed job keeps the partial report of the samples it did; the error is what to print then.
+    const report = captionJobReportSchema.safeParse(outcome.state === 'completed' || outcome.state === 'cancelled' ? outcome.result : null);
+    if (!report.success) throw new CliError(`caption job ${jobId} ${outcome.state}${outcome.error ? `: ${outcome.error}` : ' without a report'}`);
+    const r = report.data;
+    printResult(opts, { ok: r.failed.length === 0 && !r.cancelled, ...r }, () => human(r));
+    if (r.cancelled) process.exitCode = 130;
+    else if (r.failed.length > 0) process.exitCode = 2;
   } finally {
+    unsubscribe();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    store.close();
+    await app.context.jobs.close();
+    app.close();
   }
 }
 

@@ -1,10 +1,9 @@
 // The job kinds the host runs today: import (main/data) and caption (main/captions). Training
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
-import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
 import { EventHub } from '../../api/event-hub.js';
 import { readCaptionsConfig } from '../../api/handlers/captions.js';
 import { readVlmApiKey } from '../../api/handlers/settings.js';
-import { importParamsSchema } from '../kinds.js';
+import { captionJobParamsSchema, importParamsSchema } from '../kinds.js';
 import { registerRunner, type JobRunContext } from './runners.js';
 
 /** An EventHub whose events go to main (the runners of main/data and main/captions take a hub). */
@@ -34,10 +33,11 @@ registerRunner('caption', async () => {
   return {
     pausable: false,
     async run(ctx) {
-      const params = captionGenerateArgsSchema.parse(ctx.params);
+      const { image, ...params } = captionJobParamsSchema.parse(ctx.params);
       const report = await runCaptionJob(ctx.store, ctx.jobId, params, {
-        apiKey: readVlmApiKey(ctx.store.settings),
-        image: readCaptionsConfig(ctx.store).image,
+        // The host inherits the environment of the process that started it (`ric caption`, `ric serve`).
+        apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(ctx.store.settings),
+        image: image ?? readCaptionsConfig(ctx.store).image,
         signal: ctx.signal,
         onProgress: (p) => ctx.emit('job.progress', p),
         onWritten: () => ctx.emit('captions.changed', { datasetId: params.datasetId, kind: params.kind }),

@@ -173,4 +173,7 @@ channel.onMessage((raw) => {
   }
 });
 process.on('disconnect', shutdown);
+// Ctrl-C in a terminal reaches the whole process group: main decides (cancel the job, or shut us
+// down), so the host does not die under a job that main is about to cancel cleanly.
+process.on('SIGINT', () => undefined);
 channel.send({ type: 'ready', pid: process.pid });

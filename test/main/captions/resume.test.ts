@@ -1,6 +1,7 @@
-// Kill = the real `ric caption` (built CLI, dist/) as a child process, SIGKILLed mid-job; then a
-// fresh process runs the same command. Finished samples must not be asked for again, and the
-// killed job must be marked interrupted.
+// Kill = the real `ric caption` (built CLI, dist/) as a child process, SIGKILLed mid-job; its job
+// runs in the queue's engine host, which stops when the CLI is gone. Then a fresh process runs the
+// same command. Finished samples must not be asked for again, and the killed job must be marked
+// interrupted (by the queue of the next run, which finds its owner dead).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,8 +47,29 @@ describe('ric caption, killed and run again', () => {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`caption run ended or stalled before the kill:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    // The job runs in the CLI's engine host (the log names its pid); it must be gone too before we
+    // count what was finished, or it could still write one more caption.
+    const hostPid = () => {
+      const line = db.prepare("SELECT message FROM job_logs WHERE message LIKE 'started in the light engine host%'").get() as { message: string } | undefined;
+      return Number(/\(pid (\d+)\)/.exec(line?.message ?? '')?.[1] ?? NaN);
+    };
+    const host = hostPid();
+    expect(host).toBeGreaterThan(0);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const hostDeadline = Date.now() + 10_000;
+    while (alive(host)) {
+      if (Date.now() > hostDeadline) throw new Error(`the engine host ${host} outlived the killed CLI`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const finished = new Set((db.prepare('SELECT s.instruction AS i FROM captions c JOIN samples s ON s.id = c.sample_id').all() as { i: string }[]).map((r) => r.i));
     const killedJob = db.prepare('SELECT id, state FROM jobs').get() as { id: number; state: string };
     db.close();
@@ -69,7 +91,7 @@ describe('ric caption, killed and run again', () => {
     const jobs = after.prepare('SELECT id, state, error FROM jobs ORDER BY id').all() as { id: number; state: string; error: string | null }[];
     const perSample = after.prepare('SELECT count(*) AS n, count(DISTINCT sample_id) AS d FROM captions').get() as { n: number; d: number };
     after.close();
-    expect(jobs[0]).toMatchObject({ id: killedJob.id, state: 'interrupted', error: expect.stringMatching(/pid \d+\) is gone/) });
+    expect(jobs[0]).toMatchObject({ id: killedJob.id, state: 'interrupted', error: expect.stringMatching(new RegExp(`the process running it stopped \\(.+:${child.pid}\\)`)) });
     expect(jobs[1]!.state).toBe('completed');
     expect(perSample).toEqual({ n, d: n }); // one version each: nothing redone, nothing lost
   });

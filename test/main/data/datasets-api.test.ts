@@ -26,7 +26,8 @@ async function finished(api: ApiClient, jobId: number): Promise<ApiEventPayload<
     const off = api.on('job.progress', (p) => {
       if (p.jobId !== jobId) return;
       seen.push(p);
-      if (p.state !== 'running') {
+      // Imports run in the job queue: 'queued' comes first; the first final state ends the wait.
+      if (p.state !== 'running' && p.state !== 'queued' && p.state !== 'paused') {
         off();
         resolve(seen);
       }
@@ -46,6 +47,11 @@ describe('datasets Api', () => {
     expect(events.some((e) => e.state === 'running' && e.done > 0 && e.rate !== null && e.etaSeconds !== null)).toBe(true);
     expect(changed).toContain(datasetId);
     expect(app.store.jobs.list()[0]).toMatchObject({ id: jobId, kind: 'import', state: 'completed', done: 80 });
+    // It ran in the job queue's light engine host, a process of its own (issue 6), not in main.
+    const log = await api.call('jobs.log', { id: jobId });
+    const hostPid = Number(/started in the light engine host \(pid (\d+)\)/.exec(log.map((l) => l.message).join('\n'))?.[1]);
+    expect(hostPid).toBeGreaterThan(0);
+    expect(hostPid).not.toBe(process.pid);
 
     const list = await api.call('datasets.list', {});
     expect(list).toEqual([expect.objectContaining({ id: datasetId, name: 'shapes-seed2-n80-64px', format: 'shapes', status: 'ready', sampleCount: 80, errorCount: 0 })]);
@@ -138,11 +144,29 @@ describe('datasets Api', () => {
     // Cancel: a big generation stopped right away keeps what it committed and says 'cancelled'.
     const big = await api.call('datasets.importShapes', { count: 5000, seed: 1 });
     const progress = finished(api, big.jobId);
+    // The same import again while it runs is a conflict (the queue would otherwise run it twice).
+    await expect(api.call('datasets.importShapes', { count: 5000, seed: 1 })).rejects.toMatchObject({ code: 'conflict' });
     expect(await api.call('datasets.cancelImport', { jobId: big.jobId })).toEqual({ jobId: big.jobId, cancelled: true });
     expect((await progress).at(-1)).toMatchObject({ state: 'cancelled' });
     const d = await api.call('datasets.get', { id: big.datasetId });
     expect(d.sampleCount).toBeLessThan(5000);
     expect(await api.call('datasets.cancelImport', { jobId: big.jobId })).toEqual({ jobId: big.jobId, cancelled: false });
+    await expect(api.call('datasets.cancelImport', { jobId: 999_999 })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  test('imports beyond the light lane wait queued; cancelling a queued one leaves its dataset failed, not importing', async () => {
+    const { api } = client();
+    const a = await api.call('datasets.importShapes', { count: 5000, seed: 11 });
+    const b = await api.call('datasets.importShapes', { count: 5000, seed: 12 });
+    const c = await api.call('datasets.importShapes', { count: 5000, seed: 13 });
+    expect((await api.call('jobs.get', { id: c.jobId })).state).toBe('queued');
+    expect((await api.call('datasets.get', { id: c.datasetId })).status).toBe('importing');
+    expect(await api.call('datasets.cancelImport', { jobId: c.jobId })).toEqual({ jobId: c.jobId, cancelled: true });
+    expect((await api.call('jobs.get', { id: c.jobId })).state).toBe('cancelled');
+    expect((await api.call('datasets.get', { id: c.datasetId })).status).toBe('failed');
+    const ends = [finished(api, a.jobId), finished(api, b.jobId)];
+    for (const j of [a, b]) expect(await api.call('datasets.cancelImport', { jobId: j.jobId })).toEqual({ jobId: j.jobId, cancelled: true });
+    for (const e of await Promise.all(ends)) expect(e.at(-1)).toMatchObject({ state: 'cancelled' });
   });
 
   test('files.browse lists folders and importable files, dirs first', async () => {
