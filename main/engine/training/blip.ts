@@ -10,7 +10,7 @@ import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/
 import { fromPretrained } from '../models/registry.js';
 import { checkpointingFor, contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
+import { checkpointedMicroBatch, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
@@ -57,7 +57,9 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
    * or tfjs-node, not wasm).
    */
   defaultMicroBatch(): number {
-    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.config.vision_config, { checkpointing: this.model.gradientCheckpointing }), 1);
+    const v = this.model.config.vision_config;
+    if (this.model.gradientCheckpointing) return checkpointedMicroBatch(this.model.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 1);
+    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(v), 1);
   }
 
   trainableParams(): Map<string, tf.Variable> {

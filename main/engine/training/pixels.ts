@@ -75,8 +75,9 @@ export function tapeBytesPerImage(
   const L = (v.image_size / v.patch_size) ** 2 + 1;
   const perLayer = 30 * L * v.hidden_size + 5 * L * v.intermediate_size + 3 * v.num_attention_heads * L * L;
   // Checkpointed (layers/checkpoint.ts): every layer's input [L, D] stays, and one layer's tape plus
-  // its gradients exist at a time during its recomputation.
-  if (opts.checkpointing) return 4 * (v.num_hidden_layers * L * v.hidden_size + 2 * perLayer);
+  // its gradients exist at a time during its recomputation (3 layers' worth: measured ~100 MB per
+// 224-px image at ViT-B/16, BENCHMARKS.md).
+  if (opts.checkpointing) return 4 * (v.num_hidden_layers * L * v.hidden_size + 3 * perLayer);
   return 4 * v.num_hidden_layers * perLayer;
 }
 
@@ -87,3 +88,17 @@ export function microBatchFor(budgetBytes: number, bytesPerImage: number, images
 
 /** The tape budget: a third of the wasm backend's 4 GiB heap (the rest holds weights, moments, gradients). */
 export const TAPE_BUDGET_BYTES = 1.4e9;
+
+/** The wasm backend's heap: 4 GiB (32-bit addresses). */
+export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Pairs per micro-batch while checkpointed encoders train on the wasm heap: what is left of it after
+ * the weights, both AdamW moments, the accumulated and the current micro-batch's gradients (5 × the
+ * parameters) and ~0.8 GB of backward transients (embedding-table gradients, one layer's recompute).
+ * CLIP ViT-B/16 (150 M parameters): 1 pair — measured peak 3.85 GB live, 4.12 GB heap (BENCHMARKS.md).
+ */
+export function checkpointedMicroBatch(numParams: number, bytesPerImage: number, imagesPerPair: number): number {
+  const budget = WASM_HEAP_BYTES - 5 * 4 * numParams - 0.8e9;
+  return Math.max(1, Math.floor(budget / (bytesPerImage * imagesPerPair)));
+}

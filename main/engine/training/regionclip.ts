@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { RegionClip } from '../models/fusion/region-clip.js';
 import { checkpointingFor, contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { clampBox, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
+import { checkpointedMicroBatch, clampBox, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
@@ -88,13 +88,18 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
   /**
    * Phase "fusion" trains on cached CLIP tokens: the whole batch at once. Phase "joint" back-propagates
    * through CLIP for a crop and a whole image per pair: as many pairs as keep the tape within budget
-   * (tiny preset: all; ViT-B/16: 1 pair, or ~16 with gradient checkpointing). Without checkpointing, at
+   * (tiny preset: all; ViT-B/16: 1 pair, with gradient checkpointing sized from the wasm heap left
+   * after weights, moments and gradients: also 1 at ViT-B/16). Without checkpointing, at
    * ViT-B/16 size even one pair's tape plus weights, moments and gradients exceed the wasm backend's
    * 4 GiB heap (measured; BENCHMARKS.md) — which is why `gradient_checkpointing: auto` turns it on there.
    */
   defaultMicroBatch(phase: PhaseConfig): number | undefined {
     if (phase.name === 'fusion') return undefined;
-    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(this.model.clip.config.vision_config, { checkpointing: this.model.clip.gradientCheckpointing }), 2);
+    const v = this.model.clip.config.vision_config;
+    if (this.model.clip.gradientCheckpointing) {
+      return checkpointedMicroBatch(this.model.clip.params.numParams() + this.model.fusion.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 2);
+    }
+    return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(v), 2);
   }
 
   trainableParams(): Map<string, tf.Variable> {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blipPreset, checkpointingFor, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset, trainBlip, trainRegionClip } from '../../../../main/engine/training/index.js';
+import { checkpointedMicroBatch, tapeBytesPerImage } from '../../../../main/engine/training/pixels.js';
 import { shapesPairs } from './shapes-pairs.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-ckpt-'));
@@ -33,6 +34,16 @@ describe('trainers with gradient checkpointing', () => {
     expect(checkpointingFor('on', 'cpu')).toBe(true);
     expect(checkpointingFor('off', 'wasm')).toBe(false);
     expect(parseRegionClipConfig(regionClipPreset('tiny')).gradient_checkpointing).toBe('auto');
+  });
+
+  it('sizes checkpointed micro-batches from the wasm heap left after weights, moments and gradients', () => {
+    const vitB = { image_size: 224, patch_size: 16, hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, num_attention_heads: 12 };
+    // Checkpointed: ~1/10 of the full tape per image (measured ~0.1 GB vs ~2.2 GB at ViT-B/16).
+    expect(tapeBytesPerImage(vitB, { checkpointing: true }) / tapeBytesPerImage(vitB)).toBeLessThan(0.3);
+    // CLIP ViT-B/16 + fusion (~156 M parameters): one pair, as measured (BENCHMARKS.md); a tiny model: many.
+    expect(checkpointedMicroBatch(156e6, tapeBytesPerImage(vitB, { checkpointing: true }), 2)).toBe(1);
+    const tiny = { image_size: 32, patch_size: 8, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2 };
+    expect(checkpointedMicroBatch(1e5, tapeBytesPerImage(tiny, { checkpointing: true }), 2)).toBeGreaterThan(1000);
   });
 
   it('Region-CLIP joint phase: the same losses with and without, tensor count flat', async () => {
