@@ -3,9 +3,11 @@
 // ViT-B/16's size, on the engine's backend, side by side with the same step in PyTorch
 // (bench/torch_train_step.py: Debian python3-torch, all cores) in the same run, and the step's
 // achieved GFLOP/s against the backend's plain 2-D matMul rate measured in that run.
-// With --joint, also phase 2 (CLIP ViT-B/16 trains too) at batch 2 in micro-batches of 1 — on a backend
-// with the memory for it (GPU, tfjs-node): on wasm it runs out of its 4 GiB heap.
-// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint]
+// With --joint, also phase 2 (CLIP ViT-B/16 trains too) at batch 2 in micro-batches of 1 and batch 4 in
+// micro-batches of 2, with CLIP's encoder layers checkpointed (layers/checkpoint.ts; the trainers' default
+// on wasm), reporting the peak tf.memory().numBytes and the wasm heap; --no-checkpointing keeps every
+// layer's tape (on wasm that runs out of its 4 GiB heap). --joint-only skips the phase-1 steps.
+// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint] [--joint-only] [--no-checkpointing]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,13 +17,30 @@ const tf = await import('@tensorflow/tfjs');
 const { initBackend } = await import(path.join(root, 'dist/main/engine/backend.js'));
 const { GatedRegionContextFusion } = await import(path.join(root, 'dist/main/engine/models/fusion/index.js'));
 const { RegionClip } = await import(path.join(root, 'dist/main/engine/models/fusion/region-clip.js'));
-const { AdamW, LearnedTemperature, batchGradients, clipGradNorm, symmetricContrastiveLoss } = await import(path.join(root, 'dist/main/engine/training/index.js'));
+const { AdamW, LearnedTemperature, batchGradients, clipGradNormAsync, symmetricContrastiveLoss } = await import(path.join(root, 'dist/main/engine/training/index.js'));
 
 const backend = process.argv[2] ?? 'wasm';
 const runs = Number(process.argv[3] ?? 5);
 // Phase 2 at ViT-B/16 size does not fit the wasm backend's 4 GiB heap (see BENCHMARKS.md): only on request.
-const withJoint = process.argv.includes('--joint');
+const jointOnly = process.argv.includes('--joint-only');
+const withJoint = jointOnly || process.argv.includes('--joint');
+const checkpointing = !process.argv.includes('--no-checkpointing');
 const report = await initBackend({ prefer: backend });
+
+// Peak live tensor bytes: the engine's running total, watched on every change (exact, no profiler).
+const engineState = tf.engine().state;
+let liveBytes = engineState.numBytes;
+let peakBytes = liveBytes;
+Object.defineProperty(engineState, 'numBytes', {
+  get: () => liveBytes,
+  set: (v) => {
+    liveBytes = v;
+    if (v > peakBytes) peakBytes = v;
+  },
+});
+// The wasm heap only grows (WebAssembly.Memory.grow): its size now is its peak so far.
+const wasmHeapBytes = () => tf.backend().wasm?.HEAPU8?.buffer.byteLength ?? null;
+const gb = (b) => (b === null ? 'n/a' : `${(b / 1e9).toFixed(2)} GB`);
 
 const configs = [
   { name: 'tiny preset (17 tokens × 32, batch 32)', input_dim: 32, hidden_dim: 32, projection_dim: 32, num_heads: 2, kernel_size: 3, tokens: 17, batch: 32 },
@@ -53,7 +72,7 @@ const matmulMs = matmulT.min;
 const matmulGflops = (2 * 1024 * 768 * 768) / matmulMs / 1e6;
 
 const ours = [];
-for (const c of configs) {
+for (const c of jointOnly ? [] : configs) {
   const fusion = GatedRegionContextFusion.random({ input_dim: c.input_dim, hidden_dim: c.hidden_dim, projection_dim: c.projection_dim, num_heads: c.num_heads, kernel_size: c.kernel_size }, 1);
   const temperature = new LearnedTemperature(0.07);
   const variables = [...fusion.variables(), temperature.logScale];
@@ -63,7 +82,7 @@ for (const c of configs) {
   const text = tf.randomNormal([c.batch, c.projection_dim]);
   const step = async () => {
     const { value, grads } = tf.variableGrads(() => symmetricContrastiveLoss(fusion.forward(eR, eF, { constantInputs: true }).regionEmbedding, text, temperature.scale()).loss, variables);
-    clipGradNorm(grads, 1);
+    await clipGradNormAsync(grads, 1);
     opt.apply(grads, 1e-4);
     tf.dispose(grads);
     await value.data();
@@ -86,12 +105,21 @@ for (const c of configs) {
 // whole image per pair, the text tower for t_r, the fusion module. Batch 2 (one micro-batch).
 const vision = { hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, num_attention_heads: 12, image_size: 224, patch_size: 16 };
 const text = { hidden_size: 512, intermediate_size: 2048, num_hidden_layers: 12, num_attention_heads: 8, vocab_size: 49408, max_position_embeddings: 77 };
-const joint = !withJoint ? [] : [{ name: 'joint: CLIP ViT-B/16 + fusion train (batch 2 in micro-batches of 1, 16 text tokens)', vision, text, projection_dim: 512, num_heads: 8, kernel_size: 3, batch: 2, micro: 1, text_tokens: 16, runs: Math.min(runs, 2) }];
-if (!withJoint) console.error('phase-2 (joint) ViT-B/16 step skipped: pass --joint on a backend with more than the wasm heap\'s 4 GiB');
+const ck = checkpointing ? 'checkpointed layers' : 'no checkpointing';
+const joint = !withJoint
+  ? []
+  : [
+      // One micro-batch of 2 pairs first: with micro-batches of 1 the accumulated and the current
+      // micro-batch's gradients (0.6 GB each) are alive together, which is what overflows the heap.
+      { name: `joint: CLIP ViT-B/16 + fusion train (batch 2 in one micro-batch, 16 text tokens, ${ck})`, vision, text, projection_dim: 512, num_heads: 8, kernel_size: 3, batch: 2, micro: 2, text_tokens: 16, runs: Math.min(runs, 2) },
+      { name: `joint: CLIP ViT-B/16 + fusion train (batch 2 in micro-batches of 1, 16 text tokens, ${ck})`, vision, text, projection_dim: 512, num_heads: 8, kernel_size: 3, batch: 2, micro: 1, text_tokens: 16, runs: Math.min(runs, 2) },
+    ];
+if (!withJoint) console.error('phase-2 (joint) ViT-B/16 step skipped: pass --joint (CLIP checkpointed: fits the wasm heap)');
 const layerFlops = (L, d, inner, layers) => layers * (2 * L * (4 * d * d + 2 * d * inner) + 2 * 2 * L * L * d);
 for (const c of joint) {
   const initStart = performance.now();
   const model = RegionClip.random({ model_type: 'clip', projection_dim: c.projection_dim, text_config: { ...c.text, eos_token_id: 2 }, vision_config: c.vision }, { num_heads: c.num_heads, kernel_size: c.kernel_size }, 1);
+  model.clip.gradientCheckpointing = checkpointing;
   const initSeconds = (performance.now() - initStart) / 1000;
   const temperature = new LearnedTemperature(0.07);
   const variables = [...model.clip.params.variables(), ...model.fusion.variables()];
@@ -118,10 +146,12 @@ for (const c of joint) {
   const pairs = Array.from({ length: c.batch }, (_, i) => i);
   const step = async () => {
     const out = await batchGradients(task, pairs, c.micro, variables, () => temperature.scale(), temperature);
-    clipGradNorm(out.grads, 1);
+    await clipGradNormAsync(out.grads, 1);
     opt.apply(out.grads, 1e-5);
     tf.dispose(Object.values(out.grads));
   };
+  const bytesBefore = liveBytes;
+  peakBytes = liveBytes;
   const t = await (async () => {
     const ts = [];
     await step();
@@ -137,11 +167,15 @@ for (const c of joint) {
   const visionForward = 2 * (L - 1) * 3 * 16 * 16 * 768 + layerFlops(L, 768, 3072, 12);
   const textForward = layerFlops(c.text_tokens, 512, 2048, 12) + 2 * 512 * c.projection_dim;
   // Every layer computes its input and weight gradients here (CLIP trains): backward ≈ 2× forward;
-  // gradient caching adds one more forward of everything (counted as useful work: it is the price of
-  // the exact full-batch gradient in micro-batches).
+  // gradient caching (more than one micro-batch) adds one more forward of everything, checkpointing one
+  // more forward of the encoders (both counted as useful work: the prices of the exact full-batch
+  // gradient in micro-batches and of fitting the heap).
   const fusionFwd = model.fusion.trainingFlops(c.batch, L, L) / 3;
-  const flops = c.batch * 4 * (2 * visionForward + textForward) + 4 * fusionFwd;
-  ours.push({ ...c, ms: t.min, medianMs: t.median, gflops: flops / t.min / 1e6, flops, leaked: 0, note: `random init ${initSeconds.toFixed(1)} s` });
+  const caching = c.micro < c.batch ? 1 : 0;
+  const flops = c.batch * (3 + caching + (checkpointing ? 1 : 0)) * (2 * visionForward + textForward) + (3 + caching) * fusionFwd;
+  const memory = `peak tf.memory().numBytes ${gb(peakBytes)} (weights, moments, gradients and tape; ${gb(bytesBefore)} before the first step), wasm heap ${gb(wasmHeapBytes())}, ${(t.min / c.batch / 1000).toFixed(1)} s per pair`;
+  ours.push({ ...c, ms: t.min, medianMs: t.median, gflops: flops / t.min / 1e6, flops, leaked: 0, note: `random init ${initSeconds.toFixed(1)} s; ${memory}` });
+  console.error(`${c.name}: ${t.min.toFixed(0)} (${t.median.toFixed(0)}) ms; ${memory}`);
   tf.dispose([crop, full, ids, mask]);
   opt.dispose();
   temperature.dispose();
@@ -160,5 +194,6 @@ for (const r of ours) {
   const t = torch?.results.find((x) => x.name === r.name);
   console.log(`| ${r.name}, ${(r.flops / 1e9).toFixed(2)} GFLOP | ${r.ms.toFixed(1)} (${r.medianMs.toFixed(1)}) ms | ${r.gflops.toFixed(1)} | ${((100 * r.gflops) / matmulGflops).toFixed(0)}% | ${t ? `${t.ms.toFixed(1)} (${t.median_ms.toFixed(1)}) ms` : 'n/a'} | ${t ? `${(r.ms / t.ms).toFixed(2)}×` : 'n/a'} |`);
   if (r.leaked !== 0) console.log(`  warning: ${r.leaked} tensors leaked over ${runs + 1} steps`);
+  if (r.note) console.log(`  ${r.name}: ${r.note}`);
 }
 if (!torch) console.log(`PyTorch not run: ${(py.stderr ?? '').trim().split('\n').slice(-2).join(' ')} (apt-get install python3-torch libopenblas0-pthread)`);
