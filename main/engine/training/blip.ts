@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/index.js';
 import { fromPretrained } from '../models/registry.js';
-import { checkpointingFor, contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
 import { checkpointedMicroBatch, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
@@ -44,7 +44,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     readonly model: BlipForImageTextRetrieval,
     readonly tokenizer: TextBatchEncoder,
     readonly sideFilesDir: string,
-    readonly options: { maxTextTokens: number; norm: Normalization },
+    readonly options: { maxTextTokens: number; norm: Normalization; stateOnHost?: boolean },
   ) {}
 
   setPhase(_phase: PhaseConfig): void {
@@ -58,7 +58,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
    */
   defaultMicroBatch(): number {
     const v = this.model.config.vision_config;
-    if (this.model.gradientCheckpointing) return checkpointedMicroBatch(this.model.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 1);
+    if (this.model.gradientCheckpointing) return checkpointedMicroBatch(this.model.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 1, this.options.stateOnHost);
     return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(v), 1);
   }
 
@@ -141,6 +141,7 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
     const task = new BlipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
       maxTextTokens,
       norm: normalizationOf(sideFilesDir),
+      stateOnHost: optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host',
     });
     const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} scene descriptions were longer than ${task.options.maxTextTokens} tokens and were truncated`);

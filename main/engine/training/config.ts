@@ -51,11 +51,24 @@ export const contrastiveTrainingSchema = z.object({
    * on with the wasm backend (its 4 GiB heap cannot hold a ViT-B/16 tape), off elsewhere.
    */
   gradient_checkpointing: z.enum(['auto', 'on', 'off']).default('auto'),
+  /**
+   * Where AdamW's moments and the gradient sum over micro-batches live (host-optim.ts). `host`: plain
+   * Float32Arrays in the Node process, each micro-batch's gradients read back and disposed at once, the
+   * update computed in JS — the device holds weights + one micro-batch's gradients (BLIP-base on wasm
+   * needs it: weights + moments + two gradient sets exceed 4 GiB). `device`: tensors on the backend
+   * (faster on a GPU). `auto`: host with the wasm backend, device elsewhere.
+   */
+  optimizer_state: z.enum(['auto', 'device', 'host']).default('auto'),
 });
 
 /** Whether `setting` turns checkpointing on for `backend` (tf.getBackend()). */
 export function checkpointingFor(setting: 'auto' | 'on' | 'off', backend: string): boolean {
   return setting === 'on' || (setting === 'auto' && backend === 'wasm');
+}
+
+/** Whether `setting` keeps the optimiser state on the host for `backend` (tf.getBackend()). */
+export function optimizerStateFor(setting: 'auto' | 'device' | 'host', backend: string): 'device' | 'host' {
+  return setting === 'host' || (setting === 'auto' && backend === 'wasm') ? 'host' : 'device';
 }
 
 export const phaseSchema = z.object({

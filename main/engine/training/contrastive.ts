@@ -13,7 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
-import type { ContrastiveTrainingConfig, PhaseConfig } from './config.js';
+import { optimizerStateFor, type ContrastiveTrainingConfig, type PhaseConfig } from './config.js';
+import { HostAdamW, HostGradients, type HostArray } from './host-optim.js';
 import { l2Normalize, LearnedTemperature, symmetricContrastiveLoss } from './losses.js';
 import { AdamW, clipGradNormAsync, epochOrder, learningRateAt, type NamedGrads } from './optim.js';
 import { chanceRecallAt1, retrievalRecall } from './retrieval.js';
@@ -119,6 +120,8 @@ export async function batchGradients<P>(
   variables: tf.Variable[],
   scale: () => number | tf.Scalar,
   temperature: LearnedTemperature | null,
+  /** Host accumulation (optimizer_state 'host'): each micro-batch's gradients go here and leave the device; `grads` comes back empty. */
+  host?: HostGradients,
 ): Promise<StepOutcome> {
   const chunks = chunk(pairs, micro);
   const prepared = [];
@@ -135,7 +138,8 @@ export async function batchGradients<P>(
       }, [...variables, ...lossVars]);
       const [loss, i2t, t2i] = await readScalars([value, ...parts]);
       tf.dispose([value, ...parts]);
-      return { grads, loss: loss!, imageToText: i2t!, textToImage: t2i! };
+      if (host) await host.add(grads);
+      return { grads: host ? {} : grads, loss: loss!, imageToText: i2t!, textToImage: t2i! };
     }
     // (1) Embeddings of every micro-batch, no tape.
     const z = prepared.map((b) => tf.tidy(() => task.imageEmbeddings(b)));
@@ -156,6 +160,7 @@ export async function batchGradients<P>(
     const gT = outer.grads[tAll.name]!;
     const acc: NamedGrads = {};
     if (temperature) acc[temperature.logScale.name] = outer.grads[temperature.logScale.name]!;
+    if (host) await host.add(acc);
     // (3) Back through each micro-batch with its slice of those gradients.
     const withText = task.textTrainable();
     let offset = 0;
@@ -169,12 +174,13 @@ export async function batchGradients<P>(
       }, variables);
       value.dispose();
       tf.dispose([gz, gt]);
-      addInto(acc, grads);
+      if (host) await host.add(grads);
+      else addInto(acc, grads);
       offset += n;
     }
     const [loss, i2t, t2i] = await readScalars([outer.value, ...parts]);
     tf.dispose([outer.value, gZ, gT, zAll, tAll, ...parts]);
-    return { grads: acc, loss: loss!, imageToText: i2t!, textToImage: t2i! };
+    return { grads: host ? {} : acc, loss: loss!, imageToText: i2t!, textToImage: t2i! };
   } finally {
     for (const b of prepared) b.dispose();
   }
@@ -240,13 +246,13 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
   const tau = async () => (temperature ? await temperature.readTau() : 1 / fixedScale);
 
   let state: TrainerState = { step: 0, phaseIndex: 0, epoch: 0, batch: 0, optimizerStep: 0, logScale: null, losses: [], validation: null, seed: c.seed };
-  let restoredMoments: Map<string, tf.Tensor> | null = null;
+  let restoredMoments: Map<string, HostArray> | null = null;
   if (opts.resumeFrom) {
     state = readTrainerState(opts.resumeFrom);
     const logScale = state.logScale;
     if (temperature && logScale !== null) tf.tidy(() => temperature.logScale.assign(tf.scalar(logScale)));
     const file = path.join(opts.resumeFrom, OPTIMIZER_FILE);
-    if (fs.existsSync(file)) restoredMoments = new Map([...readSafetensors(file)].map(([k, h]) => [k, tf.tensor(h.values, h.shape, 'float32')]));
+    if (fs.existsSync(file)) restoredMoments = new Map([...readSafetensors(file)].map(([k, h]) => [k, { shape: h.shape, values: Float32Array.from(h.values) }]));
     cb.onLog?.('info', `resuming from ${opts.resumeFrom} at step ${state.step} (phase ${phases[state.phaseIndex]?.name ?? 'done'}, epoch ${state.epoch + 1}, batch ${state.batch + 1})`);
   }
 
@@ -258,12 +264,15 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
   let stopped = false;
   let stepSeconds = 0;
 
-  async function checkpoint(phase: PhaseConfig, opt: AdamW, keyOf: (v: tf.Variable) => string): Promise<void> {
+  async function checkpoint(phase: PhaseConfig, opt: AdamW | HostAdamW, keyOf: (v: tf.Variable) => string): Promise<void> {
     const dir = path.join(opts.outputDir, `checkpoint-${String(state.step).padStart(6, '0')}`);
     await task.saveModels(dir);
-    const moments = opt.stateTensors(keyOf);
-    const host = new Map<string, { shape: number[]; values: Float32Array }>();
-    for (const [k, t] of moments) host.set(k, { shape: t.shape, values: (await t.data()) as Float32Array });
+    let host: Map<string, HostArray>;
+    if (opt instanceof HostAdamW) host = opt.stateArrays(keyOf);
+    else {
+      host = new Map();
+      for (const [k, t] of opt.stateTensors(keyOf)) host.set(k, { shape: t.shape, values: (await t.data()) as Float32Array });
+    }
     writeSafetensors(path.join(dir, OPTIMIZER_FILE), host);
     state.optimizerStep = opt.step;
     state.logScale = temperature ? (await readScalars([temperature.logScale]))[0]! : null;
@@ -282,15 +291,24 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
       const keyByName = new Map([...params].map(([k, v]) => [v.name, k]));
       const keyOf = (v: tf.Variable) => (temperature && v === temperature.logScale ? 'temperature/logit_scale' : (keyByName.get(v.name) ?? v.name));
       const variables = [...params.values()];
-      const opt = new AdamW(temperature ? [...variables, temperature.logScale] : variables, { lr: phase.lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weight_decay });
+      const optVars = temperature ? [...variables, temperature.logScale] : variables;
+      const adamW = { lr: phase.lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weight_decay };
+      const hostState = optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host';
+      const opt = hostState ? new HostAdamW(optVars, adamW) : new AdamW(optVars, adamW);
+      const hostGrads = hostState ? new HostGradients() : undefined;
       // A checkpoint taken at a phase boundary resumes with the next phase's fresh optimiser.
       if (restoredMoments && (state.epoch > 0 || state.batch > 0)) {
-        opt.loadState(state.optimizerStep, restoredMoments, keyOf);
+        if (opt instanceof HostAdamW) opt.loadState(state.optimizerStep, restoredMoments, keyOf);
+        else {
+          const tensors = new Map([...restoredMoments].map(([k, a]) => [k, tf.tensor(a.values, a.shape, 'float32')]));
+          try {
+            opt.loadState(state.optimizerStep, tensors, keyOf);
+          } finally {
+            tf.dispose([...tensors.values()]);
+          }
+        }
       }
-      if (restoredMoments) {
-        tf.dispose([...restoredMoments.values()]);
-        restoredMoments = null;
-      }
+      restoredMoments = null;
       // Micro-batch: the config's, else the task's default for this phase (sized for the wasm heap).
       const micro = Math.min(c.micro_batch_size ?? task.defaultMicroBatch?.(phase) ?? c.batch_size, c.batch_size);
       const phaseSteps = phase.epochs * stepsPerEpoch;
@@ -310,13 +328,27 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
             }
             const started = performance.now();
             const pairs = batches[state.batch]!.map((i) => train[i]!);
-            const out = await batchGradients(task, pairs, micro, variables, scale, temperature);
-            if (!Number.isFinite(out.loss)) throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
-            const gradNorm = await clipGradNormAsync(out.grads, c.max_grad_norm);
+            const out = await batchGradients(task, pairs, micro, variables, scale, temperature, hostGrads);
             const phaseStep = state.epoch * stepsPerEpoch + state.batch;
             const lr = learningRateAt(schedule, phaseStep);
-            opt.apply(out.grads, lr);
-            tf.dispose(Object.values(out.grads));
+            let gradNorm: number;
+            if (hostGrads && opt instanceof HostAdamW) {
+              if (!Number.isFinite(out.loss)) {
+                hostGrads.clear();
+                throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
+              }
+              gradNorm = hostGrads.clip(c.max_grad_norm);
+              await opt.apply(hostGrads.sums, lr);
+              hostGrads.clear();
+            } else if (opt instanceof AdamW) {
+              if (!Number.isFinite(out.loss)) {
+                tf.dispose(Object.values(out.grads));
+                throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
+              }
+              gradNorm = await clipGradNormAsync(out.grads, c.max_grad_norm);
+              opt.apply(out.grads, lr);
+              tf.dispose(Object.values(out.grads));
+            } else throw new Error('optimizer and gradient accumulation disagree');
             const seconds = (performance.now() - started) / 1000;
             stepSeconds = stepSeconds === 0 ? seconds : 0.9 * stepSeconds + 0.1 * seconds;
             state.step += 1;
@@ -369,7 +401,6 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
       }
     }
   } finally {
-    if (restoredMoments) tf.dispose([...restoredMoments.values()]);
     temperature?.dispose();
   }
   return { steps: state.step, epochs: state.epoch, stopped, finalCheckpoint: lastCheckpoint, validation: state.validation, losses: state.losses };

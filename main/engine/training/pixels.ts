@@ -97,8 +97,10 @@ export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
  * the weights, both AdamW moments, the accumulated and the current micro-batch's gradients (5 × the
  * parameters) and ~0.8 GB of backward transients (embedding-table gradients, one layer's recompute).
  * CLIP ViT-B/16 (150 M parameters): 1 pair — measured peak 3.85 GB live, 4.12 GB heap (BENCHMARKS.md).
+ * With the optimiser state on the host (`optimizer_state`, host-optim.ts) only the weights and the
+ * current micro-batch's gradients stay on the heap (2 × the parameters).
  */
-export function checkpointedMicroBatch(numParams: number, bytesPerImage: number, imagesPerPair: number): number {
-  const budget = WASM_HEAP_BYTES - 5 * 4 * numParams - 0.8e9;
+export function checkpointedMicroBatch(numParams: number, bytesPerImage: number, imagesPerPair: number, stateOnHost = false): number {
+  const budget = WASM_HEAP_BYTES - (stateOnHost ? 2 : 5) * 4 * numParams - 0.8e9;
   return Math.max(1, Math.floor(budget / (bytesPerImage * imagesPerPair)));
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { RegionClip } from '../models/fusion/region-clip.js';
-import { checkpointingFor, contrastiveTrainingSchema, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
 import { checkpointedMicroBatch, clampBox, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
@@ -70,7 +70,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     readonly tokenizer: TextBatchEncoder,
     /** The folder whose tokenizer/preprocessor files every checkpoint's clip/ gets. */
     readonly sideFilesDir: string,
-    readonly options: { maxTextTokens: number; norm: Normalization; featureCacheBytes: number },
+    readonly options: { maxTextTokens: number; norm: Normalization; featureCacheBytes: number; stateOnHost?: boolean },
   ) {}
 
   setPhase(phase: PhaseConfig): void {
@@ -97,7 +97,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     if (phase.name === 'fusion') return undefined;
     const v = this.model.clip.config.vision_config;
     if (this.model.clip.gradientCheckpointing) {
-      return checkpointedMicroBatch(this.model.clip.params.numParams() + this.model.fusion.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 2);
+      return checkpointedMicroBatch(this.model.clip.params.numParams() + this.model.fusion.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 2, this.options.stateOnHost);
     }
     return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(v), 2);
   }
@@ -247,6 +247,7 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
       maxTextTokens,
       norm: normalizationOf(sideFilesDir),
       featureCacheBytes: c.feature_cache_mb * 1024 * 1024,
+      stateOnHost: optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host',
     });
     const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} region descriptions were longer than ${c.max_text_tokens} tokens and were truncated`);
