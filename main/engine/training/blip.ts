@@ -44,7 +44,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     readonly model: BlipForImageTextRetrieval,
     readonly tokenizer: TextBatchEncoder,
     readonly sideFilesDir: string,
-    readonly options: { maxTextTokens: number; norm: Normalization; stateOnHost?: boolean },
+    readonly options: { maxTextTokens: number; norm: Normalization },
   ) {}
 
   setPhase(_phase: PhaseConfig): void {
@@ -53,12 +53,12 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
 
   /**
    * The whole BLIP trains: as many pairs as keep the vision tape within budget (blip-itm-base at 384 px:
-   * 1 — and at that size weights + AdamW moments + gradients alone are ~3.6 GB: it needs a GPU backend
-   * or tfjs-node, not wasm).
+   * 1). At that size weights + AdamW moments + gradients alone are ~3.6 GB: on wasm it fits only with
+   * `optimizer_state: host` (the default there; BENCHMARKS.md, Issue 4).
    */
   defaultMicroBatch(): number {
     const v = this.model.config.vision_config;
-    if (this.model.gradientCheckpointing) return checkpointedMicroBatch(this.model.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 1, this.options.stateOnHost);
+    if (this.model.gradientCheckpointing) return checkpointedMicroBatch(this.model.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 1);
     return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(v), 1);
   }
 
@@ -141,8 +141,8 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
     const task = new BlipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
       maxTextTokens,
       norm: normalizationOf(sideFilesDir),
-      stateOnHost: optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host',
     });
+    if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
     const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} scene descriptions were longer than ${task.options.maxTextTokens} tokens and were truncated`);
     return { ...result, truncatedTexts: task.truncatedTexts, split: source };

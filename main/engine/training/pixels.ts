@@ -97,10 +97,12 @@ export const WASM_HEAP_BYTES = 4 * 1024 ** 3;
  * the weights, both AdamW moments, the accumulated and the current micro-batch's gradients (5 × the
  * parameters) and ~0.8 GB of backward transients (embedding-table gradients, one layer's recompute).
  * CLIP ViT-B/16 (150 M parameters): 1 pair — measured peak 3.85 GB live, 4.12 GB heap (BENCHMARKS.md).
- * With the optimiser state on the host (`optimizer_state`, host-optim.ts) only the weights and the
- * current micro-batch's gradients stay on the heap (2 × the parameters).
+ * Kept as is with the optimiser state on the host (`optimizer_state`, host-optim.ts), where only the
+ * weights and one micro-batch's gradients stay on the heap: the freed ~3 × the parameters would allow
+ * larger micro-batches, but this estimate's per-image tape is not measured well enough to spend it
+ * (BLIP-base: 2 images in one micro-batch measured 2.87 GB heap with host state; BENCHMARKS.md).
  */
-export function checkpointedMicroBatch(numParams: number, bytesPerImage: number, imagesPerPair: number, stateOnHost = false): number {
-  const budget = WASM_HEAP_BYTES - (stateOnHost ? 2 : 5) * 4 * numParams - 0.8e9;
+export function checkpointedMicroBatch(numParams: number, bytesPerImage: number, imagesPerPair: number): number {
+  const budget = WASM_HEAP_BYTES - 5 * 4 * numParams - 0.8e9;
   return Math.max(1, Math.floor(budget / (bytesPerImage * imagesPerPair)));
 }

@@ -70,7 +70,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     readonly tokenizer: TextBatchEncoder,
     /** The folder whose tokenizer/preprocessor files every checkpoint's clip/ gets. */
     readonly sideFilesDir: string,
-    readonly options: { maxTextTokens: number; norm: Normalization; featureCacheBytes: number; stateOnHost?: boolean },
+    readonly options: { maxTextTokens: number; norm: Normalization; featureCacheBytes: number },
   ) {}
 
   setPhase(phase: PhaseConfig): void {
@@ -97,7 +97,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     if (phase.name === 'fusion') return undefined;
     const v = this.model.clip.config.vision_config;
     if (this.model.clip.gradientCheckpointing) {
-      return checkpointedMicroBatch(this.model.clip.params.numParams() + this.model.fusion.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 2, this.options.stateOnHost);
+      return checkpointedMicroBatch(this.model.clip.params.numParams() + this.model.fusion.params.numParams(), tapeBytesPerImage(v, { checkpointing: true }), 2);
     }
     return microBatchFor(TAPE_BUDGET_BYTES, tapeBytesPerImage(v), 2);
   }
@@ -247,8 +247,8 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
       maxTextTokens,
       norm: normalizationOf(sideFilesDir),
       featureCacheBytes: c.feature_cache_mb * 1024 * 1024,
-      stateOnHost: optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host',
     });
+    if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
     const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} region descriptions were longer than ${c.max_text_tokens} tokens and were truncated`);
     return { ...result, truncatedTexts: task.truncatedTexts, split: source };
