@@ -1,7 +1,7 @@
 // The Training view: the runs list (filter, sort, tick to overlay) beside the live monitor of the
 // open run, or the comparison of the ticked runs. The open run and the ticked ones live in the URL
 // (?run=ID, ?compare=1,2) so a reload or a shared link shows the same thing.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { JobState } from '../../../../shared/api/index';
 import { useApi, useQuery } from '../../api/ApiProvider';
@@ -11,11 +11,22 @@ import { RunsTable, type RunSort } from './RunsTable';
 import { StartRun } from './StartRun';
 import './training.css';
 
+const parseIds = (list: string): number[] => list.split(',').filter(Boolean).map(Number);
+
 export function TrainingView() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
   const openId = params.get('run') ? Number(params.get('run')) : null;
-  const checked = (params.get('compare') ?? '').split(',').filter(Boolean).map(Number);
+  // The ticked runs live in the URL (?compare=1,2), mirrored in state so a checkbox reflects a click
+  // at once rather than after the router's navigation has re-rendered the view.
+  const compareParam = params.get('compare') ?? '';
+  const [checked, setChecked] = useState<number[]>(() => parseIds(compareParam));
+  const checkedRef = useRef(checked);
+  useEffect(() => {
+    const fromUrl = parseIds(compareParam);
+    checkedRef.current = fromUrl;
+    setChecked(fromUrl);
+  }, [compareParam]);
   const [sort, setSort] = useState<RunSort>('created');
   const [order, setOrder] = useState<'asc' | 'desc'>('desc');
   const [status, setStatus] = useState<JobState | ''>('');
@@ -38,24 +49,28 @@ export function TrainingView() {
     };
   }, [api, reload]);
 
-  // Functional updates: two quick clicks must not overwrite each other through a stale URL.
+  // Two quick clicks must not overwrite each other through a stale URL. react-router's functional
+  // setSearchParams hands every queued update the params of the last render, not the previous
+  // update's result, so the latest params are kept in a ref updated at once.
+  const latest = useRef(params);
+  latest.current = params;
   const set = useCallback(
     (patch: (prev: URLSearchParams) => Record<string, string | null>) => {
-      setParams((prev) => {
-        const next = new URLSearchParams(prev);
-        for (const [k, v] of Object.entries(patch(prev))) v === null ? next.delete(k) : next.set(k, v);
-        return next;
-      });
+      const next = new URLSearchParams(latest.current);
+      for (const [k, v] of Object.entries(patch(latest.current))) v === null ? next.delete(k) : next.set(k, v);
+      latest.current = next;
+      setParams(next);
     },
     [setParams],
   );
   const open = (id: number) => set(() => ({ run: String(id), view: null }));
-  const onCheck = (id: number, on: boolean) =>
-    set((prev) => {
-      const was = (prev.get('compare') ?? '').split(',').filter(Boolean).map(Number);
-      const next = on ? [...new Set([...was, id])] : was.filter((x) => x !== id);
-      return { compare: next.length ? next.join(',') : null };
-    });
+  const onCheck = (id: number, on: boolean) => {
+    const was = checkedRef.current;
+    const next = on ? [...new Set([...was, id])] : was.filter((x) => x !== id);
+    checkedRef.current = next;
+    setChecked(next);
+    set(() => ({ compare: next.length ? next.join(',') : null }));
+  };
   const onSort = (s: RunSort) => {
     if (s === sort) setOrder((o) => (o === 'asc' ? 'desc' : 'asc'));
     else (setSort(s), setOrder(s === 'name' ? 'asc' : 'desc'));
