@@ -67,8 +67,8 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
     durationMs: 0,
   };
   try {
-    const todo = selectSamples(store, repo, params, template?.id ?? null, model, report);
-    tracker.start(todo.length, `${report.skipped} of ${report.selected} already done`);
+    const toCaption = selectSamples(store, repo, params, template?.id ?? null, model, report);
+    tracker.start(toCaption.length, `${report.skipped} of ${report.selected} already done`);
     const client =
       params.captioner === 'vlm'
         ? new VlmClient({
@@ -85,8 +85,8 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
     let next = 0;
     let lastWritten = 0;
     const worker = async () => {
-      while (next < todo.length && !options.signal?.aborted) {
-        const sample = todo[next++]!;
+      while (next < toCaption.length && !options.signal?.aborted) {
+        const sample = toCaption[next++]!;
         try {
           if (client && template) {
             const cached = await captionWithVlm(store, repo, client, sample, params, template, options, maxTokens);
@@ -110,7 +110,7 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(params.concurrency, Math.max(1, todo.length)) }, worker));
+    await Promise.all(Array.from({ length: Math.min(params.concurrency, Math.max(1, toCaption.length)) }, worker));
     report.cancelled = options.signal?.aborted === true;
     report.durationMs = performance.now() - started;
     const failedNote = report.failed.length > 0 ? `${report.failed.length} samples failed` : null;
@@ -146,7 +146,7 @@ function selectSamples(
     source: params.captioner === 'vlm' ? 'vlm' : 'template',
   });
   report.selected = selected.length;
-  const todo = selected.filter((s) => {
+  const toCaption = selected.filter((s) => {
     const current = state.current.get(s.id);
     if (state.done.has(s.id)) return false;
     if (params.onlyMissing && current) return false;
@@ -154,8 +154,8 @@ function selectSamples(
     if (!params.includeReviewed && current && (current.status === 'approved' || current.source === 'human')) return false;
     return true;
   });
-  report.skipped = selected.length - todo.length;
-  return todo;
+  report.skipped = selected.length - toCaption.length;
+  return toCaption;
 }
 
 /** Returns true when the answer came from the cache. */

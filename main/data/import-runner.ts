@@ -256,21 +256,21 @@ async function prepareBatch(
   seen: Set<string>,
 ): Promise<StagedBatch> {
   const errors: NewSampleError[] = [];
-  const todo: Extract<SourceItem, { kind: 'sample' }>[] = [];
+  const toPrepare: Extract<SourceItem, { kind: 'sample' }>[] = [];
   for (const item of items) {
     if (item.kind === 'error') errors.push({ sampleRef: item.ref, field: item.field, reason: item.reason });
     else if (seen.has(item.ref)) errors.push({ sampleRef: item.ref, field: 'id', reason: 'duplicate sample id: an earlier record has the same id' });
     else {
       seen.add(item.ref);
       if (store.samples.has(c.datasetId, item.ref)) report.skipped++;
-      else todo.push(item);
+      else toPrepare.push(item);
     }
   }
-  const prepared: (PreparedSample | null)[] = new Array(todo.length).fill(null);
+  const prepared: (PreparedSample | null)[] = new Array(toPrepare.length).fill(null);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < todo.length; i = next++) {
-      const item = todo[i] as Extract<SourceItem, { kind: 'sample' }>;
+    for (let i = next++; i < toPrepare.length; i = next++) {
+      const item = toPrepare[i] as Extract<SourceItem, { kind: 'sample' }>;
       try {
         prepared[i] = await prepareSample(item.ref, await item.load(), maskOptions);
       } catch (err) {
@@ -278,7 +278,7 @@ async function prepareBatch(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, toPrepare.length) }, worker));
   return { prepared: prepared.filter((p): p is PreparedSample => p !== null), errors };
 }
 
