@@ -1,12 +1,10 @@
 // The composition root: one store, one event hub, one dispatcher — shared by every transport.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AppContext } from './api/context.js';
 import { createDispatcher, type Dispatcher } from './api/dispatcher.js';
-import { EventHub } from './api/event-hub.js';
+import { EventHub } from './events/index.js';
 import { createHandlers } from './api/handlers/index.js';
 import { JobManager, type HostSpawner } from './jobs/index.js';
+import { appVersion } from './paths.js';
 import { openStore, type Store } from './store/index.js';
 
 export interface App {
@@ -23,26 +21,6 @@ export interface OpenAppOptions {
   log?: (line: string) => void;
   /** How engine hosts start: Electron passes its utilityProcess spawner; default child_process.fork. */
   hostSpawner?: HostSpawner;
-}
-
-/** The project root: the nearest folder above this file with our package.json (source or dist). */
-export function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = path.join(dir, 'package.json');
-    if (fs.existsSync(candidate)) {
-      const pkg = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: string };
-      if (pkg.name === 'ric-studio') return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the ric-studio package.json above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
-
-export function appVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 export function openApp(options: OpenAppOptions): App {

@@ -1,7 +1,7 @@
 import type { TensorBackendName } from '../../shared/api/index.js';
 import type { JobManager } from '../jobs/manager.js';
 import type { Store } from '../store/index.js';
-import type { EventHub } from './event-hub.js';
+import type { EventHub } from '../events/index.js';
 
 /** What handlers can reach. Built once by `openApp`. */
 export interface AppContext {

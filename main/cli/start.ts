@@ -4,8 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { projectRoot } from '../app.js';
-import { resolveDataDir } from '../paths.js';
+import { projectRoot, resolveDataDir } from '../paths.js';
 import { serve } from './commands/serve.js';
 import { DEFAULT_PORT } from './index.js';
 

@@ -5,7 +5,7 @@
 // killed at any instant and run again ends with exactly the rows of an uninterrupted one.
 import path from 'node:path';
 import type { DatasetFormat } from '../../shared/api/index.js';
-import type { EventHub } from '../api/event-hub.js';
+import type { EventHub } from '../events/index.js';
 import type { NewSample, NewSampleError, Store } from '../store/index.js';
 import { folderSource } from './folder.js';
 import { humanEditSource } from './humanedit.js';

@@ -3,7 +3,7 @@ import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../../shared/api/bridge.js';
 import type { ApiResult } from '../../shared/api/index.js';
 import type { Dispatcher } from '../api/dispatcher.js';
-import type { EventHub } from '../api/event-hub.js';
+import type { EventHub } from '../events/index.js';
 import { isTrustedSender } from './security.js';
 
 export interface IpcTransportOptions {

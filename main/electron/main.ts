@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, protocol } from 'electron';
-import { openApp, projectRoot, type App } from '../app.js';
-import { resolveDataDir } from '../paths.js';
+import { openApp, type App } from '../app.js';
+import { projectRoot, resolveDataDir } from '../paths.js';
 import { registerIpcTransport } from './ipc.js';
 import { privilegedSchemes, registerAppProtocol } from './protocol.js';
 import { utilityProcessSpawner } from './utility-host.js';

@@ -1,7 +1,7 @@
 // Waiting for a job this process dispatched to end (the CLI commands that run a job in the
 // foreground: ric import, ric jobs resume). Resolves once the queue has taken the host's final word.
 import type { ApiEventPayload, JobState } from '../../shared/api/index.js';
-import type { EventHub } from '../api/event-hub.js';
+import type { EventHub } from '../events/index.js';
 import type { Store } from '../store/index.js';
 import type { JobManager } from './manager.js';
 

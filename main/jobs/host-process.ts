@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { projectRoot } from '../app.js';
+import { projectRoot } from '../paths.js';
 import { fromHostSchema, type FromHost, type HostResources, type ToHost } from './protocol.js';
 
 export interface ExitInfo {

@@ -2,7 +2,7 @@
 // and the queue marker (jobs.queue) with the owner that tells a live app's job from a dead one's.
 import os from 'node:os';
 import type { JobState } from '../../shared/api/index.js';
-import type { EventHub } from '../api/event-hub.js';
+import type { EventHub } from '../events/index.js';
 import type { Store } from '../store/index.js';
 import type { Lane } from './kinds.js';
 import type { ResumePoint } from './protocol.js';

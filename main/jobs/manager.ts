@@ -5,7 +5,7 @@
 // the 'gpu' host, imports and caption jobs (up to LIGHT_CONCURRENCY) in the 'light' host.
 import type { JobKind, JobState, TensorBackendName } from '../../shared/api/index.js';
 import { isApiEventName } from '../../shared/api/index.js';
-import type { EventHub } from '../api/event-hub.js';
+import type { EventHub } from '../events/index.js';
 import type { Store } from '../store/index.js';
 import { EngineHost, describeExit, forkSpawner, hostEntry, type ExitInfo, type HostSpawner } from './host-process.js';
 import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainParamsSchema, type Lane } from './kinds.js';

@@ -11,6 +11,7 @@ import { SettingsRepo } from './settings-repo.js';
 export { BlobStore, isSha256, type BlobRef } from './blob-store.js';
 export { DatasetsRepo, type NewSampleError } from './datasets-repo.js';
 export { SamplesRepo, type NewImage, type NewMask, type NewSample } from './samples-repo.js';
+export { SettingsRepo } from './settings-repo.js';
 export { ftsQuery } from './fts.js';
 export { blobFile, putBlobs } from './blob-batch.js';
 export { latestSchemaVersion, openDatabase, StoreVersionError, type Db } from './database.js';

@@ -1,13 +1,6 @@
 // The captions Api: review queue, versions, review actions, templates, jobs and the token budget.
 import os from 'node:os';
-import {
-  captionsConfigSchema,
-  captionJobReportSchema,
-  describedImageSchema,
-  type CaptionKind,
-  type CaptionsConfig,
-  type DescribedImage,
-} from '../../../shared/api/captions.js';
+import { captionJobReportSchema, type CaptionKind } from '../../../shared/api/captions.js';
 import type { JobState } from '../../../shared/api/jobs.js';
 import {
   captionSample,
@@ -22,20 +15,12 @@ import {
 } from '../../captions/index.js';
 import { JobNotFoundError, JobParamsError, JobStartError, JobStateError } from '../../jobs/index.js';
 import { captionJobParamsSchema } from '../../jobs/kinds.js';
-import type { Store } from '../../store/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError, notFound } from '../errors.js';
-import { readSettings } from './settings.js';
+import { readCaptionsConfig, readSettings, writeCaptionsConfig } from '../../settings/index.js';
 
 type CaptionMethods = Extract<keyof ApiHandlers, `captions.${string}`>;
-
-const IMAGE_KEY = 'captions.image';
-
-export function readCaptionsConfig(store: Store): CaptionsConfig {
-  const image = describedImageSchema.safeParse(store.settings.get(IMAGE_KEY));
-  return { image: image.success ? image.data : 'target' };
-}
 
 /**
  * Caption jobs run in the job queue's light lane (main/jobs: an engine host process), like imports;
@@ -98,7 +83,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
   return {
     'captions.queue': (args) => repo.queue(args),
     'captions.get': (args) => {
-      const sample = captionSample(ctx.store, args.sampleId, readCaptionsConfig(ctx.store).image);
+      const sample = captionSample(ctx.store, args.sampleId, readCaptionsConfig(ctx.store.settings).image);
       if (!sample) throw notFound(`sample ${args.sampleId}`);
       return { sample, versions: repo.versions(args.sampleId, args.kind) };
     },
@@ -184,11 +169,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
       const folders = readSettings(ctx.store.settings).modelFolders;
       return args.readers.map((reader) => tokenBudget(args.text, reader, folders[reader]));
     },
-    'captions.config': () => readCaptionsConfig(ctx.store),
-    'captions.setConfig': (args) => {
-      const next = captionsConfigSchema.parse({ ...readCaptionsConfig(ctx.store), ...args });
-      ctx.store.settings.putMany({ [IMAGE_KEY]: next.image satisfies DescribedImage });
-      return next;
-    },
+    'captions.config': () => readCaptionsConfig(ctx.store.settings),
+    'captions.setConfig': (args) => writeCaptionsConfig(ctx.store.settings, args),
   };
 }

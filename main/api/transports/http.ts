@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { apiCallSchema, type ApiResult } from '../../../shared/api/index.js';
 import type { BlobStore } from '../../store/index.js';
 import type { Dispatcher } from '../dispatcher.js';
-import type { EventHub } from '../event-hub.js';
+import type { EventHub } from '../../events/index.js';
 import { indexStaticFiles } from './static-files.js';
 import { generateToken, presentedToken, TOKEN_COOKIE, tokensEqual } from './web-auth.js';
 

@@ -2,7 +2,7 @@
 // results cloned as a real transport would serialise them, so nothing shares references.
 import type { ApiTransport } from '../../../shared/api/client.js';
 import type { Dispatcher } from '../dispatcher.js';
-import type { EventHub } from '../event-hub.js';
+import type { EventHub } from '../../events/index.js';
 
 export function createInProcessTransport(dispatcher: Dispatcher, events: EventHub): ApiTransport {
   return {

@@ -5,7 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
 import type { ApiEventPayload } from '../../../shared/api/index.js';
-import { readSettings } from '../../api/handlers/settings.js';
+import { readSettings } from '../../settings/index.js';
 import { openApp } from '../../app.js';
 import { jobOutcome, JobParamsError } from '../../jobs/index.js';
 import { captionJobParamsSchema } from '../../jobs/kinds.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { openApp, projectRoot } from '../../app.js';
+import { openApp } from '../../app.js';
+import { projectRoot } from '../../paths.js';
 import { startWebServer } from '../../api/transports/http.js';
 import { CliError } from '../output.js';
 

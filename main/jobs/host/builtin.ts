@@ -1,8 +1,7 @@
 // The job kinds the host runs today: import (main/data) and caption (main/captions). Training
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
-import { EventHub } from '../../api/event-hub.js';
-import { readCaptionsConfig } from '../../api/handlers/captions.js';
-import { readVlmApiKey } from '../../api/handlers/settings.js';
+import { EventHub } from '../../events/index.js';
+import { readCaptionsConfig, readVlmApiKey } from '../../settings/index.js';
 import { captionJobParamsSchema, importParamsSchema } from '../kinds.js';
 import { registerRunner, type JobRunContext } from './runners.js';
 
@@ -37,7 +36,7 @@ registerRunner('caption', async () => {
       const report = await runCaptionJob(ctx.store, ctx.jobId, params, {
         // The host inherits the environment of the process that started it (`ric caption`, `ric serve`).
         apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(ctx.store.settings),
-        image: image ?? readCaptionsConfig(ctx.store).image,
+        image: image ?? readCaptionsConfig(ctx.store.settings).image,
         signal: ctx.signal,
         onProgress: (p) => ctx.emit('job.progress', p),
         onWritten: () => ctx.emit('captions.changed', { datasetId: params.datasetId, kind: params.kind }),

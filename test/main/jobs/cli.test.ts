@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../main/app.js';
+import { projectRoot } from '../../../main/paths.js';
 import { openTestApp, type TestApp } from '../../helpers/app.js';
 import { importShapes, tinyTraining, until, waitState } from './helpers.js';
 

@@ -1,4 +1,6 @@
-// Typed push events (job progress, metric points, log lines) fanned out to every transport.
+// Typed push events (job progress, metric points, log lines): the hub every producer (the job queue,
+// importers, handlers) emits to and every transport fans out. Below the Api and the jobs area, so
+// both can use it without importing each other.
 import { apiEvents, type ApiEventName, type ApiEventPayload } from '../../shared/api/index.js';
 
 export type EventListener = (event: ApiEventName, payload: unknown) => void;
