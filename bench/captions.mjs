@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { machine, root, summary, tempDataDir } from './lib.mjs';
 
@@ -34,14 +35,22 @@ async function timeIt(label, runs, fn) {
   return s;
 }
 
+const connections = new Map();
+const sqlOf = (store) => {
+  if (!connections.has(store.databaseFile)) connections.set(store.databaseFile, new Database(store.databaseFile));
+  return connections.get(store.databaseFile);
+};
+
 /** N samples sharing one image, each with a pending VLM caption of 20–120 words. */
 async function seed(store, name, n, withCaptions, distinctImages) {
-  const ds = Number(store.db.prepare("INSERT INTO datasets(name, format, status, created_at, updated_at) VALUES (?, 'folder', 'ready', ?, ?)").run(name, now, now).lastInsertRowid);
+  // Seeded with SQL of its own over a second connection (main/ reaches SQL only through main/store).
+  const db = sqlOf(store);
+  const ds = Number(db.prepare("INSERT INTO datasets(name, format, status, created_at, updated_at) VALUES (?, 'folder', 'ready', ?, ?)").run(name, now, now).lastInsertRowid);
   const shared = await image(store, 0);
-  const insertSample = store.db.prepare('INSERT INTO samples(dataset_id, external_id, instruction, source_sha256, target_sha256, width, height, created_at) VALUES (?, ?, ?, ?, ?, 16, 16, ?)');
-  const insertCaption = store.db.prepare("INSERT INTO captions(sample_id, kind, version, text, source, status, model, created_at) VALUES (?, 'scene', 1, ?, 'vlm', 'pending', 'dsv2', ?)");
+  const insertSample = db.prepare('INSERT INTO samples(dataset_id, external_id, instruction, source_sha256, target_sha256, width, height, created_at) VALUES (?, ?, ?, ?, ?, 16, 16, ?)');
+  const insertCaption = db.prepare("INSERT INTO captions(sample_id, kind, version, text, source, status, model, created_at) VALUES (?, 'scene', 1, ?, 'vlm', 'pending', 'dsv2', ?)");
   const shas = distinctImages ? await Promise.all(Array.from({ length: n }, (_, i) => image(store, i + 1))) : [];
-  store.db.transaction(() => {
+  db.transaction(() => {
     for (let i = 0; i < n; i++) {
       const sha = distinctImages ? shas[i] : shared;
       const id = Number(insertSample.run(ds, `s${i}`, `make object ${i} blue`, sha, sha, now).lastInsertRowid);
@@ -54,7 +63,7 @@ async function seed(store, name, n, withCaptions, distinctImages) {
 async function image(store, i) {
   const png = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: i % 256, g: (i >> 8) % 256, b: 7 } } }).png().toBuffer();
   const ref = store.blobs.put(png, 'image/png');
-  store.db.prepare("INSERT OR IGNORE INTO images(sha256, width, height, channels, format) VALUES (?, 16, 16, 3, 'png')").run(ref.sha256);
+  sqlOf(store).prepare("INSERT OR IGNORE INTO images(sha256, width, height, channels, format) VALUES (?, 16, 16, 3, 'png')").run(ref.sha256);
   return ref.sha256;
 }
 

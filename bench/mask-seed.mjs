@@ -3,6 +3,7 @@
 // source and target image, and optionally saved mask versions (through dist/main/data/masks).
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,14 +36,16 @@ export async function seedMaskSamples(dataDir, samples, datasetName = 'mask-e2e'
   const { MaskService } = await load('dist/main/data/masks/index.js');
   const { createMask, fillRect, rleToBase64 } = await load('dist/shared/mask/index.js');
   const store = openStore(dataDir);
+  // The rows are written with SQL of their own over a second connection (main/ has no raw SQL).
+  const db = new Database(store.databaseFile);
   try {
     const now = new Date().toISOString();
     const datasetId = Number(
-      store.db.prepare("INSERT INTO datasets(name, format, status, created_at, updated_at) VALUES (?, 'folder', 'ready', ?, ?)").run(datasetName, now, now).lastInsertRowid,
+      db.prepare("INSERT INTO datasets(name, format, status, created_at, updated_at) VALUES (?, 'folder', 'ready', ?, ?)").run(datasetName, now, now).lastInsertRowid,
     );
     const putImage = async (bytes, width, height) => {
       const blob = store.blobs.put(bytes, 'image/png');
-      store.db.prepare("INSERT OR IGNORE INTO images(sha256, width, height, channels, format) VALUES (?, ?, ?, 3, 'png')").run(blob.sha256, width, height);
+      db.prepare("INSERT OR IGNORE INTO images(sha256, width, height, channels, format) VALUES (?, ?, ?, 3, 'png')").run(blob.sha256, width, height);
       return blob.sha256;
     };
     const sampleIds = [];
@@ -51,7 +54,7 @@ export async function seedMaskSamples(dataDir, samples, datasetName = 'mask-e2e'
       const source = await putImage(await testCard(s.width, s.height), s.width, s.height);
       const target = await putImage(await testCard(s.width, s.height, true), s.width, s.height);
       const id = Number(
-        store.db
+        db
           .prepare(
             `INSERT INTO samples(dataset_id, external_id, instruction, source_sha256, target_sha256, width, height, flagged, created_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -69,6 +72,7 @@ export async function seedMaskSamples(dataDir, samples, datasetName = 'mask-e2e'
     }
     return { datasetId, sampleIds };
   } finally {
+    db.close();
     store.close();
   }
 }

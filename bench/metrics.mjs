@@ -11,7 +11,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { machine, percentile, root, summary, tempDataDir } from './lib.mjs';
 
 const { openStore } = await import(path.join(root, 'dist/main/store/index.js'));
-const { MetricWriter, SeriesReader } = await import(path.join(root, 'dist/main/jobs/index.js'));
 const { openApp } = await import(path.join(root, 'dist/main/app.js'));
 
 const N = Number(process.argv[2] ?? 1_000_000);
@@ -22,11 +21,9 @@ const out = { machine: machine(), points: N };
 {
   const dir = tempDataDir();
   const store = openStore(dir);
-  const runId = Number(
-    store.db.prepare("INSERT INTO runs(kind, name, config, seed, backend, code_version, status, created_at) VALUES ('regionclip', 'bench', '{}', 0, 'wasm', 'bench', 'running', ?)").run(new Date().toISOString()).lastInsertRowid,
-  );
+  const runId = store.runs.create({ jobId: null, kind: 'regionclip', name: 'bench', datasetId: null, config: {}, seed: 0, codeVersion: 'bench' });
   let flushes = 0;
-  const writer = new MetricWriter(store.db, () => flushes++);
+  const writer = store.runs.metricWriter(() => flushes++);
   const t0 = performance.now();
   for (let s = 1; s <= N; s++) writer.add(runId, 'loss', s, 2 * Math.exp(-s / 200_000) + 0.1 * Math.sin(s * 0.37), s);
   writer.close();
@@ -34,7 +31,7 @@ const out = { machine: machine(), points: N };
   out.ingest = { pointsPerSecond: Math.round(N / seconds), seconds: +seconds.toFixed(2), transactions: flushes };
 
   // 2. Decimated query of the whole series, and of a zoomed window, at typical chart widths.
-  const reader = new SeriesReader(store.db);
+  const reader = store.runs;
   const time = (fn, reps = 30) => {
     fn();
     const ms = [];
@@ -71,7 +68,7 @@ const out = { machine: machine(), points: N };
   const finished = (id) =>
     new Promise((resolve) => {
       const check = () => {
-        const r = app.store.db.prepare('SELECT state, error, result FROM jobs WHERE id = ?').get(id);
+        const r = app.store.jobs.get(id);
         if (['completed', 'failed', 'cancelled', 'interrupted'].includes(r.state)) resolve(r);
         else setTimeout(check, 100);
       };
@@ -83,7 +80,7 @@ const out = { machine: machine(), points: N };
   idle.disable();
   out.idleBaseline = { seconds: 5, delayMs: { p50: +(idle.percentile(50) / 1e6).toFixed(2), p99: +(idle.percentile(99) / 1e6).toFixed(2), max: +(idle.max / 1e6).toFixed(2) }, loadavg: os.loadavg().map((x) => +x.toFixed(2)) };
   const imp = jobs.start('import', { format: 'shapes', count: 64, seed: 3, size: 64, name: 'bench' });
-  const datasetId = JSON.parse((await finished(imp.id)).result).datasetId;
+  const datasetId = (await finished(imp.id)).result.datasetId;
   const { id, runId } = jobs.start('train-regionclip', {
     datasetId,
     preset: 'tiny',
@@ -91,7 +88,7 @@ const out = { machine: machine(), points: N };
   });
   // Wait for the first step (backend start-up is not the steady state), then measure.
   // (The idle baseline below runs first: on a shared 2-core machine, scheduling alone costs delay.)
-  while (!app.store.db.prepare("SELECT 1 FROM metric_points WHERE run_id = ? AND key = 'loss'").get(runId)) await new Promise((r) => setTimeout(r, 50));
+  while (!app.store.runs.latestMetrics(runId).some((m) => m.key === 'loss')) await new Promise((r) => setTimeout(r, 50));
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   const seriesMs = [];

@@ -142,7 +142,7 @@ function buildRegionClip(c) {
   // for two images is ~0.9 GB, and the whole batch's would not fit the wasm heap next to the weights,
   // the AdamW moments and the gradients (~2.4 GB at 150 M parameters).
   const task = {
-    async prepare(pairs) {
+    async makeBatch(pairs) {
       const [i, n] = [pairs[0], pairs.length];
       const b = { size: n, crop: rows(crop, i, n), full: rows(full, i, n), ids: rows(ids, i, n), mask: rows(mask, i, n) };
       return { ...b, dispose: () => tf.dispose([b.crop, b.full, b.ids, b.mask]) };
@@ -173,7 +173,7 @@ function buildBlip(c) {
   const px = tf.randomNormal([c.batch, 3, c.vision.image_size, c.vision.image_size]);
   const { ids, mask } = tokens(c);
   const task = {
-    async prepare(pairs) {
+    async makeBatch(pairs) {
       const [i, n] = [pairs[0], pairs.length];
       const b = { size: n, px: rows(px, i, n), ids: rows(ids, i, n), mask: rows(mask, i, n) };
       return { ...b, dispose: () => tf.dispose([b.px, b.ids, b.mask]) };

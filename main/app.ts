@@ -12,7 +12,10 @@ export interface App {
   readonly store: Store;
   readonly events: EventHub;
   readonly dispatcher: Dispatcher;
+  /** At once (a window closing): running jobs end interrupted, the engine hosts are told to exit. */
   close(): void;
+  /** When there is time (a command ending): the engine hosts flush and exit first, then the store closes. */
+  shutdown(): Promise<void>;
 }
 
 export interface OpenAppOptions {
@@ -56,6 +59,10 @@ export function openApp(options: OpenAppOptions): App {
     dispatcher,
     close: () => {
       jobs?.closeNow();
+      store.close();
+    },
+    shutdown: async () => {
+      await jobs?.close();
       store.close();
     },
   };

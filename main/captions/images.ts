@@ -3,23 +3,7 @@
 // in the blob store, so a caption's image_sha256 always names exactly the pixels the model saw.
 import sharp from 'sharp';
 import type { CaptionKind, CaptionSample, DescribedImage } from '../../shared/api/captions.js';
-import type { Store } from '../store/index.js';
-
-export interface SampleRow {
-  id: number;
-  dataset_id: number;
-  external_id: string;
-  instruction: string;
-  edit_type: string | null;
-  split: string;
-  source_sha256: string;
-  target_sha256: string | null;
-  width: number;
-  height: number;
-  region_description: string | null;
-  scene_description: string | null;
-  meta: string;
-}
+import type { SampleRecord, Store } from '../store/index.js';
 
 export interface MaskBox {
   x: number;
@@ -40,19 +24,15 @@ export class SampleProblem extends Error {
 }
 
 export function currentMaskBox(store: Store, sampleId: number): MaskBox | null {
-  const row = store.db
-    .prepare<[number], { box_x: number | null; box_y: number | null; box_w: number | null; box_h: number | null; width: number; height: number }>(
-      'SELECT box_x, box_y, box_w, box_h, width, height FROM masks WHERE sample_id = ? ORDER BY version DESC LIMIT 1',
-    )
-    .get(sampleId);
-  if (!row || row.box_x === null || row.box_y === null || row.box_w === null || row.box_h === null) return null;
-  return { x: row.box_x, y: row.box_y, width: row.box_w, height: row.box_h, maskWidth: row.width, maskHeight: row.height };
+  const mask = store.masks.current(sampleId);
+  if (!mask?.box) return null;
+  return { ...mask.box, maskWidth: mask.width, maskHeight: mask.height };
 }
 
 function imageSize(store: Store, sha256: string): { width: number; height: number } {
-  const row = store.db.prepare<[string], { width: number; height: number }>('SELECT width, height FROM images WHERE sha256 = ?').get(sha256);
-  if (!row) throw new SampleProblem(`image ${sha256.slice(0, 12)} has no row in images`);
-  return row;
+  const image = store.samples.image(sha256);
+  if (!image) throw new SampleProblem(`image ${sha256.slice(0, 12)} has no row in images`);
+  return image;
 }
 
 /** The mask box in the described image's pixels (masks may be stored at another size). */
@@ -66,17 +46,17 @@ export function scaledBox(box: MaskBox, image: { width: number; height: number }
   return { x, y, width: Math.max(1, right - x), height: Math.max(1, bottom - y) };
 }
 
-export function describedSha(sample: SampleRow, which: DescribedImage): string {
+export function describedSha(sample: SampleRecord, which: DescribedImage): string {
   if (which === 'target') {
-    if (sample.target_sha256 === null) throw new SampleProblem('the sample has no target image (Settings: describe the source image instead)');
-    return sample.target_sha256;
+    if (sample.targetSha256 === null) throw new SampleProblem('the sample has no target image (Settings: describe the source image instead)');
+    return sample.targetSha256;
   }
-  return sample.source_sha256;
+  return sample.sourceSha256;
 }
 
 export async function imageForCaption(
   store: Store,
-  sample: SampleRow,
+  sample: SampleRecord,
   kind: CaptionKind,
   which: DescribedImage,
 ): Promise<{ bytes: Uint8Array; mediaType: string; sha256: string }> {
@@ -93,28 +73,24 @@ export async function imageForCaption(
   return { bytes: crop, mediaType: 'image/png', sha256: ref.sha256 };
 }
 
-export function sampleRow(store: Store, sampleId: number): SampleRow | undefined {
-  return store.db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE id = ?').get(sampleId);
-}
-
 /** The reviewer's view of a sample: the described image and the mask box drawn over it. */
 export function captionSample(store: Store, sampleId: number, which: DescribedImage): CaptionSample | undefined {
-  const s = sampleRow(store, sampleId);
+  const s = store.samples.record(sampleId);
   if (!s) return undefined;
-  const dataset = store.db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(s.dataset_id);
-  const usedWhich: DescribedImage = which === 'target' && s.target_sha256 !== null ? 'target' : 'source';
-  const sha = usedWhich === 'target' ? s.target_sha256! : s.source_sha256;
-  const size = store.db.prepare<[string], { width: number; height: number }>('SELECT width, height FROM images WHERE sha256 = ?').get(sha) ?? { width: 0, height: 0 };
+  const dataset = store.datasets.summary(s.datasetId);
+  const usedWhich: DescribedImage = which === 'target' && s.targetSha256 !== null ? 'target' : 'source';
+  const sha = usedWhich === 'target' ? s.targetSha256! : s.sourceSha256;
+  const size = store.samples.image(sha) ?? { width: 0, height: 0 };
   const box = currentMaskBox(store, s.id);
   return {
     id: s.id,
-    datasetId: s.dataset_id,
-    datasetName: dataset?.name ?? String(s.dataset_id),
-    externalId: s.external_id,
+    datasetId: s.datasetId,
+    datasetName: dataset?.name ?? String(s.datasetId),
+    externalId: s.externalId,
     instruction: s.instruction,
-    editType: s.edit_type,
-    regionDescription: s.region_description,
-    sceneDescription: s.scene_description,
+    editType: s.editType,
+    regionDescription: s.regionDescription,
+    sceneDescription: s.sceneDescription,
     image: { which: usedWhich, sha256: sha, width: size.width, height: size.height },
     maskBox: box && size.width > 0 ? scaledBox(box, size) : null,
   };

@@ -3,12 +3,11 @@
 // already have a caption from this template and model. A bad answer costs only its sample.
 import type { CaptionFailure, CaptionJobReport, DescribedImage } from '../../shared/api/captions.js';
 import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
-import type { Store } from '../store/index.js';
-import { imageForCaption, SampleProblem, type SampleRow } from './images.js';
+import type { CaptionsRepo, SampleRecord, Store } from '../store/index.js';
+import { imageForCaption, SampleProblem } from './images.js';
 import { createJobRow, JobTracker, markStaleJobsInterrupted, type JobProgress } from './progress.js';
-import { CaptionsRepo } from './repo.js';
 import { TEMPLATE_CAPTIONER_MODEL, templateCaption } from './scene-graph.js';
-import { fillTemplate, sha256Hex, TemplatesRepo } from './templates.js';
+import { fillTemplate, PromptTemplates, sha256Hex } from './templates.js';
 import { DEFAULT_MAX_TOKENS, VlmAborted, VlmClient } from './vlm-client.js';
 import type { z } from 'zod';
 
@@ -35,7 +34,7 @@ export function jobTitle(p: CaptionJobParams, datasetName: string): string {
 
 /** Validates the parameters, resolves the endpoint and model, and creates the `jobs` row. */
 export function createCaptionJob(store: Store, params: CaptionJobParams): number {
-  const dataset = store.db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(params.datasetId);
+  const dataset = store.datasets.summary(params.datasetId);
   if (!dataset) throw new SampleProblem(`dataset ${params.datasetId} not found`);
   if (params.captioner === 'vlm' && (!params.endpoint || !params.model)) {
     throw new SampleProblem('a VLM caption job needs an endpoint URL and a model name (Settings, VLM endpoint)');
@@ -46,8 +45,8 @@ export function createCaptionJob(store: Store, params: CaptionJobParams): number
 
 export async function runCaptionJob(store: Store, jobId: number, params: CaptionJobParams, options: CaptionJobOptions): Promise<CaptionJobReport> {
   const started = performance.now();
-  const repo = new CaptionsRepo(store.db);
-  const templates = new TemplatesRepo(store.db);
+  const repo = store.captions;
+  const templates = new PromptTemplates(store.captionTemplates);
   const tracker = new JobTracker(store, jobId, options.onProgress ?? (() => undefined));
   const template = params.captioner === 'vlm' ? templates.current(params.kind) : null;
   const model = params.captioner === 'vlm' ? params.model! : TEMPLATE_CAPTIONER_MODEL;
@@ -99,9 +98,9 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
           }
         } catch (err) {
           if (err instanceof VlmAborted) break;
-          const failure: CaptionFailure = { sampleId: sample.id, externalId: sample.external_id, reason: err instanceof Error ? err.message : String(err) };
+          const failure: CaptionFailure = { sampleId: sample.id, externalId: sample.externalId, reason: err instanceof Error ? err.message : String(err) };
           report.failed.push(failure);
-          repo.recordFailure({ datasetId: params.datasetId, jobId, sampleRef: sample.external_id, kind: params.kind, reason: failure.reason });
+          store.datasets.addErrors(params.datasetId, jobId, 'caption', [{ sampleRef: sample.externalId, field: `caption.${params.kind}`, reason: failure.reason }]);
         }
         tracker.tick();
         if (Date.now() - lastWritten > 1000) {
@@ -132,12 +131,8 @@ function selectSamples(
   templateId: number | null,
   model: string,
   report: CaptionJobReport,
-): SampleRow[] {
-  const rows = store.db
-    .prepare<[number, string | null, string | null, string | null, string | null], SampleRow>(
-      'SELECT * FROM samples WHERE dataset_id = ? AND (? IS NULL OR split = ?) AND (? IS NULL OR edit_type = ?) ORDER BY id',
-    )
-    .all(params.datasetId, params.split ?? null, params.split ?? null, params.editType ?? null, params.editType ?? null);
+): SampleRecord[] {
+  const rows = store.samples.records(params.datasetId, { split: params.split, editType: params.editType });
   const only = params.sampleIds ? new Set(params.sampleIds) : null;
   const selected = only ? rows.filter((r) => only.has(r.id)) : rows;
   const state = repo.captionState(params.datasetId, params.kind, {
@@ -163,7 +158,7 @@ async function captionWithVlm(
   store: Store,
   repo: CaptionsRepo,
   client: VlmClient,
-  sample: SampleRow,
+  sample: SampleRecord,
   params: CaptionJobParams,
   template: { id: number; text: string },
   options: CaptionJobOptions,

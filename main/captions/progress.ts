@@ -28,21 +28,13 @@ interface Runner {
 export function createJobRow(store: Store, title: string, args: Record<string, unknown>): number {
   const now = new Date().toISOString();
   const runner: Runner = { pid: process.pid, host: os.hostname() };
-  const info = store.db
-    .prepare("INSERT INTO jobs(kind, state, title, params, done, total, created_at, heartbeat_at) VALUES (?, 'queued', ?, ?, 0, NULL, ?, ?)")
-    .run(CAPTION_JOB_KIND, title, JSON.stringify({ args, runner }), now, now);
-  return Number(info.lastInsertRowid);
+  return store.jobs.create({ kind: CAPTION_JOB_KIND, state: 'queued', title, params: { args, runner }, createdAt: now, heartbeatAt: now });
 }
 
 /** The arguments a caption job was started with: `{args, runner}` from `ric caption`, the bare arguments from the queue. */
-export function jobArgs(paramsJson: string): unknown {
-  try {
-    const params = JSON.parse(paramsJson) as Record<string, unknown> | null;
-    if (params && typeof params.args === 'object' && params.args !== null && 'runner' in params) return params.args;
-    return params;
-  } catch {
-    return undefined;
-  }
+export function jobArgs(params: Record<string, unknown>): unknown {
+  if (typeof params.args === 'object' && params.args !== null && 'runner' in params) return params.args;
+  return params;
 }
 
 function alive(pid: number): boolean {
@@ -57,22 +49,15 @@ function alive(pid: number): boolean {
 /** Caption jobs left 'running' by a process that died (SIGKILL, power loss) become 'interrupted'. */
 export function markStaleJobsInterrupted(store: Store, now = Date.now()): number {
   const cutoff = new Date(now - STALE_AFTER_MS).toISOString();
-  const rows = store.db
-    // Rows the job queue owns (jobs.queue set) are its to recover, not ours.
-    .prepare("SELECT id, params, coalesce(heartbeat_at, created_at) AS beat FROM jobs WHERE kind = ? AND state IN ('running','queued') AND queue IS NULL")
-    .all(CAPTION_JOB_KIND) as { id: number; params: string; beat: string }[];
-  const mark = store.db.prepare("UPDATE jobs SET state = 'interrupted', finished_at = ?, error = coalesce(error, ?) WHERE id = ?");
+  // Rows the job queue owns (jobs.queue set) are its to recover, not ours.
+  const rows = store.jobs.unqueued(CAPTION_JOB_KIND, ['running', 'queued']);
   let n = 0;
   for (const r of rows) {
-    let runner: Partial<Runner> = {};
-    try {
-      runner = (JSON.parse(r.params) as { runner?: Runner }).runner ?? {};
-    } catch {
-      // unreadable params: only the heartbeat can tell
-    }
+    const runner = (typeof r.params.runner === 'object' && r.params.runner !== null ? r.params.runner : {}) as Partial<Runner>;
     const dead = runner.host === os.hostname() && typeof runner.pid === 'number' && runner.pid !== process.pid && !alive(runner.pid);
-    if (dead || r.beat < cutoff) {
-      mark.run(new Date(now).toISOString(), dead ? `the process running it (pid ${runner.pid}) is gone` : 'no heartbeat: the process running it stopped', r.id);
+    if (dead || r.beatAt < cutoff) {
+      const error = dead ? `the process running it (pid ${runner.pid}) is gone` : 'no heartbeat: the process running it stopped';
+      store.jobs.update(r.id, { state: 'interrupted', finishedAt: new Date(now).toISOString(), errorIfUnset: error });
       n++;
     }
   }
@@ -85,7 +70,6 @@ export class JobTracker {
   private readonly recent: number[] = [];
   private lastEmit = 0;
   private readonly heartbeat: NodeJS.Timeout;
-  private readonly update;
   private readonly managed: boolean;
 
   constructor(
@@ -94,12 +78,10 @@ export class JobTracker {
     private readonly emit: (p: JobProgress) => void,
     private readonly windowMs = 20_000,
   ) {
-    this.update = store.db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ?, message = ? WHERE id = ?');
     // A row the job queue owns gets its state from the queue (which hears the host finish); a row
     // `ric caption` made is ours to move through running -> completed/cancelled/failed.
-    const queue = store.db.prepare<[number], { queue: string | null }>('SELECT queue FROM jobs WHERE id = ?').get(jobId)?.queue ?? null;
-    this.managed = queue !== null;
-    if (!this.managed) store.db.prepare("UPDATE jobs SET state = 'running', started_at = ?, heartbeat_at = ? WHERE id = ?").run(new Date().toISOString(), new Date().toISOString(), jobId);
+    this.managed = store.jobs.queueMeta(jobId) !== null;
+    if (!this.managed) store.jobs.update(jobId, { state: 'running', startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() });
     this.heartbeat = setInterval(() => this.write(undefined), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -124,19 +106,17 @@ export class JobTracker {
     clearInterval(this.heartbeat);
     const now = new Date().toISOString();
     if (this.managed) {
-      this.store.db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ?, result = ? WHERE id = ?').run(this.done, this.total, now, JSON.stringify(result), this.jobId);
+      this.store.jobs.update(this.jobId, { done: this.done, total: this.total, heartbeatAt: now, result });
       this.emitNow('running', error ?? undefined);
       return;
     }
-    this.store.db
-      .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, finished_at = ?, heartbeat_at = ?, result = ?, error = ? WHERE id = ?')
-      .run(state, this.done, this.total, now, now, JSON.stringify(result), error, this.jobId);
+    this.store.jobs.update(this.jobId, { state, done: this.done, total: this.total, finishedAt: now, heartbeatAt: now, result, error });
     this.emitNow(state, error ?? undefined);
   }
 
   private write(message: string | undefined): void {
     try {
-      this.update.run(this.done, this.total, new Date().toISOString(), message ?? null, this.jobId);
+      this.store.jobs.update(this.jobId, { done: this.done, total: this.total, heartbeatAt: new Date().toISOString(), message: message ?? null });
     } catch {
       // The store was closed under a finishing job (app shutdown); the next start marks it interrupted.
     }

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { CaptionKind } from '../../shared/api/captions.js';
 import { describeScene, regionPhrase, type SceneGraph, type Shape } from '../data/shapes.js';
-import { SampleProblem, type SampleRow } from './images.js';
+import type { SampleRecord } from '../store/index.js';
+import { SampleProblem } from './images.js';
 
 export const TEMPLATE_CAPTIONER_MODEL = 'template:shapes-scene-graph-v1';
 
@@ -32,14 +33,9 @@ export type ShapesSceneMeta = z.infer<typeof sceneMetaSchema>;
  * `{ seed, index, sceneGraph: { before, after }, edit }`; the image size is the sample's width.
  * A flat `{ before, after, edit, size }` is read too.
  */
-export function sceneMetaOf(sample: Pick<SampleRow, 'meta' | 'external_id' | 'width'>): ShapesSceneMeta {
-  let meta: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(sample.meta);
-    meta = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    throw new SampleProblem(`sample ${sample.external_id}: meta is not JSON`);
-  }
+export function sceneMetaOf(sample: Pick<SampleRecord, 'meta' | 'externalId' | 'width'>): ShapesSceneMeta {
+  const meta = sample.meta;
+  if (meta === null) throw new SampleProblem(`sample ${sample.externalId}: meta is not JSON`);
   const graph = (typeof meta.sceneGraph === 'object' && meta.sceneGraph !== null ? meta.sceneGraph : {}) as Record<string, unknown>;
   const candidate = {
     before: meta.before ?? graph.before,
@@ -51,7 +47,7 @@ export function sceneMetaOf(sample: Pick<SampleRow, 'meta' | 'external_id' | 'wi
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   throw new SampleProblem(
-    `sample ${sample.external_id} has no ShapesEdit scene graph in meta (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unreadable'}); the template captioner only describes ShapesEdit samples`,
+    `sample ${sample.externalId} has no ShapesEdit scene graph in meta (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unreadable'}); the template captioner only describes ShapesEdit samples`,
   );
 }
 
@@ -79,7 +75,7 @@ export function regionFromGraph(g: ShapesSceneMeta): string {
 }
 
 /** The exact description of the target scene (kind scene) or of the edited region (kind region). */
-export function templateCaption(sample: Pick<SampleRow, 'meta' | 'external_id' | 'width'>, kind: CaptionKind): string {
+export function templateCaption(sample: Pick<SampleRecord, 'meta' | 'externalId' | 'width'>, kind: CaptionKind): string {
   const g = sceneMetaOf(sample);
   return kind === 'scene' ? describeScene(g.after, g.size) : regionFromGraph(g);
 }

@@ -1,12 +1,12 @@
 // Prompt templates: shipped as files in resources/prompts (scene-v1 is the paper's Table 4), seeded
-// into `caption_templates` once, then versioned there — an edit is a new version, never an overwrite,
-// so every caption can say exactly which prompt produced it.
+// into the store once (main/store/captions/templates-repo.ts), then versioned there — an edit is a
+// new version, never an overwrite, so every caption can say exactly which prompt produced it.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaptionKind, CaptionTemplate } from '../../shared/api/captions.js';
-import type { Db } from '../store/index.js';
+import type { CaptionTemplatesRepo } from '../store/index.js';
 
 /** The only placeholder a template may use; filled with the sample's editing instruction. */
 export const PLACEHOLDERS = ['edit_prompt'] as const;
@@ -43,66 +43,36 @@ export function shippedTemplate(kind: CaptionKind): string {
   return fs.readFileSync(file, 'utf8').trimEnd();
 }
 
-interface TemplateRow {
-  id: number;
-  kind: CaptionKind;
-  version: number;
-  text: string;
-  sha256: string;
-  created_at: string;
-}
-
-export class TemplatesRepo {
-  constructor(private readonly db: Db) {}
+/** The templates of caption jobs: the stored versions, seeded with the shipped version 1 of each kind. */
+export class PromptTemplates {
+  constructor(private readonly repo: CaptionTemplatesRepo) {}
 
   /** Inserts the shipped version 1 of each kind that has no version yet. */
   seed(): void {
-    const has = this.db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM caption_templates WHERE kind = ?');
     for (const kind of ['scene', 'region'] as const) {
-      if (has.get(kind)!.n === 0) this.insert(kind, shippedTemplate(kind));
+      if (this.repo.count(kind) === 0) this.repo.insert(kind, shippedTemplate(kind));
     }
   }
 
   list(kind?: CaptionKind): CaptionTemplate[] {
     this.seed();
-    const rows = this.db
-      .prepare<[string | null, string | null], TemplateRow>('SELECT * FROM caption_templates WHERE (? IS NULL OR kind = ?) ORDER BY kind, version DESC')
-      .all(kind ?? null, kind ?? null);
-    const newest = new Map<string, number>();
-    for (const r of rows) newest.set(r.kind, Math.max(newest.get(r.kind) ?? 0, r.version));
-    return rows.map((r) => toTemplate(r, newest.get(r.kind) === r.version));
+    return this.repo.list(kind);
   }
 
   current(kind: CaptionKind): CaptionTemplate {
     this.seed();
-    const row = this.db.prepare<[string], TemplateRow>('SELECT * FROM caption_templates WHERE kind = ? ORDER BY version DESC LIMIT 1').get(kind)!;
-    return toTemplate(row, true);
+    return this.repo.current(kind)!;
   }
 
   byId(id: number): CaptionTemplate | undefined {
-    const row = this.db.prepare<[number], TemplateRow>('SELECT * FROM caption_templates WHERE id = ?').get(id);
-    return row ? toTemplate(row, this.current(row.kind).id === row.id) : undefined;
+    this.seed();
+    return this.repo.byId(id);
   }
 
   /** A new version, unless the text is the current one's. */
   update(kind: CaptionKind, text: string): CaptionTemplate {
     const current = this.current(kind);
     if (current.sha256 === sha256Hex(text)) return current;
-    return toTemplate(this.insert(kind, text), true);
+    return this.repo.insert(kind, text);
   }
-
-  private insert(kind: CaptionKind, text: string): TemplateRow {
-    return this.db.transaction(() => {
-      const next = this.db.prepare<[string], { v: number | null }>('SELECT max(version) AS v FROM caption_templates WHERE kind = ?').get(kind)!.v ?? 0;
-      const row = { kind, version: next + 1, text, sha256: sha256Hex(text), created_at: new Date().toISOString() };
-      const info = this.db
-        .prepare('INSERT INTO caption_templates(kind, version, text, sha256, created_at) VALUES (@kind, @version, @text, @sha256, @created_at)')
-        .run(row);
-      return { id: Number(info.lastInsertRowid), ...row };
-    })();
-  }
-}
-
-function toTemplate(r: TemplateRow, current: boolean): CaptionTemplate {
-  return { id: r.id, kind: r.kind, version: r.version, text: r.text, sha256: r.sha256, createdAt: r.created_at, current };
 }

@@ -2,7 +2,7 @@
 // chose — the dataset's own descriptions. Trainers call `trainingTexts` and never read `captions`
 // themselves, so a pending or rejected machine text can never reach a loss (Eq. 8 t_r, Eq. 9 t_f).
 import type { CaptionKind, CaptionSource } from '../../shared/api/captions.js';
-import type { Db } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 export type TrainingTextFallback = 'none' | 'dataset';
 
@@ -23,24 +23,16 @@ export interface TrainingTexts {
  * Per sample of the dataset, the text to train on for `kind`: the newest approved version of its
  * caption; else, when `fallback` is 'dataset', the dataset's own description of that kind.
  */
-export function trainingTexts(db: Db, datasetId: number, kind: CaptionKind, fallback: TrainingTextFallback, sampleIds?: readonly number[]): TrainingTexts {
+export function trainingTexts(store: Pick<Store, 'captions'>, datasetId: number, kind: CaptionKind, fallback: TrainingTextFallback, sampleIds?: readonly number[]): TrainingTexts {
   const field = kind === 'region' ? 'region_description' : 'scene_description';
-  const rows = db
-    .prepare(
-      `SELECT s.id AS sampleId, s.${field} AS own, c.id AS captionId, c.version AS version, c.text AS text, c.source AS source
-       FROM samples s
-       LEFT JOIN captions c ON c.id = (
-         SELECT id FROM captions WHERE sample_id = s.id AND kind = ? AND status = 'approved' ORDER BY version DESC LIMIT 1)
-       WHERE s.dataset_id = ? ORDER BY s.id`,
-    )
-    .all(kind, datasetId) as { sampleId: number; own: string | null; captionId: number | null; version: number | null; text: string | null; source: CaptionSource | null }[];
+  const rows = store.captions.approvedTexts(datasetId, kind);
   const wanted = sampleIds ? new Set(sampleIds) : null;
   const texts = new Map<number, TrainingText>();
   const missing: number[] = [];
   for (const r of rows) {
     if (wanted && !wanted.has(r.sampleId)) continue;
-    if (r.captionId !== null && r.text !== null && r.text.trim() !== '') {
-      texts.set(r.sampleId, { sampleId: r.sampleId, text: r.text, origin: { kind: 'caption', captionId: r.captionId, version: r.version!, source: r.source! } });
+    if (r.caption !== null && r.caption.text.trim() !== '') {
+      texts.set(r.sampleId, { sampleId: r.sampleId, text: r.caption.text, origin: { kind: 'caption', captionId: r.caption.id, version: r.caption.version, source: r.caption.source } });
     } else if (fallback === 'dataset' && r.own !== null && r.own.trim() !== '') {
       texts.set(r.sampleId, { sampleId: r.sampleId, text: r.own, origin: { kind: 'dataset', field } });
     } else {

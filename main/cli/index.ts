@@ -1,7 +1,6 @@
 // The `ric` command. Each subcommand lives in commands/; every listing/reporting one takes --json.
 import { Command, InvalidArgumentError } from 'commander';
-import { appVersion } from '../paths.js';
-import { resolveDataDir } from '../paths.js';
+import { appVersion, resolveDataDir } from '../paths.js';
 import { captionCommand } from './commands/caption.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';

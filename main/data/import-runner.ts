@@ -1,10 +1,13 @@
 // Runs an import as a job (the engine host runs it for the job queue: the Api and `ric import`): a `jobs` row that goes
-// running -> completed | failed | cancelled, `job.progress` events with rate and ETA, cancellation by
+// running -> completed | failed | cancelled (for a queue row the queue records and announces the end
+// once the host reports it), `job.progress` events with rate and ETA, cancellation by
 // AbortSignal, and batches that each land in ONE transaction after their blobs are durable. Re-running
 // the same import skips every sample whose (dataset, external id) is already stored, so an import
 // killed at any instant and run again ends with exactly the rows of an uninterrupted one.
 import path from 'node:path';
-import type { DatasetFormat } from '../../shared/api/index.js';
+import type { DatasetFormat, ImportReport } from '../../shared/api/index.js';
+
+export type { ImportReport } from '../../shared/api/index.js';
 import type { EventHub } from '../events/index.js';
 import type { NewSample, NewSampleError, Store } from '../store/index.js';
 import { folderSource } from './folder.js';
@@ -18,19 +21,6 @@ import { maskOptionsFor, messageOf, type DatasetSource, type ImportOptions, type
 export type FileImportSpec = { format: 'humanedit' | 'magicbrush' | 'folder'; path: string; name?: string; options?: ImportOptions };
 export type ShapesImportSpec = { format: 'shapes'; name?: string } & ShapesOptions;
 export type ImportSpec = FileImportSpec | ShapesImportSpec;
-
-export interface ImportReport {
-  jobId: number;
-  datasetId: number;
-  dataset: string;
-  state: 'completed' | 'failed' | 'cancelled';
-  imported: number;
-  skipped: number;
-  errors: { sampleRef: string; field: string | null; reason: string }[];
-  total: number | null;
-  seconds: number;
-  error?: string;
-}
 
 export interface RunningImport {
   jobId: number;
@@ -93,13 +83,10 @@ function storedOptions(spec: ImportSpec): Record<string, unknown> {
  * carry only their spec, running ones also the dataset id.
  */
 export function activeImportJob(store: Store, datasetId: number, name: string, exceptJobId?: number): number | null {
-  const rows = store.db
-    .prepare<[], { id: number; params: string }>("SELECT id, params FROM jobs WHERE kind = 'import' AND queue IS NOT NULL AND state IN ('queued','running','paused')")
-    .all();
-  for (const r of rows) {
+  for (const r of store.jobs.active('import')) {
     if (r.id === exceptJobId) continue;
+    const p = r.params as { datasetId?: unknown; spec?: ImportSpec };
     try {
-      const p = JSON.parse(r.params) as { datasetId?: unknown; spec?: ImportSpec };
       if (p.datasetId === datasetId || (p.spec !== undefined && defaultDatasetName(p.spec) === name)) return r.id;
     } catch {
       // unreadable params: not ours to judge
@@ -119,32 +106,22 @@ export function startImport(store: Store, events: EventHub | null, spec: ImportS
       if (r.datasetId === datasetId) throw new ImportConflictError(`"${name}" is already being imported (job ${r.jobId})`);
     }
     // A job left 'running' by a killed process is not running any more.
-    store.db
-      .prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'import' AND state = 'running' AND json_extract(params, '$.datasetId') = ? AND id IS NOT ?")
-      .run(new Date().toISOString(), datasetId, queuedJobId ?? null);
+    store.jobs.interruptImports(datasetId, queuedJobId ?? null);
     store.datasets.setStatus(datasetId, 'importing');
   }
   const now = new Date().toISOString();
-  const jobParams = JSON.stringify({ datasetId, format, path: sourcePath, options });
+  const jobParams = { datasetId, format, path: sourcePath, options };
   // A job queued by main/jobs (run in the engine host) already has its row: take it over.
-  const jobId =
-    queuedJobId ??
-    Number(
-      store.db
-        .prepare("INSERT INTO jobs(kind, state, title, params, created_at, started_at, heartbeat_at) VALUES ('import', 'running', ?, ?, ?, ?, ?)")
-        .run(`Import ${name}`, jobParams, now, now, now).lastInsertRowid,
-    );
+  const jobId = queuedJobId ?? store.jobs.create({ kind: 'import', state: 'running', title: `Import ${name}`, params: jobParams, createdAt: now, startedAt: now, heartbeatAt: now });
   if (queuedJobId !== undefined) {
-    store.db
-      .prepare("UPDATE jobs SET state = 'running', params = json_patch(params, ?), started_at = ?, heartbeat_at = ?, finished_at = NULL, error = NULL WHERE id = ?")
-      .run(jobParams, now, now, queuedJobId);
+    store.jobs.update(queuedJobId, { state: 'running', paramsPatch: jobParams, startedAt: now, heartbeatAt: now, finishedAt: null, error: null });
   }
   const controller = new AbortController();
   const onParentAbort = () => controller.abort();
   // Cancelled before it began (a cancel that reached the host while the runner loaded): stop at once.
   if (parentSignal?.aborted) controller.abort();
   else parentSignal?.addEventListener('abort', onParentAbort);
-  const done = runImport(store, events, { jobId, datasetId, name, spec, format, options }, controller.signal).finally(() => {
+  const done = runImport(store, events, { jobId, datasetId, name, spec, format, options, queued: queuedJobId !== undefined }, controller.signal).finally(() => {
     active.delete(jobId);
     parentSignal?.removeEventListener('abort', onParentAbort);
   });
@@ -160,6 +137,8 @@ interface RunContext {
   spec: ImportSpec;
   format: DatasetFormat;
   options: Record<string, unknown>;
+  /** The job queue owns the row's state: it records the end when the host reports it. */
+  queued: boolean;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -169,7 +148,6 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
   const report: ImportReport = { jobId: c.jobId, datasetId: c.datasetId, dataset: c.name, state: 'completed', imported: 0, skipped: 0, errors: [], total: null, seconds: 0 };
   const maskOptions = maskOptionsFor(c.format, c.spec.format === 'shapes' ? {} : (c.spec.options ?? {}));
   let done = 0;
-  const updateJob = store.db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ? WHERE id = ?');
   const progress = (state: 'running' | 'completed' | 'failed' | 'cancelled', message?: string) => {
     const elapsed = (Date.now() - started) / 1000;
     const rate = elapsed > 0 && done > 0 ? done / elapsed : null;
@@ -201,7 +179,7 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
         await previous;
         commitRows(store, c, rows, staged.errors, report);
         done += items.length;
-        updateJob.run(done, report.total === null ? null : Math.max(report.total, done), new Date().toISOString(), c.jobId);
+        store.jobs.update(c.jobId, { done, total: report.total === null ? null : Math.max(report.total, done), heartbeatAt: new Date().toISOString() });
         progress('running');
         events?.emit('dataset.changed', { datasetId: c.datasetId });
       })();
@@ -232,11 +210,19 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
   report.seconds = (Date.now() - started) / 1000;
   const finished = new Date().toISOString();
   const stored = { ...report, errors: report.errors.slice(0, 1000), errorCount: report.errors.length };
-  store.db
-    .prepare('UPDATE jobs SET state = ?, done = ?, total = ?, finished_at = ?, error = ?, message = ?, result = ? WHERE id = ?')
-    .run(report.state, done, report.total, finished, report.error ?? null, report.state === 'cancelled' ? 'cancelled by the user' : null, JSON.stringify(stored), c.jobId);
+  store.jobs.update(c.jobId, {
+    // A queue row's end is the queue's to record (from the host's report), so nobody sees it final
+    // while the queue still counts it as running.
+    ...(c.queued ? {} : { state: report.state, finishedAt: finished }),
+    done,
+    total: report.total,
+    error: report.error ?? null,
+    message: report.state === 'cancelled' ? 'cancelled by the user' : null,
+    result: stored,
+  });
   store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed');
-  progress(report.state, report.error);
+  // The queue announces a queue row's end itself, once it has recorded it.
+  if (!c.queued) progress(report.state, report.error);
   events?.emit('dataset.changed', { datasetId: c.datasetId });
   return report;
 }
@@ -284,11 +270,11 @@ async function prepareBatch(
 
 /** The rows (whose blobs are durable by now) and the batch's errors, in one transaction. */
 function commitRows(store: Store, c: RunContext, rows: NewSample[], errors: NewSampleError[], report: ImportReport): void {
-  store.db.transaction(() => {
+  store.transaction(() => {
     const inserted = store.samples.insertMany(c.datasetId, rows);
     report.imported += inserted;
     report.skipped += rows.length - inserted;
     store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
-  })();
+  });
   report.errors.push(...errors);
 }

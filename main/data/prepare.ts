@@ -1,7 +1,7 @@
 // One sample from its source to rows ready for the store: text checked, every image decoded and
 // thumbnailed, the mask normalised, and the blobs made durable (fsync + rename) before any row
 // refers to them. A problem becomes a SampleFieldError naming the field; nothing is written then.
-import { putBlobs, type NewImage, type NewSample, type Store } from '../store/index.js';
+import type { NewImage, NewSample, Store } from '../store/index.js';
 import { decodeImage, encodeMask, normaliseMask, SampleFieldError, type DecodedImage, type MaskOptions, type NormalisedMask } from './images.js';
 import { splitOf } from './shapes.js';
 import type { LoadedSample } from './source.js';
@@ -108,7 +108,7 @@ export function withHashes(p: PreparedSample, hashes: readonly string[]): NewSam
 
 /** Makes the blobs of these samples durable (fsyncs in parallel) and returns their rows. */
 export async function writeBlobs(store: Store, prepared: readonly PreparedSample[]): Promise<NewSample[]> {
-  const refs = await putBlobs(store.blobs, store.db, prepared.flatMap((p) => p.blobs));
+  const refs = await store.blobs.putMany(prepared.flatMap((p) => p.blobs));
   let at = 0;
   return prepared.map((p) => {
     const hashes = refs.slice(at, at + p.blobs.length).map((r) => r.sha256);

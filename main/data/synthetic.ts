@@ -46,7 +46,7 @@ export async function seedSyntheticDataset(store: Store, options: SyntheticOptio
         meta: { seed, index: i, synthetic: true },
       });
     }
-    store.db.transaction(() => store.samples.insertMany(datasetId, rows))();
+    store.samples.insertMany(datasetId, rows);
   }
   store.datasets.setStatus(datasetId, 'ready');
   return datasetId;

@@ -15,13 +15,12 @@ export interface JobOutcome {
 
 export function jobOutcome(store: Store, events: EventHub, jobs: JobManager, id: number): Promise<JobOutcome> {
   return new Promise((resolve) => {
-    const read = store.db.prepare<[number], { state: JobState; error: string | null; result: string | null }>('SELECT state, error, result FROM jobs WHERE id = ?');
     const check = () => {
-      const r = read.get(id);
+      const r = store.jobs.get(id);
       if (!r || !FINAL.has(r.state) || jobs.isActive(id)) return;
       off();
       clearInterval(timer);
-      resolve({ state: r.state, error: r.error, result: r.result === null ? null : (JSON.parse(r.result) as unknown) });
+      resolve({ state: r.state, error: r.error, result: r.result });
     };
     const off = events.subscribe((event, payload) => {
       if (event === 'job.progress' && (payload as ApiEventPayload<'job.progress'>).jobId === id) check();

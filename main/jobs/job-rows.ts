@@ -1,21 +1,12 @@
-// The job rows of the queue: state transitions written with their run, log lines, progress events,
-// and the queue marker (jobs.queue) with the owner that tells a live app's job from a dead one's.
+// The job rows of the queue (through the store's JobsRepo): state transitions written with their
+// run, log lines, progress events, and the queue marker (jobs.queue) with the owner that tells a
+// live app's job from a dead one's.
 import os from 'node:os';
 import type { JobState } from '../../shared/api/index.js';
 import type { EventHub } from '../events/index.js';
-import type { Store } from '../store/index.js';
-import type { Lane } from './kinds.js';
-import type { ResumePoint } from './protocol.js';
+import type { QueueMeta, Store } from '../store/index.js';
 
-export interface QueueMeta {
-  lane: Lane;
-  runId: number | null;
-  resume: ResumePoint | null;
-  /** "hostname:pid" of the app that dispatched it. */
-  owner: string | null;
-  /** A command from another process (the CLI beside a running app) for the owner to carry out. */
-  request?: 'cancel' | 'pause' | 'resume' | null;
-}
+export type { QueueMeta } from '../store/index.js';
 
 export const me = `${os.hostname()}:${process.pid}`;
 
@@ -38,20 +29,19 @@ export class JobRows {
   ) {}
 
   finish(id: number, state: JobState, r: { error: string | null; stack: string | null; result: unknown; message?: string }): void {
-    const db = this.store.db;
     const now = new Date().toISOString();
-    db.prepare('UPDATE jobs SET state = ?, finished_at = ?, heartbeat_at = ?, error = ?, stack = ?, result = coalesce(?, result), message = coalesce(?, message) WHERE id = ?').run(
+    this.store.jobs.update(id, {
       state,
-      now,
-      now,
-      r.error,
-      r.stack,
-      r.result === null || r.result === undefined ? null : JSON.stringify(r.result),
-      r.message ?? null,
-      id,
-    );
+      finishedAt: now,
+      heartbeatAt: now,
+      error: r.error,
+      stack: r.stack,
+      // A null result or message keeps what the runner stored (its partial report, its last note).
+      ...(r.result === null || r.result === undefined ? {} : { result: r.result }),
+      ...(r.message !== undefined ? { message: r.message } : {}),
+    });
     const runId = this.meta(id)?.runId ?? null;
-    if (runId !== null) db.prepare('UPDATE runs SET status = ?, finished_at = ? WHERE id = ?').run(state, now, runId);
+    if (runId !== null) this.store.runs.setStatus(runId, state, { finishedAt: now });
     this.addLog(id, state === 'failed' || state === 'interrupted' ? 'error' : 'info', `${state}${r.error ? `: ${r.error}` : ''}`);
     this.emitState(id, state, r.error ?? undefined);
   }
@@ -62,23 +52,22 @@ export class JobRows {
   }
 
   addLog(jobId: number, level: 'debug' | 'info' | 'warn' | 'error', message: string, time = Date.now()): void {
-    this.store.db.prepare('INSERT INTO job_logs(job_id, time, level, message) VALUES (?, ?, ?, ?)').run(jobId, time, level, message);
+    this.store.jobs.addLog(jobId, level, message, time);
     this.events.emit('log.line', { jobId, level, message, time });
   }
 
-  row(id: number): { state: JobState; done: number; total: number | null } {
-    const row = this.store.db.prepare<[number], { state: JobState; done: number; total: number | null }>('SELECT state, done, total FROM jobs WHERE id = ?').get(id);
+  row(id: number): { kind: string; state: JobState; done: number; total: number | null } {
+    const row = this.store.jobs.state(id);
     if (!row) throw new JobNotFoundError(`job ${id} not found`);
     return row;
   }
 
   meta(id: number): QueueMeta | null {
-    const row = this.store.db.prepare<[number], { queue: string | null }>('SELECT queue FROM jobs WHERE id = ?').get(id);
-    return row?.queue ? (JSON.parse(row.queue) as QueueMeta) : null;
+    return this.store.jobs.queueMeta(id);
   }
 
   setQueue(id: number, patch: Partial<QueueMeta>): void {
-    this.store.db.prepare('UPDATE jobs SET queue = json_patch(queue, ?) WHERE id = ?').run(JSON.stringify(patch), id);
+    this.store.jobs.patchQueue(id, patch);
   }
 }
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { apiMethods, gpuJobKinds, type JobKind } from '../../shared/api/index.js';
-import { captionGenerateArgsSchema, describedImageSchema } from '../../shared/api/captions.js';
+import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
 import { defaultDatasetName } from '../data/import-runner.js';
 
 export type Lane = 'gpu' | 'light';
@@ -17,11 +17,6 @@ export const importParamsSchema = z.union([
 ]);
 export type ImportParams = z.output<typeof importParamsSchema>;
 
-/**
- * A caption job: the Api's arguments, plus which image to describe when the caller chose one
- * (`ric caption --image`); without it the host reads the captions setting.
- */
-export const captionJobParamsSchema = captionGenerateArgsSchema.extend({ image: describedImageSchema.optional() });
 
 /** Training parameters the queue needs before the trainer sees them (the trainer checks the rest). */
 export const trainParamsSchema = z
@@ -58,7 +53,8 @@ function schemaOf(kind: JobKind): z.ZodType {
     case 'import':
       return importParamsSchema;
     case 'caption':
-      return captionJobParamsSchema;
+      // The Api's arguments; without `image` the host reads the captions setting.
+      return captionGenerateArgsSchema;
     case 'train-regionclip':
     case 'train-blip':
     case 'train-editor':

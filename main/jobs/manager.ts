@@ -9,7 +9,6 @@ import type { EventHub } from '../events/index.js';
 import type { Store } from '../store/index.js';
 import { EngineHost, describeExit, forkSpawner, hostEntry, type ExitInfo, type HostSpawner } from './host-process.js';
 import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainParamsSchema, type Lane } from './kinds.js';
-import { truncateRunMetrics } from './metric-writer.js';
 import { ProgressMeter } from './progress.js';
 import type { FromHost, ResumePoint } from './protocol.js';
 import { JobRows, JobStartError, JobStateError, me, pidAlive, type QueueMeta } from './job-rows.js';
@@ -73,32 +72,30 @@ export class JobManager {
 
   start(kind: JobKind, rawParams: Record<string, unknown>, opts: { title?: string | undefined; priority?: number } = {}): { id: number; runId: number | null } {
     const params = checkParams(kind, rawParams);
-    const db = this.store.db;
+    const { store } = this;
     const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
-    const datasetName = datasetId === null ? null : (db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(datasetId)?.name ?? null);
+    const datasetName = datasetId === null ? null : (store.datasets.summary(datasetId)?.name ?? null);
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
-    const now = new Date().toISOString();
     const title = opts.title ?? titleOf(kind, params, datasetName);
-    const queued = db.transaction(() => {
-      const stored = kind === 'import' ? { spec: params } : params;
-      const id = Number(
-        db
-          .prepare("INSERT INTO jobs(kind, state, title, priority, params, created_at, queue) VALUES (?, 'queued', ?, ?, ?, ?, ?)")
-          .run(kind, title, opts.priority ?? 0, JSON.stringify(stored), now, JSON.stringify({ lane: laneOf(kind), runId: null, resume: null, owner: null } satisfies QueueMeta)).lastInsertRowid,
-      );
+    const queued = store.transaction(() => {
+      const id = store.jobs.create({
+        kind,
+        state: 'queued',
+        title,
+        priority: opts.priority ?? 0,
+        params: kind === 'import' ? { spec: params } : params,
+        queue: { lane: laneOf(kind), runId: null, resume: null, owner: null },
+      });
       let runId: number | null = null;
       if (isTrainingKind(kind)) {
         const t = trainParamsSchema.parse(params);
-        runId = Number(
-          db
-            .prepare("INSERT INTO runs(job_id, kind, name, dataset_id, config, seed, backend, code_version, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 'queued', ?)")
-            .run(id, kind.slice('train-'.length), t.name ?? `${kind.slice('train-'.length)} #${id}`, datasetId, JSON.stringify(t.config), t.seed, this.options.codeVersion ?? 'dev', now).lastInsertRowid,
-        );
+        const family = kind.slice('train-'.length);
+        runId = store.runs.create({ jobId: id, kind: family, name: t.name ?? `${family} #${id}`, datasetId, config: t.config, seed: t.seed, codeVersion: this.options.codeVersion ?? 'dev' });
         this.rows.setQueue(id, { runId });
       }
       this.rows.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);
       return { id, runId };
-    })();
+    });
     this.rows.emitState(queued.id, 'queued');
     this.schedule();
     return queued;
@@ -148,19 +145,15 @@ export class JobManager {
     if (!meta) throw new JobStateError(`job ${id} was not started through the job queue (its own view resumes it)`);
     let resume: ResumePoint | null = null;
     if (meta.runId !== null) {
-      const cp = this.store.db
-        .prepare<[number, number | null, number | null], { id: number; step: number; path: string }>(
-          'SELECT id, step, path FROM checkpoints WHERE run_id = ? AND (? IS NULL OR id = ?) ORDER BY step DESC LIMIT 1',
-        )
-        .get(meta.runId, checkpointId ?? null, checkpointId ?? null);
+      const cp = this.store.runs.checkpoint(meta.runId, checkpointId);
       if (checkpointId !== undefined && !cp) throw new JobStateError(`checkpoint ${checkpointId} is not one of run ${meta.runId}'s`);
       resume = cp ? { checkpointId: cp.id, step: cp.step, path: cp.path } : null;
       // The curve continues from the checkpoint: points after it belong to the abandoned attempt.
-      truncateRunMetrics(this.store.db, meta.runId, resume?.step ?? -1);
-      this.store.db.prepare("UPDATE runs SET status = 'queued', finished_at = NULL WHERE id = ?").run(meta.runId);
+      this.store.runs.truncateAfter(meta.runId, resume?.step ?? -1);
+      this.store.runs.setStatus(meta.runId, 'queued', { finishedAt: null });
     }
     this.rows.setQueue(id, { resume });
-    this.store.db.prepare("UPDATE jobs SET state = 'queued', finished_at = NULL, error = NULL, stack = NULL WHERE id = ?").run(id);
+    this.store.jobs.requeue(id);
     this.rows.addLog(id, 'info', resume ? `queued to resume from the checkpoint at step ${resume.step}` : 'queued again');
     this.rows.emitState(id, 'queued');
     this.schedule();
@@ -185,11 +178,7 @@ export class JobManager {
 
   /** Carries out commands other processes left for the jobs this one runs. */
   private pollRequests(): void {
-    const rows = this.store.db
-      .prepare<[], { id: number; request: string }>(
-        "SELECT id, json_extract(queue, '$.request') AS request FROM jobs WHERE queue IS NOT NULL AND state IN ('running','paused') AND json_extract(queue, '$.request') IS NOT NULL",
-      )
-      .all();
+    const rows = this.store.jobs.requests();
     for (const r of rows) {
       if (!this.active.has(r.id)) continue;
       this.rows.setQueue(r.id, { request: null });
@@ -244,14 +233,11 @@ export class JobManager {
 
   private schedule(): void {
     if (this.closed) return;
-    const queued = this.store.db
-      .prepare<[], { id: number; kind: string; params: string }>("SELECT id, kind, params FROM jobs WHERE queue IS NOT NULL AND state = 'queued' ORDER BY priority DESC, id")
-      .all();
-    for (const q of queued) {
+    for (const q of this.store.jobs.queued()) {
       const lane = laneOf(q.kind);
       const inLane = [...this.active.values()].filter((a) => a.lane === lane).length;
       if (inLane >= (lane === 'gpu' ? 1 : LIGHT_CONCURRENCY)) continue;
-      this.dispatch(q.id, q.kind, lane, JSON.parse(q.params) as Record<string, unknown>);
+      this.dispatch(q.id, q.kind, lane, q.params);
     }
   }
 
@@ -259,11 +245,8 @@ export class JobManager {
     const meta = this.rows.meta(id)!;
     const now = new Date().toISOString();
     // Claim it atomically: another app on the same folder may be scheduling the same row.
-    const claimed = this.store.db
-      .prepare("UPDATE jobs SET state = 'running', started_at = coalesce(started_at, ?), heartbeat_at = ?, finished_at = NULL, queue = json_patch(queue, ?) WHERE id = ? AND state = 'queued'")
-      .run(now, now, JSON.stringify({ owner: me, request: null }), id).changes;
-    if (claimed !== 1) return;
-    if (meta.runId !== null) this.store.db.prepare("UPDATE runs SET status = 'running', started_at = coalesce(started_at, ?) WHERE id = ?").run(now, meta.runId);
+    if (!this.store.jobs.claim(id, me, now)) return;
+    if (meta.runId !== null) this.store.runs.setStatus(meta.runId, 'running', { started: now });
     const row = this.rows.row(id);
     this.active.set(id, { id, kind, lane, runId: meta.runId, meter: new ProgressMeter(), state: 'running', done: row.done, total: row.total });
     try {
@@ -282,7 +265,6 @@ export class JobManager {
 
   private onHostMessage(m: FromHost): void {
     if (this.closed) return;
-    const db = this.store.db;
     switch (m.type) {
       case 'ready':
         return;
@@ -294,7 +276,7 @@ export class JobManager {
         if (!a) return;
         a.done = m.done;
         a.total = m.total;
-        db.prepare('UPDATE jobs SET done = ?, total = ?, heartbeat_at = ?, message = coalesce(?, message) WHERE id = ?').run(m.done, m.total, new Date().toISOString(), m.message ?? null, m.jobId);
+        this.store.jobs.update(m.jobId, { done: m.done, total: m.total, heartbeatAt: new Date().toISOString(), ...(m.message ? { message: m.message } : {}) });
         const { rate, etaSeconds } = a.meter.update(m.done, m.total);
         this.events.emit('job.progress', { jobId: m.jobId, state: a.state, done: m.done, total: m.total, rate, etaSeconds, ...(m.message ? { message: m.message } : {}) });
         return;
@@ -307,8 +289,8 @@ export class JobManager {
         const a = this.active.get(m.jobId);
         if (!a) return;
         a.state = m.type === 'paused' ? 'paused' : 'running';
-        db.prepare('UPDATE jobs SET state = ? WHERE id = ?').run(a.state, m.jobId);
-        if (a.runId !== null) db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(a.state, a.runId);
+        this.store.jobs.update(m.jobId, { state: a.state });
+        if (a.runId !== null) this.store.runs.setStatus(a.runId, a.state);
         this.rows.addLog(m.jobId, 'info', m.type === 'paused' ? `paused at step ${m.step ?? '?'}` : 'resumed');
         this.rows.emitState(m.jobId, a.state);
         return;
@@ -347,15 +329,10 @@ export class JobManager {
   private recover(atStart: boolean): void {
     const staleMs = this.options.staleAfterMs ?? 30_000;
     const cutoff = new Date(Date.now() - staleMs).toISOString();
-    const rows = this.store.db
-      .prepare<[], { id: number; queue: string | null; heartbeat_at: string | null; created_at: string }>(
-        "SELECT id, queue, heartbeat_at, created_at FROM jobs WHERE state IN ('running','paused')",
-      )
-      .all();
-    for (const r of rows) {
+    for (const r of this.store.jobs.live()) {
       if (this.active.has(r.id)) continue;
-      const meta = r.queue ? (JSON.parse(r.queue) as QueueMeta) : null;
-      const stale = (r.heartbeat_at ?? r.created_at) < cutoff;
+      const meta = r.queue;
+      const stale = r.beatAt < cutoff;
       const ownerGone = meta !== null && meta.owner !== me && !pidAlive(meta.owner);
       if (ownerGone || (meta?.owner === me && atStart) || stale) {
         this.rows.finish(r.id, 'interrupted', { error: `the process running it stopped${meta?.owner ? ` (${meta.owner})` : ''}`, stack: null, result: null, message: 'resume it to continue' });
@@ -364,9 +341,7 @@ export class JobManager {
   }
 
   private tick(): void {
-    const now = new Date().toISOString();
-    const beat = this.store.db.prepare('UPDATE jobs SET heartbeat_at = ? WHERE id = ?');
-    for (const id of this.active.keys()) beat.run(now, id);
+    this.store.jobs.heartbeat(this.active.keys());
     this.recover(false);
     // Jobs queued by another process on the same folder (e.g. `ric jobs resume` beside `ric serve`).
     this.schedule();

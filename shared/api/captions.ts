@@ -156,6 +156,8 @@ export const captionGenerateArgsSchema = z
     sampleIds: z.array(z.number().int()).max(1_000_000).optional(),
     split: z.enum(['train', 'val', 'test']).optional(),
     editType: z.string().max(200).optional(),
+    /** Which image to describe; default the captions setting (`captions.config`). */
+    image: describedImageSchema.optional(),
   })
   .strict();
 export type CaptionGenerateArgs = z.input<typeof captionGenerateArgsSchema>;

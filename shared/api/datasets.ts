@@ -155,9 +155,33 @@ export const importOptionsSchema = z
   })
   .strict();
 
+/** What an import job reports (its result in `jobs.get`), per-sample problems included. */
+export const importReportSchema = z
+  .object({
+    jobId: z.number().int(),
+    datasetId: z.number().int(),
+    dataset: z.string(),
+    state: z.enum(['completed', 'failed', 'cancelled']),
+    imported: z.number().int(),
+    skipped: z.number().int(),
+    errors: z.array(z.object({ sampleRef: z.string(), field: z.string().nullable(), reason: z.string() })),
+    total: z.number().int().nullable(),
+    seconds: z.number(),
+    error: z.string().optional(),
+    /** Set where the stored report keeps only the first errors. */
+    errorCount: z.number().int().optional(),
+  })
+  .loose();
+export type ImportReport = z.infer<typeof importReportSchema>;
+
 export const datasetsMethods = {
   'datasets.list': method(z.object({}).strict(), z.array(datasetSummarySchema), 'Every dataset, newest first'),
   'datasets.get': method(z.object({ id: z.number().int() }).strict(), datasetDetailSchema, 'One dataset with its facets'),
+  'datasets.resolve': method(
+    z.object({ ref: z.string().min(1).max(200) }).strict(),
+    datasetSummarySchema,
+    'A dataset by name, else by id when the reference is a number (what a command line names)',
+  ),
   'datasets.errors': method(
     z.object({ id: z.number().int(), limit: z.number().int().min(1).max(10_000).default(1000) }).strict(),
     z.array(sampleErrorSchema),

@@ -4,6 +4,7 @@
 // Usage: node test/e2e/seed-synthetic.mjs DATA_DIR [COUNT]   (after `tsc -b`: it uses dist/main/store)
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import sharp from 'sharp';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -64,7 +65,8 @@ export async function seedSyntheticDataset(dataDir, { count = 100_000, name = 's
       const put = (bytes) => store.blobs.put(bytes).sha256;
       return { ...v, sourceSha: put(v.source), targetSha: put(v.target), maskSha: put(v.mask), sourceThumbSha: put(v.sourceThumb), targetThumbSha: put(v.targetThumb) };
     });
-    const db = store.db;
+    // Written with SQL of its own over a second connection: main/ reaches SQL only through main/store.
+    const db = new Database(store.databaseFile);
     const image = db.prepare('INSERT OR IGNORE INTO images(sha256, width, height, channels, format, thumb_sha256) VALUES (?, ?, ?, 3, ?, ?)');
     const thumb = db.prepare("INSERT OR IGNORE INTO images(sha256, width, height, channels, format, thumb_sha256) VALUES (?, 128, 128, 3, 'webp', NULL)");
     const sample = db.prepare(
@@ -116,6 +118,7 @@ export async function seedSyntheticDataset(dataDir, { count = 100_000, name = 's
         if (i % 11 === 0) caption.run(id, `A ${r.to} ${shape} sits on a striped grey background.`, now);
       }
     })();
+    db.close();
     return { datasetId, count, uniqueWord: 'zanzibar', uniqueExternalId: 'syn-012345', sessionWord: 'quokka', sessionExternalId: 'syn-000500' };
   } finally {
     store.close();

@@ -1,20 +1,18 @@
 // The captions Api: review queue, versions, review actions, templates, jobs and the token budget.
 import os from 'node:os';
-import { captionJobReportSchema, type CaptionKind } from '../../../shared/api/captions.js';
-import type { JobState } from '../../../shared/api/jobs.js';
+import { captionGenerateArgsSchema, captionJobReportSchema, type CaptionKind } from '../../../shared/api/captions.js';
 import {
   captionSample,
-  CaptionsRepo,
   CAPTION_JOB_KIND,
   jobArgs,
   markStaleJobsInterrupted,
-  TemplatesRepo,
+  PromptTemplates,
   tokenBudget,
   unknownPlaceholders,
   type CaptionJobParams,
 } from '../../captions/index.js';
 import { JobNotFoundError, JobParamsError, JobStartError, JobStateError } from '../../jobs/index.js';
-import { captionJobParamsSchema } from '../../jobs/kinds.js';
+import type { JobRecord } from '../../store/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError, notFound } from '../errors.js';
@@ -27,7 +25,7 @@ type CaptionMethods = Extract<keyof ApiHandlers, `captions.${string}`>;
  * `ric caption` queues one the same way (in its own app, on the same data folder).
  */
 function start(ctx: AppContext, params: CaptionJobParams): { jobId: number } {
-  if (!ctx.store.db.prepare<[number], { id: number }>('SELECT id FROM datasets WHERE id = ?').get(params.datasetId)) throw notFound(`dataset ${params.datasetId}`);
+  if (!ctx.store.datasets.exists(params.datasetId)) throw notFound(`dataset ${params.datasetId}`);
   try {
     return { jobId: ctx.jobs.start('caption', params as unknown as Record<string, unknown>).id };
   } catch (err) {
@@ -37,26 +35,10 @@ function start(ctx: AppContext, params: CaptionJobParams): { jobId: number } {
   }
 }
 
-interface JobRow {
-  id: number;
-  kind: string;
-  state: JobState;
-  title: string;
-  done: number;
-  total: number | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  error: string | null;
-  params: string;
-  result: string | null;
-  queue: string | null;
-}
-
-function captionJobRow(ctx: AppContext, jobId: number): JobRow {
-  const row = ctx.store.db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?').get(jobId);
-  if (!row || row.kind !== CAPTION_JOB_KIND) throw notFound(`caption job ${jobId}`);
-  return row;
+function captionJob(ctx: AppContext, jobId: number): JobRecord {
+  const job = ctx.store.jobs.get(jobId);
+  if (!job || job.kind !== CAPTION_JOB_KIND) throw notFound(`caption job ${jobId}`);
+  return job;
 }
 
 function withDefaults(ctx: AppContext, args: CaptionJobParams): CaptionJobParams {
@@ -71,12 +53,12 @@ function withDefaults(ctx: AppContext, args: CaptionJobParams): CaptionJobParams
 }
 
 function datasetOfCaption(ctx: AppContext, sampleId: number): number {
-  return (ctx.store.db.prepare<[number], { dataset_id: number }>('SELECT dataset_id FROM samples WHERE id = ?').get(sampleId)?.dataset_id ?? 0);
+  return ctx.store.samples.datasetOf(sampleId) ?? 0;
 }
 
 export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMethods> {
-  const repo = new CaptionsRepo(ctx.store.db);
-  const templates = new TemplatesRepo(ctx.store.db);
+  const repo = ctx.store.captions;
+  const templates = new PromptTemplates(ctx.store.captionTemplates);
   const changed = (datasetId: number | undefined, kind: CaptionKind) => {
     if (datasetId !== undefined) ctx.events.emit('captions.changed', { datasetId, kind });
   };
@@ -133,18 +115,18 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
     },
     'captions.generate': (args) => start(ctx, withDefaults(ctx, args)),
     'captions.resume': (args) => {
-      const row = captionJobRow(ctx, args.jobId);
+      const row = captionJob(ctx, args.jobId);
       if (row.state === 'running' || row.state === 'queued' || row.state === 'paused') throw new ApiError('conflict', `job ${args.jobId} is still ${row.state}`);
       // A new queue job with the same arguments: samples finished by the old one are skipped, so it
       // picks up where that stopped, whether the queue or `ric caption` (maybe killed) ran it.
       markStaleJobsInterrupted(ctx.store);
-      const params = captionJobParamsSchema.safeParse(jobArgs(row.params));
+      const params = captionGenerateArgsSchema.safeParse(jobArgs(row.params));
       if (!params.success) throw new ApiError('failed_precondition', `job ${args.jobId} has unreadable parameters`);
       return start(ctx, params.data);
     },
     'captions.cancel': (args) => {
-      const row = captionJobRow(ctx, args.jobId);
-      if (row.queue === null) return { cancelled: false }; // an old `ric caption` run outside the queue: Ctrl-C there
+      captionJob(ctx, args.jobId);
+      if (ctx.store.jobs.queueMeta(args.jobId) === null) return { cancelled: false }; // an old `ric caption` run outside the queue: Ctrl-C there
       try {
         const state = ctx.jobs.cancel(args.jobId);
         return { cancelled: state !== 'completed' && state !== 'failed' };
@@ -154,16 +136,10 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
       }
     },
     'captions.job': (args) => {
-      const r = captionJobRow(ctx, args.jobId);
-      const job = { id: r.id, kind: r.kind, state: r.state, title: r.title, done: r.done, total: r.total, createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, error: r.error };
-      let report = null;
-      try {
-        const parsed = r.result ? captionJobReportSchema.safeParse(JSON.parse(r.result)) : null;
-        report = parsed?.success ? parsed.data : null;
-      } catch {
-        report = null;
-      }
-      return { job, params: (jobArgs(r.params) ?? {}) as Record<string, unknown>, report };
+      const r = captionJob(ctx, args.jobId);
+      const job = { id: r.id, kind: r.kind, state: r.state, title: r.title, done: r.done, total: r.total, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error };
+      const parsed = captionJobReportSchema.safeParse(r.result);
+      return { job, params: (jobArgs(r.params) ?? {}) as Record<string, unknown>, report: parsed.success ? parsed.data : null };
     },
     'captions.tokens': (args) => {
       const folders = readSettings(ctx.store.settings).modelFolders;

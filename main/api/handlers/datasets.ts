@@ -16,6 +16,7 @@ import { ApiError, notFound } from '../errors.js';
 type DatasetMethods =
   | 'datasets.list'
   | 'datasets.get'
+  | 'datasets.resolve'
   | 'datasets.errors'
   | 'datasets.import'
   | 'datasets.importShapes'
@@ -77,6 +78,13 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
       return d;
     },
 
+    'datasets.resolve': ({ ref }) => {
+      const d = store.datasets.findByName(ref) ?? (/^\d+$/.test(ref) ? store.datasets.summary(Number(ref)) : undefined);
+      if (d !== undefined) return d;
+      const names = store.datasets.names();
+      throw new ApiError('not_found', `no dataset "${ref}"${names.length ? `; datasets: ${names.slice(0, 20).join(', ')}` : ' (there are no datasets yet)'}`);
+    },
+
     'datasets.errors': ({ id, limit }) => {
       requireDataset(id);
       return store.datasets.errors(id, limit);
@@ -88,10 +96,10 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
     'datasets.importShapes': ({ name, count, seed, size }) => start({ format: 'shapes', count, seed, size, ...(name ? { name } : {}) }),
 
     'datasets.cancelImport': ({ jobId }) => {
-      const row = store.db.prepare<[number], { state: string; queue: string | null; params: string }>("SELECT state, queue, params FROM jobs WHERE id = ? AND kind = 'import'").get(jobId);
-      if (row === undefined) throw notFound(`import job ${jobId}`);
-      // Finished (the host writes the final state before it reports it), or not a queue job.
-      if (row.queue === null || !['queued', 'running', 'paused'].includes(row.state)) return { jobId, cancelled: false };
+      const row = store.jobs.get(jobId);
+      if (row === undefined || row.kind !== 'import') throw notFound(`import job ${jobId}`);
+      // Finished (the queue records the end when the host reports it), or not a queue job.
+      if (store.jobs.queueMeta(jobId) === null || !['queued', 'running', 'paused'].includes(row.state)) return { jobId, cancelled: false };
       let state: string;
       try {
         state = ctx.jobs.cancel(jobId);
@@ -100,7 +108,7 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
       }
       if (state === 'cancelled') {
         // Cancelled while still queued: the host never ran it, so its dataset is not importing any more.
-        const spec = (JSON.parse(row.params) as { spec?: ImportSpec }).spec;
+        const spec = (row.params as { spec?: ImportSpec }).spec;
         const d = spec ? store.datasets.findByName(defaultDatasetName(spec)) : undefined;
         if (d && d.status === 'importing') {
           store.datasets.setStatus(d.id, 'failed');
@@ -155,10 +163,10 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
     },
 
     'samples.setFlag': ({ id, flagged }) => {
-      const s = store.db.prepare<[number], { dataset_id: number }>('SELECT dataset_id FROM samples WHERE id = ?').get(id);
-      if (s === undefined) throw notFound(`sample ${id}`);
+      const datasetId = store.samples.datasetOf(id);
+      if (datasetId === undefined) throw notFound(`sample ${id}`);
       store.samples.setFlag(id, flagged);
-      events.emit('dataset.changed', { datasetId: s.dataset_id });
+      events.emit('dataset.changed', { datasetId });
       return { id, flagged };
     },
 

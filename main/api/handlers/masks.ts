@@ -34,7 +34,7 @@ export function masksHandlers(ctx: AppContext): Pick<ApiHandlers, MaskMethods> {
   };
   const saved = (sampleId: number, version: number) => {
     const s = masks.repo.sample(sampleId);
-    if (s) ctx.events.emit('mask.saved', { sampleId, datasetId: s.dataset_id, version });
+    if (s) ctx.events.emit('mask.saved', { sampleId, datasetId: s.datasetId, version });
   };
   return {
     'masks.sample': (args) =>
@@ -45,7 +45,7 @@ export function masksHandlers(ctx: AppContext): Pick<ApiHandlers, MaskMethods> {
       }),
     'masks.navigate': (args) =>
       mapped(() => {
-        if (!masks.repo.datasetExists(args.datasetId)) throw new MaskError('not_found', `dataset ${args.datasetId} not found`);
+        if (!ctx.store.datasets.exists(args.datasetId)) throw new MaskError('not_found', `dataset ${args.datasetId} not found`);
         return masks.repo.navigate(args.datasetId, args.fromSampleId, args.direction, args.filter);
       }),
     'masks.get': (args) => mapped(() => masks.get(args.sampleId, args.version)),

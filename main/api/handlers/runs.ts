@@ -1,6 +1,5 @@
 // The runs Api: list and detail of training runs, decimated metric series, stored samples, and
 // the resources of main and the engine host.
-import { RunsRepo, SeriesReader } from '../../jobs/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError } from '../errors.js';
@@ -8,11 +7,9 @@ import { ApiError } from '../errors.js';
 type RunsMethods = Extract<keyof ApiHandlers, `runs.${string}`>;
 
 export function runsHandlers(ctx: AppContext): Pick<ApiHandlers, RunsMethods> {
-  const repo = new RunsRepo(ctx.store.db);
-  const series = new SeriesReader(ctx.store.db);
+  const repo = ctx.store.runs;
   const requireRun = (id: number) => {
-    const exists = ctx.store.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(id);
-    if (!exists) throw new ApiError('not_found', `run ${id} not found`);
+    if (!repo.exists(id)) throw new ApiError('not_found', `run ${id} not found`);
   };
   return {
     'runs.list': (f) => repo.list(f),
@@ -23,7 +20,7 @@ export function runsHandlers(ctx: AppContext): Pick<ApiHandlers, RunsMethods> {
     },
     'runs.series': ({ runId, keys, width, fromStep, toStep }) => {
       requireRun(runId);
-      return { runId, series: keys.map((key) => series.series(runId, key, width, fromStep, toStep)) };
+      return { runId, series: keys.map((key) => repo.series(runId, key, width, fromStep, toStep)) };
     },
     'runs.samples': ({ runId, step }) => {
       requireRun(runId);

@@ -3,14 +3,9 @@
 // (main/jobs), the same code the app runs; Ctrl-C cancels cleanly, and running it again resumes
 // (samples finished by an earlier, maybe killed, run are skipped).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
-import type { ApiEventPayload } from '../../../shared/api/index.js';
-import { readSettings } from '../../settings/index.js';
-import { openApp } from '../../app.js';
-import { jobOutcome, JobParamsError } from '../../jobs/index.js';
-import { captionJobParamsSchema } from '../../jobs/kinds.js';
-import type { Store } from '../../store/index.js';
+import { captionGenerateArgsSchema, captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
 import { CliError, printResult } from '../output.js';
+import { jobEnd, withApi } from '../session.js';
 
 export interface CaptionCliOptions {
   dataset: string;
@@ -61,82 +56,67 @@ export function captionCommand(dataDir: () => string): Command {
     });
 }
 
-function datasetId(store: Store, ref: string): number {
-  const row = /^\d+$/.test(ref)
-    ? store.db.prepare<[number], { id: number }>('SELECT id FROM datasets WHERE id = ?').get(Number(ref))
-    : store.db.prepare<[string], { id: number }>('SELECT id FROM datasets WHERE name = ?').get(ref);
-  if (!row) throw new CliError(`dataset ${JSON.stringify(ref)} not found (ric datasets lists them)`);
-  return row.id;
-}
-
 export async function caption(dataDir: string, opts: CaptionCliOptions): Promise<void> {
-  const app = openApp({ dataDir, mode: 'in-process' });
-  const store = app.store;
-  let jobId = -1;
-  const stop = () => {
-    if (jobId > 0) app.context.jobs.cancel(jobId);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  let lastLine = 0;
-  let lastDone = -1;
-  const unsubscribe = app.events.subscribe((event, payload) => {
-    if (event !== 'job.progress') return;
-    const p = payload as ApiEventPayload<'job.progress'>;
-    if (p.jobId !== jobId || p.state !== 'running') return; // the report follows the last one
-    if (p.done === lastDone || (Date.now() - lastLine < 2000 && p.done !== p.total)) return; // one line per count
-    lastLine = Date.now();
-    lastDone = p.done;
-    const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
-    process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
-  });
-  try {
-    const vlm = readSettings(store.settings).vlm;
-    const captioner = opts.template ? 'template' : 'vlm';
-    const parsed = captionJobParamsSchema.safeParse({
-      datasetId: datasetId(store, opts.dataset),
-      kind: opts.kind,
-      captioner,
-      ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
-      concurrency: opts.concurrency,
-      onlyMissing: opts.onlyMissing === true,
-      includeReviewed: opts.includeReviewed === true,
-      timeoutMs: opts.timeoutMs,
-      maxRetries: opts.retries,
-      ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
-      imageUrlForm: opts.imageUrlForm,
-      ...(opts.split ? { split: opts.split } : {}),
-      ...(opts.editType ? { editType: opts.editType } : {}),
-      ...(opts.image ? { image: opts.image } : {}),
+  await withApi(dataDir, async (api) => {
+    let jobId = -1;
+    const stop = () => {
+      if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    let lastLine = 0;
+    let lastDone = -1;
+    const off = api.on('job.progress', (p) => {
+      if (p.jobId !== jobId || p.state !== 'running') return; // the report follows the last one
+      if (p.done === lastDone || (Date.now() - lastLine < 2000 && p.done !== p.total)) return; // one line per count
+      lastLine = Date.now();
+      lastDone = p.done;
+      const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
+      process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
     });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new CliError(`--${String(issue?.path[0] ?? 'options')}: ${issue?.message ?? 'invalid'}`);
-    }
-    if (parsed.data.captioner === 'vlm' && (!parsed.data.endpoint || !parsed.data.model)) {
-      throw new CliError('a VLM caption job needs an endpoint URL and a model name (--endpoint and --model, or Settings, VLM endpoint)');
-    }
     try {
-      jobId = app.context.jobs.start('caption', parsed.data as unknown as Record<string, unknown>).id;
-    } catch (err) {
-      if (err instanceof JobParamsError) throw new CliError(err.message);
-      throw err;
+      const dataset = await api.call('datasets.resolve', { ref: opts.dataset });
+      const vlm = (await api.call('settings.get', {})).vlm;
+      const captioner = opts.template ? 'template' : 'vlm';
+      // Checked here too, so a bad option is named as the option it is.
+      const parsed = captionGenerateArgsSchema.safeParse({
+        datasetId: dataset.id,
+        kind: opts.kind,
+        captioner,
+        ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
+        concurrency: opts.concurrency,
+        onlyMissing: opts.onlyMissing === true,
+        includeReviewed: opts.includeReviewed === true,
+        timeoutMs: opts.timeoutMs,
+        maxRetries: opts.retries,
+        ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+        imageUrlForm: opts.imageUrlForm,
+        ...(opts.split ? { split: opts.split } : {}),
+        ...(opts.editType ? { editType: opts.editType } : {}),
+        ...(opts.image ? { image: opts.image } : {}),
+      });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new CliError(`--${String(issue?.path[0] ?? 'options')}: ${issue?.message ?? 'invalid'}`);
+      }
+      if (parsed.data.captioner === 'vlm' && (!parsed.data.endpoint || !parsed.data.model)) {
+        throw new CliError('a VLM caption job needs an endpoint URL and a model name (--endpoint and --model, or Settings, VLM endpoint)');
+      }
+      jobId = (await api.call('captions.generate', parsed.data)).jobId;
+      const job = await jobEnd(api, jobId);
+      // A failed job keeps the partial report of the samples it did; the error is what to print then.
+      const report = captionJobReportSchema.safeParse(job.state === 'completed' || job.state === 'cancelled' ? job.result : null);
+      if (!report.success) throw new CliError(`caption job ${jobId} ${job.state}${job.error ? `: ${job.error}` : ' without a report'}`);
+      const r = report.data;
+      printResult(opts, { ok: r.failed.length === 0 && !r.cancelled, ...r }, () => human(r));
+      if (r.cancelled) process.exitCode = 130;
+      else if (r.failed.length > 0) process.exitCode = 2;
+    } finally {
+      off();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
     }
-    const outcome = await jobOutcome(store, app.events, app.context.jobs, jobId);
-    // A failed job keeps the partial report of the samples it did; the error is what to print then.
-    const report = captionJobReportSchema.safeParse(outcome.state === 'completed' || outcome.state === 'cancelled' ? outcome.result : null);
-    if (!report.success) throw new CliError(`caption job ${jobId} ${outcome.state}${outcome.error ? `: ${outcome.error}` : ' without a report'}`);
-    const r = report.data;
-    printResult(opts, { ok: r.failed.length === 0 && !r.cancelled, ...r }, () => human(r));
-    if (r.cancelled) process.exitCode = 130;
-    else if (r.failed.length > 0) process.exitCode = 2;
-  } finally {
-    unsubscribe();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await app.context.jobs.close();
-    app.close();
-  }
+  });
 }
 
 function human(r: CaptionJobReport): string {

@@ -1,52 +1,30 @@
 // `ric export masks --dataset D --out DIR [--polarity white|black]` and
-// `ric import masks --dataset D DIR [--polarity ...] [--alpha ...] [--threshold N]`: the same
-// MaskService the editor's Api uses. Other `ric export` subcommands (tables, grids) join here.
+// `ric import masks --dataset D DIR [--polarity ...] [--alpha ...] [--threshold N]`: the editor's
+// Api methods (masks.export, masks.importFiles). Other `ric export` subcommands (tables, grids) join here.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
+import type { ApiClient } from '../../../shared/api/client.js';
 import type { MaskImportOptions } from '../../../shared/api/masks.js';
-import { openApp } from '../../app.js';
-import { MaskError, MaskService } from '../../data/masks/index.js';
-import type { Store } from '../../store/index.js';
-import { CliError, printResult, type OutputOptions } from '../output.js';
+import { printResult, type OutputOptions } from '../output.js';
+import { withApi } from '../session.js';
 
-/** A dataset by id or by name. */
-export function resolveDataset(store: Store, ref: string): { id: number; name: string } {
-  const byName = store.db.prepare<[string], { id: number; name: string }>('SELECT id, name FROM datasets WHERE name = ?').get(ref);
-  if (byName) return byName;
-  if (/^\d+$/.test(ref)) {
-    const byId = store.db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM datasets WHERE id = ?').get(Number(ref));
-    if (byId) return byId;
-  }
-  const names = store.db.prepare<[], { name: string }>('SELECT name FROM datasets ORDER BY id').all().map((r) => r.name);
-  throw new CliError(`no dataset "${ref}"${names.length ? `; datasets: ${names.slice(0, 20).join(', ')}` : ' (the store has none: ric import ...)'}`);
-}
-
-async function withMasks<T>(dataDir: string, fn: (masks: MaskService, store: Store) => Promise<T>): Promise<T> {
-  const app = openApp({ dataDir, mode: 'in-process' });
-  try {
-    return await fn(new MaskService(app.store), app.store);
-  } catch (err) {
-    if (err instanceof MaskError) throw new CliError(err.message);
-    throw err;
-  } finally {
-    app.close();
-  }
-}
-
-const progress = (label: string) => {
+/** A progress line on a terminal from the Api's masks.progress events; nothing when stderr is a file. */
+function showProgress(api: ApiClient, operation: 'import' | 'export', label: string): () => void {
   let last = 0;
-  return (done: number, total: number) => {
+  return api.on('masks.progress', (p) => {
+    if (p.operation !== operation || !process.stderr.isTTY) return;
     const now = Date.now();
-    if (done !== total && now - last < 1000) return;
+    if (p.done !== p.total && now - last < 1000) return;
     last = now;
-    if (process.stderr.isTTY) process.stderr.write(`\r${label} ${done}/${total}\x1b[K${done === total ? '\n' : ''}`);
-  };
-};
+    process.stderr.write(`\r${label} ${p.done}/${p.total}\x1b[K${p.done === p.total ? '\n' : ''}`);
+  });
+}
 
 export async function exportMasks(dataDir: string, opts: OutputOptions & { dataset: string; out: string; polarity: 'white' | 'black' }): Promise<void> {
-  await withMasks(dataDir, async (masks, store) => {
-    const ds = resolveDataset(store, opts.dataset);
-    const r = await masks.exportMasks(ds.id, path.resolve(opts.out), opts.polarity, progress('exporting masks'));
+  await withApi(dataDir, async (api) => {
+    const ds = await api.call('datasets.resolve', { ref: opts.dataset });
+    const off = showProgress(api, 'export', 'exporting masks');
+    const r = await api.call('masks.export', { datasetId: ds.id, path: path.resolve(opts.out), polarity: opts.polarity }).finally(off);
     printResult(opts, { dataset: ds.name, datasetId: ds.id, polarity: opts.polarity, ...r }, () =>
       `wrote ${r.written} masks of ${ds.name} to ${r.dir} (${opts.polarity} = edit)${r.withoutMask ? `; ${r.withoutMask} samples have no mask` : ''}`,
     );
@@ -54,10 +32,13 @@ export async function exportMasks(dataDir: string, opts: OutputOptions & { datas
 }
 
 export async function importMasks(dataDir: string, dir: string, opts: OutputOptions & { dataset: string } & MaskImportOptions & { author?: string; note?: string }): Promise<void> {
-  await withMasks(dataDir, async (masks, store) => {
-    const ds = resolveDataset(store, opts.dataset);
+  await withApi(dataDir, async (api) => {
+    const ds = await api.call('datasets.resolve', { ref: opts.dataset });
     const options: MaskImportOptions = { polarity: opts.polarity, alpha: opts.alpha, threshold: opts.threshold, sizeMismatch: opts.sizeMismatch };
-    const r = await masks.importFiles({ datasetId: ds.id, path: path.resolve(dir), options, author: opts.author, note: opts.note }, progress('importing masks'));
+    const off = showProgress(api, 'import', 'importing masks');
+    const r = await api
+      .call('masks.importFiles', { datasetId: ds.id, path: path.resolve(dir), options, ...(opts.author ? { author: opts.author } : {}), ...(opts.note ? { note: opts.note } : {}) })
+      .finally(off);
     printResult(opts, { dataset: ds.name, datasetId: ds.id, ...r }, () =>
       [
         `${ds.name}: ${r.imported} masks imported, ${r.unchanged} unchanged, ${r.unmatched.length} files matched no sample, ${r.errors.length} errors (of ${r.files} files)`,

@@ -4,12 +4,13 @@
 import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
-import type { ApiEventPayload, MaskPolarity } from '../../../shared/api/index.js';
-import { openApp } from '../../app.js';
-import type { ImportReport, ImportSpec } from '../../data/import-runner.js';
-import { jobOutcome } from '../../jobs/index.js';
-import { listDatasets } from './datasets.js';
+import { importReportSchema, type ApiArgs, type ApiEventPayload, type ImportReport, type MaskPolarity } from '../../../shared/api/index.js';
 import { CliError, printResult, type OutputOptions } from '../output.js';
+import { jobEnd, withApi } from '../session.js';
+import { listDatasets } from './datasets.js';
+
+/** What `ric import` asks for: a dataset file or folder in a format, or the generated ShapesEdit set. */
+export type ImportRequest = ({ format: 'shapes' } & ApiArgs<'datasets.importShapes'>) | ApiArgs<'datasets.import'>;
 
 export interface ImportCliOptions extends OutputOptions {
   name?: string;
@@ -47,47 +48,49 @@ function humanReport(r: ImportReport): string {
   return lines.join('\n');
 }
 
-export async function runImportCommand(dataDir: string, spec: ImportSpec, options: ImportCliOptions): Promise<void> {
+export async function runImportCommand(dataDir: string, spec: ImportRequest, options: ImportCliOptions): Promise<void> {
   if (spec.format !== 'shapes' && !fs.existsSync(spec.path)) throw new CliError(`no such file or folder: ${path.resolve(spec.path)}`);
-  const app = openApp({ dataDir, mode: 'in-process' });
-  let jobId = -1;
-  const onSignal = () => {
-    process.stderr.write('\nric: stopping after the current batch (run the same import again to resume)\n');
-    if (jobId > 0) app.context.jobs.cancel(jobId);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const tty = process.stderr.isTTY === true;
-  const showProgress = options.progress !== false;
-  let lastPrint = 0;
-  const unsubscribe = app.events.subscribe((event, payload) => {
-    if (!showProgress || event !== 'job.progress') return;
-    const p = payload as ApiEventPayload<'job.progress'>;
-    if (p.jobId !== jobId) return;
-    const now = Date.now();
-    const final = p.state !== 'running';
-    if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K${final ? '\n' : ''}`);
-    else if (final || now - lastPrint > 5000) {
-      lastPrint = now;
-      process.stderr.write(`${progressLine(p)}\n`);
+  await withApi(dataDir, async (api) => {
+    let jobId = -1;
+    const onSignal = () => {
+      process.stderr.write('\nric: stopping after the current batch (run the same import again to resume)\n');
+      if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const tty = process.stderr.isTTY === true;
+    const showProgress = options.progress !== false;
+    let lastPrint = 0;
+    const off = api.on('job.progress', (p) => {
+      if (!showProgress || p.jobId !== jobId) return;
+      const now = Date.now();
+      const final = p.state !== 'running';
+      if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K${final ? '\n' : ''}`);
+      else if (final || now - lastPrint > 5000) {
+        lastPrint = now;
+        process.stderr.write(`${progressLine(p)}\n`);
+      }
+    });
+    try {
+      // The same queue and engine host as the app (main/jobs): the import runs in its own process.
+      let started: { jobId: number };
+      if (spec.format === 'shapes') {
+        const { format: _shapes, ...args } = spec;
+        started = await api.call('datasets.importShapes', args);
+      } else started = await api.call('datasets.import', { ...spec, path: path.resolve(spec.path) });
+      jobId = started.jobId;
+      const job = await jobEnd(api, jobId);
+      const report = importReportSchema.safeParse(job.result);
+      if (!report.success) throw new CliError(job.error ?? `import job ${jobId} ended ${job.state}`);
+      printResult(options, report.data, () => humanReport(report.data));
+      if (report.data.state === 'failed') process.exitCode = 1;
+      if (report.data.state === 'cancelled') process.exitCode = 130;
+    } finally {
+      off();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
   });
-  try {
-    // The same queue and engine host as the app (main/jobs): the import runs in its own process.
-    jobId = app.context.jobs.start('import', spec as unknown as Record<string, unknown>).id;
-    const outcome = await jobOutcome(app.store, app.events, app.context.jobs, jobId);
-    if (outcome.result === null) throw new CliError(outcome.error ?? `import job ${jobId} ended ${outcome.state}`);
-    const report = outcome.result as ImportReport;
-    printResult(options, report, () => humanReport(report));
-    if (report.state === 'failed') process.exitCode = 1;
-    if (report.state === 'cancelled') process.exitCode = 130;
-  } finally {
-    unsubscribe();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await app.context.jobs.close();
-    app.close();
-  }
 }
 
 function intOption(min: number, max: number) {

@@ -2,12 +2,10 @@
 // A resumed job runs in this process's engine host until it ends (progress on stderr; Ctrl-C stops
 // it — training writes a checkpoint first), so the same queue and host serve the CLI and the app.
 import { Command, InvalidArgumentError } from 'commander';
-import type { ApiEventPayload, JobDetail, JobState, JobSummary } from '../../../shared/api/index.js';
-import { jobStates } from '../../../shared/api/index.js';
-import { jobsHandlers } from '../../api/handlers/jobs.js';
-import { openApp, type App } from '../../app.js';
-import { JobNotFoundError, JobStateError } from '../../jobs/index.js';
+import type { ApiClient } from '../../../shared/api/client.js';
+import { ApiCallError, jobStates, type JobDetail, type JobLogLine, type JobState, type JobSummary } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
+import { jobEnd, withApi } from '../session.js';
 
 const int = (value: string) => {
   const n = Number(value);
@@ -20,50 +18,41 @@ function line(j: JobSummary): string {
   return `${String(j.id).padStart(5)}  ${j.state.padEnd(11)} ${j.kind.padEnd(16)} ${progress.padEnd(12)} ${j.title}${j.error ? `  — ${j.error}` : ''}`;
 }
 
-function withApp<T>(dataDir: string, fn: (app: App) => Promise<T> | T): Promise<T> {
-  const app = openApp({ dataDir, mode: 'in-process' });
-  return Promise.resolve()
-    .then(() => fn(app))
-    .catch((err: unknown) => {
-      if (err instanceof JobNotFoundError || err instanceof JobStateError) throw new CliError(err.message);
-      throw err;
-    })
-    .finally(async () => {
-      await app.context.jobs.close();
-      app.close();
-    });
+async function detail(api: ApiClient, id: number): Promise<JobDetail> {
+  try {
+    return await api.call('jobs.get', { id });
+  } catch (err) {
+    if (err instanceof ApiCallError && err.code === 'not_found') throw new CliError(`job ${id} not found (ric jobs lists them)`);
+    throw err;
+  }
 }
 
-function detail(app: App, id: number): JobDetail {
-  const j = app.store.db.prepare('SELECT 1 FROM jobs WHERE id = ?').get(id);
-  if (!j) throw new CliError(`job ${id} not found (ric jobs lists them)`);
-  return jobsHandlers(app.context)['jobs.get']({ id }, { transport: 'in-process' }) as JobDetail;
+/** Every log line of a job, oldest first (the Api pages them). */
+async function fullLog(api: ApiClient, id: number): Promise<JobLogLine[]> {
+  const lines: JobLogLine[] = [];
+  for (;;) {
+    const page = await api.call('jobs.log', { id, afterId: lines.at(-1)?.id ?? 0, limit: 5000 });
+    lines.push(...page);
+    if (page.length < 5000) return lines;
+  }
 }
 
-/** Waits for a job this process dispatched to end, printing progress; Ctrl-C asks it to stop. */
-export async function followJob(app: App, id: number, progress = true): Promise<JobState> {
-  const final = new Set<JobState>(['completed', 'failed', 'cancelled', 'interrupted']);
-  const state = detail(app, id).state;
-  if (final.has(state)) return state;
-  return new Promise<JobState>((resolve) => {
-    const onSignal = () => {
-      process.stderr.write('\nric: stopping (training writes a checkpoint first; `ric jobs resume` continues)\n');
-      app.context.jobs.cancel(id);
-    };
-    process.once('SIGINT', onSignal);
-    const off = app.events.subscribe((event, payload) => {
-      if (event === 'log.line' && progress) {
-        const l = payload as ApiEventPayload<'log.line'>;
-        if (l.jobId === id) process.stderr.write(`[job ${id}] ${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
-      }
-      if (event !== 'job.progress') return;
-      const p = payload as ApiEventPayload<'job.progress'>;
-      if (p.jobId !== id || !final.has(p.state)) return;
-      off();
-      process.off('SIGINT', onSignal);
-      resolve(p.state);
-    });
+/** Waits for a job this process dispatched to end, printing its log; Ctrl-C asks it to stop. */
+export async function followJob(api: ApiClient, id: number, progress = true): Promise<JobState> {
+  const onSignal = () => {
+    process.stderr.write('\nric: stopping (training writes a checkpoint first; `ric jobs resume` continues)\n');
+    void api.call('jobs.cancel', { id }).catch(() => undefined);
+  };
+  process.once('SIGINT', onSignal);
+  const offLog = api.on('log.line', (l) => {
+    if (progress && l.jobId === id) process.stderr.write(`[job ${id}] ${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
   });
+  try {
+    return (await jobEnd(api, id)).state;
+  } finally {
+    offLog();
+    process.off('SIGINT', onSignal);
+  }
 }
 
 export function jobsCommand(dataDir: () => string): Command {
@@ -74,10 +63,8 @@ export function jobsCommand(dataDir: () => string): Command {
     .action(async (opts: { state?: string[]; json?: boolean }) => {
       const bad = opts.state?.filter((s) => !(jobStates as readonly string[]).includes(s));
       if (bad && bad.length > 0) throw new CliError(`unknown state ${bad.join(', ')} (one of ${jobStates.join(', ')})`);
-      await withApp(dataDir(), (app) => {
-        const jobs = app.store.jobs.list(opts.state as JobState[] | undefined);
-        printResult(opts, jobs, () => (jobs.length === 0 ? 'no jobs' : ['   id  state       kind             progress     title', ...jobs.map(line)].join('\n')));
-      });
+      const jobs = await withApi(dataDir(), (api) => api.call('jobs.list', opts.state ? { states: opts.state as JobState[] } : {}));
+      printResult(opts, jobs, () => (jobs.length === 0 ? 'no jobs' : ['   id  state       kind             progress     title', ...jobs.map(line)].join('\n')));
     });
 
   // `--json` after a subcommand may land on `jobs` itself (it has the option too): honour either.
@@ -88,9 +75,9 @@ export function jobsCommand(dataDir: () => string): Command {
     .description('one job: parameters, error with its stack, result, and its log')
     .option('--json', 'one JSON document on stdout')
     .action(async (id: string, opts: { json?: boolean }) => {
-      await withApp(dataDir(), (app) => {
-        const job = detail(app, int(id));
-        const log = app.store.db.prepare('SELECT id, time, level, message FROM job_logs WHERE job_id = ? ORDER BY id').all(job.id) as { time: number; level: string; message: string }[];
+      await withApi(dataDir(), async (api) => {
+        const job = await detail(api, int(id));
+        const log = await fullLog(api, job.id);
         printResult(out(opts), { ...job, log }, () =>
           [
             line(job),
@@ -108,8 +95,8 @@ export function jobsCommand(dataDir: () => string): Command {
     .description('cancel a queued, running or paused job (training stops after writing a checkpoint)')
     .option('--json', 'one JSON document on stdout')
     .action(async (id: string, opts: { json?: boolean }) => {
-      await withApp(dataDir(), async (app) => {
-        const state = app.context.jobs.cancel(int(id));
+      await withApi(dataDir(), async (api) => {
+        const { state } = await api.call('jobs.cancel', { id: int(id) });
         printResult(out(opts), { id: int(id), state }, () => `job ${id}: ${state === 'cancelled' ? 'cancelled' : `${state}, stop requested`}`);
       });
     });
@@ -121,10 +108,11 @@ export function jobsCommand(dataDir: () => string): Command {
     .option('--no-progress', 'no log lines on stderr')
     .option('--json', 'print the finished job as one JSON document')
     .action(async (id: string, opts: { checkpoint?: number; progress?: boolean; json?: boolean }) => {
-      await withApp(dataDir(), async (app) => {
-        app.context.jobs.resume(int(id), opts.checkpoint);
-        const state = await followJob(app, int(id), opts.progress !== false);
-        const job = detail(app, int(id));
+      await withApi(dataDir(), async (api) => {
+        await detail(api, int(id));
+        await api.call('jobs.resume', { id: int(id), ...(opts.checkpoint !== undefined ? { checkpointId: opts.checkpoint } : {}) });
+        const state = await followJob(api, int(id), opts.progress !== false);
+        const job = await detail(api, int(id));
         printResult(out(opts), job, () => line(job));
         if (state !== 'completed') process.exitCode = state === 'cancelled' ? 130 : 1;
       });

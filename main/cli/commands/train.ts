@@ -6,11 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import type { ApiEventPayload, JobState } from '../../../shared/api/index.js';
-import { createApiClient } from '../../../shared/api/client.js';
-import { openApp } from '../../app.js';
-import { createInProcessTransport } from '../../api/transports/in-process.js';
+import type { ApiClient } from '../../../shared/api/client.js';
+import type { JobState } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
+import { FINAL_STATES, withApi } from '../session.js';
 import { progressLine } from './import.js';
 
 type Family = 'regionclip' | 'blip';
@@ -26,7 +25,6 @@ export interface TrainCliOptions {
   json?: boolean;
 }
 
-const FINAL: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 /** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
 export async function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Promise<Record<string, unknown>> {
@@ -63,8 +61,10 @@ export async function readTrainConfig(family: Family, file: string | undefined, 
 }
 
 export async function runTrain(dataDir: string, family: Family, opts: TrainCliOptions): Promise<void> {
-  const app = openApp({ dataDir, mode: 'in-process' });
-  const client = createApiClient(createInProcessTransport(app.dispatcher, app.events));
+  await withApi(dataDir, (client) => train(client, dataDir, family, opts));
+}
+
+async function train(client: ApiClient, dataDir: string, family: Family, opts: TrainCliOptions): Promise<void> {
   const tty = process.stderr.isTTY === true;
   const showProgress = opts.progress !== false;
   let jobId = -1;
@@ -72,11 +72,10 @@ export async function runTrain(dataDir: string, family: Family, opts: TrainCliOp
   let finalState: JobState | null = null;
   let wake: () => void = () => undefined;
   const latest: Record<string, number> = {};
-  const unsubscribe = app.events.subscribe((event, payload) => {
-    if (event === 'job.progress') {
-      const p = payload as ApiEventPayload<'job.progress'>;
+  const offs = [
+    client.on('job.progress', (p) => {
       if (p.jobId !== jobId) return;
-      if (FINAL.includes(p.state)) {
+      if (FINAL_STATES.includes(p.state)) {
         finalState = p.state;
         wake();
       }
@@ -90,14 +89,15 @@ export async function runTrain(dataDir: string, family: Family, opts: TrainCliOp
         lastPrint = now;
         process.stderr.write(`${line}\n`);
       }
-    } else if (event === 'metric.batch') {
-      for (const pt of (payload as ApiEventPayload<'metric.batch'>).points) latest[pt.key] = pt.value;
-    } else if (event === 'log.line') {
-      const l = payload as ApiEventPayload<'log.line'>;
+    }),
+    client.on('metric.batch', (b) => {
+      for (const pt of b.points) latest[pt.key] = pt.value;
+    }),
+    client.on('log.line', (l) => {
       if (l.jobId !== jobId || !showProgress) return;
       process.stderr.write(`${tty ? '\r\x1b[K' : ''}${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
-    }
-  });
+    }),
+  ];
   const onSignal = () => {
     process.stderr.write('\nric: cancelling; the trainer writes a checkpoint first (continue with --resume-job)\n');
     if (jobId > 0) void client.call('jobs.cancel', { id: jobId }).catch(() => undefined);
@@ -114,8 +114,7 @@ export async function runTrain(dataDir: string, family: Family, opts: TrainCliOp
       await client.call('jobs.resume', { id: jobId });
     } else {
       if (!opts.dataset) throw new CliError('--dataset is required (a dataset name or id; `ric datasets` lists them)');
-      const dataset = /^\d+$/.test(opts.dataset) ? app.store.datasets.summary(Number(opts.dataset)) : app.store.datasets.findByName(opts.dataset);
-      if (!dataset) throw new CliError(`no dataset "${opts.dataset}" (\`ric datasets\` lists them)`);
+      const dataset = await client.call('datasets.resolve', { ref: opts.dataset });
       if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
       const config = await readTrainConfig(family, opts.config, opts.preset);
       const started = await client.call('jobs.start', {
@@ -134,7 +133,7 @@ export async function runTrain(dataDir: string, family: Family, opts: TrainCliOp
       });
       if (!finalState) {
         const state = (await client.call('jobs.get', { id: jobId })).state;
-        if (FINAL.includes(state)) finalState = state;
+        if (FINAL_STATES.includes(state)) finalState = state;
       }
     }
     if (tty && showProgress) process.stderr.write('\n');
@@ -153,10 +152,9 @@ export async function runTrain(dataDir: string, family: Family, opts: TrainCliOp
     if (finalState === 'failed' || finalState === 'interrupted') process.exitCode = 1;
     if (finalState === 'cancelled') process.exitCode = 130;
   } finally {
-    unsubscribe();
+    for (const off of offs) off();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    app.close();
   }
 }
 

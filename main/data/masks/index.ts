@@ -1,3 +1,3 @@
 export { MaskError, MaskService, defaultAuthor, safeFileName } from './service.js';
 export { decodeMaskFile, decodeMaskPng, encodeMaskPng, previewPng } from './mask-png.js';
-export { MasksRepo } from './masks-repo.js';
+

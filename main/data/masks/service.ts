@@ -6,9 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MaskImportOptions, MaskVersion } from '../../../shared/api/masks.js';
 import { diffMasks, maskStats, rleFromBase64, rleToBase64, unionRect, emptyRect, type MaskBuffer, type Rect } from '../../../shared/mask/index.js';
-import type { Store } from '../../store/index.js';
+import type { MaskSample, MasksRepo, NewMaskVersion, Store } from '../../store/index.js';
 import { decodeMaskFile, decodeMaskPng, encodeMaskPng, MASK_FILE_EXTENSIONS, previewPng } from './mask-png.js';
-import { MasksRepo, type SampleRow } from './masks-repo.js';
 
 /** An expected failure with a kind the Api maps to its error codes. */
 export class MaskError extends Error {
@@ -32,10 +31,10 @@ export function defaultAuthor(): string {
 export class MaskService {
   readonly repo: MasksRepo;
   constructor(private readonly store: Store) {
-    this.repo = new MasksRepo(store.db);
+    this.repo = store.masks;
   }
 
-  private requireSample(sampleId: number): SampleRow {
+  private requireSample(sampleId: number): MaskSample {
     const s = this.repo.sample(sampleId);
     if (!s) throw new MaskError('not_found', `sample ${sampleId} not found`);
     return s;
@@ -65,40 +64,46 @@ export class MaskService {
 
   /** Stores pixels as a new version of a sample's mask (the caller checked the size). */
   private async storeVersion(
-    sample: SampleRow,
+    sample: MaskSample,
     mask: MaskBuffer,
     meta: { source: MaskVersion['source']; author: string; note: string | null; parentId: number | null; baseVersion?: number | null },
   ): Promise<MaskVersion> {
     const stats = maskStats(mask);
     const png = await encodeMaskPng(mask);
     const blob = this.store.blobs.put(png, 'image/png');
-    return this.store.db.transaction(() => {
-      const current = this.repo.current(sample.id);
-      if (meta.baseVersion !== undefined && (current?.version ?? null) !== meta.baseVersion) {
-        throw new MaskError(
-          'conflict',
-          `sample ${sample.external_id} is at mask version ${current?.version ?? 'none'}, but this edit started from ${meta.baseVersion ?? 'no mask'}: reload to see the newer version`,
-        );
-      }
-      return this.repo.insert({
-        sampleId: sample.id,
-        parentId: meta.parentId ?? current?.id ?? null,
-        pngSha256: blob.sha256,
-        width: mask.width,
-        height: mask.height,
-        area: stats.area,
-        box: stats.box,
-        source: meta.source,
-        author: meta.author,
-        note: meta.note,
-      });
-    })();
+    const version = {
+      sampleId: sample.id,
+      parentId: meta.parentId,
+      pngSha256: blob.sha256,
+      width: mask.width,
+      height: mask.height,
+      area: stats.area,
+      box: stats.box,
+      source: meta.source,
+      author: meta.author,
+      note: meta.note,
+    };
+    if (meta.baseVersion === undefined) return this.insert({ ...version, parentId: meta.parentId ?? this.repo.current(sample.id)?.id ?? null });
+    const added = this.repo.insert(version, meta.baseVersion);
+    if (!added.ok) {
+      throw new MaskError(
+        'conflict',
+        `sample ${sample.externalId} is at mask version ${added.current?.version ?? 'none'}, but this edit started from ${meta.baseVersion ?? 'no mask'}: reload to see the newer version`,
+      );
+    }
+    return added.version;
+  }
+
+  private insert(v: NewMaskVersion): MaskVersion {
+    const added = this.repo.insert(v);
+    if (!added.ok) throw new Error('a mask version without an expected base was refused');
+    return added.version;
   }
 
   async save(args: { sampleId: number; width: number; height: number; rle: string; baseVersion: number | null; author?: string | undefined; note?: string | undefined }): Promise<MaskVersion> {
     const sample = this.requireSample(args.sampleId);
     if (args.width !== sample.width || args.height !== sample.height) {
-      throw new MaskError('invalid', `mask is ${args.width}×${args.height}, but sample ${sample.external_id}'s image is ${sample.width}×${sample.height}`);
+      throw new MaskError('invalid', `mask is ${args.width}×${args.height}, but sample ${sample.externalId}'s image is ${sample.width}×${sample.height}`);
     }
     let data: Uint8Array;
     try {
@@ -119,8 +124,7 @@ export class MaskService {
   restore(args: { sampleId: number; version: number; author?: string | undefined; note?: string | undefined }): MaskVersion {
     this.requireSample(args.sampleId);
     const old = this.requireVersion(args.sampleId, args.version);
-    return this.store.db.transaction(() =>
-      this.repo.insert({
+    return this.insert({
         sampleId: args.sampleId,
         parentId: old.id,
         pngSha256: old.pngSha256,
@@ -131,8 +135,7 @@ export class MaskService {
         source: old.source,
         author: args.author ?? defaultAuthor(),
         note: args.note ?? `restored from version ${old.version}`,
-      }),
-    )();
+      });
   }
 
   async diff(sampleId: number, from: number, to: number) {
@@ -157,8 +160,8 @@ export class MaskService {
   }
 
   /** Mask files in a folder (recursively), matched to the dataset's samples by file name. */
-  matchFiles(datasetId: number, dir: string): { files: number; matched: { file: string; sample: SampleRow }[]; unmatched: string[]; duplicates: { file: string; sample: SampleRow }[] } {
-    if (!this.repo.datasetExists(datasetId)) throw new MaskError('not_found', `dataset ${datasetId} not found`);
+  matchFiles(datasetId: number, dir: string): { files: number; matched: { file: string; sample: MaskSample }[]; unmatched: string[]; duplicates: { file: string; sample: MaskSample }[] } {
+    if (!this.store.datasets.exists(datasetId)) throw new MaskError('not_found', `dataset ${datasetId} not found`);
     let stat: fs.Stats;
     try {
       stat = fs.statSync(dir);
@@ -167,10 +170,10 @@ export class MaskService {
     }
     if (!stat.isDirectory()) throw new MaskError('invalid', `${dir} is not a folder`);
     const samples = this.repo.samplesByExternalId(datasetId);
-    const lower = new Map([...samples.values()].map((s) => [s.external_id.toLowerCase(), s]));
+    const lower = new Map([...samples.values()].map((s) => [s.externalId.toLowerCase(), s]));
     const files = listMaskFiles(dir);
-    const matched: { file: string; sample: SampleRow }[] = [];
-    const duplicates: { file: string; sample: SampleRow }[] = [];
+    const matched: { file: string; sample: MaskSample }[] = [];
+    const duplicates: { file: string; sample: MaskSample }[] = [];
     const unmatched: string[] = [];
     const seen = new Set<number>();
     for (const file of files) {
@@ -190,7 +193,7 @@ export class MaskService {
     const previews = [];
     for (const { file, sample } of matched.slice(0, count)) {
       const full = path.join(dir, file);
-      const base = { file, sampleId: sample.id, externalId: sample.external_id, sourceThumbSha256: this.repo.image(sample.source_sha256)?.thumbSha256 ?? null };
+      const base = { file, sampleId: sample.id, externalId: sample.externalId, sourceThumbSha256: this.store.samples.image(sample.sourceSha256)?.thumbSha256 ?? null };
       try {
         const decoded = await this.decodeFor(full, sample, options);
         const stats = maskStats(decoded.mask);
@@ -202,7 +205,7 @@ export class MaskService {
     return { files, matched: matched.length, unmatched: unmatched.slice(0, 200), previews };
   }
 
-  private async decodeFor(file: string, sample: SampleRow, options: MaskImportOptions) {
+  private async decodeFor(file: string, sample: MaskSample, options: MaskImportOptions) {
     const decoded = await decodeMaskFile(file, options, options.sizeMismatch === 'resize' ? { width: sample.width, height: sample.height } : undefined);
     if (decoded.width !== sample.width || decoded.height !== sample.height) {
       throw new Error(`mask is ${decoded.width}×${decoded.height}, but the sample's image is ${sample.width}×${sample.height} (choose "resize" to scale it)`);
@@ -215,7 +218,7 @@ export class MaskService {
     onProgress?: (done: number, total: number) => void,
   ) {
     const { files, matched, unmatched, duplicates } = this.matchFiles(args.datasetId, args.path);
-    const errors = duplicates.map((d) => ({ file: d.file, externalId: d.sample.external_id, reason: `a second file for sample ${d.sample.external_id}; only the first is imported` }));
+    const errors = duplicates.map((d) => ({ file: d.file, externalId: d.sample.externalId, reason: `a second file for sample ${d.sample.externalId}; only the first is imported` }));
     let imported = 0;
     let unchanged = 0;
     const author = args.author ?? defaultAuthor();
@@ -237,7 +240,7 @@ export class MaskService {
             imported++;
           }
         } catch (err) {
-          errors.push({ file, externalId: sample.external_id, reason: err instanceof MaskError ? err.message : (err as Error).message });
+          errors.push({ file, externalId: sample.externalId, reason: err instanceof MaskError ? err.message : (err as Error).message });
         }
         onProgress?.(++done, matched.length);
       }
@@ -248,7 +251,7 @@ export class MaskService {
 
   /** One PNG per sample with a mask, named by its external id. */
   async exportMasks(datasetId: number, dir: string, polarity: 'white' | 'black', onProgress?: (done: number, total: number) => void) {
-    if (!this.repo.datasetExists(datasetId)) throw new MaskError('not_found', `dataset ${datasetId} not found`);
+    if (!this.store.datasets.exists(datasetId)) throw new MaskError('not_found', `dataset ${datasetId} not found`);
     fs.mkdirSync(dir, { recursive: true });
     const rows = this.repo.currentMasks(datasetId);
     const names = new Map<string, string>();
@@ -291,7 +294,7 @@ function listMaskFiles(root: string): string[] {
 }
 
 /** `<id>.png`, `<id>_mask.png`, `<id>-mask.png`, `<id>.mask.png`, any case. */
-function matchSample(fileName: string, exact: Map<string, SampleRow>, lower: Map<string, SampleRow>): SampleRow | undefined {
+function matchSample(fileName: string, exact: Map<string, MaskSample>, lower: Map<string, MaskSample>): MaskSample | undefined {
   const stem = fileName.slice(0, fileName.length - path.extname(fileName).length);
   const stripped = stem.replace(/[_\-. ]?mask$/i, '');
   return exact.get(stem) ?? exact.get(stripped) ?? lower.get(stem.toLowerCase()) ?? lower.get(stripped.toLowerCase());

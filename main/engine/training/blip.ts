@@ -74,7 +74,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     return pair.text;
   }
 
-  async prepare(pairs: readonly ScenePair[]): Promise<SceneBatch> {
+  async makeBatch(pairs: readonly ScenePair[]): Promise<SceneBatch> {
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
     const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;

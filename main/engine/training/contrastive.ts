@@ -33,7 +33,8 @@ export interface ContrastiveTask<P, B extends PreparedBatch = PreparedBatch> {
   trainableParams(): Map<string, tf.Variable>;
   /** Whether the text side has trainable parameters in this phase (else its tape pass is skipped). */
   textTrainable(): boolean;
-  prepare(pairs: readonly P[], purpose: 'train' | 'eval'): Promise<B>;
+  /** Loads and encodes the pairs (images, tokens) into one batch. */
+  makeBatch(pairs: readonly P[], purpose: 'train' | 'eval'): Promise<B>;
   imageEmbeddings(batch: B): tf.Tensor2D;
   textEmbeddings(batch: B): tf.Tensor2D;
   /** The text of a pair (equal texts are interchangeable matches in retrieval). */
@@ -126,7 +127,7 @@ export async function batchGradients<P>(
   const chunks = chunk(pairs, micro);
   const prepared = [];
   try {
-    for (const c of chunks) prepared.push(await task.prepare(c, 'train'));
+    for (const c of chunks) prepared.push(await task.makeBatch(c, 'train'));
     const lossVars = temperature ? [temperature.logScale] : [];
     if (prepared.length === 1) {
       const b = prepared[0]!;
@@ -192,7 +193,7 @@ export async function evaluateRetrieval<P>(task: ContrastiveTask<P>, val: readon
   const zs: tf.Tensor2D[] = [];
   const ts: tf.Tensor2D[] = [];
   for (const c of chunk(val, batchSize)) {
-    const b = await task.prepare(c, 'eval');
+    const b = await task.makeBatch(c, 'eval');
     try {
       zs.push(tf.tidy(() => l2Normalize(task.imageEmbeddings(b))));
       ts.push(tf.tidy(() => l2Normalize(task.textEmbeddings(b))));

@@ -131,7 +131,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     };
   }
 
-  async prepare(pairs: readonly RegionPair[], purpose: 'train' | 'eval'): Promise<RegionBatch> {
+  async makeBatch(pairs: readonly RegionPair[], purpose: 'train' | 'eval'): Promise<RegionBatch> {
     if (!this.clipFrozen && purpose === 'train') {
       const x = await this.inputs(pairs);
       return { size: pairs.length, ...x, dispose: () => tf.dispose([x.crop, x.full, x.ids, x.mask]) };

@@ -2,7 +2,8 @@
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
 import { EventHub } from '../../events/index.js';
 import { readCaptionsConfig, readVlmApiKey } from '../../settings/index.js';
-import { captionJobParamsSchema, importParamsSchema } from '../kinds.js';
+import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
+import { importParamsSchema } from '../kinds.js';
 import { registerRunner, type JobRunContext } from './runners.js';
 
 /** An EventHub whose events go to main (the runners of main/data and main/captions take a hub). */
@@ -32,7 +33,7 @@ registerRunner('caption', async () => {
   return {
     pausable: false,
     async run(ctx) {
-      const { image, ...params } = captionJobParamsSchema.parse(ctx.params);
+      const { image, ...params } = captionGenerateArgsSchema.parse(ctx.params);
       const report = await runCaptionJob(ctx.store, ctx.jobId, params, {
         // The host inherits the environment of the process that started it (`ric caption`, `ric serve`).
         apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(ctx.store.settings),

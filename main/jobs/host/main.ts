@@ -6,7 +6,6 @@
 // subscribers and keeps the job rows (state, log). argv[2] is the data folder.
 import { tensorBackendNameSchema } from '../../../shared/api/system.js';
 import { openStore } from '../../store/index.js';
-import { MetricWriter } from '../metric-writer.js';
 import { toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
 import './builtin.js';
 import { runnerFor, type EngineInfo, type JobRunContext } from './runners.js';
@@ -40,7 +39,7 @@ const dataDir = process.argv[2];
 if (!dataDir) throw new Error('engine host: the data folder is the first argument');
 const channel = parentChannel();
 const store = openStore(dataDir);
-const metrics = new MetricWriter(store.db, (runId, points) => {
+const metrics = store.runs.metricWriter((runId, points) => {
   for (let i = 0; i < points.length; i += MAX_POINTS_PER_MESSAGE) {
     channel.send({ type: 'metrics', runId, points: points.slice(i, i + MAX_POINTS_PER_MESSAGE) });
   }

@@ -42,7 +42,7 @@ export async function retrievalExamples(
         norm: normalizationOf(side),
         featureCacheBytes: 0,
       });
-      const batch = await task.prepare(pairs as RegionPair[], 'eval');
+      const batch = await task.makeBatch(pairs as RegionPair[], 'eval');
       const sims = tf.tidy(() => tf.matMul(training.l2Normalize(task.imageEmbeddings(batch)), training.l2Normalize(task.textEmbeddings(batch)), false, true));
       similarity = (await sims.array()) as number[][];
       tf.dispose(sims);
@@ -60,7 +60,7 @@ export async function retrievalExamples(
         maxTextTokens: Math.min(maxTextTokens, t.max_position_embeddings),
         norm: normalizationOf(checkpointDir),
       });
-      const batch = await task.prepare(pairs as ScenePair[]);
+      const batch = await task.makeBatch(pairs as ScenePair[]);
       const sims = tf.tidy(() => tf.matMul(training.l2Normalize(task.imageEmbeddings(batch)), training.l2Normalize(task.textEmbeddings(batch)), false, true));
       similarity = (await sims.array()) as number[][];
       tf.dispose(sims);
@@ -83,9 +83,5 @@ export async function retrievalExamples(
 
 /** One transaction: the examples of a step, each with its image blob for the panel. */
 export function storeRunSamples(store: Store, runId: number, step: number, examples: Ranked[], imageOf: (id: string) => string | null): void {
-  const insert = store.db.prepare("INSERT INTO run_samples(run_id, step, kind, payload, blob_sha256) VALUES (?, ?, 'retrieval', ?, ?)");
-  store.db.transaction(() => {
-    store.db.prepare('DELETE FROM run_samples WHERE run_id = ? AND step = ?').run(runId, step);
-    for (const e of examples) insert.run(runId, step, JSON.stringify(e), imageOf(e.query));
-  })();
+  store.runs.replaceSamples(runId, step, examples.map((e) => ({ kind: 'retrieval', payload: e, blobSha256: imageOf(e.query) })));
 }

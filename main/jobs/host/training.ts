@@ -14,17 +14,6 @@ import type { CheckpointInfo, RegionPair, RgbImage, ScenePair, TrainerCallbacks 
 
 type Family = 'regionclip' | 'blip';
 
-interface SampleRow {
-  id: number;
-  external_id: string;
-  split: 'train' | 'val' | 'test';
-  image: string;
-  box_x: number | null;
-  box_y: number | null;
-  box_w: number | null;
-  box_h: number | null;
-}
-
 function imageLoader(store: Store, sha256: string, ref: string): () => Promise<RgbImage> {
   return async () => {
     const bytes = store.blobs.read(sha256);
@@ -36,35 +25,29 @@ function imageLoader(store: Store, sha256: string, ref: string): () => Promise<R
 
 /** The dataset's pairs: approved captions (else the dataset's own text), current mask box, split. */
 export function datasetPairs(store: Store, datasetId: number, family: Family): { pairs: RegionPair[] | ScenePair[]; dropped: number; images: Map<string, string> } {
-  const rows = store.db
-    .prepare<[number], SampleRow>(
-      `SELECT s.id, s.external_id, s.split, coalesce(s.target_sha256, s.source_sha256) AS image, m.box_x, m.box_y, m.box_w, m.box_h
-       FROM samples s LEFT JOIN masks m ON m.id = (SELECT id FROM masks WHERE sample_id = s.id ORDER BY version DESC LIMIT 1)
-       WHERE s.dataset_id = ? AND s.split != 'test' ORDER BY s.id`,
-    )
-    .all(datasetId);
-  const texts = trainingTexts(store.db, datasetId, family === 'regionclip' ? 'region' : 'scene', 'dataset').texts;
-  const images = new Map(rows.map((r) => [r.external_id, r.image]));
+  const rows = store.samples.trainingSamples(datasetId);
+  const texts = trainingTexts(store, datasetId, family === 'regionclip' ? 'region' : 'scene', 'dataset').texts;
+  const images = new Map(rows.map((r) => [r.externalId, r.imageSha256]));
   let dropped = 0;
   if (family === 'blip') {
     const pairs: ScenePair[] = [];
     for (const r of rows) {
       const t = texts.get(r.id);
       if (!t) dropped++;
-      else pairs.push({ id: r.external_id, split: r.split === 'val' ? 'val' : 'train', target: imageLoader(store, r.image, r.external_id), text: t.text });
+      else pairs.push({ id: r.externalId, split: r.split === 'val' ? 'val' : 'train', target: imageLoader(store, r.imageSha256, r.externalId), text: t.text });
     }
     return { pairs, dropped, images };
   }
   const pairs: RegionPair[] = [];
   for (const r of rows) {
     const t = texts.get(r.id);
-    if (!t || r.box_x === null || !r.box_w || !r.box_h) dropped++;
+    if (!t || r.box === null || !r.box.width || !r.box.height) dropped++;
     else
       pairs.push({
-        id: r.external_id,
+        id: r.externalId,
         split: r.split === 'val' ? 'val' : 'train',
-        target: imageLoader(store, r.image, r.external_id),
-        box: { x: r.box_x, y: r.box_y!, w: r.box_w, h: r.box_h },
+        target: imageLoader(store, r.imageSha256, r.externalId),
+        box: { x: r.box.x, y: r.box.y, w: r.box.width, h: r.box.height },
         text: t.text,
       });
   }
@@ -90,7 +73,7 @@ export function trainingRunner(family: Family): JobRunner {
 
       const report = await initBackend(backendOptionsFromEnv());
       ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
-      store.db.prepare('UPDATE runs SET backend = ?, config = ? WHERE id = ?').run(report.active, JSON.stringify(config), runId);
+      store.runs.setEngine(runId, report.active, config);
       ctx.log('info', `backend ${report.active}; ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);
 
       const { pairs, dropped, images } = datasetPairs(store, datasetId, family);
@@ -100,12 +83,6 @@ export function trainingRunner(family: Family): JobRunner {
       const outputDir = path.join(store.dataDir, 'runs', String(runId));
       const resumeFrom = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
       if (resumeFrom && !fs.existsSync(resumeFrom)) throw new Error(`checkpoint folder ${resumeFrom} (step ${ctx.resume!.step}) is gone; resume from another checkpoint`);
-      const best = store.db.prepare(
-        "UPDATE runs SET best_metric_key = 'val_r1', best_metric_value = ? WHERE id = ? AND (best_metric_value IS NULL OR best_metric_value < ?)",
-      );
-      const saveCheckpoint = store.db.prepare(
-        'INSERT OR REPLACE INTO checkpoints(run_id, step, path, size, validation_score, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      );
       // Retrieval examples at every checkpoint, on a fixed few validation pairs (host/samples.ts).
       const split = training.splitPairs(pairs as (RegionPair | ScenePair)[], config.val_fraction, config.seed);
       const samplePairs = (split.val.length >= 2 ? split.val : split.train).slice(0, SAMPLE_PAIRS);
@@ -126,7 +103,7 @@ export function trainingRunner(family: Family): JobRunner {
       const callbacks: TrainerCallbacks = {
         async onMetrics(step, values) {
           for (const [key, value] of Object.entries(values)) ctx.metric(key, step, value);
-          if (typeof values['val_r1'] === 'number') best.run(values['val_r1'], runId, values['val_r1']);
+          if (typeof values['val_r1'] === 'number') store.runs.recordBest(runId, 'val_r1', values['val_r1']);
           // A cancel is left to shouldStop (checked before the next step), so the trainer writes
           // its final checkpoint rather than unwinding from inside the callback.
           await ctx.boundary(step).catch((err: unknown) => {
@@ -136,10 +113,10 @@ export function trainingRunner(family: Family): JobRunner {
         async onCheckpoint(info: CheckpointInfo) {
           // Points up to this step are committed before the checkpoint that a resume starts from.
           ctx.flushMetrics();
-          saveCheckpoint.run(runId, info.step, path.relative(store.dataDir, info.dir), info.size, info.validationScore, JSON.stringify(info.metrics), new Date().toISOString());
+          store.runs.addCheckpoint(runId, { step: info.step, path: path.relative(store.dataDir, info.dir), size: info.size, validationScore: info.validationScore, metrics: info.metrics });
           // keep_checkpoints removes old folders: their rows go with them.
-          for (const c of store.db.prepare<[number], { id: number; path: string }>('SELECT id, path FROM checkpoints WHERE run_id = ?').all(runId)) {
-            if (!fs.existsSync(path.join(store.dataDir, c.path))) store.db.prepare('DELETE FROM checkpoints WHERE id = ?').run(c.id);
+          for (const c of store.runs.checkpoints(runId)) {
+            if (!fs.existsSync(path.join(store.dataDir, c.path))) store.runs.deleteCheckpoint(c.id);
           }
           ctx.log('info', `checkpoint at step ${info.step} (${(info.size / 1e6).toFixed(1)} MB)`);
           await storeSamples(info);

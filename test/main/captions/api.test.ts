@@ -6,7 +6,6 @@ import { ApiCallError } from '../../../shared/api/contract.js';
 import { createApiClient, type ApiClient } from '../../../shared/api/client.js';
 import { openApp, type App } from '../../../main/app.js';
 import { createInProcessTransport } from '../../../main/api/transports/in-process.js';
-import { CaptionsRepo } from '../../../main/captions/repo.js';
 import { trainingTexts } from '../../../main/captions/training-texts.js';
 import { seededStore, tempDir } from './fixtures.js';
 import { writeTinyTokenizer } from './tiny-tokenizer.js';
@@ -22,7 +21,7 @@ afterEach(async () => {
 /** A data folder with n samples and a pending caption (version 1, source vlm) on each. */
 async function appWithCaptions(n: number): Promise<{ api: ApiClient; datasetId: number; sampleIds: number[]; dir: string }> {
   const { store, dir, datasetId, sampleIds } = await seededStore(n);
-  const repo = new CaptionsRepo(store.db);
+  const repo = store.captions;
   sampleIds.forEach((id, i) => repo.insert({ sampleId: id, kind: 'scene', text: `word `.repeat(i + 1).trim(), source: 'vlm', model: i % 2 ? 'a' : 'b' }));
   store.close();
   app = openApp({ dataDir: dir, mode: 'in-process', log: () => undefined });
@@ -159,17 +158,17 @@ describe('captions Api', () => {
 describe('training texts', () => {
   it('uses only approved captions (newest approved version), else the dataset text when chosen', async () => {
     const { store, datasetId, sampleIds } = await seededStore(3);
-    const repo = new CaptionsRepo(store.db);
+    const repo = store.captions;
     const a1 = repo.insert({ sampleId: sampleIds[0]!, kind: 'region', text: 'approved v1', source: 'vlm', status: 'approved' });
     repo.insert({ sampleId: sampleIds[0]!, kind: 'region', text: 'pending v2', source: 'vlm' });
     repo.insert({ sampleId: sampleIds[1]!, kind: 'region', text: 'rejected', source: 'vlm', status: 'rejected' });
-    const strict = trainingTexts(store.db, datasetId, 'region', 'none');
+    const strict = trainingTexts(store, datasetId, 'region', 'none');
     expect([...strict.texts.values()].map((t) => [t.sampleId, t.text, t.origin])).toEqual([[sampleIds[0], 'approved v1', { kind: 'caption', captionId: a1.id, version: 1, source: 'vlm' }]]);
     expect(strict.missing).toEqual([sampleIds[1], sampleIds[2]]);
-    const withFallback = trainingTexts(store.db, datasetId, 'region', 'dataset');
+    const withFallback = trainingTexts(store, datasetId, 'region', 'dataset');
     expect(withFallback.texts.get(sampleIds[1]!)).toMatchObject({ text: 'object 1', origin: { kind: 'dataset', field: 'region_description' } });
     expect(withFallback.missing).toEqual([]);
-    expect(trainingTexts(store.db, datasetId, 'scene', 'dataset', [sampleIds[2]!]).texts.get(sampleIds[2]!)!.text).toBe('scene 2');
+    expect(trainingTexts(store, datasetId, 'scene', 'dataset', [sampleIds[2]!]).texts.get(sampleIds[2]!)!.text).toBe('scene 2');
     store.close();
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { openStore, type Store } from '../../../main/store/index.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 export function tempDir(prefix = 'ric-captions-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -13,7 +14,7 @@ export function tempDir(prefix = 'ric-captions-'): string {
 export function addDataset(store: Store, name: string, format: 'folder' | 'shapes' = 'folder'): number {
   const now = new Date().toISOString();
   return Number(
-    store.db.prepare("INSERT INTO datasets(name, format, status, created_at, updated_at) VALUES (?, ?, 'ready', ?, ?)").run(name, format, now, now).lastInsertRowid,
+    sqlOf(store).prepare("INSERT INTO datasets(name, format, status, created_at, updated_at) VALUES (?, ?, 'ready', ?, ?)").run(name, format, now, now).lastInsertRowid,
   );
 }
 
@@ -21,7 +22,7 @@ export function addDataset(store: Store, name: string, format: 'folder' | 'shape
 export async function addImage(store: Store, rgb: [number, number, number], width = 32, height = 24): Promise<string> {
   const png = await sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();
   const ref = store.blobs.put(png, 'image/png');
-  store.db.prepare('INSERT OR IGNORE INTO images(sha256, width, height, channels, format) VALUES (?, ?, ?, 3, ?)').run(ref.sha256, width, height, 'png');
+  sqlOf(store).prepare('INSERT OR IGNORE INTO images(sha256, width, height, channels, format) VALUES (?, ?, ?, 3, ?)').run(ref.sha256, width, height, 'png');
   return ref.sha256;
 }
 
@@ -42,7 +43,7 @@ export async function addSample(store: Store, datasetId: number, s: SampleSpec):
   const source = await addImage(store, [s.index % 256, 10, 20]);
   const target = s.noTarget ? null : await addImage(store, [s.index % 256, 200, (s.index * 7) % 256]);
   const id = Number(
-    store.db
+    sqlOf(store)
       .prepare(
         `INSERT INTO samples(dataset_id, external_id, instruction, region_description, scene_description, source_sha256, target_sha256, width, height, meta, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -53,7 +54,7 @@ export async function addSample(store: Store, datasetId: number, s: SampleSpec):
   if (s.box) {
     const mask = await sharp(Buffer.alloc(32 * 24), { raw: { width: 32, height: 24, channels: 1 } }).png().toBuffer();
     const ref = store.blobs.put(mask, 'image/png');
-    store.db
+    sqlOf(store)
       .prepare(
         `INSERT INTO masks(sample_id, version, png_sha256, width, height, area, box_x, box_y, box_w, box_h, source, author, created_at)
          VALUES (?, 1, ?, 32, 24, ?, ?, ?, ?, ?, 'dataset', 'test', ?)`,

@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { captionGenerateArgsSchema, type CaptionGenerateArgs } from '../../../shared/api/captions.js';
 import { createCaptionJob, runCaptionJob } from '../../../main/captions/job.js';
 import type { JobProgress } from '../../../main/captions/progress.js';
-import { CaptionsRepo } from '../../../main/captions/repo.js';
-import { fillTemplate, sha256Hex, TemplatesRepo } from '../../../main/captions/templates.js';
+import { fillTemplate, sha256Hex, PromptTemplates } from '../../../main/captions/templates.js';
 import { generateShapesSample } from '../../../main/data/shapes.js';
 import type { Store } from '../../../main/store/index.js';
 import { addDataset, addSample, seededStore } from './fixtures.js';
 import { imageUrlOf, promptOf, startTestServer, type TestServer } from './vlm-test-server.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 const open: { store?: Store; server?: TestServer } = {};
 afterEach(async () => {
@@ -51,16 +51,16 @@ describe('caption job against a scripted server', () => {
     expect(reasons.s003).toMatch(/empty description/);
     expect(reasons.s005).toMatch(/HTTP 500.*after 2 attempts/);
     expect(reasons.s006).toMatch(/not a chat completion/);
-    const errors = store.db.prepare("SELECT sample_ref, field, reason, job_id FROM sample_errors WHERE stage = 'caption' ORDER BY sample_ref").all() as { sample_ref: string; field: string; job_id: number }[];
+    const errors = sqlOf(store).prepare("SELECT sample_ref, field, reason, job_id FROM sample_errors WHERE stage = 'caption' ORDER BY sample_ref").all() as { sample_ref: string; field: string; job_id: number }[];
     expect(errors.map((e) => e.sample_ref)).toEqual(['s002', 's003', 's005', 's006']);
     expect(errors.every((e) => e.field === 'caption.scene' && e.job_id === jobId)).toBe(true);
 
     // Everything a caption must say about how it was made.
-    const template = new TemplatesRepo(store.db).current('scene');
-    const row = store.db.prepare('SELECT * FROM captions WHERE sample_id = ?').get(sampleIds[0]) as Record<string, unknown>;
+    const template = new PromptTemplates(store.captionTemplates).current('scene');
+    const row = sqlOf(store).prepare('SELECT * FROM captions WHERE sample_id = ?').get(sampleIds[0]) as Record<string, unknown>;
     expect(row).toMatchObject({ text: 'described: object 0', source: 'vlm', status: 'pending', version: 1, template_id: template.id, model: 'dsv2', endpoint_model: 'deepseek-ai/deepseek-vl2-tiny' });
     expect(row.prompt_sha256).toBe(sha256Hex(fillTemplate(template.text, { edit_prompt: 'make object 0 blue' })));
-    expect(row.image_sha256).toBe((store.db.prepare('SELECT target_sha256 FROM samples WHERE id = ?').get(sampleIds[0]) as { target_sha256: string }).target_sha256);
+    expect(row.image_sha256).toBe((sqlOf(store).prepare('SELECT target_sha256 FROM samples WHERE id = ?').get(sampleIds[0]) as { target_sha256: string }).target_sha256);
     expect(JSON.parse(row.sampling as string)).toMatchObject({ temperature: 0, max_tokens: 520, image_url_form: 'object', attempts: 1 });
     expect(row.duration_ms).toBeGreaterThan(15);
     // The prompt is the paper's Table 4 with the instruction filled in.
@@ -68,7 +68,7 @@ describe('caption job against a scripted server', () => {
     expect(promptOf(server.requests[0]!)).toMatch(/targeted in the editing instruction: "make object \d blue"/);
 
     // Progress: a jobs row and job.progress events that end at 8 of 8.
-    const job = store.db.prepare('SELECT state, done, total, result FROM jobs WHERE id = ?').get(jobId) as { state: string; done: number; total: number; result: string };
+    const job = sqlOf(store).prepare('SELECT state, done, total, result FROM jobs WHERE id = ?').get(jobId) as { state: string; done: number; total: number; result: string };
     expect(job).toMatchObject({ state: 'completed', done: 8, total: 8 });
     expect(JSON.parse(job.result).written).toBe(4);
     expect(progress.at(-1)).toMatchObject({ jobId, state: 'completed', done: 8, total: 8 });
@@ -98,7 +98,7 @@ describe('caption job against a scripted server', () => {
     const { report } = await run(store, { datasetId: copy, kind: 'scene', endpoint: server.url, model: 'm' });
     expect(report).toMatchObject({ written: 0, fromCache: 3, failed: [] });
     expect(server.requests).toHaveLength(3);
-    const cached = store.db.prepare("SELECT sampling, endpoint_model FROM captions c JOIN samples s ON s.id = c.sample_id WHERE s.dataset_id = ?").all(copy) as { sampling: string; endpoint_model: string }[];
+    const cached = sqlOf(store).prepare("SELECT sampling, endpoint_model FROM captions c JOIN samples s ON s.id = c.sample_id WHERE s.dataset_id = ?").all(copy) as { sampling: string; endpoint_model: string }[];
     expect(cached.every((c) => JSON.parse(c.sampling).cached === true && c.endpoint_model === 'served/m')).toBe(true);
     // Another model is another cache key.
     await run(store, { datasetId: copy, kind: 'scene', endpoint: server.url, model: 'other', includeReviewed: true });
@@ -116,7 +116,7 @@ describe('caption job against a scripted server', () => {
     expect([meta.width, meta.height]).toEqual([10, 8]);
     expect(server.requests[0]!.body.max_tokens).toBe(77);
     expect(promptOf(server.requests[0]!)).toMatch(/crop around the region.*"make object \d blue"/s);
-    const row = store.db.prepare('SELECT image_sha256 FROM captions WHERE sample_id = ?').get(sampleIds[0]) as { image_sha256: string };
+    const row = sqlOf(store).prepare('SELECT image_sha256 FROM captions WHERE sample_id = ?').get(sampleIds[0]) as { image_sha256: string };
     expect(store.blobs.get(row.image_sha256)).toBeDefined(); // the exact crop the VLM saw is kept
     // A sample without a mask fails alone, with the reason.
     await addSample(store, datasetId, { externalId: 'nomask', instruction: 'x', index: 99 });
@@ -136,10 +136,10 @@ describe('caption job against a scripted server', () => {
     expect(report.failed).toEqual([]);
     expect(report.written).toBeGreaterThan(0);
     expect(report.written).toBeLessThan(10);
-    expect((store.db.prepare('SELECT state FROM jobs WHERE id = ?').get(jobId) as { state: string }).state).toBe('cancelled');
-    const written = (store.db.prepare('SELECT count(*) AS n FROM captions').get() as { n: number }).n;
+    expect((sqlOf(store).prepare('SELECT state FROM jobs WHERE id = ?').get(jobId) as { state: string }).state).toBe('cancelled');
+    const written = (sqlOf(store).prepare('SELECT count(*) AS n FROM captions').get() as { n: number }).n;
     expect(written).toBe(report.written);
-    const finished = new Set((store.db.prepare('SELECT s.instruction AS i FROM captions c JOIN samples s ON s.id = c.sample_id').all() as { i: string }[]).map((r) => r.i));
+    const finished = new Set((sqlOf(store).prepare('SELECT s.instruction AS i FROM captions c JOIN samples s ON s.id = c.sample_id').all() as { i: string }[]).map((r) => r.i));
     server.requests.length = 0;
     const rest = await run(store, { datasetId, kind: 'scene', endpoint: server.url, model: 'm', concurrency: 4 });
     expect(rest.report).toMatchObject({ written: 10 - written, skipped: written });
@@ -154,9 +154,9 @@ describe('caption job against a scripted server', () => {
     const server = await startTestServer();
     Object.assign(open, { store, server });
     await run(store, { datasetId, kind: 'scene', endpoint: server.url, model: 'm' });
-    const repo = new CaptionsRepo(store.db);
+    const repo = store.captions;
     repo.setStatus([repo.versions(sampleIds[0]!, 'scene')[0]!.id], 'approved');
-    new TemplatesRepo(store.db).update('scene', 'Describe the picture. Edit: {edit_prompt}');
+    new PromptTemplates(store.captionTemplates).update('scene', 'Describe the picture. Edit: {edit_prompt}');
     server.requests.length = 0;
     expect((await run(store, { datasetId, kind: 'scene', endpoint: server.url, model: 'm', onlyMissing: true })).report).toMatchObject({ written: 0, skipped: 3 });
     const v2 = await run(store, { datasetId, kind: 'scene', endpoint: server.url, model: 'm' });
@@ -189,7 +189,7 @@ describe('template captioner (ShapesEdit)', () => {
       const { report } = await run(store, { datasetId, kind, captioner: 'template' });
       expect(report).toMatchObject({ written: 12, captioner: 'template', model: 'template:shapes-scene-graph-v1' });
       expect(report.failed).toEqual([expect.objectContaining({ externalId: 'not-shapes', reason: expect.stringMatching(/no ShapesEdit scene graph/) })]);
-      const rows = store.db.prepare("SELECT s.external_id AS id, c.text, c.source FROM captions c JOIN samples s ON s.id = c.sample_id WHERE c.kind = ? ORDER BY s.id").all(kind) as { id: string; text: string; source: string }[];
+      const rows = sqlOf(store).prepare("SELECT s.external_id AS id, c.text, c.source FROM captions c JOIN samples s ON s.id = c.sample_id WHERE c.kind = ? ORDER BY s.id").all(kind) as { id: string; text: string; source: string }[];
       expect(rows.map((r) => r.text)).toEqual(samples.map((s) => (kind === 'scene' ? s.sceneDescription : s.regionDescription)));
       expect(rows.every((r) => r.source === 'template')).toBe(true);
     }

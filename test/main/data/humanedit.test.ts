@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { startImport } from '../../../main/data/import-runner.js';
 import type { Store } from '../../../main/store/index.js';
 import { freshStore, img, maskImage, patchArea, pngImage, tempDir, writeHumanEditParquet, type HumanEditRow } from './helpers.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -64,7 +65,7 @@ describe('HumanEdit importer', () => {
     expect(byRef['train-00002-of-00003.parquet']!.reason).toMatch(/truncated|parquet/);
 
     // Nothing of a failed sample was written.
-    const ids = store.db.prepare('SELECT external_id FROM samples ORDER BY external_id').pluck().all();
+    const ids = sqlOf(store).prepare('SELECT external_id FROM samples ORDER BY external_id').pluck().all();
     expect(ids).toEqual(['he-1', 'he-2', 'he-3', 'he-4']);
     expect(store.datasets.errors(report.datasetId, 100)).toHaveLength(6);
 
@@ -96,7 +97,7 @@ describe('HumanEdit importer', () => {
     stores.push(store);
     const report = await startImport(store, null, { format: 'humanedit', path: file, options: { maskPolarity: 'white' } }).done;
     expect(report).toMatchObject({ state: 'completed', imported: 1, errors: [] });
-    const id = store.db.prepare('SELECT id FROM samples').pluck().get() as number;
+    const id = sqlOf(store).prepare('SELECT id FROM samples').pluck().get() as number;
     expect(store.samples.get(id)!.mask!.area).toBe(patchArea(48, 32));
   });
 

@@ -45,7 +45,7 @@ describe('ric jobs', () => {
     expect(resumed.stderr).toBe('');
     expect(resumed.status).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ id, state: 'completed', runId });
-    const steps = (app.app.store.db.prepare("SELECT step FROM metric_points WHERE run_id = ? AND key = 'loss' ORDER BY step").all(runId!) as { step: number }[]).map((r) => r.step);
+    const steps = app.app.store.runs.metricHistory(runId!, 'loss').map((r) => r.step);
     expect(steps).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
 
     const bad = ric(app.dataDir, 'jobs', 'resume', '999');

@@ -43,11 +43,11 @@ describe('engine host killed mid-step', () => {
     expect(answered).toBeGreaterThan(5);
     expect(job.error).toMatch(/SIGKILL/);
     expect((await app.client.call('runs.get', { id: runId! })).status).toBe('interrupted');
-    expect(app.app.store.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(app.app.store.integrityCheck()).toBe('ok');
 
     // What was committed before the kill: points up to some step; the last checkpoint is before it.
-    const db = app.app.store.db;
-    const stored = db.prepare("SELECT step FROM metric_points WHERE run_id = ? AND key = 'loss' ORDER BY step").all(runId!) as { step: number }[];
+    const runs = app.app.store.runs;
+    const stored = runs.metricHistory(runId!, 'loss');
     expect(stored.length).toBeGreaterThan(0);
     stored.forEach((r, i) => expect(r.step).toBe(i + 1));
     const lastCheckpoint = (await app.client.call('runs.get', { id: runId! })).checkpoints.at(-1)!;
@@ -63,11 +63,11 @@ describe('engine host killed mid-step', () => {
     expect(stopped.error).toBeNull();
 
     // One loss point per step from 1 to the end: the curve is continuous across the kill.
-    const after = db.prepare("SELECT step FROM metric_points WHERE run_id = ? AND key = 'loss' ORDER BY step").all(runId!) as { step: number }[];
+    const after = runs.metricHistory(runId!, 'loss');
     after.forEach((r, i) => expect(r.step).toBe(i + 1));
     expect(after.length).toBeGreaterThan(lastCheckpoint.step + 2);
     const log = await app.client.call('jobs.log', { id });
     expect(log.map((l) => l.message).join('\n')).toMatch(/interrupted: the engine host was killed by SIGKILL[\s\S]*queued to resume from the checkpoint at step/);
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(app.app.store.integrityCheck()).toBe('ok');
   }, 300_000);
 });

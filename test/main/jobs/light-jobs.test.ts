@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp } from '../../helpers/app.js';
 import { importShapes, waitState } from './helpers.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 let t: TestApp | null = null;
 afterEach(async () => {
@@ -25,7 +26,7 @@ describe('light jobs in the engine host', () => {
     expect(job.state).toBe('completed');
     expect(job.result).toMatchObject({ written: 8, failed: [] });
     expect(job.title).toBe('Captions (scene) on shapes');
-    const n = app.app.store.db.prepare("SELECT count(*) AS n FROM captions WHERE kind = 'scene' AND source = 'template'").get() as { n: number };
+    const n = sqlOf(app.app.store).prepare("SELECT count(*) AS n FROM captions WHERE kind = 'scene' AND source = 'template'").get() as { n: number };
     expect(n.n).toBe(8);
     // The same host ran both (started on demand, kept for the next light job).
     expect(app.app.context.jobs.hostPid('light')).toBe(lightPid);
@@ -40,7 +41,7 @@ describe('light jobs in the engine host', () => {
     const { id } = await app.client.call('jobs.start', { kind: 'caption', params: { datasetId, kind: 'scene', captioner: 'template' } });
     await waitState(app, id, ['completed', 'failed']);
     // A finished light job run again goes through the same resume path as a cancelled one.
-    app.app.store.db.prepare("UPDATE jobs SET state = 'cancelled' WHERE id = ?").run(id);
+    app.app.store.jobs.update(id, { state: 'cancelled' });
     await app.client.call('jobs.resume', { id });
     const again = await waitState(app, id, ['completed', 'failed'], 30_000);
     expect(again.error).toBeNull();

@@ -26,8 +26,8 @@ describe('pause and resume', () => {
     const pausedAt = Math.max(...seen.steps('loss'));
     await new Promise((r) => setTimeout(r, 1500));
     expect(Math.max(...seen.steps('loss'))).toBe(pausedAt);
-    const db = app.app.store.db;
-    expect(db.prepare("SELECT max(step) AS s FROM metric_points WHERE run_id = ? AND key = 'loss'").get(runId!)).toEqual({ s: pausedAt });
+    const runs = app.app.store.runs;
+    expect(runs.metricHistory(runId!, 'loss').at(-1)?.step).toBe(pausedAt);
     // Same process, tensors still allocated: the model was not unloaded.
     const res = await app.client.call('runs.resources', {});
     expect(res.host?.pid).toBe(pid);
@@ -47,7 +47,7 @@ describe('pause and resume', () => {
     // Import jobs have no step boundaries: pausing one is refused with the reason.
     await app.client.call('jobs.cancel', { id });
     await waitState(app, id, ['cancelled'], 60_000);
-    const steps = (db.prepare("SELECT step FROM metric_points WHERE run_id = ? AND key = 'loss' ORDER BY step").all(runId!) as { step: number }[]).map((r) => r.step);
+    const steps = runs.metricHistory(runId!, 'loss').map((r) => r.step);
     steps.forEach((s, i) => expect(s).toBe(i + 1));
     expect(steps.length).toBeGreaterThanOrEqual(pausedAt + 3);
     // Stop writes a checkpoint at the last step, so a stopped run resumes where it stopped.

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ftsQuery, latestSchemaVersion, openStore, type NewSample, type Store } from '../../../main/store/index.js';
 import { tempDir } from '../data/helpers.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 const stores: Store[] = [];
 afterEach(() => {
@@ -13,28 +14,27 @@ describe('migrations', () => {
     const store = openStore(tempDir('mig-empty-'));
     stores.push(store);
     expect(store.schemaVersion()).toBe(latestSchemaVersion);
-    const names = store.db.prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index')").pluck().all();
+    const names = sqlOf(store).prepare("SELECT name FROM sqlite_master WHERE type IN ('table','index')").pluck().all();
     for (const n of ['datasets', 'samples', 'images', 'masks', 'captions', 'sample_errors', 'sample_fts', 'samples_split', 'samples_instruction']) {
       expect(names).toContain(n);
     }
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(sqlOf(store).pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
   test('from version 1 with data to the latest, keeping the rows', () => {
     const dir = tempDir('mig-v1-');
     const v1 = openStore(dir, { targetVersion: 1 });
     expect(v1.schemaVersion()).toBe(1);
-    v1.db.prepare("INSERT INTO settings(key, value, updated_at) VALUES ('k', '\"v\"', 'now')").run();
-    v1.db.prepare("INSERT INTO jobs(kind, state, title, created_at) VALUES ('import', 'completed', 'old job', 'now')").run();
+    sqlOf(v1).prepare("INSERT INTO settings(key, value, updated_at) VALUES ('k', '\"v\"', 'now')").run();
+    sqlOf(v1).prepare("INSERT INTO jobs(kind, state, title, created_at) VALUES ('import', 'completed', 'old job', 'now')").run();
     v1.close();
     const latest = openStore(dir);
     stores.push(latest);
     expect(latest.schemaVersion()).toBe(latestSchemaVersion);
-    expect(latest.db.prepare("SELECT value FROM settings WHERE key = 'k'").pluck().get()).toBe('"v"');
+    expect(sqlOf(latest).prepare("SELECT value FROM settings WHERE key = 'k'").pluck().get()).toBe('"v"');
     expect(latest.jobs.list()).toEqual([expect.objectContaining({ title: 'old job', state: 'completed' })]);
     // Columns added by 002 exist on the old row.
-    expect(latest.db.prepare('SELECT result FROM jobs').pluck().get()).toBeNull();
+    expect(sqlOf(latest).prepare('SELECT result FROM jobs').pluck().get()).toBeNull();
     // And the new tables work.
     const id = latest.datasets.create({ name: 'after-upgrade', format: 'folder', sourcePath: null, options: {} });
     expect(latest.datasets.summary(id)).toMatchObject({ name: 'after-upgrade', sampleCount: 0 });
@@ -43,12 +43,12 @@ describe('migrations', () => {
   test('from version 2 to the latest', () => {
     const dir = tempDir('mig-v2-');
     const v2 = openStore(dir, { targetVersion: 2 });
-    v2.db.prepare("INSERT INTO datasets(name, format, created_at, updated_at) VALUES ('d', 'shapes', 'now', 'now')").run();
+    sqlOf(v2).prepare("INSERT INTO datasets(name, format, created_at, updated_at) VALUES ('d', 'shapes', 'now', 'now')").run();
     v2.close();
     const latest = openStore(dir);
     stores.push(latest);
     expect(latest.datasets.list().map((d) => d.name)).toEqual(['d']);
-    expect(latest.db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'samples_split'").pluck().get()).toBe(1);
+    expect(sqlOf(latest).prepare("SELECT count(*) FROM sqlite_master WHERE name = 'samples_split'").pluck().get()).toBe(1);
   });
 });
 
@@ -87,11 +87,11 @@ describe('samples repository', () => {
   test('filters by mask, caption status (current version only) and search over descriptions and captions', () => {
     const store = openStore(path.join(tempDir('repo-'), 'd'));
     stores.push(store);
-    for (const n of [1, 2]) store.db.prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
+    for (const n of [1, 2]) sqlOf(store).prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
     const ds = store.datasets.create({ name: 'r', format: 'folder', sourcePath: null, options: {} });
-    store.db.transaction(() => store.samples.insertMany(ds, Array.from({ length: 10 }, (_, i) => sample(i))))();
+    store.samples.insertMany(ds, Array.from({ length: 10 }, (_, i) => sample(i)));
     // Duplicates are left alone.
-    expect(store.db.transaction(() => store.samples.insertMany(ds, [sample(3)]))()).toBe(0);
+    expect(store.samples.insertMany(ds, [sample(3)])).toBe(0);
     const q = (filter: object, extra: object = {}) =>
       store.samples.query({ datasetId: ds, filter, sort: 'id', order: 'asc', offset: 0, limit: 100, ...extra });
     expect(q({}).total).toBe(10);
@@ -101,11 +101,8 @@ describe('samples repository', () => {
     expect(q({ search: 'kettle' }).items.map((i) => i.externalId)).toEqual(['x4']);
 
     const id7 = q({}).items[7]!.id;
-    const now = new Date().toISOString();
-    const addCaption = (version: number, status: string, text: string) =>
-      store.db
-        .prepare("INSERT INTO captions(sample_id, kind, version, text, source, status, created_at) VALUES (?, 'region', ?, ?, 'vlm', ?, ?)")
-        .run(id7, version, text, status, now);
+    const addCaption = (version: number, status: 'approved' | 'rejected', text: string) =>
+      expect(store.captions.insert({ sampleId: id7, kind: 'region', text, source: 'vlm', status }).version).toBe(version);
     addCaption(1, 'rejected', 'a wobbly teapot');
     expect(q({ captionStatus: 'rejected' }).items.map((i) => i.id)).toEqual([id7]);
     addCaption(2, 'approved', 'a porcelain teapot');
@@ -128,17 +125,17 @@ describe('counts', () => {
   test('fast paths (contiguous datasets) and the general path agree with brute force, and the cache follows writes', () => {
     const store = openStore(path.join(tempDir('counts-'), 'd'));
     stores.push(store);
-    for (const n of [1, 2]) store.db.prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
+    for (const n of [1, 2]) sqlOf(store).prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
     const a = store.datasets.create({ name: 'a', format: 'folder', sourcePath: null, options: {} });
     const b = store.datasets.create({ name: 'b', format: 'folder', sourcePath: null, options: {} });
     const c = store.datasets.create({ name: 'c', format: 'folder', sourcePath: null, options: {} });
     // a and b interleave (two imports at once); c is contiguous.
-    store.db.transaction(() => {
+    store.transaction(() => {
       for (let i = 0; i < 40; i++) store.samples.insertMany(i % 2 === 0 ? a : b, [sample(i)]);
       store.samples.insertMany(c, Array.from({ length: 30 }, (_, i) => sample(i)));
-    })();
+    });
     const brute = (ds: number, where: string) =>
-      store.db.prepare(`SELECT count(*) FROM samples s WHERE s.dataset_id = ? AND ${where}`).pluck().get(ds) as number;
+      sqlOf(store).prepare(`SELECT count(*) FROM samples s WHERE s.dataset_id = ? AND ${where}`).pluck().get(ds) as number;
     const total = (ds: number, filter: object) => store.samples.query({ datasetId: ds, filter, sort: 'id', order: 'asc', offset: 0, limit: 5 }).total;
     for (const ds of [a, b, c]) {
       expect(total(ds, { search: 'number' })).toBe(brute(ds, '1'));
@@ -157,7 +154,7 @@ describe('counts', () => {
     store.samples.setFlag(first.id, true);
     expect(total(c, { flagged: true })).toBe(1);
     expect(total(c, { search: 'kettle' })).toBe(1);
-    store.db.transaction(() => store.samples.insertMany(c, [sample(100, { externalId: 'new', regionDescription: 'another kettle' })]))();
+    store.samples.insertMany(c, [sample(100, { externalId: 'new', regionDescription: 'another kettle' })]);
     expect(total(c, { search: 'kettle' })).toBe(2);
     // A write by another connection is seen too (PRAGMA data_version).
     const other = openStore(store.dataDir);
@@ -169,25 +166,25 @@ describe('counts', () => {
   test('search windows driven by FTS5 keep id order both ways and page correctly', () => {
     const store = openStore(path.join(tempDir('fts-order-'), 'd'));
     stores.push(store);
-    for (const n of [1, 2]) store.db.prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
+    for (const n of [1, 2]) sqlOf(store).prepare("INSERT INTO blobs(sha256, size, media_type, created_at) VALUES (?, 1, 'image/png', 'now')").run(n.toString(16).padStart(64, '0'));
     const ds = store.datasets.create({ name: 'o', format: 'folder', sourcePath: null, options: {} });
-    store.db.transaction(() => store.samples.insertMany(ds, Array.from({ length: 25 }, (_, i) => sample(i))))();
+    store.samples.insertMany(ds, Array.from({ length: 25 }, (_, i) => sample(i)));
     const ids = (order: 'asc' | 'desc', offset: number) =>
       store.samples.query({ datasetId: ds, filter: { search: 'instr', split: 'train' }, sort: 'id', order, offset, limit: 5 }).items.map((i) => i.externalId);
     expect(ids('asc', 0)).toEqual(['x0', 'x2', 'x4', 'x6', 'x8']);
     expect(ids('asc', 5)).toEqual(['x10', 'x12', 'x14', 'x16', 'x18']);
     expect(ids('desc', 0)).toEqual(['x24', 'x22', 'x20', 'x18', 'x16']);
     // Relevance (search alone): the window is bm25 order, paged.
-    store.db.transaction(() => store.samples.insertMany(ds, [sample(50, { externalId: 'best', instruction: 'kettle kettle kettle' })]))();
-    const expected = store.db.prepare("SELECT rowid FROM sample_fts WHERE sample_fts MATCH '\"kettle\"*' ORDER BY rank, rowid").pluck().all();
+    store.samples.insertMany(ds, [sample(50, { externalId: 'best', instruction: 'kettle kettle kettle' })]);
+    const expected = sqlOf(store).prepare("SELECT rowid FROM sample_fts WHERE sample_fts MATCH '\"kettle\"*' ORDER BY rank, rowid").pluck().all();
     const ranked = (offset: number, limit: number) =>
       store.samples.query({ datasetId: ds, filter: { search: 'kettle' }, sort: 'relevance', order: 'asc', offset, limit }).items.map((i) => i.id);
     expect(expected).toHaveLength(2);
     expect(ranked(0, 10)).toEqual(expected);
     expect(ranked(1, 1)).toEqual(expected.slice(1));
     // The ranked list is cached; a new, better match invalidates it.
-    store.db.transaction(() => store.samples.insertMany(ds, [sample(51, { externalId: 'better', instruction: 'kettle kettle kettle kettle kettle' })]))();
-    const better = store.db.prepare("SELECT id FROM samples WHERE external_id = 'better'").pluck().get();
+    store.samples.insertMany(ds, [sample(51, { externalId: 'better', instruction: 'kettle kettle kettle kettle kettle' })]);
+    const better = sqlOf(store).prepare("SELECT id FROM samples WHERE external_id = 'better'").pluck().get();
     expect(ranked(0, 10)[0]).toBe(better);
     expect(ranked(0, 10)).toHaveLength(3);
   });

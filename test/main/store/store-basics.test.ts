@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { latestSchemaVersion, openStore, StoreVersionError } from '../../../main/store/index.js';
 import { tempDir } from '../../helpers/app.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 const dirs: string[] = [];
 const fresh = () => {
@@ -18,10 +19,13 @@ afterEach(() => {
 describe('store basics', () => {
   it('opens in WAL with foreign keys at the latest schema version', () => {
     const s = openStore(fresh());
-    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(sqlOf(s).pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s.schemaVersion()).toBe(latestSchemaVersion);
-    expect(s.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(s.integrityCheck()).toBe('ok');
+    // Foreign keys are enforced on the store's own connection: a sample of no dataset is refused.
+    const image = { sha256: 'a'.repeat(64), width: 1, height: 1, channels: 3, format: 'png', thumbSha256: null };
+    const orphan = { externalId: 'x', sessionId: null, turnIndex: null, split: 'train' as const, editType: null, instruction: 'i', regionDescription: null, sceneDescription: null, inputCaption: null, outputCaption: null, source: image, target: null, mask: null, meta: {} };
+    expect(() => s.samples.insertMany(9999, [orphan])).toThrow(/FOREIGN KEY/);
     s.close();
   });
 
@@ -59,7 +63,7 @@ describe('store basics', () => {
     expect(stored && fs.readFileSync(stored.file).equals(bytes)).toBe(true);
     expect(stored?.file).toBe(path.join(s.dataDir, 'blobs', a.sha256.slice(0, 2), a.sha256));
     expect(fs.readdirSync(path.join(s.dataDir, 'blobs', 'tmp'))).toEqual([]);
-    expect((s.db.prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(1);
+    expect((sqlOf(s).prepare('SELECT count(*) AS n FROM blobs').get() as { n: number }).n).toBe(1);
     expect(s.blobs.get('../ric.sqlite')).toBeUndefined();
     expect(s.blobs.get('f'.repeat(64))).toBeUndefined();
     s.close();

@@ -1,9 +1,9 @@
-// Metric ingest and the decimated series: a burst of 100 000 points is stored in batched
-// transactions with latest_metrics and rollups; a decimated series of at most 2 x width real points
-// comes back that keeps every extreme; rewinding a run (resume from a checkpoint) rebuilds rollups.
+// The runs repository's metrics: a burst of 100 000 points is stored in batched transactions with
+// latest_metrics and rollups; a decimated series of at most 2 x width real points comes back that
+// keeps every extreme; rewinding a run (resume from a checkpoint) rebuilds rollups.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MetricWriter, SeriesReader, truncateRunMetrics } from '../../../main/jobs/index.js';
-import { openTestApp, type TestApp } from '../../helpers/app.js';
+import { openTestApp, type TestApp } from '../../../helpers/app.js';
+import { sqlOf } from '../../../helpers/sql.js';
 
 let t: TestApp | null = null;
 afterEach(() => {
@@ -12,11 +12,7 @@ afterEach(() => {
 });
 
 function newRun(t: TestApp): number {
-  return Number(
-    t.app.store.db
-      .prepare("INSERT INTO runs(kind, name, config, seed, backend, code_version, status, created_at) VALUES ('regionclip', 'r', '{}', 0, 'wasm', 'test', 'running', ?)")
-      .run(new Date().toISOString()).lastInsertRowid,
-  );
+  return t.app.store.runs.create({ jobId: null, kind: 'regionclip', name: 'r', datasetId: null, config: {}, seed: 0, codeVersion: 'test' });
 }
 
 /** A loss-like curve with noise and one spike the decimation must keep. */
@@ -27,20 +23,19 @@ describe('metric writer and decimated series', () => {
     t = openTestApp();
     const runId = newRun(t);
     const flushed: number[] = [];
-    const writer = new MetricWriter(t.app.store.db, (_run, points) => flushed.push(points.length));
+    const writer = t.app.store.runs.metricWriter((_run, points) => flushed.push(points.length));
     for (let s = 1; s <= 100_000; s++) {
       writer.add(runId, 'loss', s, value(s), 1000 + s);
       if (s % 10 === 0) writer.add(runId, 'lr', s, 1e-3 * (1 - s / 100_000), 1000 + s);
     }
     writer.close();
-    const db = t.app.store.db;
-    expect(db.prepare("SELECT count(*) AS n FROM metric_points WHERE run_id = ? AND key = 'loss'").get(runId)).toEqual({ n: 100_000 });
+    const runs = t.app.store.runs;
+    expect(runs.metricHistory(runId, 'loss')).toHaveLength(100_000);
     expect(flushed.reduce((a, b) => a + b, 0)).toBe(110_000);
-    expect(db.prepare("SELECT step, value FROM latest_metrics WHERE run_id = ? AND key = 'loss'").get(runId)).toEqual({ step: 100_000, value: value(100_000) });
+    expect(runs.latestMetrics(runId).find((m) => m.key === 'loss')).toMatchObject({ step: 100_000, value: value(100_000) });
 
-    const reader = new SeriesReader(db);
     const width = 500;
-    const s = reader.series(runId, 'loss', width);
+    const s = runs.series(runId, 'loss', width);
     expect(s.decimated).toBe(true);
     expect(s.count).toBe(100_000);
     expect(s.steps.length).toBeLessThanOrEqual(2 * width);
@@ -70,17 +65,19 @@ describe('metric writer and decimated series', () => {
   it('rewinding a run to a checkpoint forgets later points and rebuilds the rollups', () => {
     t = openTestApp();
     const runId = newRun(t);
-    const writer = new MetricWriter(t.app.store.db);
+    const runs = t.app.store.runs;
+    const writer = runs.metricWriter();
     for (let s = 1; s <= 20_000; s++) writer.add(runId, 'loss', s, s === 15_000 ? 100 : 1, s);
     writer.close();
-    truncateRunMetrics(t.app.store.db, runId, 10_000);
-    const db = t.app.store.db;
-    expect(db.prepare('SELECT max(step) AS s FROM metric_points WHERE run_id = ?').get(runId)).toEqual({ s: 10_000 });
-    expect(db.prepare("SELECT step FROM latest_metrics WHERE run_id = ? AND key = 'loss'").get(runId)).toEqual({ step: 10_000 });
+    runs.truncateAfter(runId, 10_000);
+    expect(runs.metricHistory(runId, 'loss').at(-1)?.step).toBe(10_000);
+    expect(runs.latestMetrics(runId)).toEqual([expect.objectContaining({ key: 'loss', step: 10_000 })]);
+    // The rollups underneath (migration 4), read directly.
+    const db = sqlOf(t.app.store);
     // The spike at 15 000 was forgotten in every level.
     expect(db.prepare('SELECT max(max_value) AS m, max(max_step) AS s FROM metric_rollups WHERE run_id = ?').get(runId)).toEqual({ m: 1, s: 10_000 });
     expect(db.prepare('SELECT sum(n) AS n FROM metric_rollups WHERE run_id = ? AND level = 4').get(runId)).toEqual({ n: 10_000 });
-    const s = new SeriesReader(db).series(runId, 'loss', 50);
+    const s = runs.series(runId, 'loss', 50);
     expect(Math.max(...s.values)).toBe(1);
     expect(s.count).toBe(10_000);
   });

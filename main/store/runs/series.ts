@@ -1,7 +1,7 @@
 // Decimated metric series: min and max per pixel bucket for a requested width, so a chart of a
 // million-point series receives at most 2 x width points. Reads the coarsest rollup level whose
 // blocks fit in a bucket (at most ~8 rows per bucket), plus raw points at the ragged edges.
-import type { Db } from '../store/index.js';
+import type { Db } from '../database.js';
 import { ROLLUP_BASE, ROLLUP_LEVELS } from './metric-writer.js';
 
 export interface DecimatedSeries {

@@ -1,4 +1,6 @@
-import type { Db } from './database.js';
+// Key/value settings, one JSON value per key. Which keys exist, their types and defaults belong to
+// main/settings; this is only their storage.
+import type { Db } from '../database.js';
 
 /** Key/value settings stored as JSON. Typing and defaults belong to the caller. */
 export class SettingsRepo {

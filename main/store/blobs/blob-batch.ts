@@ -4,15 +4,27 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BlobRef, BlobStore } from './blob-store.js';
-import { sniffMediaType } from './blob-store.js';
-import type { Db } from './database.js';
 
 const PARALLEL = 16;
 
-/** The file BlobStore keeps a hash in (its layout: <dir>/<aa>/<sha256>). */
-export function blobFile(blobs: BlobStore, sha256: string): string {
-  return path.join(blobs.dir, sha256.slice(0, 2), sha256);
+export interface BlobRef {
+  sha256: string;
+  size: number;
+  mediaType: string;
+}
+
+export function sniffMediaType(bytes: Uint8Array): string {
+  const b = bytes;
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
+  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'image/gif';
+  return 'application/octet-stream';
+}
+
+/** The file a hash is kept in: <dir>/<aa>/<sha256>. */
+export function blobFile(dir: string, sha256: string): string {
+  return path.join(dir, sha256.slice(0, 2), sha256);
 }
 
 async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
@@ -23,17 +35,20 @@ async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
 }
 
-/** Stores every byte array (deduplicated by content); returns their references in the same order. */
-export async function putBlobs(blobs: BlobStore, db: Db, items: readonly Uint8Array[]): Promise<BlobRef[]> {
+/**
+ * Writes every byte array's file (deduplicated by content) durably; returns their references in the
+ * same order. The caller records the rows once this resolves (BlobStore.putMany).
+ */
+export async function writeBlobFiles(dir: string, items: readonly Uint8Array[]): Promise<BlobRef[]> {
   const refs = items.map((bytes) => ({ sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength, mediaType: sniffMediaType(bytes) }));
   const pending = new Map<string, Uint8Array>();
   refs.forEach((r, i) => {
-    if (!pending.has(r.sha256) && !fs.existsSync(blobFile(blobs, r.sha256))) pending.set(r.sha256, items[i] as Uint8Array);
+    if (!pending.has(r.sha256) && !fs.existsSync(blobFile(dir, r.sha256))) pending.set(r.sha256, items[i] as Uint8Array);
   });
   const written: { tmp: string; final: string }[] = [];
   try {
     await inParallel([...pending], async ([sha256, bytes]) => {
-      const tmp = path.join(blobs.dir, 'tmp', `${sha256}.${randomBytes(6).toString('hex')}`);
+      const tmp = path.join(dir, 'tmp', `${sha256}.${randomBytes(6).toString('hex')}`);
       const handle = await fs.promises.open(tmp, 'w');
       try {
         await handle.writeFile(bytes);
@@ -41,7 +56,7 @@ export async function putBlobs(blobs: BlobStore, db: Db, items: readonly Uint8Ar
       } finally {
         await handle.close();
       }
-      written.push({ tmp, final: blobFile(blobs, sha256) });
+      written.push({ tmp, final: blobFile(dir, sha256) });
     });
     const dirs = new Set<string>();
     for (const w of written) {
@@ -65,10 +80,5 @@ export async function putBlobs(blobs: BlobStore, db: Db, items: readonly Uint8Ar
     for (const w of written) fs.rmSync(w.tmp, { force: true });
     throw err;
   }
-  const insert = db.prepare('INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)');
-  const now = new Date().toISOString();
-  db.transaction(() => {
-    for (const r of refs) insert.run(r.sha256, r.size, r.mediaType, now);
-  })();
   return refs;
 }

@@ -2,9 +2,17 @@
 // (on a timer, and on `add` when the event loop was busy with a long training step), together with
 // latest_metrics and the min/max rollups the decimated series reads (migration 4). A process killed
 // at any instant loses at most the points of the last unflushed second; SQLite WAL keeps the file
-// intact. Used by the engine host, which owns the writes of its own runs (see host/main.ts).
-import type { Db } from '../store/index.js';
-import type { MetricPoint } from './protocol.js';
+// intact. Used by the engine host, which owns the writes of its own runs (main/jobs/host/main.ts),
+// through RunsRepo.metricWriter.
+import type { Db } from '../database.js';
+
+/** One point of a metric series (MLflow's narrow metric row, less the run). */
+export interface MetricPoint {
+  key: string;
+  step: number;
+  value: number;
+  time: number;
+}
 
 /** Rollup levels: block = 8^level steps. */
 export const ROLLUP_LEVELS = [1, 2, 3, 4] as const;

@@ -1,36 +1,9 @@
-// SQL for captions: versions per (sample, kind), the review queue over current versions, the VLM
-// answer cache and the per-sample failures of caption jobs. Writes are single transactions, so a
-// killed process leaves every finished caption in place and no half-written one.
-import type {
-  CaptionDetail,
-  CaptionFilter,
-  CaptionKind,
-  CaptionQueueItem,
-  CaptionReviewStatus,
-  CaptionSource,
-} from '../../shared/api/captions.js';
-import type { Db } from '../store/index.js';
-
-interface CaptionRow {
-  id: number;
-  sample_id: number;
-  kind: CaptionKind;
-  version: number;
-  parent_id: number | null;
-  text: string;
-  source: CaptionSource;
-  status: CaptionReviewStatus;
-  template_id: number | null;
-  template_version: number | null;
-  prompt_sha256: string | null;
-  image_sha256: string | null;
-  model: string | null;
-  endpoint_model: string | null;
-  sampling: string | null;
-  duration_ms: number | null;
-  author: string | null;
-  created_at: string;
-}
+// Captions: versions per (sample, kind), the review queue over current versions, the VLM answer
+// cache, and the texts training may use. Writes are single transactions, so a killed process leaves
+// every finished caption in place and no half-written one.
+import type { CaptionDetail, CaptionFilter, CaptionKind, CaptionQueueItem, CaptionReviewStatus, CaptionSource } from '../../../shared/api/captions.js';
+import type { Db } from '../database.js';
+import { toCaptionDetail, type CaptionRow } from './rows.js';
 
 export interface NewCaption {
   sampleId: number;
@@ -76,37 +49,6 @@ function filterSql(datasetId: number | undefined, filter: CaptionFilter, withSta
   if (filter.search) (clauses.push("instr(lower(cur.text), lower(@search)) > 0"), (params.search = filter.search));
   // Appended to CURRENT_SQL's WHERE.
   return { where: clauses.map((c) => ` AND ${c}`).join(''), params };
-}
-
-export function toDetail(r: CaptionRow): CaptionDetail {
-  let sampling: Record<string, unknown> | null = null;
-  if (r.sampling) {
-    try {
-      sampling = JSON.parse(r.sampling) as Record<string, unknown>;
-    } catch {
-      sampling = { unreadable: r.sampling };
-    }
-  }
-  return {
-    id: r.id,
-    sampleId: r.sample_id,
-    kind: r.kind,
-    version: r.version,
-    parentId: r.parent_id,
-    text: r.text,
-    source: r.source,
-    status: r.status,
-    templateId: r.template_id,
-    templateVersion: r.template_version,
-    promptSha256: r.prompt_sha256,
-    imageSha256: r.image_sha256,
-    model: r.model,
-    endpointModel: r.endpoint_model,
-    sampling,
-    durationMs: r.duration_ms,
-    author: r.author,
-    createdAt: r.created_at,
-  };
 }
 
 export class CaptionsRepo {
@@ -166,7 +108,7 @@ export class CaptionsRepo {
     const row = this.db
       .prepare<[number], CaptionRow>('SELECT c.*, t.version AS template_version FROM captions c LEFT JOIN caption_templates t ON t.id = c.template_id WHERE c.id = ?')
       .get(id);
-    return row ? toDetail(row) : undefined;
+    return row ? toCaptionDetail(row) : undefined;
   }
 
   versions(sampleId: number, kind: CaptionKind): CaptionDetail[] {
@@ -175,7 +117,7 @@ export class CaptionsRepo {
         'SELECT c.*, t.version AS template_version FROM captions c LEFT JOIN caption_templates t ON t.id = c.template_id WHERE c.sample_id = ? AND c.kind = ? ORDER BY c.version DESC',
       )
       .all(sampleId, kind)
-      .map(toDetail);
+      .map(toCaptionDetail);
   }
 
   /** Adds the next version for (sample, kind); the previous current version becomes its parent unless given. */
@@ -231,12 +173,6 @@ export class CaptionsRepo {
     })();
   }
 
-  recordFailure(f: { datasetId: number; jobId: number | null; sampleRef: string; kind: CaptionKind; reason: string }): void {
-    this.db
-      .prepare("INSERT INTO sample_errors(dataset_id, job_id, stage, sample_ref, field, reason, created_at) VALUES (?, ?, 'caption', ?, ?, ?, ?)")
-      .run(f.datasetId, f.jobId, f.sampleRef, `caption.${f.kind}`, f.reason, new Date().toISOString());
-  }
-
   /** Per sample of a dataset: its current caption of `kind` and whether one exists from this template and model. */
   captionState(datasetId: number, kind: CaptionKind, match: { templateId: number | null; model: string; source: CaptionSource }) {
     const current = new Map<number, { source: CaptionSource; status: CaptionReviewStatus }>();
@@ -260,4 +196,34 @@ export class CaptionsRepo {
     );
     return { current, done };
   }
+
+  /**
+   * Per sample of a dataset: the newest approved caption of `kind` (null if none) and the dataset's
+   * own description of that kind (region_description or scene_description), in sample order.
+   */
+  approvedTexts(datasetId: number, kind: CaptionKind): ApprovedText[] {
+    const field = kind === 'region' ? 'region_description' : 'scene_description';
+    return (
+      this.db
+        .prepare(
+          `SELECT s.id AS sampleId, s.${field} AS own, c.id AS captionId, c.version AS version, c.text AS text, c.source AS source
+           FROM samples s
+           LEFT JOIN captions c ON c.id = (
+             SELECT id FROM captions WHERE sample_id = s.id AND kind = ? AND status = 'approved' ORDER BY version DESC LIMIT 1)
+           WHERE s.dataset_id = ? ORDER BY s.id`,
+        )
+        .all(kind, datasetId) as { sampleId: number; own: string | null; captionId: number | null; version: number | null; text: string | null; source: CaptionSource | null }[]
+    ).map((r) => ({
+      sampleId: r.sampleId,
+      own: r.own,
+      caption: r.captionId === null || r.text === null ? null : { id: r.captionId, version: r.version!, text: r.text, source: r.source! },
+    }));
+  }
+}
+
+export interface ApprovedText {
+  sampleId: number;
+  /** The dataset's own description of the kind. */
+  own: string | null;
+  caption: { id: number; version: number; text: string; source: CaptionSource } | null;
 }

@@ -1,23 +1,7 @@
 // Datasets: one row per imported (or generated) dataset, its per-sample import problems, and facets.
-import type {
-  CaptionStatus,
-  DatasetDetail,
-  DatasetFormat,
-  DatasetSummary,
-  SampleError,
-  Split,
-} from '../../shared/api/index.js';
-import type { Db } from './database.js';
-
-interface DatasetRow {
-  id: number;
-  name: string;
-  format: DatasetFormat;
-  source_path: string | null;
-  options: string;
-  status: DatasetSummary['status'];
-  created_at: string;
-}
+import type { CaptionStatus, DatasetDetail, DatasetFormat, DatasetSummary, SampleError, Split } from '../../../shared/api/index.js';
+import type { Db } from '../database.js';
+import { toDatasetSummary, type DatasetSummaryRow } from './rows.js';
 
 export interface NewSampleError {
   sampleRef: string;
@@ -25,38 +9,19 @@ export interface NewSampleError {
   reason: string;
 }
 
-function parseObject(json: string): Record<string, unknown> {
-  try {
-    const v: unknown = JSON.parse(json);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 export class DatasetsRepo {
   constructor(private readonly db: Db) {}
 
   private summaries(where: string, params: unknown[]): DatasetSummary[] {
-    const rows = this.db
-      .prepare<unknown[], DatasetRow & { sample_count: number; error_count: number }>(
+    return this.db
+      .prepare<unknown[], DatasetSummaryRow>(
         `SELECT d.id, d.name, d.format, d.source_path, d.options, d.status, d.created_at,
                 (SELECT count(*) FROM samples s WHERE s.dataset_id = d.id) AS sample_count,
                 (SELECT count(*) FROM sample_errors e WHERE e.dataset_id = d.id) AS error_count
          FROM datasets d ${where} ORDER BY d.id DESC`,
       )
-      .all(...params);
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      format: r.format,
-      sourcePath: r.source_path,
-      status: r.status,
-      sampleCount: r.sample_count,
-      errorCount: r.error_count,
-      createdAt: r.created_at,
-      options: parseObject(r.options),
-    }));
+      .all(...params)
+      .map(toDatasetSummary);
   }
 
   list(): DatasetSummary[] {
@@ -69,6 +34,15 @@ export class DatasetsRepo {
 
   findByName(name: string): DatasetSummary | undefined {
     return this.summaries('WHERE d.name = ?', [name])[0];
+  }
+
+  exists(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(id) !== undefined;
+  }
+
+  /** Every dataset's name, oldest first (error messages list them). */
+  names(): string[] {
+    return this.db.prepare<[], { name: string }>('SELECT name FROM datasets ORDER BY id').all().map((r) => r.name);
   }
 
   create(input: { name: string; format: DatasetFormat; sourcePath: string | null; options: Record<string, unknown> }): number {
@@ -129,7 +103,7 @@ export class DatasetsRepo {
       .all(datasetId, limit);
   }
 
-  /** Call inside the batch's transaction, so errors and samples land together. */
+  /** Inside the batch's transaction (Store.transaction), errors and samples land together. */
   addErrors(datasetId: number, jobId: number | null, stage: string, errors: readonly NewSampleError[]): void {
     if (errors.length === 0) return;
     const insert = this.db.prepare(

@@ -3,27 +3,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from './database.js';
+import type { Db } from '../database.js';
+import { blobFile, sniffMediaType, writeBlobFiles, type BlobRef } from './blob-batch.js';
+
+export type { BlobRef } from './blob-batch.js';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
 export function isSha256(s: string): boolean {
   return SHA256_RE.test(s);
-}
-
-export function sniffMediaType(bytes: Uint8Array): string {
-  const b = bytes;
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
-  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'image/gif';
-  return 'application/octet-stream';
-}
-
-export interface BlobRef {
-  sha256: string;
-  size: number;
-  mediaType: string;
 }
 
 export class BlobStore {
@@ -63,6 +51,19 @@ export class BlobStore {
     return { sha256, size: bytes.byteLength, mediaType };
   }
 
+  /**
+   * Many blobs with the same durability as `put`, the fsyncs issued in parallel (blob-batch.ts);
+   * their rows land in one transaction once every file is durable. References in input order.
+   */
+  async putMany(items: readonly Uint8Array[]): Promise<BlobRef[]> {
+    const refs = await writeBlobFiles(this.dir, items);
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const r of refs) this.insert.run(r.sha256, r.size, r.mediaType, now);
+    })();
+    return refs;
+  }
+
   /** The stored blob for a hash, or undefined when the string is not a known hash. */
   get(sha256: string): (BlobRef & { file: string }) | undefined {
     if (!isSha256(sha256)) return undefined;
@@ -80,7 +81,7 @@ export class BlobStore {
 
   private fileOf(sha256: string): string {
     if (!isSha256(sha256)) throw new Error(`not a sha256 hash: ${JSON.stringify(sha256)}`);
-    return path.join(this.dir, sha256.slice(0, 2), sha256);
+    return blobFile(this.dir, sha256);
   }
 }
 
