@@ -5,4 +5,3 @@ export { JobManager, JobNotFoundError, JobStartError, JobStateError, type JobMan
 export { EngineHost, forkSpawner, hostEntry, describeExit, lowerPriority, type HostProcess, type HostSpawner, type ExitInfo } from './host-process.js';
 export { JobParamsError, laneOf, isTrainingKind } from './kinds.js';
 export type { ToHost, FromHost, HostResources, MetricPoint, ResumePoint } from './protocol.js';
-export { jobOutcome, type JobOutcome } from './follow.js';
