@@ -3,6 +3,8 @@
 import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 import type { Box, MaskPolarity } from '../../shared/api/index.js';
+// Area and tight box (Eq. 6) by the one rule of shared/mask: a pixel is edit at ≥ 128 (DESIGN §4).
+import { maskStats } from '../../shared/mask/index.js';
 
 export const THUMB_MAX = 256;
 
@@ -77,34 +79,13 @@ export interface NormalisedMask {
   pixels: Uint8Array;
 }
 
-/** Tight box around the edit pixels (Eq. 6's crop), or null for an empty mask. */
-export function maskBox(pixels: Uint8Array, width: number, height: number): { area: number; box: Box | null } {
-  let minX = width;
-  let minY = height;
-  let maxX = -1;
-  let maxY = -1;
-  let area = 0;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      if (pixels[row + x] !== 255) continue;
-      area++;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-    }
-  }
-  return { area, box: area === 0 ? null : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 } };
-}
-
-/** Binarises raw single-channel pixels (already white = edit) and encodes the stored PNG. */
+/** Encodes raw single-channel pixels (white = edit) as the stored PNG, with their area and tight box. */
 export async function encodeMask(pixels: Uint8Array, width: number, height: number): Promise<NormalisedMask> {
   const png = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: 1 } })
     .toColourspace('b-w')
     .png({ compressionLevel: 6 })
     .toBuffer();
-  const { area, box } = maskBox(pixels, width, height);
+  const { area, box } = maskStats({ width, height, data: pixels });
   return { png, width, height, area, box, pixels };
 }
 
@@ -149,7 +130,7 @@ export async function normaliseMask(
     // Already the stored form (an 8-bit grey PNG of 0 and 255, white = edit): keep its bytes
     // rather than re-encoding the same pixels.
     if (unchanged && raw.info.size === n && bytes[0] === 0x89 && bytes[1] === 0x50) {
-      const { area, box } = maskBox(out, width, height);
+      const { area, box } = maskStats({ width, height, data: out });
       return { png: bytes, width, height, area, box, pixels: out };
     }
     return encodeMask(out, width, height);

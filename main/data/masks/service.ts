@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MaskImportOptions, MaskVersion } from '../../../shared/api/masks.js';
-import { diffMasks, maskStats, rleFromBase64, rleToBase64, unionRect, emptyRect, type MaskBuffer, type Rect } from '../../../shared/mask/index.js';
+import { diffMasks, isOn, maskStats, rleFromBase64, rleToBase64, unionRect, emptyRect, type MaskBuffer, type Rect } from '../../../shared/mask/index.js';
 import type { MaskSample, MasksRepo, NewMaskVersion, Store } from '../../store/index.js';
 import { decodeMaskFile, decodeMaskPng, encodeMaskPng, MASK_FILE_EXTENSIONS, previewPng } from './mask-png.js';
 
@@ -149,7 +149,7 @@ export class MaskService {
     for (let y = 0; y < a.height; y++) {
       let x0 = -1, x1 = -1;
       for (let x = 0, i = y * a.width; x < a.width; x++, i++) {
-        if (a.data[i]! >= 128 !== b.data[i]! >= 128) {
+        if (isOn(a.data[i]!) !== isOn(b.data[i]!)) {
           if (x0 < 0) x0 = x;
           x1 = x;
         }

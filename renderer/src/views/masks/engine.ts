@@ -8,6 +8,7 @@ import {
   emptyRect,
   fullRect,
   isEmptyRect,
+  isOn,
   MaskHistory,
   maskStats,
   unionRect,
@@ -262,7 +263,7 @@ export function diffOverlay(before: Uint8Array, after: MaskBuffer): { canvas: HT
   let added = 0, removed = 0;
   const a = after.data;
   for (let i = 0; i < a.length; i++) {
-    const was = before[i]! >= 128, is = a[i]! >= 128;
+    const was = isOn(before[i]!), is = isOn(a[i]!);
     if (is && !was) {
       px[i] = ADDED;
       added++;
