@@ -10,7 +10,8 @@ import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/
 import { fromPretrained } from '../models/registry.js';
 import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
 import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { checkpointedMicroBatch, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
+import { normalizationOf, pixelBatch, type Normalization } from '../preprocess/index.js';
+import { checkpointedMicroBatch, microBatchFor, TAPE_BUDGET_BYTES, tapeBytesPerImage } from './memory.js';
 import { splitPairs } from './split.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';

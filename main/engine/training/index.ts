@@ -9,5 +9,5 @@ export { retrievalRecall, chanceRecallAt1 } from './retrieval.js';
 export { trainRegionClip, parseRegionClipConfig, regionClipTrainingSchema, RegionClipTask, tinyClipConfig, type RegionClipTrainingConfig } from './regionclip.js';
 export { trainBlip, parseBlipTrainingConfig, blipTrainingSchema, BlipTask, tinyBlipConfig, type BlipTrainingConfig } from './blip.js';
 export { regionClipPreset, blipPreset, mergeConfig, presetNames, type PresetName } from './presets.js';
-export { pixelBatch, clampBox, CLIP_NORMALIZATION } from './pixels.js';
+export { pixelBatch, clampBox, CLIP_NORMALIZATION } from '../preprocess/index.js';
 export { splitPairs } from './split.js';

@@ -29,7 +29,7 @@ export async function retrievalExamples(
   const tf = await import('@tensorflow/tfjs');
   const training = await import('../../engine/training/index.js');
   const { folderTextEncoder } = await import('../../engine/training/text.js');
-  const { normalizationOf } = await import('../../engine/training/pixels.js');
+  const { normalizationOf } = await import('../../engine/preprocess/index.js');
   let similarity: number[][];
   if (family === 'regionclip') {
     const { RegionClip } = await import('../../engine/models/fusion/region-clip.js');

@@ -24,7 +24,7 @@ export function CompareRuns({ runIds, onOpen }: { runIds: number[]; onOpen: (id:
     return () => {
       live = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // key (a string) stands for runIds, a new array on every render.
   }, [api, key]);
 
   // Running runs keep growing here too.
@@ -35,7 +35,7 @@ export function CompareRuns({ runIds, onOpen }: { runIds: number[]; onOpen: (id:
       pending = true;
       setTimeout(() => ((pending = false), setLiveToken((t) => t + 1)), 1000);
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // key (a string) stands for runIds, a new array on every render.
   }, [api, key]);
 
   const keys = useMemo(() => [...new Set(runs.flatMap((r) => r.latest.map((m) => m.key)))].filter((k) => k !== 'epoch' && k !== 'phase').sort(), [runs]);

@@ -72,8 +72,7 @@ export function MetricChart({ title, specs, smoothing, log, syncKey, liveToken, 
     return () => {
       live = false;
     };
-    // specKey stands for specs.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // specKey (a string) stands for specs, a new array on every render.
   }, [api, specKey, width, range, liveToken]);
 
   const data = useMemo(() => {
@@ -137,7 +136,7 @@ export function MetricChart({ title, specs, smoothing, log, syncKey, liveToken, 
       u.destroy();
       plot.current = null;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Rebuilt only for a new series shape or width: data, colours and zoom reach the live plot below.
   }, [shape, width]);
 
   useEffect(() => {
