@@ -2,7 +2,8 @@
 // two ways — (1) from the start of the pointermove handler to the first animation frame after the
 // dirty-rectangle draw (the draw happens in the handler), and (2), more conservatively, from the
 // event's own timestamp to the frame after that one (pixels surely composited) — and the time to
-// save a 4096×4096 mask.
+// save a 4096×4096 mask. The probe is the benchmark's own (a capturing pointermove listener added
+// before the app loads, so it runs just before the editor's handler): the app has no hook for it.
 // Usage (after `tsc -b && vite build`): node bench/mask-brush.mjs [--size 4096] [--moves 300] [--json]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,10 +57,30 @@ try {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
   });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  // While a stroke is measured: for each pointer move with a button down, from just before the
+  // editor's handler to the first animation frame after it, and from the event's timestamp to the
+  // frame after that one.
+  await page.addInitScript(() => {
+    const probe = { on: false, handler: [], event: [] };
+    window.__brushProbe = probe;
+    window.addEventListener(
+      'pointermove',
+      (e) => {
+        if (!probe.on || e.buttons === 0) return;
+        const start = performance.now();
+        requestAnimationFrame(() => {
+          probe.handler.push(performance.now() - start);
+          requestAnimationFrame(() => probe.event.push(performance.now() - e.timeStamp));
+        });
+      },
+      { capture: true },
+    );
+  });
   t = performance.now();
   await page.goto(`${server.url}#/masks/${sampleIds[0]}`);
   await page.getByTestId('mask-stage').waitFor();
-  await page.waitForFunction(() => window.__ricMaskEditor !== undefined);
+  // Laid out and fitted: the stage shows its view.
+  await page.waitForFunction(() => document.querySelector('[data-testid="mask-stage"]')?.getAttribute('data-scale') !== null);
   const openMs = performance.now() - t;
   log(`editor open with the ${SIZE}² image: ${openMs.toFixed(0)} ms`);
   await page.getByRole('slider', { name: 'Brush size' }).fill('64');
@@ -68,7 +89,7 @@ try {
 
   /** One zig-zag stroke of `moves` pointer events at ~125 Hz (a mouse's report rate). */
   async function stroke(label) {
-    await page.evaluate(() => window.__ricMaskEditor.measure(true));
+    await page.evaluate(() => Object.assign(window.__brushProbe, { on: true, handler: [], event: [] }));
     const cx = stage.x + stage.width / 2, cy = stage.y + stage.height / 2;
     const rx = stage.width * 0.4, ry = stage.height * 0.4;
     await page.mouse.move(cx - rx, cy - ry);
@@ -80,8 +101,8 @@ try {
     }
     await page.mouse.up();
     await page.waitForTimeout(200);
-    const lat = await page.evaluate(() => window.__ricMaskEditor.latencies());
-    await page.evaluate(() => window.__ricMaskEditor.measure(false));
+    const lat = await page.evaluate(() => ({ handler: [...window.__brushProbe.handler], event: [...window.__brushProbe.event] }));
+    await page.evaluate(() => (window.__brushProbe.on = false));
     const s = { handlerToNextFrame: summary(lat.handler), eventToFrameAfter: summary(lat.event) };
     log(`${label}: pointermove handler → next animation frame after the dirty-rect draw ${JSON.stringify(s.handlerToNextFrame)} ms`);
     log(`${label}: event timestamp → the frame after that ${JSON.stringify(s.eventToFrameAfter)} ms`);

@@ -55,15 +55,22 @@ async function openEditor(page: Page, server: WebServerHandle, sampleId: number)
   await expect(page.getByTestId('mask-editor')).toHaveAttribute('data-sample-id', String(sampleId));
 }
 
-/** Zoom to one image pixel per CSS pixel and return how image coordinates map to page coordinates. */
+/**
+ * Zoom to one image pixel per CSS pixel (the 1 key) and return how image coordinates map to page
+ * coordinates: the stage shows its view (data-scale, and where the image's top-left pixel lands in
+ * it, data-image-x / data-image-y), the toolbar the zoom.
+ */
 async function oneToOne(page: Page): Promise<(x: number, y: number) => [number, number]> {
   await page.keyboard.press('1');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { __ricMaskEditor: { view(): { scale: number } } }).__ricMaskEditor.view().scale)).toBe(1);
-  const view = await page.evaluate(() => (window as unknown as { __ricMaskEditor: { view(): { scale: number; ox: number; oy: number } } }).__ricMaskEditor.view());
-  const box = (await page.getByTestId('mask-stage').boundingBox())!;
+  const stage = page.getByTestId('mask-stage');
+  await expect(stage).toHaveAttribute('data-scale', '1');
+  await expect(page.getByTestId('mask-zoom')).toHaveText('100%');
+  const ox = Number(await stage.getAttribute('data-image-x'));
+  const oy = Number(await stage.getAttribute('data-image-y'));
+  const box = (await stage.boundingBox())!;
   // Integer offsets keep pointer positions exact image coordinates.
-  expect(Number.isInteger(box.x + view.ox) && Number.isInteger(box.y + view.oy)).toBe(true);
-  return (x, y) => [box.x + view.ox + x, box.y + view.oy + y];
+  expect(Number.isInteger(box.x + ox) && Number.isInteger(box.y + oy)).toBe(true);
+  return (x, y) => [box.x + ox + x, box.y + oy + y];
 }
 
 async function storedMask(page: Page, sampleId: number, width: number, height: number) {

@@ -1,15 +1,19 @@
-// The editor for one sample: canvas (engine.ts + interaction.ts), tools, versions, drafts.
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+// The editor for one sample: the canvas (useMaskCanvas: engine.ts + interaction.ts), the toolbar,
+// the sample panel, tool settings, versions (save, restore, diff) and drafts (useMaskDraft).
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { MaskEditorSample, MaskVersion } from '../../../../shared/api/masks';
-import { clearMask, growMask, invertMask, rleFromBase64, rleToBase64, type Rect } from '../../../../shared/mask/index';
+import { growMask, rleFromBase64, rleToBase64, type Rect } from '../../../../shared/mask/index';
 import { useApi } from '../../api/ApiProvider';
-import { readDraft, writeDraft, dropDraft } from './drafts';
-import { diffOverlay, MaskSurface } from './engine';
-import { ToolController } from './interaction';
+import { dropDraft } from './drafts';
+import { diffOverlay } from './engine';
+import { MaskToolbar } from './MaskToolbar';
 import { HelpOverlay, ImportExportPanel, VersionsPanel } from './Panels';
-import { type MaskPrefs, type Tool } from './prefs';
+import { type MaskPrefs } from './prefs';
+import { SamplePanel, type EditorMessage } from './SamplePanel';
 import { useMaskShortcuts } from './shortcuts';
 import { ToolSettings } from './ToolSettings';
+import { useMaskCanvas } from './useMaskCanvas';
+import { useMaskDraft } from './useMaskDraft';
 
 export interface EditorProps {
   sample: MaskEditorSample;
@@ -22,37 +26,33 @@ export interface EditorProps {
   onReload(): void;
 }
 
-const TOOLS: { tool: Tool; label: string; key: string }[] = [
-  { tool: 'brush', label: 'Brush', key: 'B' },
-  { tool: 'eraser', label: 'Eraser', key: 'E' },
-  { tool: 'polygon', label: 'Polygon', key: 'P' },
-  { tool: 'rectangle', label: 'Rectangle', key: 'R' },
-  { tool: 'fill', label: 'Fill', key: 'F' },
-];
+type Diff = { version: number; data: Uint8Array; added: number; removed: number };
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigate, nav, onReload }: EditorProps) {
   const api = useApi();
-  const wrapperRef = useRef<HTMLDivElement>(null);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const overlayRef = useRef<HTMLCanvasElement>(null);
-  const prefsRef = useRef(prefs);
-  prefsRef.current = prefs;
-  const surface = useMemo(() => new MaskSurface(sample.width, sample.height, initial ? initial.slice() : undefined), [sample.id, sample.width, sample.height, initial]);
-  const [controller, setController] = useState<ToolController | null>(null);
   const baseVersion = useRef<number | null>(sample.mask?.version ?? null);
   const savedHead = useRef(0);
   const [revision, setRevision] = useState(0);
-  const [stats, setStats] = useState(() => surface.stats());
   const [showTarget, setShowTarget] = useState(false);
   const [help, setHelp] = useState(false);
   const [saving, setSaving] = useState(false);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'info'; text: string } | null>(null);
+  const [message, setMessage] = useState<EditorMessage>(null);
   const [versions, setVersions] = useState<MaskVersion[] | undefined>(undefined);
   const [versionsError, setVersionsError] = useState<string | null>(null);
-  const [diff, setDiff] = useState<{ version: number; data: Uint8Array; added: number; removed: number } | null>(null);
-  const [draftNotice, setDraftNotice] = useState<string | null>(null);
-  const [flagged, setFlagged] = useState(sample.flagged);
-  const draftTimer = useRef(0);
+  const [diff, setDiff] = useState<Diff | null>(null);
+
+  // After each operation of the tools: stats, the dirty flag and the diff follow; a draft is due.
+  const afterEdit = useRef(() => undefined as void);
+  const { surface, controller, stageRef, canvasRef, overlayRef, zoomRef } = useMaskCanvas(sample, initial, prefs, () => afterEdit.current());
+  const [stats, setStats] = useState(() => surface.stats());
+  const draft = useMaskDraft(sample, surface, controller, { baseVersion, savedHead }, (text) => setMessage({ kind: 'info', text }));
+  afterEdit.current = () => {
+    setStats(surface.stats());
+    setRevision((r) => r + 1);
+    draft.schedule();
+  };
   const dirty = surface.history.head !== savedHead.current;
 
   const loadVersions = useCallback(() => {
@@ -61,64 +61,10 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
         setVersions(v);
         setVersionsError(null);
       },
-      (err: unknown) => setVersionsError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setVersionsError(messageOf(err)),
     );
   }, [api, sample.id]);
   useEffect(loadVersions, [loadVersions]);
-
-  const flushDraft = useCallback((): boolean => {
-    window.clearTimeout(draftTimer.current);
-    draftTimer.current = 0;
-    if (surface.history.head === savedHead.current) {
-      dropDraft(sample.id);
-      return true;
-    }
-    return writeDraft({ sampleId: sample.id, baseVersion: baseVersion.current, width: sample.width, height: sample.height, rle: rleToBase64(surface.mask.data), savedAt: new Date().toISOString() });
-  }, [sample.id, sample.width, sample.height, surface]);
-
-  // The controller tells us after each operation: stats, dirty flag, draft, diff.
-  const committed = useCallback(() => {
-    setStats(surface.stats());
-    setRevision((r) => r + 1);
-    window.clearTimeout(draftTimer.current);
-    draftTimer.current = window.setTimeout(flushDraft, 800);
-  }, [surface, flushDraft]);
-
-  useLayoutEffect(() => {
-    const wrapper = wrapperRef.current, canvas = canvasRef.current, overlay = overlayRef.current;
-    if (!wrapper || !canvas || !overlay) return;
-    surface.attach(canvas);
-    const c = new ToolController(surface, wrapper, overlay, { prefs: () => prefsRef.current, committed });
-    const resize = () => {
-      const dpr = window.devicePixelRatio || 1;
-      for (const el of [canvas, overlay]) {
-        el.width = Math.max(1, Math.round(wrapper.clientWidth * dpr));
-        el.height = Math.max(1, Math.round(wrapper.clientHeight * dpr));
-      }
-      surface.invalidateAll();
-    };
-    resize();
-    c.fit();
-    const ro = new ResizeObserver(resize);
-    ro.observe(wrapper);
-    setController(c);
-    // Benchmarks and tests read the view and the latency probe here.
-    (window as unknown as { __ricMaskEditor?: unknown }).__ricMaskEditor = {
-      view: () => ({ ...surface.view }),
-      latencies: () => ({ handler: [...surface.latencies.handler], event: [...surface.latencies.event] }),
-      measure: (on: boolean) => {
-        surface.measureLatency = on;
-        surface.latencies.handler.length = 0;
-        surface.latencies.event.length = 0;
-      },
-    };
-    return () => {
-      ro.disconnect();
-      c.dispose();
-      surface.detach();
-      setController(null);
-    };
-  }, [surface, committed]);
 
   useEffect(() => {
     surface.setImages(showTarget ? (images.target ?? images.source) : images.source, showTarget ? images.source : images.target);
@@ -127,45 +73,6 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
     surface.setLook({ colour: prefs.colour, opacity: prefs.opacity, onion: prefs.onion });
     controller?.drawOverlay();
   }, [surface, controller, prefs.colour, prefs.opacity, prefs.onion, prefs.showBox, prefs.tool, prefs.brushSize]);
-
-  // A draft from an earlier visit: restore it when it started from the version we have.
-  useEffect(() => {
-    if (!controller) return;
-    const d = readDraft(sample.id);
-    if (!d || d.width !== sample.width || d.height !== sample.height) return;
-    const current = sample.mask?.version ?? null;
-    if (d.baseVersion !== current) {
-      setDraftNotice(`Unsaved edits from ${new Date(d.savedAt).toLocaleString()} started from ${d.baseVersion === null ? 'no mask' : `v${d.baseVersion}`}; the mask is now ${current === null ? 'empty' : `v${current}`}.`);
-      return;
-    }
-    try {
-      const pixels = rleFromBase64(d.rle, sample.width * sample.height);
-      controller.applyWhole('Restore draft', () => surface.mask.data.set(pixels));
-      setMessage({ kind: 'info', text: `Restored unsaved edits from ${new Date(d.savedAt).toLocaleTimeString()}. Undo (Ctrl+Z) drops them.` });
-    } catch {
-      dropDraft(sample.id);
-    }
-  }, [controller, sample.id, sample.width, sample.height, sample.mask?.version, surface]);
-
-  const useOldDraft = () => {
-    const d = readDraft(sample.id);
-    if (!d || !controller) return;
-    controller.applyWhole('Restore draft', () => surface.mask.data.set(rleFromBase64(d.rle, sample.width * sample.height)));
-    setDraftNotice(null);
-  };
-
-  // Edits are never lost on close: the draft is written now; if the browser refuses, ask.
-  useEffect(() => {
-    const onUnload = (e: BeforeUnloadEvent) => {
-      if (surface.history.head === savedHead.current) return;
-      if (!flushDraft()) e.preventDefault();
-    };
-    window.addEventListener('beforeunload', onUnload);
-    return () => {
-      window.removeEventListener('beforeunload', onUnload);
-      flushDraft();
-    };
-  }, [surface, flushDraft]);
 
   // The diff overlay follows the edits while it is shown.
   useEffect(() => {
@@ -184,8 +91,18 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
       const got = await api.call('masks.get', { sampleId: sample.id, version });
       setDiff({ version, data: rleFromBase64(got.rle, sample.width * sample.height), added: -1, removed: -1 });
     } catch (err) {
-      setVersionsError(err instanceof Error ? err.message : String(err));
+      setVersionsError(messageOf(err));
     }
+  };
+
+  /** The stored pixels become the editor's, as one history step; they are what is saved now. */
+  const takeStored = async (label: string, version: number) => {
+    const got = await api.call('masks.get', { sampleId: sample.id });
+    const pixels = rleFromBase64(got.rle, sample.width * sample.height);
+    controller?.applyWhole(label, () => surface.mask.data.set(pixels));
+    baseVersion.current = version;
+    savedHead.current = surface.history.head;
+    setRevision((r) => r + 1);
   };
 
   const save = useCallback(async () => {
@@ -209,7 +126,7 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
       setMessage({ kind: 'ok', text: `Saved version ${v.version}: ${v.area.toLocaleString()} px${v.box ? `, box ${v.box.width}×${v.box.height}` : ''}.` });
       loadVersions();
     } catch (err) {
-      setMessage({ kind: 'error', text: `Not saved: ${err instanceof Error ? err.message : String(err)}` });
+      setMessage({ kind: 'error', text: `Not saved: ${messageOf(err)}` });
     } finally {
       setSaving(false);
     }
@@ -219,22 +136,17 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
     if (dirty && !window.confirm(`Discard the unsaved edits and restore version ${version}?`)) return;
     try {
       const v = await api.call('masks.restore', { sampleId: sample.id, version, ...(prefs.author.trim() ? { author: prefs.author.trim() } : {}) });
-      const got = await api.call('masks.get', { sampleId: sample.id });
-      const pixels = rleFromBase64(got.rle, sample.width * sample.height);
-      controller?.applyWhole(`Restore v${version}`, () => surface.mask.data.set(pixels));
-      baseVersion.current = v.version;
-      savedHead.current = surface.history.head;
+      await takeStored(`Restore v${version}`, v.version);
       dropDraft(sample.id);
-      setRevision((r) => r + 1);
       setMessage({ kind: 'ok', text: `Restored version ${version} as version ${v.version}.` });
       loadVersions();
     } catch (err) {
-      setMessage({ kind: 'error', text: `Not restored: ${err instanceof Error ? err.message : String(err)}` });
+      setMessage({ kind: 'error', text: `Not restored: ${messageOf(err)}` });
     }
   };
 
   /** After an import: take the stored current version, unless there are unsaved edits. */
-  const refreshFromStore = useCallback(async () => {
+  const refreshFromStore = async () => {
     loadVersions();
     try {
       const fresh = await api.call('masks.sample', { sampleId: sample.id });
@@ -244,86 +156,46 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
         setMessage({ kind: 'info', text: `Version ${v} was stored meanwhile; your unsaved edits started from ${baseVersion.current === null ? 'no mask' : `v${baseVersion.current}`} (saving them will report a conflict).` });
         return;
       }
-      const got = await api.call('masks.get', { sampleId: sample.id });
-      const pixels = rleFromBase64(got.rle, sample.width * sample.height);
-      controller?.applyWhole(`Load v${v}`, () => surface.mask.data.set(pixels));
-      baseVersion.current = v;
-      savedHead.current = surface.history.head;
-      setRevision((r) => r + 1);
+      await takeStored(`Load v${v}`, v);
     } catch (err) {
-      setMessage({ kind: 'error', text: err instanceof Error ? err.message : String(err) });
+      setMessage({ kind: 'error', text: messageOf(err) });
     }
-  }, [api, controller, loadVersions, sample.id, sample.width, sample.height, surface]);
+  };
 
   const whole = useCallback((label: string, op: () => Rect | void) => controller?.applyWhole(label, () => void op()), [controller]);
 
   const navigate = useCallback(
     (direction: 'next' | 'previous') => {
-      if (!flushDraft() && !window.confirm('Your unsaved edits could not be kept as a draft (storage full). Leave this sample and lose them?')) return;
+      if (!draft.flush() && !window.confirm('Your unsaved edits could not be kept as a draft (storage full). Leave this sample and lose them?')) return;
       onNavigate(direction);
     },
-    [flushDraft, onNavigate],
+    [draft.flush, onNavigate],
   );
 
-  useMaskShortcuts(controller, { help, prefs, setPrefs, save, whole, surface, navigate, setShowTarget, setHelp, stage: wrapperRef });
+  useMaskShortcuts(controller, { help, prefs, setPrefs, save, whole, surface, navigate, setShowTarget, setHelp, stage: stageRef });
 
   const h = surface.history;
-  const boxLabel = stats.box ? `${stats.box.width}×${stats.box.height} at (${stats.box.x}, ${stats.box.y})` : 'none';
-  const warning =
-    stats.area === 0
-      ? 'Empty mask: the region loss has no box to crop (Eq. 6).'
-      : stats.fraction >= 0.98
-        ? `The mask covers ${(stats.fraction * 100).toFixed(1)}% of the image — is its polarity inverted? (I inverts)`
-        : null;
-
   return (
     <div className="mask-editor" data-testid="mask-editor" data-sample-id={sample.id}>
-      <div className="mask-toolbar" role="toolbar" aria-label="Mask tools">
-        <h1 className="mask-title" tabIndex={-1} data-view-title>
-          Masks
-        </h1>
-        {TOOLS.map((t) => (
-          <button key={t.tool} type="button" className={`mask-tool${prefs.tool === t.tool ? ' active' : ''}`} aria-pressed={prefs.tool === t.tool} title={`${t.label} (${t.key})`} onClick={() => setPrefs({ tool: t.tool })}>
-            {t.label} <kbd>{t.key}</kbd>
-          </button>
-        ))}
-        <span className="mask-sep" />
-        <button type="button" className="mask-tool" onClick={() => controller?.undo()} disabled={!h.canUndo} title={h.undoLabel ? `Undo ${h.undoLabel} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
-          Undo
-        </button>
-        <button type="button" className="mask-tool" onClick={() => controller?.redo()} disabled={!h.canRedo} title={h.redoLabel ? `Redo ${h.redoLabel} (Shift+Ctrl+Z)` : 'Redo (Shift+Ctrl+Z)'}>
-          Redo
-        </button>
-        <button type="button" className="mask-tool" onClick={() => whole('Invert', () => invertMask(surface.mask))} title="Invert (I)">
-          Invert
-        </button>
-        <button type="button" className="mask-tool" onClick={() => whole('Clear', () => clearMask(surface.mask))} title="Clear (Delete)">
-          Clear
-        </button>
-        <span className="mask-sep" />
-        <button type="button" className="mask-tool" aria-pressed={showTarget} onClick={() => setShowTarget((s) => !s)} title="Swap source / target (X)" disabled={!images.target}>
-          {showTarget ? 'Target' : 'Source'}
-        </button>
-        <button type="button" className="mask-tool" onClick={() => controller?.fit()} title="Fit (0)">
-          Fit
-        </button>
-        <button type="button" className="mask-tool" onClick={() => controller?.fit(1 / (window.devicePixelRatio || 1))} title="1:1 (1)">
-          1:1
-        </button>
-        <button type="button" className="mask-tool" onClick={() => setHelp(true)} title="Shortcuts (?)">
-          ?
-        </button>
-        <span className="mask-spacer" />
-        <span className={`mask-dirty${dirty ? ' on' : ''}`} data-testid="mask-dirty">
-          {dirty ? 'Unsaved edits' : 'Saved'}
-        </span>
-        <button type="button" className="primary" onClick={() => void save()} disabled={saving} data-testid="mask-save" title="Save as a new version (Ctrl+S)">
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-      </div>
+      <MaskToolbar
+        prefs={prefs}
+        setPrefs={setPrefs}
+        controller={controller}
+        history={h}
+        surface={surface}
+        whole={whole}
+        showTarget={showTarget}
+        toggleTarget={() => setShowTarget((s) => !s)}
+        hasTarget={images.target !== null}
+        showHelp={() => setHelp(true)}
+        zoomRef={zoomRef}
+        dirty={dirty}
+        saving={saving}
+        onSave={() => void save()}
+      />
       <div className="mask-body">
         <div
-          ref={wrapperRef}
+          ref={stageRef}
           className={`mask-stage tool-${prefs.tool}`}
           tabIndex={0}
           aria-label={`Mask of sample ${sample.externalId}, ${sample.width}×${sample.height}`}
@@ -336,83 +208,18 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
           <canvas ref={overlayRef} className="mask-overlay" />
         </div>
         <aside className="mask-side" aria-label="Mask details">
-          <section className="mask-panel">
-            <h2>
-              {sample.externalId} <span className="muted">{sample.width}×{sample.height}</span>
-            </h2>
-            <p className="muted mask-instruction">{sample.instruction}</p>
-            <div className="mask-row">
-              <button type="button" className="secondary" onClick={() => navigate('previous')} title="Previous sample (Shift+N)">
-                ◀ Prev
-              </button>
-              <span className="muted" data-testid="mask-nav-pos">
-                {nav && nav.position !== null ? `${nav.position} / ${nav.total}` : nav ? `– / ${nav.total}` : ''}
-              </span>
-              <button type="button" className="secondary" onClick={() => navigate('next')} title="Next sample (N)">
-                Next ▶
-              </button>
-              <select value={prefs.filter} aria-label="Step through" onChange={(e) => setPrefs({ filter: e.target.value as MaskPrefs['filter'] })}>
-                <option value="all">all samples</option>
-                <option value="flagged">flagged for review</option>
-                <option value="withoutMask">without a mask</option>
-                <option value="withMask">with a mask</option>
-              </select>
-            </div>
-            <label className="mask-check">
-              <input
-                type="checkbox"
-                checked={flagged}
-                onChange={(e) => {
-                  const next = e.target.checked;
-                  setFlagged(next);
-                  api.call('samples.setFlag', { id: sample.id, flagged: next }).catch((err: unknown) => {
-                    setFlagged(!next);
-                    setMessage({ kind: 'error', text: `Flag not changed: ${err instanceof Error ? err.message : String(err)}` });
-                  });
-                }}
-              />{' '}
-              Flagged for review
-            </label>
-            <p data-testid="mask-stats">
-              Area {stats.area.toLocaleString()} px ({(stats.fraction * 100).toFixed(2)}%) · box {boxLabel}
-            </p>
-            {warning ? (
-              <p className="mask-warning" role="alert" data-testid="mask-warning">
-                {warning}
-              </p>
-            ) : null}
-            {draftNotice ? (
-              <p className="mask-warning">
-                {draftNotice}{' '}
-                <button type="button" className="link-button" onClick={useOldDraft}>
-                  Use the draft
-                </button>{' '}
-                <button
-                  type="button"
-                  className="link-button"
-                  onClick={() => {
-                    dropDraft(sample.id);
-                    setDraftNotice(null);
-                  }}
-                >
-                  Discard it
-                </button>
-              </p>
-            ) : null}
-            {message ? (
-              <p className={message.kind === 'error' ? 'error' : message.kind === 'ok' ? 'ok' : 'muted'} role="status" data-testid="mask-message">
-                {message.text}
-                {message.kind === 'error' && /conflict|reload/i.test(message.text) ? (
-                  <>
-                    {' '}
-                    <button type="button" className="link-button" onClick={onReload}>
-                      Reload
-                    </button>
-                  </>
-                ) : null}
-              </p>
-            ) : null}
-          </section>
+          <SamplePanel
+            sample={sample}
+            nav={nav}
+            navigate={navigate}
+            filter={prefs.filter}
+            setFilter={(filter) => setPrefs({ filter })}
+            stats={stats}
+            draft={draft}
+            message={message}
+            setMessage={setMessage}
+            onReload={onReload}
+          />
           <ToolSettings prefs={prefs} setPrefs={setPrefs} showTarget={showTarget} hasTarget={images.target !== null} onGrow={(n) => whole(n > 0 ? `Grow ${n}` : `Shrink ${-n}`, () => growMask(surface.mask, n))} />
           <VersionsPanel versions={versions} error={versionsError} diffOf={diff?.version ?? null} diffCounts={diff && diff.added >= 0 ? diff : null} onDiff={(v) => void showDiff(v)} onRestore={(v) => void restore(v)} />
           <ImportExportPanel datasetId={sample.datasetId} onImported={() => void refreshFromStore()} />

@@ -62,14 +62,8 @@ export class MaskSurface {
   private rgb: [number, number, number] = [255, 64, 96];
   /** Called after every frame that drew (the React side draws its vector overlay then). */
   onFrame: (() => void) | null = null;
-  /**
-   * Latency probe (bench/mask-brush.mjs): for each pointer event whose pixels a draw showed,
-   * `handler`: from the start of its handler to the first animation frame after the draw, and
-   * `event`: from the event's own timestamp to the frame after that one (pixels surely composited).
-   */
-  private pendingInputs: { handler: number; event: number }[] = [];
-  readonly latencies: { handler: number[]; event: number[] } = { handler: [], event: [] };
-  measureLatency = false;
+  /** Called when the view moves (pan, zoom, fit): the editor shows the zoom and marks the stage. */
+  onView: ((view: View) => void) | null = null;
 
   constructor(width: number, height: number, initial?: Uint8Array) {
     this.mask = { width, height, data: initial ?? new Uint8Array(width * height) };
@@ -114,6 +108,7 @@ export class MaskSurface {
 
   setView(view: View): void {
     this.view = view;
+    this.onView?.(view);
     this.invalidateAll();
   }
 
@@ -143,11 +138,6 @@ export class MaskSurface {
       this.frame = 0;
       this.draw();
     } else this.schedule();
-  }
-
-  /** Marks a pointer event whose pixels the next draw shows (latency benchmark). */
-  noteInput(handlerStart: number, eventTime: number): void {
-    if (this.measureLatency) this.pendingInputs.push({ handler: handlerStart, event: eventTime });
   }
 
   invalidateAll(): void {
@@ -234,18 +224,6 @@ export class MaskSurface {
       ctx.restore();
     }
     this.onFrame?.();
-    if (this.pendingInputs.length > 0) {
-      const inputs = this.pendingInputs;
-      this.pendingInputs = [];
-        requestAnimationFrame(() => {
-        const now = performance.now();
-        for (const t of inputs) this.latencies.handler.push(now - t.handler);
-        requestAnimationFrame(() => {
-          const later = performance.now();
-          for (const t of inputs) this.latencies.event.push(later - t.event);
-        });
-      });
-    }
   }
 }
 

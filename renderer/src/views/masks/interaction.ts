@@ -181,7 +181,6 @@ export class ToolController {
       h.begin(erase ? 'Eraser stroke' : 'Brush stroke');
       const radius = this.radiusFor(e);
       this.stroke = { last: p, radius, erase };
-      this.surface.noteInput(performance.now(), e.timeStamp);
       this.surface.changed(this.paintSegment(p, p, radius, radius), true);
     } else if (tool === 'rectangle') {
       this.rectDrag = { from: p, to: p, erase: e.altKey };
@@ -235,7 +234,6 @@ export class ToolController {
       return;
     }
     if (this.stroke) {
-      const handlerStart = performance.now();
       // Every sample the pointer produced since the last event, not just the latest.
       const events = typeof e.getCoalescedEvents === 'function' ? e.getCoalescedEvents() : [];
       let dirty: Rect = { x: 0, y: 0, width: 0, height: 0 };
@@ -246,7 +244,6 @@ export class ToolController {
         this.stroke.last = p;
         this.stroke.radius = radius;
       }
-      this.surface.noteInput(handlerStart, e.timeStamp);
       this.surface.changed(dirty, true);
       if (!this.stroke.erase) {
         const b = boxWithin(this.surface.mask, dirty);
