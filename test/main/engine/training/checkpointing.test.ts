@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blipPreset, checkpointingFor, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset, trainBlip, trainRegionClip } from '../../../../main/engine/training/index.js';
-import { checkpointedMicroBatch, tapeBytesPerImage } from '../../../../main/engine/training/pixels.js';
+import { checkpointedMicroBatch, tapeBytesPerImage } from '../../../../main/engine/training/memory.js';
 import { shapesPairs } from './shapes-pairs.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-ckpt-'));

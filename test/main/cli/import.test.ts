@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { tempDir } from './helpers.js';
+import { tempDir } from '../data/helpers.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const ric = (dataDir: string, ...args: string[]) =>

@@ -1,7 +1,7 @@
 // The Training view's pure helpers: chart grouping of metric keys, debiased EMA, aligning series of
 // several runs on one step axis, and config differences.
 import { describe, expect, it } from 'vitest';
-import { alignSeries, chartGroups, configDifferences, ema } from '../../../renderer/src/views/training/metrics.js';
+import { alignSeries, chartGroups, configDifferences, ema } from '../../../../renderer/src/views/training/metrics.js';
 
 describe('training view helpers', () => {
   it('groups the trainer keys into charts: every loss term with the total, then lr, grad norm, time, throughput', () => {

@@ -1,8 +1,8 @@
 // Datasets and samples written straight into the store with SQL, so the mask tests do not depend
 // on the importers: one image blob per sample (a real PNG made with sharp).
 import sharp from 'sharp';
-import type { Store } from '../../../main/store/index.js';
-import { sqlOf } from '../../helpers/sql.js';
+import type { Store } from '../../../../main/store/index.js';
+import { sqlOf } from '../../../helpers/sql.js';
 
 export async function pngOf(width: number, height: number, rgb: [number, number, number] = [90, 120, 160]): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toBuffer();

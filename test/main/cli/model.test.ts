@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES } from './shared-dir.js';
+import { FIXTURES } from '../engine/shared-dir.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const ric = (args: string[], env: NodeJS.ProcessEnv = {}) =>

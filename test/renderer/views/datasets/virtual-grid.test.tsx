@@ -5,7 +5,7 @@
 import { act, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { VirtualGrid } from '../../renderer/src/views/datasets/VirtualGrid.js';
+import { VirtualGrid } from '../../../../renderer/src/views/datasets/VirtualGrid.js';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 

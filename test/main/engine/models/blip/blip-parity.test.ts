@@ -4,11 +4,12 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, type HostTensor } from '../../../../main/engine/io/safetensors.js';
-import { type BlipForImageTextRetrieval, visionEmbeddings } from '../../../../main/engine/models/blip/index.js';
-import { fromPretrained } from '../../../../main/engine/models/registry.js';
+import { readSafetensors, type HostTensor } from '../../../../../main/engine/io/safetensors.js';
+import { type BlipForImageTextRetrieval, visionEmbeddings } from '../../../../../main/engine/models/blip/index.js';
+import { fromPretrained } from '../../../../../main/engine/models/registry.js';
+import { FIXTURES } from '../../shared-dir.js';
 
-const CASE = path.resolve(__dirname, '../../../../../shared/fixtures/parity/blip_itr');
+const CASE = path.join(FIXTURES, 'parity', 'blip_itr');
 const TOL = 1e-4;
 
 let model: BlipForImageTextRetrieval;

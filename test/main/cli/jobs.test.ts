@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../../main/paths.js';
 import { openTestApp, type TestApp } from '../../helpers/app.js';
-import { importShapes, tinyTraining, until, waitState } from './helpers.js';
+import { importShapes, tinyTraining, until, waitState } from '../jobs/helpers.js';
 
 const ric = (dataDir: string, ...args: string[]) =>
   spawnSync(process.execPath, [path.join(projectRoot(), 'bin/ric.js'), '--data', dataDir, ...args], { encoding: 'utf8', timeout: 240_000 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const root = path.resolve(import.meta.dirname, '../../../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 const data = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-train-cli-'));
 const ric = (args: string[]) =>
   spawnSync(process.execPath, [path.join(root, 'bin/ric.js'), '--data', data, ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, RIC_BACKEND: 'wasm' } });

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMask, fillRect, rleToBase64 } from '../../../shared/mask/index.js';
 import { MaskService } from '../../../main/data/masks/index.js';
 import { openStore } from '../../../main/store/index.js';
-import { seedDataset, seedSample } from './seed.js';
+import { seedDataset, seedSample } from '../data/masks/seed.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 const ric = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin/ric.js'), ...args], { cwd: root, encoding: 'utf8' });

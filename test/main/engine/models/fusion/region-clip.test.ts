@@ -7,8 +7,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RegionClip } from '../../../../main/engine/models/fusion/region-clip.js';
-import { FIXTURES } from '../shared-dir.js';
+import { RegionClip } from '../../../../../main/engine/models/fusion/region-clip.js';
+import { FIXTURES } from '../../shared-dir.js';
 
 const CLIP = path.join(FIXTURES, 'parity/clip/case_a');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-regionclip-'));

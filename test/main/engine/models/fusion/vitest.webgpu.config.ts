@@ -10,7 +10,7 @@ const CHROMIUM_LIB = process.env.RIC_SWIFTSHADER_DIR ?? '/usr/lib/chromium';
 
 export default defineConfig({
   test: {
-    include: ['test/main/engine/fusion/*.gpu.ts'],
+    include: ['test/main/engine/models/fusion/*.gpu.ts'],
     environment: 'node',
     pool: 'forks',
     maxWorkers: 1,

@@ -4,9 +4,9 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GatedRegionContextFusion } from '../../../../main/engine/models/fusion/index.js';
-import { fromPretrained } from '../../../../main/engine/models/registry.js';
-import { AdamW, clipGradNorm } from '../../../../main/engine/training/optim.js';
+import { GatedRegionContextFusion } from '../../../../../main/engine/models/fusion/index.js';
+import { fromPretrained } from '../../../../../main/engine/models/registry.js';
+import { AdamW, clipGradNorm } from '../../../../../main/engine/training/optim.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-fusion-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,9 +1,9 @@
 // The dataset browser's pure parts: grid geometry and keyboard moves, URL state, paged fetching.
 import { describe, expect, it } from 'vitest';
-import { columnsFor, gridWindow, moveSelection, rowCount, scrollToReveal } from '../../renderer/src/views/datasets/windowing.js';
-import { browserStateToParams, defaultBrowserState, listKey, parseBrowserState } from '../../renderer/src/views/datasets/urlState.js';
-import { PagedList } from '../../renderer/src/views/datasets/pagedList.js';
-import { formatCount, formatEta, formatRate } from '../../renderer/src/views/datasets/format.js';
+import { columnsFor, gridWindow, moveSelection, rowCount, scrollToReveal } from '../../../../renderer/src/views/datasets/windowing.js';
+import { browserStateToParams, defaultBrowserState, listKey, parseBrowserState } from '../../../../renderer/src/views/datasets/urlState.js';
+import { PagedList } from '../../../../renderer/src/views/datasets/pagedList.js';
+import { formatCount, formatEta, formatRate } from '../../../../renderer/src/views/datasets/format.js';
 
 describe('grid window', () => {
   const g = { count: 100_000, columns: 7, rowHeight: 150 };
@@ -167,8 +167,8 @@ describe('formatting', () => {
 });
 
 describe('image stage and drop helpers', async () => {
-  const { displayScale } = await import('../../renderer/src/views/datasets/ImageStage.js');
-  const { pathFromDrop } = await import('../../renderer/src/views/datasets/DatasetList.js');
+  const { displayScale } = await import('../../../../renderer/src/views/datasets/ImageStage.js');
+  const { pathFromDrop } = await import('../../../../renderer/src/views/datasets/DatasetList.js');
 
   it('fits the pane, or shows `zoom` device pixels per image pixel', () => {
     expect(displayScale('fit', { width: 64, height: 32 }, { width: 640, height: 640 }, 1)).toBe(10);

@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, writeSafetensors } from '../../../../main/engine/io/safetensors.js';
-import { blipConfigDefaults, BlipForImageTextRetrieval, parseBlipConfig } from '../../../../main/engine/models/blip/index.js';
-import { applyConfigDefaults, fromPretrained } from '../../../../main/engine/models/registry.js';
+import { readSafetensors, writeSafetensors } from '../../../../../main/engine/io/safetensors.js';
+import { blipConfigDefaults, BlipForImageTextRetrieval, parseBlipConfig } from '../../../../../main/engine/models/blip/index.js';
+import { applyConfigDefaults, fromPretrained } from '../../../../../main/engine/models/registry.js';
+import { FIXTURES } from '../../shared-dir.js';
 
 const load = (dir: string, strict = false) => fromPretrained<BlipForImageTextRetrieval>(dir, { strict });
 
-const CASE = path.resolve(__dirname, '../../../../../shared/fixtures/parity/blip_itr');
+const CASE = path.join(FIXTURES, 'parity', 'blip_itr');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-blip-'));
 beforeAll(async () => {
   await tf.setBackend('cpu');

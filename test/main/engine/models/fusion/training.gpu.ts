@@ -3,12 +3,12 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
-import { backendOptionsFromEnv, initBackend } from '../../../../main/engine/backend.js';
-import type { BlipForImageTextRetrieval } from '../../../../main/engine/models/blip/index.js';
-import { GatedRegionContextFusion } from '../../../../main/engine/models/fusion/index.js';
-import { fromPretrained } from '../../../../main/engine/models/registry.js';
-import { symmetricContrastiveLoss } from '../../../../main/engine/training/losses.js';
-import { FIXTURES } from '../shared-dir.js';
+import { backendOptionsFromEnv, initBackend } from '../../../../../main/engine/backend.js';
+import type { BlipForImageTextRetrieval } from '../../../../../main/engine/models/blip/index.js';
+import { GatedRegionContextFusion } from '../../../../../main/engine/models/fusion/index.js';
+import { fromPretrained } from '../../../../../main/engine/models/registry.js';
+import { symmetricContrastiveLoss } from '../../../../../main/engine/training/losses.js';
+import { FIXTURES } from '../../shared-dir.js';
 
 beforeAll(async () => {
   const report = await initBackend(backendOptionsFromEnv());

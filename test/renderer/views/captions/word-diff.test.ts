@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wordDiff } from '../../../renderer/src/views/captions/wordDiff.js';
+import { wordDiff } from '../../../../renderer/src/views/captions/wordDiff.js';
 
 describe('word diff of caption versions', () => {
   it('marks removed and added words; the kept and added parts are exactly the new text', () => {

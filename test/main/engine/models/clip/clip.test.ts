@@ -3,12 +3,12 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ENGINE_KERNELS, initBackend, missingKernels } from '../../../../main/engine/backend.js';
-import { readSafetensors } from '../../../../main/engine/io/safetensors.js';
-import type { ClipModel } from '../../../../main/engine/models/clip/index.js';
-import { fromPretrained } from '../../../../main/engine/models/registry.js';
-import type { VitModel } from '../../../../main/engine/models/vit/index.js';
-import { FIXTURES } from '../shared-dir.js';
+import { ENGINE_KERNELS, initBackend, missingKernels } from '../../../../../main/engine/backend.js';
+import { readSafetensors } from '../../../../../main/engine/io/safetensors.js';
+import type { ClipModel } from '../../../../../main/engine/models/clip/index.js';
+import { fromPretrained } from '../../../../../main/engine/models/registry.js';
+import type { VitModel } from '../../../../../main/engine/models/vit/index.js';
+import { FIXTURES } from '../../shared-dir.js';
 
 const CASE_B = path.join(FIXTURES, 'parity/clip/case_b');
 const inputs = readSafetensors(path.join(CASE_B, 'inputs.safetensors'));

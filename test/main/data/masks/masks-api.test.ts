@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiClient, type ApiClient } from '../../../shared/api/client.js';
-import { ApiCallError } from '../../../shared/api/contract.js';
-import { createMask, fillRect, rleFromBase64, rleToBase64, tightBox, maskArea } from '../../../shared/mask/index.js';
-import { createInProcessTransport } from '../../../main/api/transports/in-process.js';
-import { openApp, type App } from '../../../main/app.js';
+import { createApiClient, type ApiClient } from '../../../../shared/api/client.js';
+import { ApiCallError } from '../../../../shared/api/contract.js';
+import { createMask, fillRect, rleFromBase64, rleToBase64, tightBox, maskArea } from '../../../../shared/mask/index.js';
+import { createInProcessTransport } from '../../../../main/api/transports/in-process.js';
+import { openApp, type App } from '../../../../main/app.js';
 import { seedDataset, seedSample } from './seed.js';
 
 let dir: string;
