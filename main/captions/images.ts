@@ -77,7 +77,7 @@ export async function imageForCaption(
 export function captionSample(store: Store, sampleId: number, which: DescribedImage): CaptionSample | undefined {
   const s = store.samples.record(sampleId);
   if (!s) return undefined;
-  const dataset = store.datasets.summary(s.datasetId);
+  const datasetName = store.datasets.name(s.datasetId);
   const usedWhich: DescribedImage = which === 'target' && s.targetSha256 !== null ? 'target' : 'source';
   const sha = usedWhich === 'target' ? s.targetSha256! : s.sourceSha256;
   const size = store.samples.image(sha) ?? { width: 0, height: 0 };
@@ -85,7 +85,7 @@ export function captionSample(store: Store, sampleId: number, which: DescribedIm
   return {
     id: s.id,
     datasetId: s.datasetId,
-    datasetName: dataset?.name ?? String(s.datasetId),
+    datasetName: datasetName ?? String(s.datasetId),
     externalId: s.externalId,
     instruction: s.instruction,
     editType: s.editType,

@@ -34,13 +34,13 @@ export function jobTitle(p: CaptionJobParams, datasetName: string): string {
 
 /** Validates the parameters, resolves the endpoint and model, and creates the `jobs` row. */
 export function createCaptionJob(store: Store, params: CaptionJobParams): number {
-  const dataset = store.datasets.summary(params.datasetId);
-  if (!dataset) throw new SampleProblem(`dataset ${params.datasetId} not found`);
+  const datasetName = store.datasets.name(params.datasetId);
+  if (datasetName === undefined) throw new SampleProblem(`dataset ${params.datasetId} not found`);
   if (params.captioner === 'vlm' && (!params.endpoint || !params.model)) {
     throw new SampleProblem('a VLM caption job needs an endpoint URL and a model name (Settings, VLM endpoint)');
   }
   markStaleJobsInterrupted(store);
-  return createJobRow(store, jobTitle(params, dataset.name), params as unknown as Record<string, unknown>);
+  return createJobRow(store, jobTitle(params, datasetName), params as unknown as Record<string, unknown>);
 }
 
 export async function runCaptionJob(store: Store, jobId: number, params: CaptionJobParams, options: CaptionJobOptions): Promise<CaptionJobReport> {

@@ -74,7 +74,7 @@ export class JobManager {
     const params = checkParams(kind, rawParams);
     const { store } = this;
     const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
-    const datasetName = datasetId === null ? null : (store.datasets.summary(datasetId)?.name ?? null);
+    const datasetName = datasetId === null ? null : (store.datasets.name(datasetId) ?? null);
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
     const title = opts.title ?? titleOf(kind, params, datasetName);
     const queued = store.transaction(() => {

@@ -36,6 +36,11 @@ export class DatasetsRepo {
     return this.summaries('WHERE d.name = ?', [name])[0];
   }
 
+  /** A dataset's name without its counts (a summary counts its samples). */
+  name(id: number): string | undefined {
+    return this.db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(id)?.name;
+  }
+
   exists(id: number): boolean {
     return this.db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(id) !== undefined;
   }
