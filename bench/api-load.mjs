@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 
+import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { machine, root, startServe, summary, tempDataDir } from './lib.mjs';
 
@@ -98,17 +99,35 @@ async function socketLoad() {
   return { callsPerSecond: Math.round(times.length / seconds), failed, ms: summary(times) };
 }
 
-/** The worst ping round trip while one client posts `body`: how long the server's event loop stalled. */
+/**
+ * The worst ping round trip while one client posts `body`: how long the server's event loop stalled.
+ * The pinger runs in a worker thread, so building and writing the big body here does not delay it.
+ */
 async function stallDuring(body) {
-  let done = false;
-  const pings = [];
-  const pinger = (async () => {
-    while (!done) pings.push((await post(calls[0])).ms);
-  })();
+  const pinger = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const http = require('node:http');
+     const agent = new http.Agent({ keepAlive: true });
+     let done = false; const pings = [];
+     parentPort.on('message', () => { done = true; });
+     const ping = () => new Promise((resolve) => {
+       const t = performance.now();
+       const req = http.request(workerData.url, { method: 'POST', agent, headers: workerData.headers }, (res) => { res.resume(); res.on('end', () => resolve(performance.now() - t)); });
+       req.on('error', () => resolve(performance.now() - t));
+       req.end(workerData.body);
+     });
+     (async () => { while (!done) pings.push(await ping()); parentPort.postMessage(pings); })();`,
+    { eval: true, workerData: { url: `${server.origin}/api/call`, headers, body: calls[0] } },
+  );
+  await new Promise((r) => setTimeout(r, 300));
   const t = performance.now();
   const r = await post(body).catch((err) => ({ status: String(err.code ?? err), body: '', ms: performance.now() - t }));
-  done = true;
-  await pinger;
+  await new Promise((r) => setTimeout(r, 300));
+  const pings = await new Promise((resolve) => {
+    pinger.once('message', resolve);
+    pinger.postMessage('stop');
+  });
+  await pinger.terminate();
   return { status: r.status, answer: r.body.slice(0, 120), bodyMs: Math.round(r.ms), worstPingMs: Math.round(Math.max(...pings)), pings: pings.length };
 }
 

@@ -86,6 +86,71 @@ export function scanJson(text: string, bounds: Bounds, what = 'the message', byt
   return null;
 }
 
+/**
+ * scanJson over bytes as they arrive (a request body, chunk by chunk): the read can stop at the
+ * first chunk that crosses a bound, before the rest is read, decoded or parsed. Strings are skipped
+ * with indexOf; the positions of the next quote and backslash are remembered, so the scan is linear
+ * even for strings full of escapes. UTF-8 continuation bytes are never quote, backslash or bracket.
+ */
+export class JsonScanner {
+  private depth = 0;
+  private values = 1;
+  private inString = false;
+  private escaped = false;
+  private total = 0;
+  private failed: BoundsViolation | null = null;
+
+  constructor(
+    private readonly bounds: Bounds,
+    private readonly what = 'the message',
+  ) {}
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  feed(chunk: Uint8Array): BoundsViolation | null {
+    if (this.failed) return this.failed;
+    this.total += chunk.length;
+    if (this.total > this.bounds.maxBytes) return (this.failed = tooBig(this.bounds, this.what, this.total));
+    const n = chunk.length;
+    let i = 0;
+    let nextQuote = -2;
+    let nextSlash = -2;
+    while (i < n) {
+      if (this.inString) {
+        if (this.escaped) {
+          this.escaped = false;
+          i++;
+          continue;
+        }
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
+        if (nextSlash !== -1 && nextSlash < i) nextSlash = chunk.indexOf(BACKSLASH, i);
+        if (nextSlash !== -1 && (nextQuote === -1 || nextSlash < nextQuote)) {
+          this.escaped = true;
+          i = nextSlash + 1;
+          continue;
+        }
+        if (nextQuote === -1) break; // the string goes on in the next chunk
+        this.inString = false;
+        i = nextQuote + 1;
+        continue;
+      }
+      const c = chunk[i]!;
+      if (c === QUOTE) this.inString = true;
+      else if (c === 123 || c === 91) {
+        if (++this.depth > this.bounds.maxDepth) return (this.failed = tooDeep(this.bounds, this.what));
+        if (++this.values > this.bounds.maxValues) return (this.failed = tooMany(this.bounds, this.what));
+      } else if (c === 125 || c === 93) this.depth--;
+      else if (c === 44 || c === 58) {
+        if (++this.values > this.bounds.maxValues) return (this.failed = tooMany(this.bounds, this.what));
+      }
+      i++;
+    }
+    return null;
+  }
+}
+
 /** JSON.parse behind scanJson: throws BoundsError for oversize or too deep, SyntaxError for bad JSON. */
 export function parseBoundedJson(text: string, bounds: Bounds, what = 'the message', byteLength = text.length): unknown {
   const violation = scanJson(text, bounds, what, byteLength);

@@ -9,11 +9,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { API_BOUNDS, apiCallSchema, BoundsError, parseBoundedJson, type ApiResult } from '../../../shared/api/index.js';
+import { API_BOUNDS, apiCallSchema, JsonScanner, type ApiResult } from '../../../shared/api/index.js';
 import type { BlobStore } from '../../store/index.js';
 import type { Dispatcher } from '../dispatcher.js';
 import type { EventHub } from '../event-hub.js';
-import { readBoundedBody } from './body.js';
+import { decodeJson, readBoundedJson } from './body.js';
 import { hostAllowed, hostPolicy, isApiCallRequest, localLocation, parseTarget, sameOrigin, CALL_HEADER } from './request-guard.js';
 import { indexStaticFiles, streamFile } from './static-files.js';
 import { generateToken, presentedToken, tokenCookieName } from './web-auth.js';
@@ -116,25 +116,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const where = (req: IncomingMessage) => `${String(req.method).slice(0, 10)} ${String(req.url ?? '').split('?')[0]!.slice(0, 200)}`;
 
   async function handleCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBoundedBody(req, maxBytes);
+    const body = await readBoundedJson(req, bounds);
     if (body.kind === 'aborted') return;
-    if (body.kind === 'too_large') {
-      // The rest of the body stays unread; closing is the only way not to read it.
-      sendJson(res, 413, failure('too_large', body.message), { Connection: 'close' });
+    if (body.kind === 'refused') {
+      // A refusal may leave the body unread; closing is the only way not to read it.
+      sendJson(res, body.status, { ok: false, error: body.violation }, { Connection: 'close' });
       return;
     }
-    if (body.kind === 'bad_encoding') {
-      sendJson(res, 415, failure('invalid_args', body.message), { Connection: 'close' });
-      return;
-    }
-    let json: unknown;
-    try {
-      json = parseBoundedJson(body.text, bounds, 'the request body', body.bytes);
-    } catch (err) {
-      if (err instanceof BoundsError) sendJson(res, err.violation.code === 'too_large' ? 413 : 400, { ok: false, error: err.violation });
-      else sendJson(res, 400, failure('invalid_args', 'the request body is not JSON'));
-      return;
-    }
+    const json = body.json;
     const call = apiCallSchema.safeParse(json);
     if (!call.success) {
       sendJson(res, 400, failure('invalid_args', 'the request body must be {"method": string, "args": ...}'));
@@ -275,20 +264,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const answer = (id: number | undefined, result: ApiResult) => {
       if (id !== undefined && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
     };
-    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-    } catch {
-      return; // Not text: no id to answer to.
+    const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const violation = new JsonScanner(bounds, 'the message').feed(buffer);
+    if (violation) {
+      answer(leadingId(buffer.subarray(0, 64).toString('latin1')), { ok: false, error: violation });
+      return;
     }
-    let json: unknown;
-    try {
-      json = parseBoundedJson(text, bounds, 'the message', buffer.length);
-    } catch (err) {
-      if (err instanceof BoundsError) answer(leadingId(text), { ok: false, error: err.violation });
-      return; // Not JSON: nothing to answer, and no id to answer to.
-    }
+    const decoded = decodeJson(buffer, 'the message');
+    if (!decoded.ok) return; // Not JSON text: nothing to answer, and no id to answer to.
+    const json = decoded.json;
     const call = socketCallSchema.safeParse(json);
     if (!call.success) {
       const id = typeof json === 'object' && json !== null && 'id' in json ? (json as { id: unknown }).id : undefined;
