@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../app.js';
-import { fromHostSchema, type FromHost, type HostResources, type ToHost } from './protocol.js';
+import { checkHostMessage, fromHostSchema, type FromHost, type HostResources, type ToHost } from './protocol.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -39,8 +39,15 @@ export function lowerPriority(pid: number | undefined): void {
   }
 }
 
+/**
+ * JSON on the channel, not 'advanced' (V8 serialisation): Node deserialises an advanced message
+ * inside the channel's read callback with the recursive V8 deserialiser, so one message nested a
+ * few thousand deep from a broken or hostile host throws a RangeError there — uncaught, ending main
+ * (tried: 10 000 levels). JSON.parse does not recurse, and checkHostMessage then refuses the depth.
+ * Messages are plain JSON data anyway (protocol.ts).
+ */
 export const forkSpawner: HostSpawner = (entry, args) => {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
   lowerPriority(child.pid);
   return {
     get pid() {
@@ -99,6 +106,16 @@ export class EngineHost {
   }
 
   send(message: ToHost): void {
+    const violation = checkHostMessage(message, `the ${message.type} message to the ${this.lane} engine host`);
+    if (violation) {
+      // Never sent: a job whose parameters cannot cross ends failed here, instead of crashing the
+      // host on every resume.
+      this.log(`[jobs] ${violation.message}`);
+      if (message.type === 'start') {
+        this.handlers.onMessage({ type: 'finished', jobId: message.jobId, state: 'failed', error: `job parameters refused: ${violation.message}`, stack: null, result: null });
+      }
+      return;
+    }
     this.ensure().send(message);
   }
 
@@ -141,6 +158,11 @@ export class EngineHost {
     const proc = this.spawner(this.entry(), [this.dataDir, `--lane=${this.lane}`]);
     this.proc = proc;
     proc.onMessage((raw) => {
+      const violation = checkHostMessage(raw, `a message from the ${this.lane} engine host`);
+      if (violation) {
+        this.log(`[jobs] dropped ${violation.message}`);
+        return;
+      }
       const parsed = fromHostSchema.safeParse(raw);
       if (!parsed.success) {
         this.log(`[jobs] dropped a malformed message from the ${this.lane} engine host: ${parsed.error.message}`);

@@ -2,7 +2,7 @@
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
 import { EventHub } from '../../api/event-hub.js';
 import { readCaptionsConfig } from '../../api/handlers/captions.js';
-import { readVlmApiKey } from '../../api/handlers/settings.js';
+import { vlmApiKeyFor } from '../../api/handlers/settings.js';
 import { captionJobParamsSchema, importParamsSchema } from '../kinds.js';
 import { registerRunner, type JobRunContext } from './runners.js';
 
@@ -35,8 +35,9 @@ registerRunner('caption', async () => {
     async run(ctx) {
       const { image, ...params } = captionJobParamsSchema.parse(ctx.params);
       const report = await runCaptionJob(ctx.store, ctx.jobId, params, {
-        // The host inherits the environment of the process that started it (`ric caption`, `ric serve`).
-        apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(ctx.store.settings),
+        // Only for the endpoint the key was saved for (settings.ts); the host inherits the environment
+        // of the process that started it (`ric caption`, `ric serve`) for $RIC_VLM_API_KEY.
+        apiKey: vlmApiKeyFor(ctx.store.settings, params.endpoint),
         image: image ?? readCaptionsConfig(ctx.store).image,
         signal: ctx.signal,
         onProgress: (p) => ctx.emit('job.progress', p),

@@ -7,7 +7,7 @@
 import { tensorBackendNameSchema } from '../../../shared/api/system.js';
 import { openStore } from '../../store/index.js';
 import { MetricWriter } from '../metric-writer.js';
-import { toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
+import { checkHostMessage, toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
 import './builtin.js';
 import { runnerFor, type EngineInfo, type JobRunContext } from './runners.js';
 
@@ -20,10 +20,29 @@ type ParentPort = { on(event: 'message', listener: (e: { data: unknown }) => voi
 
 function parentChannel(): Channel {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (fn) => parentPort.on('message', (e) => fn(e.data)) };
-  const send = process.send?.bind(process);
-  if (!send) throw new Error('the engine host is started by RIC Studio (child_process.fork or utilityProcess), not on its own');
-  return { send: (m) => void send(m), onMessage: (fn) => process.on('message', fn) };
+  // Under Electron's utilityProcess messages travel as JSON text (main/electron/utility-host.ts).
+  const post = parentPort ? (m: FromHost) => parentPort.postMessage(JSON.stringify(m)) : process.send?.bind(process);
+  if (!post) throw new Error('the engine host is started by RIC Studio (child_process.fork or utilityProcess), not on its own');
+  return {
+    // Main refuses a message over the bounds of protocol.ts; say so here, where the cause is. A job's
+    // result that cannot cross ends the job failed rather than leaving it running in main's eyes.
+    send(m) {
+      const violation = checkHostMessage(m, `the ${m.type} message to main`);
+      if (violation === null) return void post(m);
+      process.stderr.write(`[engine host] not sent: ${violation.message}\n`);
+      if (m.type === 'finished') void post({ ...m, state: 'failed', error: `the job's result cannot be sent: ${violation.message}`, stack: null, result: null });
+    },
+    onMessage(fn) {
+      if (!parentPort) return void process.on('message', fn);
+      parentPort.on('message', (e) => {
+        try {
+          if (typeof e.data === 'string') fn(JSON.parse(e.data) as unknown);
+        } catch {
+          process.stderr.write('[engine host] dropped a message that is not JSON\n');
+        }
+      });
+    },
+  };
 }
 
 const MAX_POINTS_PER_MESSAGE = 5000;
@@ -135,6 +154,11 @@ function shutdown(): void {
 }
 
 channel.onMessage((raw) => {
+  const violation = checkHostMessage(raw, 'a message from main');
+  if (violation) {
+    process.stderr.write(`[engine host] dropped ${violation.message}\n`);
+    return;
+  }
   const parsed = toHostSchema.safeParse(raw);
   if (!parsed.success) {
     process.stderr.write(`[engine host] dropped a malformed message: ${parsed.error.message}\n`);
