@@ -107,7 +107,7 @@ function fuzzTransport(name: string, open: () => Promise<{ transport: Transport;
             fc.pre(t.deliver(args) !== undefined);
             checkAnswer(await t.call(method, args), 'invalid_args', method);
           }),
-          { numRuns: Math.max(2, Math.round(FUZZ_RUNS / 4)), seed: FUZZ_SEED },
+          { numRuns: FUZZ_RUNS, seed: FUZZ_SEED },
         );
       }
       expect(await up()).toBe(true);
