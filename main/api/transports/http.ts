@@ -219,7 +219,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         sendJson(res, 403, failure('unauthorized', 'calls are accepted only from the RIC Studio page itself'), { Connection: 'close' });
         return;
       }
-      if (!isApiCallRequest(req)) {
+      // The cookie is ambient: the browser adds it to any page's request, so a cookie-borne call must
+      // also carry what only our own page can send. `Authorization: Bearer` is not ambient (scripts,
+      // the CLI, tests): a page on another origin cannot set it without a preflight we never approve.
+      if (auth.via !== 'header' && !isApiCallRequest(req)) {
         sendJson(res, 415, failure('invalid_args', `a call is a POST with Content-Type: application/json and ${CALL_HEADER}: 1`), { Connection: 'close' });
         return;
       }

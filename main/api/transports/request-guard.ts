@@ -7,9 +7,11 @@
 // - Origin (every state-changing request and socket): a browser names the page that sent a POST or
 //   opened a socket. A page on another port of 127.0.0.1 is "same site" — cookies ignore ports, so
 //   SameSite does not stop it — but its Origin differs from ours in the port.
-// - A request a cross-origin page cannot send (POST /api/call): `X-RIC-Call: 1` and
-//   `Content-Type: application/json`. Either makes a cross-origin fetch a CORS request with a
-//   preflight, which we never approve; a form or a `no-cors` text/plain POST cannot carry them.
+// - A request a cross-origin page cannot send (POST /api/call with the cookie): `X-RIC-Call: 1`
+//   and `Content-Type: application/json`. Either makes a cross-origin fetch a CORS request with a
+//   preflight, which we never approve; a form or a `no-cors` text/plain POST cannot carry them. A
+//   call authorised by `Authorization: Bearer` needs neither: that header is itself one no other
+//   origin can send, and it is never ambient.
 // Sec-Fetch-Site, where a browser sends it, must say same-origin (or none: typed by the user).
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';

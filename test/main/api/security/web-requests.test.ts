@@ -145,6 +145,11 @@ describe('a state change must be one no other origin can send', () => {
     expect((await request(s.port, 'GET', `/api/call?method=settings.update`, { Cookie: s.cookie })).status).toBe(405);
     expect((await request(s.port, 'OPTIONS', '/api/call', { Cookie: s.cookie, Origin: otherPort, 'Access-Control-Request-Method': 'POST' })).status).toBe(405);
     expect(await theme()).toBe('dark');
+    // A bearer-authorised call (scripts, the CLI) needs no call header: no page can set Authorization.
+    expect((await request(s.port, 'POST', '/api/call', { Authorization: `Bearer ${s.token}` }, JSON.stringify({ method: 'system.ping', args: {} }))).status).toBe(200);
+    // ... but it is still refused from another origin.
+    expect((await request(s.port, 'POST', '/api/call', { Authorization: `Bearer ${s.token}`, Origin: otherPort }, update)).status).toBe(403);
+    expect(await theme()).toBe('dark');
     // The renderer's own request passes.
     expect((await request(s.port, 'POST', '/api/call', callHeaders(s), update)).status).toBe(200);
     expect(await theme()).toBe('light');
