@@ -96,6 +96,12 @@ function leadingId(text: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** Origin and Sec-Fetch-Site as they may be logged: printable, short. */
+function originOf(req: IncomingMessage): string {
+  const clean = (v: unknown) => String(v ?? 'none').replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+  return `Origin ${clean(req.headers.origin)}, Sec-Fetch-Site ${clean(req.headers['sec-fetch-site'])}`;
+}
+
 function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
   if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   socket.destroy();
@@ -216,6 +222,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         return;
       }
       if (!sameOrigin(req)) {
+        log(`[web] refused a call from another origin (${originOf(req)})`);
         sendJson(res, 403, failure('unauthorized', 'calls are accepted only from the RIC Studio page itself'), { Connection: 'close' });
         return;
       }
@@ -295,7 +302,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       if (!hostAllowed(req, policy)) return rejectUpgrade(socket, 403, 'Forbidden');
       if (!presentedToken(req, url, token, cookieName)) return rejectUpgrade(socket, 401, 'Unauthorized');
       if (url.pathname !== '/ws') return rejectUpgrade(socket, 404, 'Not Found');
-      if (!sameOrigin(req)) return rejectUpgrade(socket, 403, 'Forbidden');
+      if (!sameOrigin(req)) {
+        log(`[web] refused a socket from another origin (${originOf(req)})`);
+        return rejectUpgrade(socket, 403, 'Forbidden');
+      }
       wss.handleUpgrade(req, socket, head, (ws) => {
         sockets.add(ws);
         const unsubscribe = options.events.subscribe((event, payload) => {
