@@ -193,7 +193,10 @@ export function checkValue(value: unknown, bounds: Bounds, what = 'the message')
     const children = Array.isArray(v) ? v : Object.values(v);
     if (values + children.length > bounds.maxValues) return tooMany(bounds, what);
     for (const child of children) stack.push([child, depth + 1]);
-    if (!Array.isArray(v)) for (const key of Object.keys(v)) chars += key.length;
+    if (!Array.isArray(v)) {
+      for (const key of Object.keys(v)) chars += key.length;
+      if (chars > bounds.maxBytes) return tooBig(bounds, `the text in ${what}`, chars);
+    }
   }
   return null;
 }
