@@ -1,8 +1,13 @@
 // Validates every call at the main-side boundary and turns every outcome into an ApiResult.
-// A bad payload is a typed `invalid_args` error; a handler bug is `internal`; nothing throws out.
+// A bad payload is a typed `invalid_args` (or `too_large`) error; a handler bug is `internal`;
+// nothing throws out. Every transport (in-process, IPC, HTTP, WebSocket) ends here, so the size
+// and depth bounds of shared/api/bounds.ts are checked here once for all of them, before the
+// schema or a handler sees the arguments.
 import type { z } from 'zod';
 import {
+  API_BOUNDS,
   apiMethods,
+  checkValue,
   isApiMethodName,
   type ApiMethodName,
   type ApiMethods,
@@ -30,6 +35,8 @@ export interface Dispatcher {
 export interface DispatcherOptions {
   /** Called with handler bugs (not with expected ApiErrors). */
   onInternalError?: (method: string, err: unknown) => void;
+  /** Tighter bounds (tests); API_BOUNDS otherwise. */
+  bounds?: typeof API_BOUNDS;
 }
 
 function issuesOf(err: z.ZodError) {
@@ -39,15 +46,23 @@ function issuesOf(err: z.ZodError) {
   }));
 }
 
+/** A method name as it may be quoted back: never the whole of a hostile value. */
+function describeMethod(method: unknown): string {
+  if (typeof method !== 'string') return `(a ${method === null ? 'null' : typeof method}, not a name)`;
+  return JSON.stringify(method.length > 80 ? `${method.slice(0, 80)}…` : method);
+}
+
 export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptions = {}): Dispatcher {
   return {
     async call(method, args, ctx) {
       if (typeof method !== 'string' || !isApiMethodName(method)) {
         return {
           ok: false,
-          error: { code: 'unknown_method', message: `unknown method ${JSON.stringify(method)}` },
+          error: { code: 'unknown_method', message: `unknown method ${describeMethod(method)}` },
         };
       }
+      const violation = checkValue(args, options.bounds ?? API_BOUNDS, `the arguments of ${method}`);
+      if (violation) return { ok: false, error: violation };
       const spec = apiMethods[method];
       const parsed = spec.args.safeParse(args === undefined ? {} : args);
       if (!parsed.success) {
