@@ -9,8 +9,11 @@ import { z } from 'zod';
 import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/index.js';
 import { fromPretrained } from '../models/registry.js';
 import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
-import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { checkpointedMicroBatch, microBatchFor, normalizationOf, pixelBatch, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
+import { runContrastiveTraining, type ContrastiveTask } from './contrastive.js';
+import { shareModel } from '../parallel/replica.js';
+import { BlipDevice, type SceneBatch, type SceneInputs } from './blip-device.js';
+import type { ParallelTask, ReplicaSpec } from './devices.js';
+import { checkpointedMicroBatch, microBatchFor, normalizationOf, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
@@ -31,13 +34,9 @@ export function parseBlipTrainingConfig(raw: unknown, source = 'BLIP training co
   return parseWith(blipTrainingSchema, raw, source);
 }
 
-interface SceneBatch extends PreparedBatch {
-  pixels: tf.Tensor4D;
-  ids: tf.Tensor2D;
-  mask: tf.Tensor2D;
-}
-
-export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
+export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch>, ParallelTask<ScenePair> {
+  /** The compute half on this thread's model (tensor workers run their own on replicas). */
+  readonly device: BlipDevice;
   truncatedTexts = 0;
 
   constructor(
@@ -45,10 +44,12 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     readonly tokenizer: TextBatchEncoder,
     readonly sideFilesDir: string,
     readonly options: { maxTextTokens: number; norm: Normalization },
-  ) {}
+  ) {
+    this.device = new BlipDevice(model, options.norm);
+  }
 
-  setPhase(_phase: PhaseConfig): void {
-    this.model.params.setTrainable(true);
+  setPhase(phase: PhaseConfig): void {
+    this.device.setPhase(phase);
   }
 
   /**
@@ -63,7 +64,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
   }
 
   trainableParams(): Map<string, tf.Variable> {
-    return new Map(this.model.params.names().map((n) => [`blip/${n}`, this.model.params.get(n)]));
+    return this.device.trainableParams();
   }
 
   textTrainable(): boolean {
@@ -74,20 +75,32 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     return pair.text;
   }
 
-  async prepare(pairs: readonly ScenePair[]): Promise<SceneBatch> {
+  /** Decoded images and token ids of a micro-batch (plain data: crosses to a tensor worker). */
+  async inputs(pairs: readonly ScenePair[]): Promise<{ inputs: SceneInputs; commit(): void }> {
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
     const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
-    const pixels = pixelBatch(images, images.map(() => null), this.model.config.vision_config.image_size, this.options.norm);
-    return { size: pairs.length, pixels, ids: encoded.inputIds, mask: encoded.attentionMask, dispose: () => tf.dispose([pixels, encoded.inputIds, encoded.attentionMask]) };
+    return { inputs: { images, texts: { inputIds: encoded.inputIds, attentionMask: encoded.attentionMask, shape: encoded.shape } }, commit: () => undefined };
+  }
+
+  async prepare(pairs: readonly ScenePair[]): Promise<SceneBatch> {
+    return this.device.batch((await this.inputs(pairs)).inputs);
   }
 
   imageEmbeddings(b: SceneBatch): tf.Tensor2D {
-    return tf.tidy(() => this.model.imageFeatures(this.model.vision(b.pixels).imageEmbeds));
+    return this.device.imageEmbeddings(b);
   }
 
   textEmbeddings(b: SceneBatch): tf.Tensor2D {
-    return this.model.textFeatures(b.ids, b.mask);
+    return this.device.textEmbeddings(b);
+  }
+
+  async replica(): Promise<ReplicaSpec> {
+    return {
+      kind: 'blip',
+      models: [await shareModel('blip', { ...this.model.config }, this.model.params)],
+      options: { norm: this.options.norm, gradientCheckpointing: this.model.gradientCheckpointing },
+    };
   }
 
   async saveModels(dir: string): Promise<void> {
