@@ -15,6 +15,9 @@ import { BlipDevice, type SceneBatch, type SceneInputs } from './blip-device.js'
 import type { ParallelTask, ReplicaSpec } from './devices.js';
 import { checkpointedMicroBatch, microBatchFor, normalizationOf, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { splitPairs } from './split.js';
+import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
+import type { WorkerPlan } from '../parallel/count.js';
+import type { TensorPool } from '../parallel/pool.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
@@ -127,6 +130,10 @@ export interface TrainBlipOptions {
   outputDir: string;
   callbacks?: TrainerCallbacks;
   resumeFrom?: string | null;
+  /** Tensor workers: a plan made before (the engine host records it on the run), else planned here from the config. */
+  workers?: WorkerPlan;
+  /** Run on this pool (not disposed here; tests use it to end a worker mid-run). */
+  pool?: TensorPool;
 }
 
 export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult & { truncatedTexts: number; split: 'dataset' | 'holdout' }> {
@@ -156,7 +163,10 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
       norm: normalizationOf(sideFilesDir),
     });
     if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
-    const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
+    const plan = opts.workers ?? planTrainingWorkers('blip', c, tf.getBackend(), opts.resumeFrom ?? null);
+    const result = await withTrainingWorkers(task, plan, { pool: opts.pool, onLog: opts.callbacks?.onLog }, (parallel) =>
+      runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null, parallel }),
+    );
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} scene descriptions were longer than ${task.options.maxTextTokens} tokens and were truncated`);
     return { ...result, truncatedTexts: task.truncatedTexts, split: source };
   } finally {

@@ -14,6 +14,9 @@ import type { ParallelTask, ReplicaSpec } from './devices.js';
 import { checkpointedMicroBatch, clampBox, microBatchFor, normalizationOf, TAPE_BUDGET_BYTES, tapeBytesPerImage, type Normalization } from './pixels.js';
 import { FeatureCache, featureRowFloats, RegionClipDevice, type RegionBatch, type RegionInputs } from './regionclip-device.js';
 import { splitPairs } from './split.js';
+import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
+import type { WorkerPlan } from '../parallel/count.js';
+import type { TensorPool } from '../parallel/pool.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
@@ -178,6 +181,10 @@ export interface TrainRegionClipOptions {
   callbacks?: TrainerCallbacks;
   /** A checkpoint folder of an earlier run with the same config. */
   resumeFrom?: string | null;
+  /** Tensor workers: a plan made before (the engine host records it on the run), else planned here from the config. */
+  workers?: WorkerPlan;
+  /** Run on this pool (not disposed here; tests use it to end a worker mid-run). */
+  pool?: TensorPool;
 }
 
 export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<TrainingResult & { truncatedTexts: number; split: 'dataset' | 'holdout' }> {
@@ -211,7 +218,10 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
       featureCacheBytes: c.feature_cache_mb * 1024 * 1024,
     });
     if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
-    const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
+    const plan = opts.workers ?? planTrainingWorkers('regionclip', c, tf.getBackend(), opts.resumeFrom ?? null);
+    const result = await withTrainingWorkers(task, plan, { pool: opts.pool, onLog: opts.callbacks?.onLog }, (parallel) =>
+      runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null, parallel }),
+    );
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} region descriptions were longer than ${c.max_text_tokens} tokens and were truncated`);
     return { ...result, truncatedTexts: task.truncatedTexts, split: source };
   } finally {
