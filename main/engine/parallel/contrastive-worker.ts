@@ -12,7 +12,7 @@ import { adamWUpdate, addInto, biasCorrection, decayFactor, scaleInPlace, sumOfS
 import { buildDevice, type BuiltDevice } from '../training/devices.js';
 import { BARRIER, embedSpec, forwardSpec, loadSpec, phaseSpec, reduceSpec, unloadSpec, updateSpec, type Entry } from './contrastive-protocol.js';
 import { parseMessage } from './protocol.js';
-import { sizeOf, type SharedModel } from './replica.js';
+import { sizeOf, tensorValues, type SharedModel } from './replica.js';
 import { implement } from './worker-handlers.js';
 
 interface EntryViews {
@@ -60,7 +60,7 @@ function refresh(to: number): void {
   }
   for (const e of state.entries) {
     if (!e.variable) continue;
-    const t = tf.tensor(e.w.slice(), e.entry.shape, 'float32');
+    const t = tf.tensor(tensorValues(e.w), e.entry.shape, 'float32');
     e.variable.assign(t);
     t.dispose();
   }

@@ -18,7 +18,7 @@ import type { LearnedTemperature } from '../training/losses.js';
 import type { AdamWConfig } from '../training/optim.js';
 import { BARRIER, embedSpec, forwardSpec, loadSpec, phaseSpec, reduceSpec, unloadSpec, updateSpec, type Entry } from './contrastive-protocol.js';
 import type { TensorPool } from './pool.js';
-import { paramView, sizeOf, type SharedModel } from './replica.js';
+import { paramView, sizeOf, tensorValues, type SharedModel } from './replica.js';
 
 /** The learned τ's checkpoint key (contrastive.ts names it the same). */
 export const TEMPERATURE_KEY = 'temperature/logit_scale';
@@ -66,6 +66,8 @@ export class DataParallel<P> {
   private readonly trained = new Map<string, { variable: tf.Variable; view: Float32Array; shape: number[] }>();
   /** AdamW's step count (torch's state['step']), as HostAdamW.step. */
   step = 0;
+  /** Where the last step's time went, in ms (the benchmark prints it). */
+  readonly timings = { inputs: 0, forward: 0, loss: 0, backward: 0, reduce: 0, update: 0 };
 
   private constructor(
     readonly pool: TensorPool,
@@ -167,8 +169,15 @@ export class DataParallel<P> {
     const N = this.workers;
     // At least one micro-batch per worker: the split never changes the result (gradient caching is exact).
     const chunks = chunk(pairs, Math.max(1, Math.min(micro, Math.ceil(pairs.length / N))));
+    let mark = performance.now();
+    const lap = (k: keyof DataParallel<P>['timings']) => {
+      const now = performance.now();
+      this.timings[k] = now - mark;
+      mark = now;
+    };
     const prepared = [];
     for (const c of chunks) prepared.push(await this.task.inputs(c, 'train'));
+    lap('inputs');
     const counts = shareOut(chunks.length, N);
     const rowStart: number[] = [];
     const events: Promise<{ mailbox: SharedArrayBuffer; rows: number; dz: number; dt: number }>[] = [];
@@ -193,6 +202,7 @@ export class DataParallel<P> {
     let gTau: number | null = null;
     try {
       const got = await Promise.all(events);
+      lap('forward');
       const [dz, dt] = [got[0]!.dz, got[0]!.dt];
       if (got.some((e) => e.dz !== dz || e.dt !== dt)) throw new Error('tensor workers disagree on the embedding widths');
       const B = pairs.length;
@@ -222,7 +232,9 @@ export class DataParallel<P> {
         Atomics.store(L.control, w, BARRIER.go);
         Atomics.notify(L.control, w);
       });
+      lap('loss');
       await Promise.all(calls);
+      lap('backward');
     } catch (err) {
       this.abandonStep();
       await Promise.allSettled(calls);
@@ -237,12 +249,14 @@ export class DataParallel<P> {
     }
     const reduced = await Promise.all(this.pool.threads.map((_, w) => this.pool.call(w, reduceSpec, {})));
     this.sumOfSquares = reduced.reduce((s, r) => s + r.sumOfSquares, 0);
+    lap('reduce');
     return { loss: scalars[0]!, imageToText: scalars[1]!, textToImage: scalars[2]! };
   }
 
   /** Clips to `maxNorm` (global norm, ≤ 0 disables) and takes the AdamW step; returns the norm before clipping. */
   async apply(lr: number, maxNorm: number, temperature: LearnedTemperature | null): Promise<number> {
     const L = this.phase();
+    const started = performance.now();
     const norm = Math.sqrt(this.sumOfSquares);
     this.step += 1;
     const args = { step: this.step, lr, factor: clipFactor(norm, maxNorm), adamW: { ...L.adamW, lr } };
@@ -253,6 +267,7 @@ export class DataParallel<P> {
       temperature.logScale.assign(v);
       v.dispose();
     }
+    this.timings.update = performance.now() - started;
     return norm;
   }
 
@@ -276,21 +291,21 @@ export class DataParallel<P> {
   /** This thread's copy of every trained parameter from the shared weights (before saving a checkpoint). */
   syncModels(): void {
     for (const { variable, view, shape } of this.trained.values()) {
-      const t = tf.tensor(view.slice(), shape, 'float32');
+      const t = tf.tensor(tensorValues(view), shape, 'float32');
       variable.assign(t);
       t.dispose();
     }
   }
 
-  /** The moments for a checkpoint (`exp_avg.<key>` / `exp_avg_sq.<key>`), as HostAdamW.stateArrays. */
+  /** The moments for a checkpoint (`exp_avg.<key>` / `exp_avg_sq.<key>`), as HostAdamW.stateArrays: views on the live shared moments, valid until the next step. */
   stateArrays(): Map<string, HostArray> {
     const L = this.phase();
     const out = new Map<string, HostArray>();
     L.entries.forEach((e, i) => {
       if (!L.seen[i]) return;
       const size = sizeOf(e.shape);
-      out.set(`exp_avg.${e.key}`, { shape: e.shape, values: new Float32Array(L.moments, e.g * 4, size).slice() });
-      out.set(`exp_avg_sq.${e.key}`, { shape: e.shape, values: new Float32Array(L.moments, (L.floats + e.g) * 4, size).slice() });
+      out.set(`exp_avg.${e.key}`, { shape: e.shape, values: new Float32Array(L.moments, e.g * 4, size) });
+      out.set(`exp_avg_sq.${e.key}`, { shape: e.shape, values: new Float32Array(L.moments, (L.floats + e.g) * 4, size) });
     });
     return out;
   }

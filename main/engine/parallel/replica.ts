@@ -69,23 +69,22 @@ export async function shareModel(name: string, config: Record<string, unknown>, 
 }
 
 /**
- * The worker's copy: one variable per parameter, filled from a private copy of the shared values (the
- * cpu backend would otherwise alias the shared memory, and see the optimiser's writes mid-step).
+ * Values to make a tensor from. The wasm backend copies them into its heap at once; the cpu backend
+ * would keep the array itself — aliasing the shared memory, so it would see the optimiser's writes
+ * mid-step — so it gets a private copy.
  */
+export function tensorValues(view: Float32Array): Float32Array {
+  return tf.getBackend() === 'wasm' ? view : view.slice();
+}
+
+/** The worker's copy of a shared model: one variable per parameter. */
 export function buildReplica<M extends PretrainedModel>(model: SharedModel, trainable: boolean): M {
   const params = new ParamStore(`${model.name} replica`);
   try {
-    for (const p of model.params) params.set(p.name, tf.tensor(paramView(model, p).slice(), p.shape, 'float32'), trainable);
+    for (const p of model.params) params.set(p.name, tf.tensor(tensorValues(paramView(model, p)), p.shape, 'float32'), trainable);
     return modelFromParams<M>(model.config, params, `${model.name} replica`);
   } catch (err) {
     params.dispose();
     throw err;
   }
-}
-
-/** Overwrites `variable` with the shared values of `p` (after an optimiser step). */
-export function assignFromShared(variable: tf.Variable, model: SharedModel, p: SharedParam): void {
-  const t = tf.tensor(paramView(model, p).slice(), p.shape, 'float32');
-  variable.assign(t);
-  t.dispose();
 }

@@ -30,12 +30,6 @@ export function folderTextEncoder(dir: string, maxLength: number, padId: number)
   };
 }
 
-/** Rows [from, to) of encoded texts (a micro-batch's share). */
-export function textRows(e: EncodedTexts, from: number, to: number): EncodedTexts {
-  const w = e.shape[1];
-  return { inputIds: e.inputIds.slice(from * w, to * w), attentionMask: e.attentionMask.slice(from * w, to * w), shape: [to - from, w], truncated: 0 };
-}
-
 /** The id and mask tensors of encoded texts (int32 [n, width]). */
 export function textTensors(e: { inputIds: Int32Array; attentionMask: Int32Array; shape: readonly [number, number] | readonly number[] }): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
   const shape: [number, number] = [e.shape[0]!, e.shape[1]!];
