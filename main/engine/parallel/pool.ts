@@ -213,12 +213,19 @@ export class TensorPool {
     for (let i = 0; i < items.length; i += size) chunks.push([i, items.slice(i, i + size)]);
     const out = new Array<R>(items.length);
     let next = 0;
+    let failed = false;
     const drain = async (w: number) => {
-      while (next < chunks.length) {
+      // After one chunk fails the others take no more (the caller gets the first error).
+      while (next < chunks.length && !failed) {
         const [start, chunk] = chunks[next++]!;
-        const results = await this.call(w, runTaskSpec, { task: task.name, models: { ...options.models }, items: chunk });
-        if (results.length !== chunk.length) throw new Error(`tensor worker ${w}: ${task.name} returned ${results.length} results for ${chunk.length} items`);
-        results.forEach((r, j) => (out[start + j] = parseMessage(task.result, r, `result ${start + j} of ${task.name} from tensor worker ${w}`)));
+        try {
+          const results = await this.call(w, runTaskSpec, { task: task.name, models: { ...options.models }, items: chunk });
+          if (results.length !== chunk.length) throw new Error(`tensor worker ${w}: ${task.name} returned ${results.length} results for ${chunk.length} items`);
+          results.forEach((r, j) => (out[start + j] = parseMessage(task.result, r, `result ${start + j} of ${task.name} from tensor worker ${w}`)));
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
     };
     await Promise.all(this.threads.map((_, w) => drain(w)));

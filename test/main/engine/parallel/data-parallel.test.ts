@@ -24,10 +24,16 @@ import {
 import { shapesPairs } from '../training/shapes-pairs.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-data-parallel-'));
+/** One pool for the runs after the first (which starts and stops its own, as the engine host's runs do). */
+let pool: TensorPool;
 beforeAll(async () => {
   await tf.setBackend('wasm');
+  pool = await TensorPool.start({ workers: 2, backend: 'wasm' });
 });
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => {
+  await pool?.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 const { region, scene } = shapesPairs(48, 3);
 const phases = [
@@ -104,7 +110,7 @@ describe('data-parallel training on 2 tensor workers', () => {
       parseBlipTrainingConfig(mergeConfig(blipPreset('tiny'), { batch_size: 16, eval_batch_size: 64, keep_checkpoints: 0, phases: [{ name: 'blip', epochs: 2, lr: 2e-3 }], ...over }));
     const one = await trainBlip({ config: config({ workers: 1 }), pairs: scene, outputDir: path.join(tmp, 'blip-1') });
     // Micro-batches of 3: 6 per batch, 3 per worker (the last held across the loss step, two re-run on the tape).
-    const two = await trainBlip({ config: config({ workers: 2, micro_batch_size: 3 }), pairs: scene, outputDir: path.join(tmp, 'blip-2') });
+    const two = await trainBlip({ config: config({ workers: 2, micro_batch_size: 3 }), pairs: scene, outputDir: path.join(tmp, 'blip-2'), pool });
     expect(one.losses.length).toBe(6);
     expectLossesClose(two.losses, one.losses, 'BLIP');
     expectSameCheckpoints(path.join(tmp, 'blip-1'), path.join(tmp, 'blip-2'));
@@ -113,7 +119,7 @@ describe('data-parallel training on 2 tensor workers', () => {
   it('a 2-worker checkpoint resumes on one thread on the same loss curve', async () => {
     expect(parallelRegion).not.toBeNull();
     // Stopped after step 5, mid-phase (AdamW's moments are in the checkpoint), then resumed in-process.
-    const first = await trainRegionClip({ config: regionConfig({ workers: 2, max_steps: 5 }), pairs: region, outputDir: path.join(tmp, 'resume') });
+    const first = await trainRegionClip({ config: regionConfig({ workers: 2, max_steps: 5 }), pairs: region, outputDir: path.join(tmp, 'resume'), pool });
     expect(first.stopped).toBe(true);
     const stop = path.join(tmp, 'resume', 'checkpoint-000005');
     expect(Object.keys(Object.fromEntries(readSafetensors(path.join(stop, 'optimizer.safetensors')))).length).toBeGreaterThan(0);
@@ -123,25 +129,25 @@ describe('data-parallel training on 2 tensor workers', () => {
   });
 
   it('a worker that dies mid-run fails the run with the reason, and the pool is left for its owner to dispose', async () => {
-    const pool = await TensorPool.start({ workers: 2, backend: 'wasm' });
-    const before = (await pool.memory()).map((m) => m.numTensors);
+    const own = await TensorPool.start({ workers: 2, backend: 'wasm' });
+    const before = (await own.memory()).map((m) => m.numTensors);
     try {
       // First a clean run on the given pool: its replicas are released after (tensors back where they were).
-      await trainRegionClip({ config: regionConfig({ max_steps: 2 }), pairs: region, outputDir: path.join(tmp, 'given'), pool });
-      expect((await pool.memory()).map((m) => m.numTensors)).toEqual(before);
+      await trainRegionClip({ config: regionConfig({ max_steps: 2 }), pairs: region, outputDir: path.join(tmp, 'given'), pool: own });
+      expect((await own.memory()).map((m) => m.numTensors)).toEqual(before);
       const started = Date.now();
       const run = trainRegionClip({
         config: regionConfig({}),
         pairs: region,
         outputDir: path.join(tmp, 'crash'),
-        pool,
-        callbacks: { onMetrics: async (step) => void (step === 2 ? await pool.threads[1]!.terminate() : undefined) },
+        pool: own,
+        callbacks: { onMetrics: async (step) => void (step === 2 ? await own.threads[1]!.terminate() : undefined) },
       });
       await expect(run).rejects.toThrow(/tensor worker 1 exited unexpectedly/);
       expect(Date.now() - started).toBeLessThan(30_000);
-      expect(pool.broken).not.toBeNull();
+      expect(own.broken).not.toBeNull();
     } finally {
-      await pool.dispose();
+      await own.dispose();
     }
   });
 });
