@@ -22,6 +22,12 @@ interface FamilyConfig {
   fusion?: Record<string, unknown>;
 }
 
+/** A tiny preset's config before its tokenizer exists (vocab_size 0 until the run writes it). */
+function withVocab(raw: Record<string, unknown>): Record<string, unknown> {
+  const text = (raw.text_config ?? {}) as Record<string, unknown>;
+  return { ...raw, text_config: { ...text, vocab_size: Math.max(1, Number(text.vocab_size ?? 1)) } };
+}
+
 const sum = (shapes: Map<string, number[]>) => [...shapes.values()].reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
 
 function folderParams(dir: string): number {
@@ -36,11 +42,11 @@ export function trainingParamCount(family: Family, c: FamilyConfig, resumeFrom: 
     if (family === 'blip') {
       if (resumeFrom || c.base_model) return folderParams(resumeFrom ?? c.base_model!);
       if (!c.tiny_blip) return 0;
-      const r = resolveConfigObject({ model_type: 'blip', ...c.tiny_blip }, 'tiny BLIP');
+      const r = resolveConfigObject({ model_type: 'blip', ...withVocab(c.tiny_blip) }, 'tiny BLIP');
       return sum(r.family.paramShapes(r.config));
     }
     if (resumeFrom) return folderParams(path.join(resumeFrom, 'clip')) + folderParams(path.join(resumeFrom, 'fusion'));
-    const raw = c.base_model ? (JSON.parse(fs.readFileSync(path.join(c.base_model, 'config.json'), 'utf8')) as Record<string, unknown>) : c.tiny_clip;
+    const raw = c.base_model ? (JSON.parse(fs.readFileSync(path.join(c.base_model, 'config.json'), 'utf8')) as Record<string, unknown>) : c.tiny_clip ? withVocab(c.tiny_clip) : null;
     if (!raw) return 0;
     const clip = parseClipConfig(applyConfigDefaults(raw, CLIP_DEFAULTS), 'CLIP config');
     const width = clip.vision_config.hidden_size;

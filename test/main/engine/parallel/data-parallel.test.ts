@@ -16,11 +16,14 @@ import {
   mergeConfig,
   parseBlipTrainingConfig,
   parseRegionClipConfig,
+  planTrainingWorkers,
   regionClipPreset,
+  trainingParamCount,
   trainBlip,
   trainRegionClip,
   type TrainingResult,
 } from '../../../../main/engine/training/index.js';
+import { FIXTURES } from '../shared-dir.js';
 import { shapesPairs } from '../training/shapes-pairs.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-data-parallel-'));
@@ -153,6 +156,15 @@ describe('data-parallel training on 2 tensor workers', () => {
 });
 
 describe('work split', () => {
+  it('plans from the models’ config.json alone (the engine host asks before the trainer starts)', () => {
+    const blip = path.join(FIXTURES, 'parity', 'blip_itr');
+    // README.json of the fixture: 100 234 parameters.
+    expect(trainingParamCount('blip', parseBlipTrainingConfig({ base_model: blip }), null)).toBe(100_234);
+    expect(trainingParamCount('regionclip', regionConfig({}), null)).toBeGreaterThan(0);
+    expect(planTrainingWorkers('blip', parseBlipTrainingConfig({ base_model: blip, workers: 3 }), 'wasm', null)).toMatchObject({ workers: 3, backend: 'wasm' });
+    expect(planTrainingWorkers('blip', parseBlipTrainingConfig({ base_model: blip, workers: 3 }), 'webgpu', null)).toMatchObject({ workers: 1, backend: null });
+  });
+
   it('shares micro-batches and parameter slices out evenly and in order', () => {
     expect(shareOut(6, 2)).toEqual([3, 3]);
     expect(shareOut(5, 2)).toEqual([3, 2]);
