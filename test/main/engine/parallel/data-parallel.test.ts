@@ -131,20 +131,34 @@ describe('data-parallel training on 2 tensor workers', () => {
     expectLossesClose(rest.losses, parallelRegion!.losses, 'resumed');
   });
 
-  it('a worker that dies mid-run fails the run with the reason, and the pool is left for its owner to dispose', async () => {
+  it('a worker that dies mid-step (its peer blocked at the barrier) fails the run with the reason, never hangs', async () => {
     const own = await TensorPool.start({ workers: 2, backend: 'wasm' });
     const before = (await own.memory()).map((m) => m.numTensors);
     try {
       // First a clean run on the given pool: its replicas are released after (tensors back where they were).
       await trainRegionClip({ config: regionConfig({ max_steps: 2 }), pairs: region, outputDir: path.join(tmp, 'given'), pool: own });
       expect((await own.memory()).map((m) => m.numTensors)).toEqual(before);
+      // Worker 1 is ended the moment worker 0 has handed over its embeddings in step 2's forward, i.e.
+      // while worker 0 is blocked at the barrier waiting for ∂L/∂embeddings: it must be released.
+      let armed = false;
+      const call = own.call.bind(own);
+      own.call = ((i: number, spec: Parameters<typeof call>[1], args: unknown, options?: Parameters<typeof call>[3]) =>
+        call(i, spec, args as never, {
+          onEvent: (e) => {
+            options?.onEvent?.(e);
+            if (armed && i === 0 && spec.name === 'contrastive.forward') {
+              armed = false;
+              void own.threads[1]!.terminate();
+            }
+          },
+        })) as typeof own.call;
       const started = Date.now();
       const run = trainRegionClip({
         config: regionConfig({}),
         pairs: region,
         outputDir: path.join(tmp, 'crash'),
         pool: own,
-        callbacks: { onMetrics: async (step) => void (step === 2 ? await own.threads[1]!.terminate() : undefined) },
+        callbacks: { onMetrics: (step) => void (armed = step === 1) },
       });
       await expect(run).rejects.toThrow(/tensor worker 1 exited unexpectedly/);
       expect(Date.now() - started).toBeLessThan(30_000);
