@@ -273,7 +273,8 @@ export class DataParallel<P> {
 
   /** Raw embeddings of `pairs` in chunks of `chunkSize` (evaluation), spread over the workers; in order. */
   async embeddings(pairs: readonly P[], chunkSize: number): Promise<{ z: tf.Tensor2D; t: tf.Tensor2D }[]> {
-    const chunks = chunk(pairs, chunkSize);
+    // Rows are independent here (no loss couples them): every worker gets a share even of one chunk.
+    const chunks = chunk(pairs, Math.max(1, Math.min(chunkSize, Math.ceil(pairs.length / this.workers))));
     const out: { z: Float32Array; t: Float32Array; rows: number; dz: number; dt: number }[] = new Array(chunks.length);
     let next = 0;
     const drain = async (w: number) => {

@@ -16,6 +16,7 @@ type Family = 'regionclip' | 'blip';
 
 interface FamilyConfig {
   workers: WorkersSetting;
+  batch_size: number;
   base_model: string | null;
   tiny_clip?: Record<string, unknown> | null;
   tiny_blip?: Record<string, unknown> | null;
@@ -66,7 +67,10 @@ export function trainingParamCount(family: Family, c: FamilyConfig, resumeFrom: 
 export function planTrainingWorkers(family: Family, c: FamilyConfig, backend: string, resumeFrom: string | null, env: NodeJS.ProcessEnv = process.env): WorkerPlan {
   const params = trainingParamCount(family, c, resumeFrom);
   const memory = params > 0 ? { perWorkerBytes: 12 * params + TAPE_BUDGET_BYTES, sharedBytes: 16 * params } : undefined;
-  return planWorkers(c.workers, backend, { env, memory });
+  const plan = planWorkers(c.workers, backend, { env, memory });
+  // `auto` never starts workers that no micro-batch would reach (a batch gives each at most one pair).
+  if (c.workers === 'auto' && plan.workers > c.batch_size) return { ...plan, workers: c.batch_size, reason: `${plan.reason}, at most the batch size ${c.batch_size}` };
+  return plan;
 }
 
 /**
