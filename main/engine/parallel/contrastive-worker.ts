@@ -177,38 +177,50 @@ implement(forwardSpec, async ({ version: to, chunks }, ctx) => {
     let mailbox: Float32Array | null = null;
     let dims: [number, number] = [0, 0];
     // (1) + (3) of the last micro-batch on one tape, held across the central loss step.
-    const { value, grads } = tf.variableGrads(() => {
-      const z = d.device.imageEmbeddings(last);
-      const t = d.device.textEmbeddings(last);
-      const [dz, dt] = [z.shape[1], t.shape[1]];
-      dims = [dz, dt];
-      // The only read inside a tape: [rows, ~512] floats (measured ~0.05 ms in a worker).
-      const zl = z.dataSync() as Float32Array;
-      const tl = t.dataSync() as Float32Array;
-      const shared = new SharedArrayBuffer(rows * (dz + dt) * 4);
-      mailbox = new Float32Array(shared);
-      let o = 0;
-      for (const a of zs) {
-        mailbox.set(a, o);
-        o += a.length;
+    // A failure inside the tape (the step abandoned, an out-of-memory) is returned as a constant, not
+    // thrown: tfjs frees the tape's saved tensors only when gradients() completes.
+    let failure: unknown = null;
+    const { value, grads } = tf.engine().gradients(() => {
+      try {
+        const z = d.device.imageEmbeddings(last);
+        const t = d.device.textEmbeddings(last);
+        const [dz, dt] = [z.shape[1], t.shape[1]];
+        dims = [dz, dt];
+        // The only read inside a tape: [rows, ~512] floats (measured ~0.05 ms in a worker).
+        const zl = z.dataSync() as Float32Array;
+        const tl = t.dataSync() as Float32Array;
+        const shared = new SharedArrayBuffer(rows * (dz + dt) * 4);
+        mailbox = new Float32Array(shared);
+        let o = 0;
+        for (const a of zs) {
+          mailbox.set(a, o);
+          o += a.length;
+        }
+        mailbox.set(zl, lastOffset * dz);
+        o = rows * dz;
+        for (const a of ts) {
+          mailbox.set(a, o);
+          o += a.length;
+        }
+        mailbox.set(tl, rows * dz + lastOffset * dt);
+        ctx.emit({ mailbox: shared, rows, dz, dt });
+        awaitGradients(s);
+        const gz = tf.tensor2d(mailbox.slice(lastOffset * dz, rows * dz), [last.size, dz]);
+        const img = tf.sum(tf.mul(z, gz));
+        if (!withText) return img as tf.Scalar;
+        const gt = tf.tensor2d(mailbox.slice(rows * dz + lastOffset * dt, rows * (dz + dt)), [last.size, dt]);
+        return tf.add(img, tf.sum(tf.mul(t, gt))) as tf.Scalar;
+      } catch (err) {
+        failure = err;
+        return tf.scalar(0);
       }
-      mailbox.set(zl, lastOffset * dz);
-      o = rows * dz;
-      for (const a of ts) {
-        mailbox.set(a, o);
-        o += a.length;
-      }
-      mailbox.set(tl, rows * dz + lastOffset * dt);
-      ctx.emit({ mailbox: shared, rows, dz, dt });
-      awaitGradients(s);
-      const gz = tf.tensor2d(mailbox.slice(lastOffset * dz, rows * dz), [last.size, dz]);
-      const img = tf.sum(tf.mul(z, gz));
-      if (!withText) return img as tf.Scalar;
-      const gt = tf.tensor2d(mailbox.slice(rows * dz + lastOffset * dt, rows * (dz + dt)), [last.size, dt]);
-      return tf.add(img, tf.sum(tf.mul(t, gt))) as tf.Scalar;
-    }, variables);
+    }, variables, undefined, true);
     value.dispose();
-    await accumulate(s, grads);
+    if (failure) {
+      tf.dispose(grads.filter((g) => g !== undefined));
+      throw failure;
+    }
+    await accumulate(s, Object.fromEntries(variables.flatMap((v, i) => (grads[i] ? [[v.name, grads[i]!]] : []))));
     // (3) The other micro-batches on the tape, each with its slice of ∂L/∂embeddings.
     const [dz, dt] = dims;
     let offset = 0;

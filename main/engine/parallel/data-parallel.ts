@@ -175,32 +175,37 @@ export class DataParallel<P> {
       this.timings[k] = now - mark;
       mark = now;
     };
-    const prepared = [];
-    for (const c of chunks) prepared.push(await this.task.inputs(c, 'train'));
-    lap('inputs');
     const counts = shareOut(chunks.length, N);
+    // Reduce clears the flags; an abandoned step may not have: no worker runs now, so start clean.
+    L.flags.fill(0);
+    const prepared: Awaited<ReturnType<typeof this.task.inputs>>[] = [];
     const rowStart: number[] = [];
     const events: Promise<{ mailbox: SharedArrayBuffer; rows: number; dz: number; dt: number }>[] = [];
     const calls: Promise<unknown>[] = [];
-    for (let w = 0, c = 0, row = 0; w < N; w++) {
-      Atomics.store(L.control, w, BARRIER.wait);
-      rowStart.push(row);
-      if (counts[w] === 0) continue;
-      const mine = chunks.slice(c, c + counts[w]!);
-      const inputs = prepared.slice(c, c + counts[w]!).map((p) => p.inputs);
-      let onEvent!: (e: { mailbox: SharedArrayBuffer; rows: number; dz: number; dt: number }) => void;
-      events.push(new Promise((resolve) => (onEvent = resolve)));
-      const call = this.pool.call(w, forwardSpec, { version: this.version, chunks: inputs }, { onEvent: (e) => onEvent(e as Parameters<typeof onEvent>[0]) });
-      calls.push(call);
-      // A call that fails before its event fails the wait for the events too.
-      events[events.length - 1] = Promise.race([events[events.length - 1]!, call.then(() => Promise.reject(new Error(`tensor worker ${w} finished its forward without handing over its embeddings`)))]);
-      c += counts[w]!;
-      row += mine.reduce((n, x) => n + x.length, 0);
-    }
-    const active = counts.map((n, w) => (n > 0 ? w : -1)).filter((w) => w >= 0);
+    const active: number[] = [];
     let scalars: number[];
     let gTau: number | null = null;
     try {
+      // Each worker starts as soon as its own micro-batches' inputs are ready (images decode meanwhile).
+      for (let w = 0, c = 0, row = 0; w < N; w++) {
+        Atomics.store(L.control, w, BARRIER.wait);
+        rowStart.push(row);
+        if (counts[w] === 0) continue;
+        const mine = chunks.slice(c, c + counts[w]!);
+        for (const m of mine) prepared.push(await this.task.inputs(m, 'train'));
+        let onEvent!: (e: { mailbox: SharedArrayBuffer; rows: number; dz: number; dt: number }) => void;
+        const event = new Promise<Parameters<typeof onEvent>[0]>((resolve) => (onEvent = resolve));
+        const call = this.pool.call(w, forwardSpec, { version: this.version, chunks: prepared.slice(c).map((p) => p.inputs) }, { onEvent: (e) => onEvent(e as Parameters<typeof onEvent>[0]) });
+        calls.push(call);
+        // A call that fails before its event fails the wait for the events too.
+        const raced = Promise.race([event, call.then(() => Promise.reject(new Error(`tensor worker ${w} finished its forward without handing over its embeddings`)))]);
+        raced.catch(() => undefined); // awaited below, or abandoned with the step
+        events.push(raced);
+        active.push(w);
+        c += counts[w]!;
+        row += mine.reduce((n, x) => n + x.length, 0);
+      }
+      lap('inputs');
       const got = await Promise.all(events);
       lap('forward');
       const [dz, dt] = [got[0]!.dz, got[0]!.dt];

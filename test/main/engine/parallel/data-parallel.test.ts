@@ -21,6 +21,7 @@ import {
   trainingParamCount,
   trainBlip,
   trainRegionClip,
+  type RgbImage,
   type TrainingResult,
 } from '../../../../main/engine/training/index.js';
 import { FIXTURES } from '../shared-dir.js';
@@ -137,6 +138,19 @@ describe('data-parallel training on 2 tensor workers', () => {
     try {
       // First a clean run on the given pool: its replicas are released after (tensors back where they were).
       await trainRegionClip({ config: regionConfig({ max_steps: 2 }), pairs: region, outputDir: path.join(tmp, 'given'), pool: own });
+      expect((await own.memory()).map((m) => m.numTensors)).toEqual(before);
+      // A sample that cannot be read while worker 0 already runs (it blocks at the barrier): the run fails
+      // naming the sample, worker 0 is released, and the pool still works.
+      let loads = 0;
+      const unreadable = region.map((p) => ({
+        ...p,
+        target: async () => {
+          if (++loads === 9) throw new Error(`sample ${p.id}: target image missing from the blob store`);
+          return p.target as RgbImage;
+        },
+      }));
+      await expect(trainRegionClip({ config: regionConfig({ max_steps: 1 }), pairs: unreadable, outputDir: path.join(tmp, 'unreadable'), pool: own })).rejects.toThrow(/sample .*: target image missing/);
+      expect(own.broken).toBeNull();
       expect((await own.memory()).map((m) => m.numTensors)).toEqual(before);
       // Worker 1 is ended the moment worker 0 has handed over its embeddings in step 2's forward, i.e.
       // while worker 0 is blocked at the barrier waiting for ∂L/∂embeddings: it must be released.
