@@ -5,7 +5,7 @@ import path from 'node:path';
 import { applyConfigDefaults, resolveConfigObject } from '../models/registry.js';
 import { CLIP_DEFAULTS, clipParamShapes, parseClipConfig } from '../models/clip/index.js';
 import { gatedFusionParamShapes, parseGatedFusionConfig } from '../models/fusion/config.js';
-import { planWorkers, type WorkerPlan, type WorkersSetting } from '../parallel/count.js';
+import { planWorkers, WORKERS_ENV, type WorkerPlan, type WorkersSetting } from '../parallel/count.js';
 import { DataParallel } from '../parallel/data-parallel.js';
 import { TensorPool } from '../parallel/pool.js';
 import type { ContrastiveTask } from './contrastive.js';
@@ -89,7 +89,12 @@ export async function withTrainingWorkers<P, T>(
     return loop(null);
   }
   const started = performance.now();
-  const pool = given ?? (await TensorPool.start({ workers: plan.workers, backend: plan.backend! }));
+  let pool: TensorPool;
+  try {
+    pool = given ?? (await TensorPool.start({ workers: plan.workers, backend: plan.backend! }));
+  } catch (err) {
+    throw new Error(`${(err as Error).message} — to train without tensor workers set the config's "workers" to 1 or ${WORKERS_ENV}=1`);
+  }
   let dp: DataParallel<P> | null = null;
   try {
     dp = await DataParallel.start(pool, task);
