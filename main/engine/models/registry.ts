@@ -138,7 +138,11 @@ export interface ResolvedConfig<C extends object = object> {
 /** Reads DIR/config.json, applies defaults, picks the family. */
 export function resolveConfig(dir: string): ResolvedConfig {
   const file = path.join(dir, 'config.json');
-  const raw = readJson(file);
+  return resolveConfigObject(readJson(file), file);
+}
+
+/** A config.json's content (already read; `file` names it in errors): defaults applied, family picked. */
+export function resolveConfigObject(raw: Record<string, unknown>, file: string): ResolvedConfig {
   const archs = Array.isArray(raw.architectures) ? (raw.architectures as unknown[]).filter((a): a is string => typeof a === 'string') : [];
   const modelType = typeof raw.model_type === 'string' ? raw.model_type : undefined;
   const family = (modelType ? FAMILIES.get(modelType) : undefined) ?? archs.map((a) => BY_ARCHITECTURE.get(a)).find(Boolean);
@@ -258,4 +262,22 @@ export async function fromPretrained<M extends PretrainedModel = PretrainedModel
   } finally {
     for (const f of files) f.close();
   }
+}
+
+/**
+ * Builds the model a config.json object describes around parameters that already exist (a worker's
+ * replica of a model another thread holds, parallel/replica.ts): every expected parameter must be
+ * there with its shape, and nothing else, so a replica is never silently a different model.
+ */
+export function modelFromParams<M extends PretrainedModel = PretrainedModel>(raw: Record<string, unknown>, params: ParamStore, source: string): M {
+  const resolved = resolveConfigObject(raw, source);
+  const expected = resolved.family.paramShapes(resolved.config);
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    if (!params.has(name)) problems.push(`missing ${name}`);
+    else if (params.get(name).shape.join(',') !== shape.join(',')) problems.push(`${name} is [${params.get(name).shape.join(', ')}], expected [${shape.join(', ')}]`);
+  }
+  for (const name of params.names()) if (!expected.has(name)) problems.push(`unexpected ${name}`);
+  if (problems.length > 0) throw new ModelLoadError(`${source}: the parameters do not fit ${resolved.architecture}: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` … (${problems.length} in all)` : ''}`);
+  return resolved.family.build(resolved.config, params) as M;
 }
