@@ -7,3 +7,4 @@ export { gelu, quickGelu, geluTanh, activation, type ActivationName } from './ac
 export { multiHeadAttention, scaledDotProductAttention, paddingMask, causalMask, MASKED, type AttentionParams } from './attention.js';
 export { patchEmbedding, conv1d, conv2d, type Conv2dOptions } from './conv.js';
 export { checkpoint } from './checkpoint.js';
+export { maxPool2d, avgPool2d, batchNorm, foldBatchNorm, type PoolOptions, type BatchNormParams } from './pool.js';
