@@ -2,8 +2,9 @@
 // before its backbone: torchvision transforms on PIL images, transformers' image processors): a
 // separable filter whose support widens by the scale when shrinking (antialias), taps cut at the
 // border and renormalised. With antialias off it is torch's F.interpolate(align_corners=False)
-// (pytorch-fid's resize to 299). Float arithmetic throughout: PIL rounds to 8 bits between its two
-// passes, so results differ from PIL's by at most about one 8-bit level.
+// (pytorch-fid's resize to 299). Like PIL on 8-bit images, each pass clips to [0, 255] (bicubic
+// overshoots); unlike PIL it does not round to integers between and after the passes, so results
+// differ from PIL's by about one 8-bit level at most.
 
 /** 'bicubic' is PIL's (Keys, a = −0.5); torch's tensor bicubic (a = −0.75) is not offered. */
 export type ResampleFilter = 'nearest' | 'box' | 'bilinear' | 'bicubic';
@@ -25,7 +26,7 @@ export interface RgbFloatImage {
 const SUPPORT: Record<Exclude<ResampleFilter, 'nearest'>, number> = { box: 0.5, bilinear: 1, bicubic: 2 };
 
 function kernel(filter: Exclude<ResampleFilter, 'nearest'>, x: number): number {
-  if (filter === 'box') return x >= -0.5 && x < 0.5 ? 1 : 0;
+  if (filter === 'box') return x > -0.5 && x <= 0.5 ? 1 : 0;
   const ax = Math.abs(x);
   if (filter === 'bilinear') return ax < 1 ? 1 - ax : 0;
   const a = -0.5;
@@ -74,6 +75,8 @@ export function resampleTaps(inSize: number, outSize: number, filter: ResampleFi
   return { start, weights };
 }
 
+const clip8 = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+
 /** Resizes an RGB image to width × height (horizontal pass, then vertical, as PIL). */
 export function resizeRgb(img: RgbImage | RgbFloatImage, width: number, height: number, filter: ResampleFilter, antialias: boolean): RgbFloatImage {
   const { width: w0, height: h0, data } = img;
@@ -92,9 +95,9 @@ export function resizeRgb(img: RgbImage | RgbFloatImage, width: number, height: 
         b += w[k]! * data[s + 2]!;
       }
       const o = (y * width + x) * 3;
-      mid[o] = r;
-      mid[o + 1] = g;
-      mid[o + 2] = b;
+      mid[o] = clip8(r);
+      mid[o + 1] = clip8(g);
+      mid[o + 2] = clip8(b);
     }
   }
   const out = new Float32Array(width * height * 3);
@@ -108,6 +111,7 @@ export function resizeRgb(img: RgbImage | RgbFloatImage, width: number, height: 
       const s = base + k * stride;
       for (let i = 0; i < stride; i++) out[o + i]! += wk * mid[s + i]!;
     }
+    for (let i = 0; i < stride; i++) out[o + i] = clip8(out[o + i]!);
   }
   return { width, height, data: out };
 }
