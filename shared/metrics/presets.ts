@@ -215,13 +215,16 @@ export function resolvePreset(p: string | unknown): EvalPreset {
 
 /**
  * A user preset: a built-in one with some settings replaced (deep merge of plain objects; arrays
- * replace; `null` removes a setting, e.g. `{ metrics: { fid: null } }` drops FID — except
+ * replace, so does a resize of another kind; `null` removes a setting, e.g. `{ metrics: { fid: null } }` drops FID — except
  * `centerCrop: null`, which means "no crop").
  */
 export function derivePreset(base: string | EvalPreset, name: string, changes: Record<string, unknown>): EvalPreset {
   const merge = (a: unknown, b: unknown): unknown => {
     if (b === undefined) return a;
-    if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+    // A tagged variant (resize: shortest_edge ↔ exact) is replaced whole when its kind changes.
+    if (isObject(a) && isObject(b) && 'kind' in b && a.kind !== b.kind) return b;
+    if (isObject(a) && isObject(b)) {
       const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
       for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = v === null && k in out && k !== 'centerCrop' ? undefined : merge(out[k], v);
       for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
