@@ -27,9 +27,9 @@ describe('engine on WebGPU (SwiftShader)', () => {
     await tf.setBackend('webgpu');
   });
 
-  it('parity: CLIP case_a, case_b, BLIP retrieval and DINO ViT pass at their tolerances', async () => {
-    const results = await runParity([path.join(FIXTURES, 'parity/clip'), path.join(FIXTURES, 'parity/blip_itr'), path.join(FIXTURES, 'metrics/vit')]);
-    expect(results.map((r) => `${r.family}/${r.case} ${r.status}`), formatParityTable(results)).toEqual(['clip/case_a pass', 'clip/case_b pass', 'blip_itr/main pass', 'vit/dino_a pass']);
+  it('parity: CLIP case_a, case_b, BLIP retrieval, DINO ViT and LPIPS-alex (conv2d, max pool) pass at their tolerances', async () => {
+    const results = await runParity([path.join(FIXTURES, 'parity/clip'), path.join(FIXTURES, 'parity/blip_itr'), path.join(FIXTURES, 'metrics/vit'), path.join(FIXTURES, 'metrics/lpips')]);
+    expect(results.map((r) => `${r.family}/${r.case} ${r.status}`), formatParityTable(results)).toEqual(['clip/case_a pass', 'clip/case_b pass', 'blip_itr/main pass', 'vit/dino_a pass', 'lpips/alex_v0.1 pass']);
   });
 
   it('CLIP gradients of a step match the cpu backend', async () => {
