@@ -226,7 +226,7 @@ export function derivePreset(base: string | EvalPreset, name: string, changes: R
     if (isObject(a) && isObject(b) && 'kind' in b && a.kind !== b.kind) return b;
     if (isObject(a) && isObject(b)) {
       const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-      for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = v === null && k in out && k !== 'centerCrop' ? undefined : merge(out[k], v);
+      for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = v === null && k !== 'centerCrop' ? undefined : merge(out[k], v);
       for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
       return out;
     }
