@@ -3,7 +3,7 @@
 // engine's conv2d (im2col + matMul); every BatchNorm is folded into its convolution once at load, and
 // the 1×1 convolutions of a block that read the same input run as one matMul.
 import * as tf from '@tensorflow/tfjs';
-import { avgPool2d, conv2d, foldBatchNorm, linear, maxPool2d } from '../../layers/index.js';
+import { avgPool2d, conv2d, conv2dWeightT, foldBatchNorm, linear, maxPool2d } from '../../layers/index.js';
 import type { ParamStore } from '../params.js';
 import type { PretrainedModel } from '../registry.js';
 import { INCEPTION_BLOCKS, INCEPTION_STEM, allConvs, type BasicConv, type InceptionBlock, type InceptionConfig } from './config.js';
@@ -20,7 +20,8 @@ export interface InceptionOutput {
 }
 
 interface Folded {
-  weight: tf.Tensor;
+  /** the folded weight as conv2d's [kh·kw·Cin, Cout] matrix (conv2dWeightT) */
+  weightT: tf.Tensor;
   bias: tf.Tensor;
   unit: BasicConv;
 }
@@ -40,8 +41,8 @@ const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 export class InceptionV3 implements PretrainedModel {
   private readonly folded = new Map<string, Folded>();
-  /** concatenated folded 1×1 weights per block: [sum Cout, Cin] and the split sizes */
-  private readonly heads = new Map<string, { weight: tf.Tensor; bias: tf.Tensor; sizes: number[]; names: string[] }>();
+  /** concatenated folded 1×1 weights per block, transposed: [Cin, sum Cout], and the split sizes */
+  private readonly heads = new Map<string, { weightT: tf.Tensor; bias: tf.Tensor; sizes: number[]; names: string[] }>();
 
   constructor(
     readonly config: InceptionConfig,
@@ -52,20 +53,22 @@ export class InceptionV3 implements PretrainedModel {
       const f = foldBatchNorm(p.get(`${u.name}.conv.weight`), undefined, {
         weight: p.get(`${u.name}.bn.weight`), bias: p.get(`${u.name}.bn.bias`), runningMean: p.get(`${u.name}.bn.running_mean`), runningVar: p.get(`${u.name}.bn.running_var`),
       }, config.batchnorm_eps);
-      this.folded.set(u.name, { ...f, unit: u });
+      // Frozen: the weight matrix is transposed once here, not on every call (layers/conv.ts).
+      this.folded.set(u.name, { weightT: conv2dWeightT(f.weight), bias: f.bias, unit: u });
+      f.weight.dispose();
     }
     for (const b of INCEPTION_BLOCKS) {
       const names = SHARED_1X1[b.kind];
       const fs = names.map((n) => this.folded.get(`${b.name}.${n}`)!);
       this.heads.set(b.name, {
-        weight: tf.tidy(() => tf.concat(fs.map((f) => tf.reshape(f.weight, [f.unit.cout, f.unit.cin])), 0)),
+        weightT: tf.tidy(() => tf.concat(fs.map((f) => f.weightT), 1)),
         bias: tf.tidy(() => tf.concat(fs.map((f) => f.bias), 0)),
         sizes: fs.map((f) => f.unit.cout),
         names,
       });
       // The shared matMul replaces these units: keep one copy of their weights.
       for (const f of fs) {
-        tf.dispose([f.weight, f.bias]);
+        tf.dispose([f.weightT, f.bias]);
         this.folded.delete(f.unit.name);
       }
     }
@@ -75,13 +78,13 @@ export class InceptionV3 implements PretrainedModel {
   private unit(name: string, x: tf.Tensor): tf.Tensor {
     const f = this.folded.get(name);
     if (!f) throw new Error(`Inception: no convolution ${name}`);
-    return tf.tidy(() => tf.relu(conv2d(x, f.weight, f.bias, { stride: f.unit.stride, padding: f.unit.pad })));
+    return tf.tidy(() => tf.relu(conv2d(x, this.params.get(`${name}.conv.weight`), f.bias, { stride: f.unit.stride, padding: f.unit.pad, weightT: f.weightT })));
   }
 
   private block(b: InceptionBlock, x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const head = this.heads.get(b.name)!;
-      const shared = tf.relu(linear(x, { weight: head.weight, bias: head.bias }));
+      const shared = tf.relu(linear(x, { weight: head.weightT, weightT: head.weightT, bias: head.bias }));
       const parts = head.sizes.length === 1 ? [shared] : tf.split(shared, head.sizes, 3);
       const h = Object.fromEntries(head.names.map((n, i) => [n, parts[i]!]));
       const u = (n: string, t: tf.Tensor) => this.unit(`${b.name}.${n}`, t);
@@ -143,8 +146,8 @@ export class InceptionV3 implements PretrainedModel {
   }
 
   dispose(): void {
-    for (const f of this.folded.values()) tf.dispose([f.weight, f.bias]);
-    for (const h of this.heads.values()) tf.dispose([h.weight, h.bias]);
+    for (const f of this.folded.values()) tf.dispose([f.weightT, f.bias]);
+    for (const h of this.heads.values()) tf.dispose([h.weightT, h.bias]);
     this.folded.clear();
     this.heads.clear();
     this.params.dispose();

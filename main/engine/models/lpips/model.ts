@@ -2,7 +2,7 @@
 // per layer, unit-normalise each pixel's channel vector (eps after the sqrt), squared difference,
 // the v0.1 linear layer (1×1 conv, no bias), spatial mean; the distance is the sum over layers.
 import * as tf from '@tensorflow/tfjs';
-import { conv2d, linear, maxPool2d } from '../../layers/index.js';
+import { conv2d, conv2dWeightT, linear, maxPool2d } from '../../layers/index.js';
 import type { ParamStore } from '../params.js';
 import type { PretrainedModel } from '../registry.js';
 import { trunkSlices, type LpipsConfig, type TrunkOp } from './config.js';
@@ -16,12 +16,15 @@ export interface LpipsOutput {
 
 export class LpipsModel implements PretrainedModel {
   private readonly slices: TrunkOp[][];
+  /** Each frozen convolution's weight as conv2d's matrix, made once (layers/conv.ts). */
+  private readonly weightT = new Map<string, tf.Tensor>();
 
   constructor(
     readonly config: LpipsConfig,
     readonly params: ParamStore,
   ) {
     this.slices = trunkSlices(config.net);
+    for (const op of this.slices.flat()) if (op.kind === 'conv') this.weightT.set(op.name, conv2dWeightT(params.get(`${op.name}.weight`)));
   }
 
   /** lpips.ScalingLayer on NCHW input in [−1, 1] → channels-last, ImageNet-normalised. */
@@ -38,7 +41,7 @@ export class LpipsModel implements PretrainedModel {
       for (const ops of this.slices) {
         for (const op of ops) {
           if (op.kind === 'maxpool') h = maxPool2d(h, { kernel: op.k, stride: op.stride });
-          else h = tf.relu(conv2d(h, this.params.get(`${op.name}.weight`), this.params.get(`${op.name}.bias`), { stride: op.stride, padding: op.pad }));
+          else h = tf.relu(conv2d(h, this.params.get(`${op.name}.weight`), this.params.get(`${op.name}.bias`), { stride: op.stride, padding: op.pad, weightT: this.weightT.get(op.name) }));
         }
         out.push(h);
       }
@@ -66,6 +69,8 @@ export class LpipsModel implements PretrainedModel {
   }
 
   dispose(): void {
+    for (const t of this.weightT.values()) t.dispose();
+    this.weightT.clear();
     this.params.dispose();
   }
 }
