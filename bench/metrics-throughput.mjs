@@ -6,7 +6,8 @@
 // presets' folder keys, e.g. clipB32=/models/clip-vit-base-patch32) the real folders are used.
 // Each metric runs alone (a one-metric preset) on 512×512 images with a mask, full image only and
 // with the inside/outside regions. The FID Fréchet step on 2048-d features is timed separately.
-// Usage: npx tsc -b && node bench/metrics-throughput.mjs [--backend wasm] [--samples 3] [--models k=dir,...] [--only clipI,dino,...]
+// Usage: npx tsc -b && node bench/metrics-throughput.mjs [--backend wasm] [--samples 3] [--models k=dir,...]
+//          [--only clipI,dino,lpips,fid,pixel,frechet] [--frechet 500,2100]
 import path from 'node:path';
 import { machine, root } from './lib.mjs';
 
@@ -61,7 +62,7 @@ const cases = [
   { name: 'lpips vgg 256²', key: 'lpipsVgg', load: () => model(lpipsFamily, { net: 'vgg' }, 'lpipsVgg'), slot: 'lpips', metrics: { lpips: {} }, images: 2 },
   { name: 'lpips alex 256²', key: 'lpipsAlex', load: () => model(lpipsFamily, { net: 'alex' }, 'lpipsAlex'), slot: 'lpips', metrics: { lpips: { model: 'lpipsAlex', net: 'alex' } }, images: 2, id: 'lpips' },
   { name: 'fid+is inception 299²', key: 'inception', load: () => model(inceptionFamily, { transform_input: true }, 'inception'), slot: 'inception', metrics: { fid: {}, is: {} }, images: 2, id: 'fid' },
-  { name: 'exact (psnr, l1)', key: null, load: async () => null, slot: null, metrics: { pixel: { measures: ['psnr', 'l1'], reference: 'target' } }, images: 0, id: 'pixel' },
+  { name: 'exact (psnr, l1)', key: null, load: async () => null, slot: null, metrics: { pixel: { measures: ['psnr', 'l1'], reference: 'target', filter: 'bicubic', antialias: true } }, images: 0, id: 'pixel' },
 ];
 
 const all = ['clipI', 'clipT', 'dino', 'lpips', 'fid', 'is', 'pixel'];
@@ -89,7 +90,7 @@ for (const c of cases) {
 // The Fréchet step alone (float64, ml-matrix), 2048-d features: N below d (Gram route) and above (moments route).
 const fid = [];
 if (!only.length || only.includes('frechet')) {
-  for (const n of [500, 2100]) {
+  for (const n of (opt('frechet', '500,2100') ?? '').split(',').map(Number)) {
     const feats = (seed) => Array.from({ length: n }, (_, i) => Float32Array.from({ length: 2048 }, (_, j) => Math.sin(i * 0.7 + j * 0.013 * seed) + (j % 7) * 0.1));
     const a = feats(1), b = feats(2);
     const t0 = performance.now();

@@ -162,14 +162,16 @@ export async function scoreSample(b: Backbones, preset: EvalPreset, input: Sampl
     const range = s.inputRange === '[-1,1]' ? { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } : { mean: [0, 0, 0], std: [1, 1, 1] };
     const rule = { resize: { kind: 'exact', height: s.size, width: s.size }, filter: s.filter, antialias: s.antialias, centerCrop: null, ...range } as ImageRule;
     const pairs = regionPairs(input, preset, s.regions, referenceImage(input, s.reference, 'lpips.reference'), rule, out.notes, 'lpips');
-    // Every region's crop is resized to size × size as well ('square' and 'rule' agree here).
-    const e = batchOf(pairs.pairs.map((p) => ({ img: p.edited, rule })), 'LPIPS');
-    const r = batchOf(pairs.pairs.map((p) => ({ img: p.reference, rule })), 'LPIPS');
-    const d = tf.tidy(() => b.lpips!.forward(e, r).distance);
-    const values = (await d.data()) as Float32Array;
-    tf.dispose([d, e, r]);
+    // Every region's crop is resized to size × size as well ('square' and 'rule' agree here). One
+    // pair at a time: the im2col of VGG's first 3×3 convolutions at 256² is ~150 MB per image.
     out.lpips = {};
-    pairs.pairs.forEach((p, i) => (out.lpips![p.region] = values[i]!));
+    for (const p of pairs.pairs) {
+      const e = batchOf([{ img: p.edited, rule }], 'LPIPS');
+      const r = batchOf([{ img: p.reference, rule }], 'LPIPS');
+      const d = tf.tidy(() => b.lpips!.forward(e, r).distance);
+      out.lpips[p.region] = ((await d.data()) as Float32Array)[0]!;
+      tf.dispose([d, e, r]);
+    }
     for (const reg of pairs.missing) out.lpips[reg] = null;
   }
   if (m.fid || m.is) {
