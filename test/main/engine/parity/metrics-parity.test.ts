@@ -52,7 +52,7 @@ describe('metric backbones: parity on wasm', () => {
     }
   });
 
-  it('variant "pytorch-fid" (FIDInception blocks) is read from config.json and changes only the pooling', async () => {
+  it('variant "pytorch-fid" (FIDInception blocks) changes only the pooling; transform_input re-maps ImageNet-normalised input to [-1, 1]', async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-fid-'));
     const src = path.join(FIXTURES, 'metrics/inception/case_a');
     try {
@@ -69,8 +69,20 @@ describe('metric backbones: parity on wasm', () => {
       expect(await same('maxpool2')).toBe(0);
       expect(await same('Mixed_5b')).toBeGreaterThan(1e-6);
       tf.dispose([x, a.pool, a.logits, a.mixed7c, b.pool, b.logits, b.mixed7c, ...Object.values(a.stageMeans), ...Object.values(b.stageMeans)]);
-      tv.dispose();
       fid.dispose();
+
+      // transform_input (torchvision's pretrained builder forces it): ImageNet-normalised pixels are
+      // re-mapped to (p − 0.5)/0.5 inside, so they give what [-1, 1] pixels give without it.
+      fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(src, 'config.json'), 'utf8')), transform_input: true }));
+      const ti = await fromPretrained<InceptionV3>(tmp);
+      const p01 = tf.randomUniform([1, 3, 75, 75], 0, 1, 'float32', 4);
+      const imagenet = tf.div(tf.sub(p01, tf.tensor([0.485, 0.456, 0.406], [1, 3, 1, 1])), tf.tensor([0.229, 0.224, 0.225], [1, 3, 1, 1]));
+      const half = tf.div(tf.sub(p01, 0.5), 0.5);
+      const [l1, l2] = [ti.forward(imagenet).logits, tv.forward(half).logits];
+      expect(await tf.max(tf.abs(tf.sub(l1, l2))).data().then((d) => d[0]!)).toBeLessThan(1e-4 * (await tf.max(tf.abs(l2)).data().then((d) => d[0]!)));
+      tf.dispose([p01, imagenet, half, l1, l2]);
+      ti.dispose();
+      tv.dispose();
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
