@@ -110,8 +110,28 @@ function cosinesByRegion(feats: Float32Array[], pairs: PairImages[], missing: Re
 
 const pairBatch = (pairs: PairImages[]) => pairs.flatMap((p) => [{ img: p.edited, rule: p.rule }, { img: p.reference, rule: p.rule }]);
 
+/** Every image and the mask are what they claim to be (sizes, byte counts), or an error names the sample and field. */
+function checkInput(input: SampleInput): void {
+  const images: [string, RgbImage | null | undefined][] = [['edited', input.edited], ['source', input.source], ['target', input.target]];
+  for (const [field, img] of images) {
+    if (!img) {
+      if (field !== 'target') throw new Error(`sample ${input.id}: no ${field} image`);
+      continue;
+    }
+    const ok = Number.isInteger(img.width) && Number.isInteger(img.height) && img.width > 0 && img.height > 0 && img.width <= 16384 && img.height <= 16384;
+    if (!ok || !(img.data instanceof Uint8Array) || img.data.length !== img.width * img.height * 3) {
+      throw new Error(`sample ${input.id}: the ${field} image is not ${img.width}×${img.height} 8-bit RGB (${img.data?.length ?? 0} bytes; decode to 3-channel raw RGB)`);
+    }
+  }
+  const mk = input.mask;
+  if (mk && !(Number.isInteger(mk.width) && Number.isInteger(mk.height) && mk.width > 0 && mk.height > 0 && mk.data instanceof Uint8Array && mk.data.length === mk.width * mk.height)) {
+    throw new Error(`sample ${input.id}: the mask is not ${mk.width}×${mk.height} with one byte per pixel`);
+  }
+}
+
 /** Scores one sample with every metric the preset has. */
 export async function scoreSample(b: Backbones, preset: EvalPreset, input: SampleInput): Promise<SampleScores> {
+  checkInput(input);
   const m = preset.metrics;
   const out: SampleScores = { notes: [] };
   if (m.clipI || m.clipT) {
