@@ -4,6 +4,6 @@ export { createEvaluator, type Evaluator } from './evaluator.js';
 export { scoreSample, type SampleInput, type SampleScores, type RegionScores } from './score.js';
 export { aggregateScores, type EvaluationAggregate } from './aggregate.js';
 export { loadBackbones, disposeBackbones, MissingModelError, type Backbones, type ModelFolders, type LoadedModel } from './backbones.js';
-export { featureMoments, frechetDistance, fidFromFeatures, type GaussianMoments, type FidResult } from './fid.js';
+export { featureMoments, frechetDistance, fidFromFeatures, cheaperRoute, type GaussianMoments, type FidResult } from './fid.js';
 export { applyImageRule, blackOut, cropImage, insideRule, maskAt, maskBox, resizedSize, scaleBox } from './images.js';
 export * from '../../../shared/metrics/index.js';

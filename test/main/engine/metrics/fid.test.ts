@@ -2,7 +2,7 @@
 // not commute (tr √(Σ₁^½Σ₂Σ₁^½) = √(tr Σ₁Σ₂ + 2√(det Σ₁ det Σ₂)) for 2×2), and feature sets related
 // by y = c·x + b (Σ₂ = c²Σ₁ exactly: FID = ‖μ₁ − μ₂‖² + (1 − c)² tr Σ₁) through both routes.
 import { describe, expect, it } from 'vitest';
-import { featureMoments, fidFromFeatures, frechetDistance } from '../../../../main/engine/metrics/fid.js';
+import { cheaperRoute, featureMoments, fidFromFeatures, frechetDistance } from '../../../../main/engine/metrics/fid.js';
 
 const moments = (mean: number[], cov: number[][]) => ({ d: mean.length, mean: Float64Array.from(mean), cov: Float64Array.from(cov.flat()) });
 
@@ -41,6 +41,10 @@ describe('Fréchet distance', () => {
     expect(Array.from(m.mean)).toEqual([1, 2]);
     // deviations (0,−2), (−2,0), (2,2): Σ = [[8, 4], [4, 8]] / 2
     expect(Array.from(m.cov, (v) => +v.toFixed(12))).toEqual([4, 2, 2, 4]);
+  });
+
+  it('the cheaper route: Gram below about 1.25·d samples, moments above', () => {
+    expect([cheaperRoute(500, 500, 2048), cheaperRoute(2100, 2100, 2048), cheaperRoute(3000, 3000, 2048), cheaperRoute(100, 9000, 2048)]).toEqual(['gram', 'gram', 'moments', 'gram']);
   });
 
   for (const [n, d, route] of [[10, 16, 'gram'], [40, 16, 'moments']] as const) {
