@@ -146,9 +146,12 @@ export async function scoreSample(b: Backbones, preset: EvalPreset, input: Sampl
     const fullAt = clipIPairs?.pairs.findIndex((p) => p.region === 'full') ?? -1;
     const reuse = m.clipT && m.clipI && fullAt >= 0 && JSON.stringify(m.clipT.image) === JSON.stringify(m.clipI.image) ? 2 * fullAt : -1;
     if (m.clipT && reuse < 0) batch.push({ img: input.edited, rule: m.clipT.image });
-    const px = batchOf(batch, 'CLIP');
-    const feats = await rows(tf.tidy(() => clip.imageFeatures(px)));
-    px.dispose();
+    let feats: Float32Array[] = [];
+    if (batch.length) {
+      const px = batchOf(batch, 'CLIP');
+      feats = await rows(tf.tidy(() => clip.imageFeatures(px)));
+      px.dispose();
+    }
     if (clipIPairs) out.clipI = cosinesByRegion(feats, clipIPairs.pairs, clipIPairs.missing);
     if (m.clipT) {
       const text = m.clipT.text === 'target_caption' ? input.targetText : input.instruction;
@@ -165,16 +168,19 @@ export async function scoreSample(b: Backbones, preset: EvalPreset, input: Sampl
   if (m.dino) {
     const s = m.dino;
     const pairs = regionPairs(input, preset, s.regions, referenceImage(input, s.reference, 'dino.reference'), s.image, out.notes, 'dino');
-    const px = batchOf(pairBatch(pairs.pairs), 'DINO');
-    const feats = await rows(
-      tf.tidy(() => {
-        const h = b.dino!.forward(px).lastHiddenState; // [B, 1 + N, D]
-        if (s.pooling === 'cls') return tf.squeeze(tf.slice(h, [0, 0, 0], [-1, 1, -1]), [1]);
-        if (s.pooling === 'mean_all') return tf.mean(h, 1);
-        return tf.mean(tf.slice(h, [0, 1, 0], [-1, -1, -1]), 1);
-      }),
-    );
-    px.dispose();
+    let feats: Float32Array[] = [];
+    if (pairs.pairs.length) {
+      const px = batchOf(pairBatch(pairs.pairs), 'DINO');
+      feats = await rows(
+        tf.tidy(() => {
+          const h = b.dino!.forward(px).lastHiddenState; // [B, 1 + N, D]
+          if (s.pooling === 'cls') return tf.squeeze(tf.slice(h, [0, 0, 0], [-1, 1, -1]), [1]);
+          if (s.pooling === 'mean_all') return tf.mean(h, 1);
+          return tf.mean(tf.slice(h, [0, 1, 0], [-1, -1, -1]), 1);
+        }),
+      );
+      px.dispose();
+    }
     out.dino = cosinesByRegion(feats, pairs.pairs, pairs.missing);
   }
   if (m.lpips) {

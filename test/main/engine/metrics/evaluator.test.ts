@@ -156,6 +156,11 @@ describe('evaluator on the tiny fixture backbones', () => {
     const noMask = await evaluator.scoreSample(sample(5, { mask: null }));
     expect(noMask.clipI).toMatchObject({ inside: null, outside: null });
     expect(noMask.notes).toContain('clipI.inside: the sample has no mask');
+    // a preset that looks only inside the mask: nothing to run for a sample without one
+    const insideOnly = derivePreset(preset, 'inside-only', { metrics: { clipI: { regions: ['inside'] }, clipT: null, dino: { regions: ['inside'] }, lpips: { regions: ['inside'] }, fid: null, is: null } });
+    const ev = await createEvaluator(insideOnly, folders);
+    expect(await ev.scoreSample(sample(5, { mask: null }))).toMatchObject({ clipI: { inside: null }, dino: { inside: null }, lpips: { inside: null } });
+    ev.dispose();
     await expect(evaluator.scoreSample(sample(5, { target: null }))).rejects.toThrow(/sample s5: fid.reference is "target" but the sample has no ground-truth target/);
     await expect(evaluator.scoreSample(sample(6, { edited: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 4) } }))).rejects.toThrow(/sample s6: the edited image is not 32×32 8-bit RGB \(4096 bytes/);
     await expect(evaluator.scoreSample(sample(6, { mask: { width: 32, height: 16, data: new Uint8Array(10) } }))).rejects.toThrow(/sample s6: the mask is not 32×16/);
