@@ -56,7 +56,8 @@ export class ParamStore {
   prepareInference(): void {
     const trainable = [...this.vars.entries()].filter(([, v]) => v.trainable).map(([n]) => n);
     if (trainable.length) throw new Error(`${this.owner}: prepareInference on a model with trainable parameters (${trainable.slice(0, 3).join(', ')}${trainable.length > 3 ? ', …' : ''})`);
-    for (const [n, v] of this.vars) if (v.rank === 2 && n.endsWith('.weight') && !this.transposed.has(n)) this.transposed.set(n, tf.transpose(v));
+    // Embedding tables (CLIP's token_embedding: 101 MB) are gathered from, never multiplied by.
+    for (const [n, v] of this.vars) if (v.rank === 2 && n.endsWith('.weight') && !/embedding/.test(n) && !this.transposed.has(n)) this.transposed.set(n, tf.transpose(v));
   }
 
   private dropPrepared(): void {
