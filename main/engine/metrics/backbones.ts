@@ -2,7 +2,7 @@
 // (Settings → model folders; nothing is downloaded). A folder key is loaded once even when several
 // metrics use it (FID and IS share the Inception folder, CLIP-I and CLIP-T the CLIP one).
 import fs from 'node:fs';
-import { fromPretrained, type PretrainedModel } from '../models/registry.js';
+import { checkPretrained, describeProblems, fromPretrained, type PretrainedModel } from '../models/registry.js';
 import { ClipModel } from '../models/clip/index.js';
 import { VitModel } from '../models/vit/index.js';
 import { InceptionV3 } from '../models/inception/index.js';
@@ -56,6 +56,41 @@ function inceptionInputWarning(rule: ImageRule, transformInput: boolean, where: 
   if (transformInput && imagenet) return null;
   if (!transformInput && half) return null;
   return `${where}: the Inception folder has transform_input=${transformInput} but the image rule normalises with mean ${JSON.stringify(rule.mean)}, std ${JSON.stringify(rule.std)}: its input is not the [-1, 1] range Inception was trained on (use ImageNet mean/std with transform_input=true, or 0.5/0.5 with false)`;
+}
+
+const MODEL_TYPE: Record<MetricName, string | null> = { clipI: 'clip', clipT: 'clip', dino: 'vit', lpips: 'lpips', fid: 'inception_v3', is: 'inception_v3', pixel: null };
+
+export interface FolderCheck {
+  key: string;
+  metrics: MetricName[];
+  dir: string | null;
+  ok: boolean;
+  /** what is wrong, in words (null when ok) */
+  problem: string | null;
+}
+
+/**
+ * A pre-flight for `ric eval` and the Settings screen: each folder the preset needs is set, exists,
+ * and holds the right kind of model with every tensor (config.json and safetensors headers only —
+ * no weights are read).
+ */
+export function checkModelFolders(preset: EvalPreset, folders: ModelFolders): FolderCheck[] {
+  return [...presetModelKeys(preset)].map(([key, metrics]) => {
+    const dir = folders[key] ?? null;
+    const what = (METRIC_MODEL_KEYS as Record<string, string>)[key] ?? 'a model folder';
+    const fail = (problem: string): FolderCheck => ({ key, metrics, dir, ok: false, problem });
+    if (!dir) return fail(`not set: preset "${preset.name}" needs "${key}" (${what}) for ${metrics.join(', ')}`);
+    if (!fs.existsSync(dir)) return fail(`${dir} does not exist`);
+    try {
+      const r = checkPretrained(dir);
+      const wanted = [...new Set(metrics.map((m) => MODEL_TYPE[m]).filter(Boolean))];
+      if (!wanted.includes(r.modelType) || wanted.length > 1) return fail(`${dir} holds a ${r.modelType} model; ${metrics.join(', ')} need ${wanted.join(' and ')}`);
+      if (!r.ok) return fail(`${dir}: ${describeProblems(r)}`);
+      return { key, metrics, dir, ok: true, problem: null };
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  });
 }
 
 /** Loads every backbone a preset needs; a missing folder is named with its settings key. */

@@ -9,14 +9,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../main/engine/backend.js';
-import { createEvaluator, fidFromFeatures, type Evaluator, type SampleInput } from '../../../../main/engine/metrics/index.js';
+import { checkModelFolders, createEvaluator, fidFromFeatures, type Evaluator, type SampleInput } from '../../../../main/engine/metrics/index.js';
 import { fromPretrained } from '../../../../main/engine/models/registry.js';
 import type { ClipModel } from '../../../../main/engine/models/clip/index.js';
 import type { VitModel } from '../../../../main/engine/models/vit/index.js';
 import type { LpipsModel } from '../../../../main/engine/models/lpips/index.js';
 import type { InceptionV3 } from '../../../../main/engine/models/inception/index.js';
 import { ModelTokenizer } from '../../../../main/engine/tokenizers/index.js';
-import { derivePreset, inceptionScore, type EvalPreset, type ImageRule } from '../../../../shared/metrics/index.js';
+import { derivePreset, inceptionScore, resolvePreset, type EvalPreset, type ImageRule } from '../../../../shared/metrics/index.js';
 import { writeTinyClipBpe } from '../../captions/tiny-bpe.js';
 import { FIXTURES } from '../shared-dir.js';
 
@@ -171,6 +171,14 @@ describe('presets and model folders', () => {
   it('a missing model folder is named with the key the preset expects', async () => {
     await expect(createEvaluator('magicbrush', {})).rejects.toThrow(/needs the model folder "clipB32" \(CLIP ViT-B\/32.*for clipI, clipT/);
     await expect(createEvaluator('magicbrush', { clipB32: folders.dinoTiny!, dinoS16: folders.dinoTiny! })).rejects.toThrow(/"clipB32".*holds a VitModel, but clipI, clipT need a ClipModel/);
+  });
+
+  it('the pre-flight check names unset, missing and wrong folders without loading weights', () => {
+    const checks = checkModelFolders(preset, { ...folders, dinoTiny: folders.lpipsTiny!, lpipsTiny: '/nonexistent/lpips' });
+    expect(checks.map((c) => [c.key, c.ok])).toEqual([['clipTiny', true], ['dinoTiny', false], ['lpipsTiny', false], ['inceptionTiny', true]]);
+    expect(checks[1]!.problem).toMatch(/holds a lpips model; dino need vit/);
+    expect(checks[2]!.problem).toMatch(/does not exist/);
+    expect(checkModelFolders(resolvePreset('magicbrush'), {})[0]!.problem).toMatch(/not set: preset "magicbrush" needs "clipB32"/);
   });
 
   it('an Inception rule that does not give [-1, 1] input is warned about', async () => {
