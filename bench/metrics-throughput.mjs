@@ -7,7 +7,7 @@
 // Each metric runs alone (a one-metric preset) on 512×512 images with a mask, full image only and
 // with the inside/outside regions. The FID Fréchet step on 2048-d features is timed separately.
 // Usage: npx tsc -b && node bench/metrics-throughput.mjs [--backend wasm] [--samples 3] [--models k=dir,...]
-//          [--only clipI,dino,lpips,fid,pixel,frechet] [--frechet 500,2100]
+//          [--only clipI,dino,lpips,fid,pixel,frechet] [--frechet 500,2100] [--no-prepare]
 import path from 'node:path';
 import { machine, root } from './lib.mjs';
 
@@ -70,6 +70,8 @@ const results = [];
 for (const c of cases) {
   if (only.length && !only.includes(c.id ?? c.name)) continue;
   const m = await c.load();
+  // As loadBackbones does (frozen: dense weights transposed once); --no-prepare measures without it.
+  if (m && !args.includes('--no-prepare')) m.params.prepareInference();
   const backbones = { loaded: [], warnings: [], ...(c.slot ? { [c.slot]: m } : {}) };
   for (const regions of [['full'], ['full', 'inside', 'outside']]) {
     const metrics = Object.fromEntries(all.map((k) => [k, null]));
@@ -100,4 +102,5 @@ if (!only.length || only.includes('frechet')) {
   }
 }
 
-console.log(JSON.stringify({ machine: machine(), backend: report.active, samples, imageSize: `${SIZE}²`, results, frechet: fid }, null, 2));
+const load = (await import('node:os')).loadavg().map((l) => +l.toFixed(2));
+console.log(JSON.stringify({ machine: machine(), load, backend: report.active, samples, imageSize: `${SIZE}²`, prepared: !args.includes('--no-prepare'), results, frechet: fid }, null, 2));
