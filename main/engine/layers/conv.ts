@@ -52,6 +52,19 @@ export interface Conv2dOptions {
   stride?: number;
   /** Zero padding: one number for all sides (default k // 2), or [top, bottom, left, right]. */
   padding?: number | [number, number, number, number];
+  /**
+   * conv2dWeightT(weight), made once for frozen inference (the metric backbones): skips the two
+   * per-call weight transposes. No gradient reaches `weight` through it.
+   */
+  weightT?: tf.Tensor;
+}
+
+/** A Conv2d weight [Cout, Cin, kh, kw] as the [kh·kw·Cin, Cout] matrix conv2d multiplies im2col columns by. */
+export function conv2dWeightT(weight: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const [cout, cin, kh, kw] = weight.shape as [number, number, number, number];
+    return tf.transpose(tf.reshape(tf.transpose(weight, [0, 2, 3, 1]), [cout, kh * kw * cin]));
+  });
 }
 
 /**
@@ -92,6 +105,7 @@ export function conv2d(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefi
       }
     }
     const cols = views.length === 1 ? views[0]! : tf.concat(views, 3); // [B, Ho, Wo, kh·kw·Cin], tap-major
+    if (opts.weightT) return linear(cols, { weight, weightT: opts.weightT, bias });
     const w2 = tf.reshape(tf.transpose(weight, [0, 2, 3, 1]), [cout, kh * kw * cin]);
     return linear(cols, { weight: w2, bias });
   });

@@ -5,5 +5,6 @@ export { layerNorm, type LayerNormParams } from './norm.js';
 export { embedding } from './embedding.js';
 export { gelu, quickGelu, geluTanh, activation, type ActivationName } from './activations.js';
 export { multiHeadAttention, scaledDotProductAttention, paddingMask, causalMask, MASKED, type AttentionParams } from './attention.js';
-export { patchEmbedding, conv1d, conv2d, type Conv2dOptions } from './conv.js';
+export { patchEmbedding, conv1d, conv2d, conv2dWeightT, type Conv2dOptions } from './conv.js';
 export { checkpoint } from './checkpoint.js';
+export { maxPool2d, avgPool2d, batchNorm, foldBatchNorm, type PoolOptions, type BatchNormParams } from './pool.js';

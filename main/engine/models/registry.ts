@@ -11,6 +11,8 @@ import { clipFamily } from './clip/index.js';
 import { vitFamily } from './vit/index.js';
 import { blipFamily } from './blip/index.js';
 import { fusionFamily } from './fusion/index.js';
+import { inceptionFamily } from './inception/index.js';
+import { lpipsFamily } from './lpips/index.js';
 
 export { ParamStore };
 
@@ -41,6 +43,10 @@ export interface ModelFamily<C extends object = object, M extends PretrainedMode
   ignoreUnexpected?: readonly RegExp[];
   /** Prefix a task model puts before the base model's names (e.g. "vit."), stripped when present. */
   basePrefix?: string;
+  /** Recognises a config.json that has no model_type (torchvision / lpips exports name a `builder`). */
+  matchesConfig?: (raw: Record<string, unknown>) => boolean;
+  /** More safetensors files in the folder to take tensors from, after model.safetensors (LPIPS's lin layers). */
+  extraWeightFiles?: (dir: string, config: C) => string[];
 }
 
 // PretrainedConfig's attributes (transformers v4.35 configuration_utils.py), common to every config.
@@ -90,6 +96,8 @@ registerModel(clipFamily);
 registerModel(vitFamily);
 registerModel(blipFamily);
 registerModel(fusionFamily);
+registerModel(inceptionFamily);
+registerModel(lpipsFamily);
 
 export class ModelLoadError extends Error {
   constructor(message: string, readonly report?: CheckReport) {
@@ -145,7 +153,8 @@ export function resolveConfig(dir: string): ResolvedConfig {
 export function resolveConfigObject(raw: Record<string, unknown>, file: string): ResolvedConfig {
   const archs = Array.isArray(raw.architectures) ? (raw.architectures as unknown[]).filter((a): a is string => typeof a === 'string') : [];
   const modelType = typeof raw.model_type === 'string' ? raw.model_type : undefined;
-  const family = (modelType ? FAMILIES.get(modelType) : undefined) ?? archs.map((a) => BY_ARCHITECTURE.get(a)).find(Boolean);
+  const family =
+    (modelType ? FAMILIES.get(modelType) : undefined) ?? archs.map((a) => BY_ARCHITECTURE.get(a)).find(Boolean) ?? [...FAMILIES.values()].find((f) => f.matchesConfig?.(raw));
   if (!family) {
     const known = knownModels().map((k) => `${k.modelType} (${k.architectures.join(', ')})`).join('; ');
     throw new ModelLoadError(`${file}: unknown architecture: model_type ${JSON.stringify(modelType ?? null)}, architectures ${JSON.stringify(archs)}; known: ${known}`);
@@ -181,8 +190,16 @@ interface Located {
 function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport; located: Map<string, Located>; files: SafetensorsFile[] } {
   const { family, config } = resolved;
   const expected = family.paramShapes(config);
-  const files = weightFiles(dir).map((f) => SafetensorsFile.open(f));
+  const extra = (family.extraWeightFiles?.(dir, config) ?? []).filter((f) => fs.existsSync(f));
+  const files: SafetensorsFile[] = [];
+  try {
+    for (const f of [...weightFiles(dir), ...extra]) files.push(SafetensorsFile.open(f));
+  } catch (err) {
+    for (const f of files) f.close();
+    throw err;
+  }
   const stored = new Map<string, SafetensorsFile>();
+  // A tensor in a later file (e.g. LPIPS's lin_v0.1_*.safetensors) takes precedence.
   for (const f of files) for (const n of f.names()) stored.set(n, f);
   const strip = family.basePrefix && ![...expected.keys()].some((n) => stored.has(n)) ? `${family.basePrefix}` : '';
   const located = new Map<string, Located>();

@@ -118,7 +118,10 @@ export async function runCase(dir: string, options: ParityOptions = {}): Promise
         const got = outputs.get(spec.name);
         if (!ref) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not in outputs.safetensors' });
         else if (!got) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not computed by the runner' });
-        else result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tolerance));
+        else {
+          const tol = options.tolerance ?? entry.tensorTolerance?.(spec.name) ?? tolerance;
+          result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tol));
+        }
       }
     } finally {
       tf.dispose([...outputs.values()]);

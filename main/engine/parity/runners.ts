@@ -7,6 +7,8 @@ import { fromPretrained } from '../models/registry.js';
 import type { ClipModel } from '../models/clip/index.js';
 import type { VitModel } from '../models/vit/index.js';
 import { blipParityRunner } from '../models/blip/parity.js';
+import { inceptionParityRunner } from '../models/inception/parity.js';
+import { lpipsParityRunner } from '../models/lpips/parity.js';
 
 export type CaseInputs = Map<string, HostTensor>;
 /** Computes outputs by manifest name; the runner reads them back and disposes them. */
@@ -16,6 +18,8 @@ export interface RunnerEntry {
   run: ParityRunner;
   /** Default tolerance (absolute and relative) for this family (fixtures/README.md). */
   tolerance: number;
+  /** A looser or tighter tolerance for some tensors (e.g. Inception's inner blocks); undefined: the default. */
+  tensorTolerance?: (tensor: string) => number | undefined;
 }
 
 const RUNNERS = new Map<string, RunnerEntry>();
@@ -101,3 +105,5 @@ registerParityRunner('vit', {
 });
 
 registerParityRunner('blip_itr', blipParityRunner);
+registerParityRunner('inception', inceptionParityRunner);
+registerParityRunner('lpips', lpipsParityRunner);
