@@ -35,6 +35,8 @@ interface Manifest {
   case?: unknown;
   inputs?: { file?: unknown; tensors?: unknown };
   outputs?: { file?: unknown; tensors?: { name: string; shape: number[] }[] };
+  /** scheduler cases: one file holds the recorded sequence, inputs and expected values together */
+  data?: { file?: unknown; tensors?: { name: string; shape: number[] }[] };
 }
 
 /** Every README.json below `root` (or `root` itself) that describes one case. */
@@ -107,10 +109,11 @@ export async function runCase(dir: string, options: ParityOptions = {}): Promise
   }
   const tolerance = options.tolerance ?? entry.tolerance;
   try {
-    const specs = m.outputs?.tensors;
+    const inputsOnly = new Set(entry.inputsOnly ?? []);
+    const specs = (m.outputs?.tensors ?? m.data?.tensors)?.filter((t) => !inputsOnly.has(t.name));
     if (!Array.isArray(specs)) throw new Error(`${manifestFile}: outputs.tensors is missing`);
-    const inputs = readSafetensors(path.join(dir, path.basename(String(m.inputs?.file ?? 'inputs.safetensors'))));
-    const expected = readSafetensors(path.join(dir, path.basename(String(m.outputs?.file ?? 'outputs.safetensors'))));
+    const inputs = readSafetensors(path.join(dir, path.basename(String(m.inputs?.file ?? m.data?.file ?? 'inputs.safetensors'))));
+    const expected = readSafetensors(path.join(dir, path.basename(String(m.outputs?.file ?? m.data?.file ?? 'outputs.safetensors'))));
     const outputs = await entry.run(dir, inputs);
     try {
       for (const spec of specs) {

@@ -7,6 +7,9 @@ import { fromPretrained } from '../models/registry.js';
 import type { ClipModel } from '../models/clip/index.js';
 import type { VitModel } from '../models/vit/index.js';
 import { blipParityRunner } from '../models/blip/parity.js';
+import { unetParityRunner } from '../models/unet/parity.js';
+import { vaeParityRunner } from '../models/vae/parity.js';
+import { schedulerParityRunner } from '../schedulers/parity.js';
 
 export type CaseInputs = Map<string, HostTensor>;
 /** Computes outputs by manifest name; the runner reads them back and disposes them. */
@@ -16,6 +19,8 @@ export interface RunnerEntry {
   run: ParityRunner;
   /** Default tolerance (absolute and relative) for this family (fixtures/README.md). */
   tolerance: number;
+  /** Tensors of the case's data file that are inputs, not results to compare (scheduler sequences). */
+  inputsOnly?: readonly string[];
 }
 
 const RUNNERS = new Map<string, RunnerEntry>();
@@ -101,3 +106,6 @@ registerParityRunner('vit', {
 });
 
 registerParityRunner('blip_itr', blipParityRunner);
+registerParityRunner('unet', unetParityRunner);
+registerParityRunner('vae', vaeParityRunner);
+registerParityRunner('schedulers', schedulerParityRunner);
