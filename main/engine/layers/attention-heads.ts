@@ -25,18 +25,17 @@ function mergeHeads(x: tf.Tensor, b: number, heads: number): tf.Tensor {
 const mm = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
 const tr = (a: tf.Tensor) => tf.transpose(a);
 
-function probabilities(q: tf.Tensor, kT: tf.Tensor, scale: number): tf.Tensor {
-  return tf.softmax(tf.mul(mm(q, kT), scale));
-}
-
+/**
+ * On q already multiplied by 1/√d (one pass over [L, d] instead of one over the [Lq, Lk] scores):
+ * P = softmax(q_s kᵀ), O = P v. Backward with dS = P ⊙ (dP − rowsum(dP ⊙ P)): dq_s = dS k, dk = dSᵀ q_s.
+ */
 const core = tf.customGrad(((q: Tensor3, k: Tensor3, v: Tensor3, save: tf.GradSaveFunc) => {
-  const scale = 1 / Math.sqrt(q.shape[2]);
   const qs = tf.unstack(q);
   const kTs = tf.unstack(tf.transpose(k, [0, 2, 1]));
   const vs = tf.unstack(v);
   const probs: tf.Tensor[] = [];
   const outs = qs.map((qi, i) => {
-    const p = tf.tidy(() => probabilities(qi, kTs[i]!, scale));
+    const p = tf.tidy(() => tf.softmax(mm(qi, kTs[i]!)));
     probs.push(p);
     return mm(p, vs[i]!);
   });
@@ -57,7 +56,7 @@ const core = tf.customGrad(((q: Tensor3, k: Tensor3, v: Tensor3, save: tf.GradSa
           const [a, b, c] = tf.tidy(() => {
             const dO = dys[i]!;
             const dP = mm(dO, vTs[i]!);
-            const dS = tf.mul(tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true))), scale);
+            const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true)));
             return [mm(dS, kh[i]!), mm(tr(dS), qh[i]!), mm(tr(p), dO)];
           });
           dq.push(a);
@@ -72,11 +71,10 @@ const core = tf.customGrad(((q: Tensor3, k: Tensor3, v: Tensor3, save: tf.GradSa
 
 /** Without a gradient tape: the same products, each head's probabilities freed as soon as used. */
 function inferenceOnly(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  const scale = 1 / Math.sqrt(q.shape[2]!);
   const qs = tf.unstack(q);
   const kTs = tf.unstack(tf.transpose(k, [0, 2, 1]));
   const vs = tf.unstack(v);
-  return tf.stack(qs.map((qi, i) => tf.tidy(() => mm(probabilities(qi, kTs[i]!, scale), vs[i]!))));
+  return tf.stack(qs.map((qi, i) => tf.tidy(() => mm(tf.softmax(mm(qi, kTs[i]!)), vs[i]!))));
 }
 
 /**
@@ -90,7 +88,8 @@ export function headwiseAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, numH
     if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3) throw new Error('headwiseAttention: q, k, v must be [B, L, H·d]');
     if (hidden % numHeads !== 0) throw new Error(`headwiseAttention: hidden size ${hidden} is not divisible by ${numHeads} heads`);
     fastWasmSlices();
-    const [qh, kh, vh] = [splitHeads(q, numHeads), splitHeads(k, numHeads), splitHeads(v, numHeads)];
+    const scale = 1 / Math.sqrt(hidden / numHeads);
+    const [qh, kh, vh] = [splitHeads(tf.mul(q, scale), numHeads), splitHeads(k, numHeads), splitHeads(v, numHeads)];
     const taping = tf.engine().state.gradientDepth > 0;
     const o = taping ? (core(qh, kh, vh) as tf.Tensor) : inferenceOnly(qh, kh, vh);
     return mergeHeads(o, b, numHeads);

@@ -11,6 +11,7 @@ import { clipFamily } from './clip/index.js';
 import { vitFamily } from './vit/index.js';
 import { blipFamily } from './blip/index.js';
 import { fusionFamily } from './fusion/index.js';
+import { clipTextFamily } from './clip/text-model.js';
 import { unetFamily } from './unet/index.js';
 import { vaeFamily } from './vae/index.js';
 
@@ -97,6 +98,7 @@ registerModel(clipFamily);
 registerModel(vitFamily);
 registerModel(blipFamily);
 registerModel(fusionFamily);
+registerModel(clipTextFamily);
 registerModel(unetFamily);
 registerModel(vaeFamily);
 

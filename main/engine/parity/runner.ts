@@ -73,7 +73,15 @@ function isCaseManifest(file: string): boolean {
   return typeof m.family === 'string' && (m.outputs !== undefined || 'scheduler_class' in m);
 }
 
-export function compareTensor(name: string, got: Float32Array | Int32Array, gotShape: number[], ref: Float32Array | Int32Array, refShape: number[], tolerance: number): TensorComparison {
+export function compareTensor(
+  name: string,
+  got: Float32Array | Int32Array,
+  gotShape: number[],
+  ref: Float32Array | Int32Array,
+  refShape: number[],
+  tolerance: number,
+  criterion: 'elementwise' | 'tensor-max' = 'elementwise',
+): TensorComparison {
   const base = { tensor: name, shape: refShape, tolerance };
   if (gotShape.length !== refShape.length || gotShape.some((d, i) => d !== refShape[i])) {
     return { ...base, maxAbs: Infinity, maxRel: Infinity, pass: false, problem: `shape [${gotShape.join(', ')}], expected [${refShape.join(', ')}]` };
@@ -88,7 +96,9 @@ export function compareTensor(name: string, got: Float32Array | Int32Array, gotS
     if (!(d <= maxAbs)) maxAbs = d;
     if (r > refMax) refMax = r;
   }
-  return { ...base, maxAbs, maxRel: refMax > 0 ? maxAbs / refMax : maxAbs, pass };
+  const maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
+  if (criterion === 'tensor-max') pass = maxRel <= tolerance; // NaN fails
+  return { ...base, maxAbs, maxRel, pass };
 }
 
 export interface ParityOptions {
@@ -121,7 +131,7 @@ export async function runCase(dir: string, options: ParityOptions = {}): Promise
         const got = outputs.get(spec.name);
         if (!ref) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not in outputs.safetensors' });
         else if (!got) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not computed by the runner' });
-        else result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tolerance));
+        else result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tolerance, entry.criterion));
       }
     } finally {
       tf.dispose([...outputs.values()]);

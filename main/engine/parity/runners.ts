@@ -10,6 +10,7 @@ import { blipParityRunner } from '../models/blip/parity.js';
 import { unetParityRunner } from '../models/unet/parity.js';
 import { vaeParityRunner } from '../models/vae/parity.js';
 import { schedulerParityRunner } from '../schedulers/parity.js';
+import { ip2pParityRunner } from '../pipelines/parity.js';
 
 export type CaseInputs = Map<string, HostTensor>;
 /** Computes outputs by manifest name; the runner reads them back and disposes them. */
@@ -21,6 +22,11 @@ export interface RunnerEntry {
   tolerance: number;
   /** Tensors of the case's data file that are inputs, not results to compare (scheduler sequences). */
   inputsOnly?: readonly string[];
+  /**
+   * How an element passes: 'elementwise' (default) |got − ref| ≤ tol + tol·|ref|; 'tensor-max' |got − ref| ≤
+   * tol · max|ref| — the pipeline fixtures' criterion, since errors compound over the steps.
+   */
+  criterion?: 'elementwise' | 'tensor-max';
 }
 
 const RUNNERS = new Map<string, RunnerEntry>();
@@ -109,3 +115,4 @@ registerParityRunner('blip_itr', blipParityRunner);
 registerParityRunner('unet', unetParityRunner);
 registerParityRunner('vae', vaeParityRunner);
 registerParityRunner('schedulers', schedulerParityRunner);
+registerParityRunner('ip2p_pipeline', ip2pParityRunner);

@@ -20,7 +20,7 @@ export const DPM_SOLVER_DEFAULTS = {
 const schema = z.object({
   ...commonSchedulerFields, solver_order: z.union([z.literal(1), z.literal(2)]), thresholding: z.literal(false), algorithm_type: z.enum(['dpmsolver++', 'dpmsolver', 'deis']),
   solver_type: z.enum(['midpoint', 'heun', 'logrho', 'bh1', 'bh2']), lower_order_final: z.boolean(), euler_at_final: z.boolean(), use_karras_sigmas: z.literal(false).or(z.null()),
-  use_lu_lambdas: z.literal(false).or(z.null()), lambda_min_clipped: z.number(), variance_type: z.null(),
+  use_lu_lambdas: z.literal(false).or(z.null()), lambda_min_clipped: z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), 'expected a number (or -Infinity)'), variance_type: z.null(),
 });
 export type DpmSolverConfig = z.output<typeof schema>;
 
@@ -105,7 +105,8 @@ export class DPMSolverMultistepScheduler implements NoiseScheduler {
     const i = this.stepIndex;
     const n = this.timesteps.length;
     const lowerFinal = i === n - 1 && (c.euler_at_final || (c.lower_order_final && n < 15));
-    const converted = tf.tidy(() => this.convert(modelOutput, sample, this.sigmas[i]!));
+    // Kept across steps (and out of any caller's tidy) until the list drops it.
+    const converted = tf.keep(tf.tidy(() => this.convert(modelOutput, sample, this.sigmas[i]!)));
     const dropped = this.modelOutputs.shift();
     if (dropped) dropped.dispose();
     this.modelOutputs.push(converted);
