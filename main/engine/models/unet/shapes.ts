@@ -62,8 +62,9 @@ export function unetParamShapes(c: UNetConfig): Shapes {
   convShapes(s, 'conv_in', ch0, c.in_channels, c.conv_in_kernel);
   linearShapes(s, 'time_embedding.linear_1', plan.timeEmbedDim, ch0);
   linearShapes(s, 'time_embedding.linear_2', plan.timeEmbedDim, plan.timeEmbedDim);
-  // diffusers registers each block's modules in this order: attentions before resnets in the state dict.
-  for (const block of [...plan.down, ...(plan.mid ? [plan.mid] : []), ...plan.up]) {
+  // The state dict's order: diffusers registers down_blocks and up_blocks (empty) before mid_block, and
+  // each block's attentions before its resnets.
+  for (const block of [...plan.down, ...plan.up, ...(plan.mid ? [plan.mid] : [])]) {
     for (const t of block.attentions) transformerShapes(s, t);
     for (const r of block.resnets) resnetShapes(s, r, plan.timeEmbedDim);
     if (block.sampler) convShapes(s, `${block.sampler.prefix}.conv`, block.sampler.channels, block.sampler.channels, 3);
