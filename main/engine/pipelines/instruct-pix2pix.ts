@@ -116,9 +116,11 @@ export class InstructPix2PixPipeline {
   /** The UNSCALED mode of the VAE posterior of 2·image − 1: [B, 4, h, w]. */
   encodeImage(image: tf.Tensor): tf.Tensor {
     checkImage(image, this.parts.vae.downscale, this.source);
-    const posterior = this.parts.vae.encode(tf.tidy(() => tf.sub(tf.mul(image, 2), 1)));
+    const scaled = tf.tidy(() => tf.sub(tf.mul(image, 2), 1));
+    const posterior = this.parts.vae.encode(scaled);
     const mode = posterior.mode();
     posterior.dispose();
+    scaled.dispose();
     return mode;
   }
 
