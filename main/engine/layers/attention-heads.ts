@@ -6,6 +6,7 @@
 // probabilities): dV = Pᵀ dO, dP = dO Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = s·dS K, dK = s·dSᵀ Q,
 // every product plain with explicit transposes.
 import * as tf from '@tensorflow/tfjs';
+import { batchMatMul } from './linear.js';
 import { fastWasmSlices } from './wasm-slice.js';
 
 type Tensor3 = tf.Tensor3D;
@@ -77,6 +78,9 @@ function inferenceOnly(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor {
   return tf.stack(qs.map((qi, i) => tf.tidy(() => mm(tf.softmax(mm(qi, kTs[i]!)), vs[i]!))));
 }
 
+/** Backends whose batched matmul is slow (wasm: 0.5 GFLOP/s) or that have no batched kernel worth it. */
+const PER_HEAD_BACKENDS = new Set(['wasm', 'cpu']);
+
 /**
  * softmax(q kᵀ / √d) v with q [B, Lq, H·d], k and v [B, Lk, H·d] (already projected) → [B, Lq, H·d].
  * Same numbers as scaledDotProductAttention (attention.ts) without a mask; use it where the token
@@ -87,11 +91,16 @@ export function headwiseAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, numH
     const [b, , hidden] = q.shape as [number, number, number];
     if (q.rank !== 3 || k.rank !== 3 || v.rank !== 3) throw new Error('headwiseAttention: q, k, v must be [B, L, H·d]');
     if (hidden % numHeads !== 0) throw new Error(`headwiseAttention: hidden size ${hidden} is not divisible by ${numHeads} heads`);
-    fastWasmSlices();
     const scale = 1 / Math.sqrt(hidden / numHeads);
     const [qh, kh, vh] = [splitHeads(tf.mul(q, scale), numHeads), splitHeads(k, numHeads), splitHeads(v, numHeads)];
-    const taping = tf.engine().state.gradientDepth > 0;
-    const o = taping ? (core(qh, kh, vh) as tf.Tensor) : inferenceOnly(qh, kh, vh);
+    let o: tf.Tensor;
+    if (PER_HEAD_BACKENDS.has(tf.getBackend())) {
+      fastWasmSlices();
+      o = tf.engine().state.gradientDepth > 0 ? (core(qh, kh, vh) as tf.Tensor) : inferenceOnly(qh, kh, vh);
+    } else {
+      // A GPU runs the batched products well; one kernel per head would only add dispatches.
+      o = batchMatMul(tf.softmax(batchMatMul(qh, kh, { transposeB: true })), vh);
+    }
     return mergeHeads(o, b, numHeads);
   });
 }

@@ -31,10 +31,12 @@ export interface EditProgress {
 export interface EditOptions {
   /** source images [B, 3, H, W] in [0, 1], H and W multiples of the VAE's downscale (8) */
   image: tf.Tensor;
-  /** the instruction(s): texts (tokenized with the pipeline's tokenizer) or token ids [B, L] */
-  prompt: string | readonly string[] | tf.Tensor;
+  /** the instruction(s): texts (tokenized with the pipeline's tokenizer) or token ids [B, L]; ignored with promptEmbeds */
+  prompt?: string | readonly string[] | tf.Tensor;
   /** the unconditional prompt's token ids [B, L] (default: the empty text through the tokenizer) */
   negativePromptIds?: tf.Tensor;
+  /** precomputed [text, negative] embeds [B, L, D] each (then no text encoder runs; not disposed) */
+  promptEmbeds?: [tf.Tensor, tf.Tensor];
   /** default 100 (20–50 with DPM-Solver++) */
   steps?: number;
   /** s_T, default 7.5 */
@@ -72,7 +74,11 @@ export interface EditResult {
 export interface Ip2pParts {
   unet: UNet2DConditionModel;
   vae: AutoencoderKL;
-  textEncoder: ClipTextModel;
+  /**
+   * The text encoder kept loaded, or a loader called for each encoding and freed after it (on the wasm
+   * heap SD 1.5's UNet + VAE + text encoder do not fit together: 4.27 GB of weights).
+   */
+  textEncoder: ClipTextModel | (() => Promise<ClipTextModel>);
   tokenizer: ModelTokenizer | null;
   scheduler: NoiseScheduler;
 }
@@ -108,9 +114,15 @@ export class InstructPix2PixPipeline {
     return { ids: tf.tensor2d(b.inputIds, b.shape, 'int32'), truncated: b.truncated };
   }
 
-  /** text_encoder(ids).last_hidden_state [B, L, D] (no attention mask, as diffusers calls CLIP here). */
-  encodePrompt(ids: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.parts.textEncoder.encode(ids).lastHiddenState);
+  /** text_encoder(ids).last_hidden_state [B, L, D] per id batch (no attention mask, as diffusers calls CLIP here). */
+  async encodePrompts(...ids: tf.Tensor[]): Promise<tf.Tensor[]> {
+    const te = this.parts.textEncoder;
+    const model = typeof te === 'function' ? await te() : te;
+    try {
+      return ids.map((i) => tf.tidy(() => model.encode(i).lastHiddenState));
+    } finally {
+      if (typeof te === 'function') model.dispose();
+    }
   }
 
   /** The UNSCALED mode of the VAE posterior of 2·image − 1: [B, 4, h, w]. */
@@ -130,6 +142,7 @@ export class InstructPix2PixPipeline {
   }
 
   private promptIds(prompt: EditOptions['prompt'], batch: number): tf.Tensor {
+    if (prompt === undefined) throw new Error(`${this.source}: an edit needs a prompt (texts or token ids) or promptEmbeds`);
     if (prompt instanceof tf.Tensor) return tf.clone(prompt);
     const texts = typeof prompt === 'string' ? [prompt] : [...prompt];
     const all = texts.length === 1 && batch > 1 ? Array.from({ length: batch }, () => texts[0]!) : texts;
@@ -149,13 +162,22 @@ export class InstructPix2PixPipeline {
     let done = false;
     try {
       // 1. Prompt embeds: cat[text, empty, empty] (the branches' order in diffusers' _encode_prompt).
-      const ids = this.promptIds(o.prompt, batch);
-      const negIds = o.negativePromptIds ? tf.clone(o.negativePromptIds) : this.tokenize(Array.from({ length: batch }, () => '')).ids;
-      if (ids.shape[0] !== batch || negIds.shape[0] !== batch) throw new Error(`${this.source}: ${ids.shape[0]} prompts and ${negIds.shape[0]} negative prompts for ${batch} images`);
-      const text = this.encodePrompt(ids);
-      const negative = this.encodePrompt(negIds);
+      let text: tf.Tensor;
+      let negative: tf.Tensor;
+      if (o.promptEmbeds) {
+        [text, negative] = o.promptEmbeds.map((t) => tf.clone(t)) as [tf.Tensor, tf.Tensor];
+      } else {
+        const ids = this.promptIds(o.prompt, batch);
+        const negIds = o.negativePromptIds ? tf.clone(o.negativePromptIds) : this.tokenize(Array.from({ length: batch }, () => '')).ids;
+        try {
+          [text, negative] = (await this.encodePrompts(ids, negIds)) as [tf.Tensor, tf.Tensor];
+        } finally {
+          tf.dispose([ids, negIds]);
+        }
+      }
+      keep.push(text, negative);
+      if (text.shape[0] !== batch || negative.shape[0] !== batch) throw new Error(`${this.source}: ${text.shape[0]} prompts and ${negative.shape[0]} negative prompts for ${batch} images`);
       const promptEmbeds = tf.concat([text, negative, negative]);
-      tf.dispose([ids, negIds, text, negative]);
       keep.push(promptEmbeds);
       // 2. Timesteps.
       scheduler.setTimesteps(steps);
@@ -231,7 +253,7 @@ export class InstructPix2PixPipeline {
   dispose(): void {
     this.parts.unet.dispose();
     this.parts.vae.dispose();
-    this.parts.textEncoder.dispose();
+    if (typeof this.parts.textEncoder !== 'function') this.parts.textEncoder.dispose();
   }
 }
 

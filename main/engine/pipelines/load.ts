@@ -20,6 +20,11 @@ export interface LoadPipelineOptions {
   tokenizer?: boolean;
   /** the UNet's parameters start trainable (the editor's training) */
   trainableUnet?: boolean;
+  /**
+   * 'resident' (default) keeps the text encoder loaded; 'on-demand' loads it for each prompt encoding and
+   * frees it (SD 1.5 on the wasm heap: the three parts' 4.27 GB of weights do not fit together).
+   */
+  textEncoder?: 'resident' | 'on-demand';
   onProgress?: (part: PipelinePart, loaded: number, total: number) => void;
 }
 
@@ -49,7 +54,7 @@ export async function loadInstructPix2Pix(dir: string, opts: LoadPipelineOptions
       loaded.push(m);
       return m;
     };
-    const textEncoder = await load<ClipTextModel>('text_encoder', false);
+    const textEncoder = opts.textEncoder === 'on-demand' ? () => fromPretrained<ClipTextModel>(dirOf('text_encoder')!) : await load<ClipTextModel>('text_encoder', false);
     const vae = await load<AutoencoderKL>('vae', false);
     const unet = await load<UNet2DConditionModel>('unet', opts.trainableUnet ?? false);
     const tokenizer = opts.tokenizer === false ? null : pipelineTokenizer(dirOf('tokenizer')!);

@@ -25,8 +25,9 @@ export const ip2pParityRunner: RunnerEntry = {
       const guidance = inputs.get('guidance')?.values;
       const steps = inputs.get('num_inference_steps')?.values[0];
       if (!guidance || steps === undefined) throw new Error('inputs.safetensors needs guidance and num_inference_steps');
-      out.set('prompt_embeds', pipeline.encodePrompt(ids));
-      out.set('negative_prompt_embeds', pipeline.encodePrompt(uncond));
+      const [text, negative] = await pipeline.encodePrompts(ids, uncond);
+      out.set('prompt_embeds', text!);
+      out.set('negative_prompt_embeds', negative!);
       out.set('image_latents', pipeline.encodeImage(image));
       for (const name of schedulers) {
         pipeline.setScheduler(loadScheduler(path.join(dir, `scheduler_${name}`)));

@@ -29,7 +29,7 @@ describe('engine layers on wasm vs cpu', () => {
     expect(() => embedding(tf.zeros([4, 2]), tf.zeros([3]))).toThrow(/int32/);
   });
 
-  it('the wasm Slice/Unpack kernels that copy only the slice give the same values as the stock ones', async () => {
+  it('the wasm Slice/Unpack/SplitV kernels that copy only the slice give the same values as the stock ones', async () => {
     const shapes: [number[], number[], number[]][] = [
       [[7], [2], [4]],
       [[5, 6], [1, 0], [3, 6]],
@@ -45,7 +45,7 @@ describe('engine layers on wasm vs cpu', () => {
         const n = shape.reduce((a, b) => a * b, 1);
         const x = tf.tensor(Array.from({ length: n }, (_, i) => i * 0.5 - 3), shape);
         const ints = tf.cast(x, 'int32');
-        const parts = [tf.slice(x, begin, size), tf.slice(ints, begin, size), ...tf.unstack(x, shape.length - 1)];
+        const parts = [tf.slice(x, begin, size), tf.slice(ints, begin, size), ...tf.unstack(x, shape.length - 1), ...tf.split(x, [1, shape[shape.length - 1]! - 1], -1), ...tf.split(x, 1, 0)];
         for (const p of parts) out.push(Array.from(await p.data()));
         tf.dispose([x, ints, ...parts]);
       }

@@ -80,6 +80,16 @@ describe('InstructPix2Pix pipeline', () => {
     tf.dispose([r.image, r.latents, s.image, s.latents]);
   }, 60_000);
 
+  it('an on-demand text encoder (loaded per encoding, then freed) gives the same edit as a resident one', async () => {
+    const lazy = (await loadInstructPix2Pix(DIR, { tokenizer: false, schedulerDir: 'scheduler_euler', scheduler: 'euler_ancestral', textEncoder: 'on-demand' })).pipeline;
+    const before = tf.memory().numTensors;
+    const [a, b] = [await edit(), await lazy.edit({ image, prompt: ids, negativePromptIds: uncond, steps: 3, seed: 5 })];
+    expect(Array.from(await a.latents.data())).toEqual(Array.from(await b.latents.data()));
+    tf.dispose([a.image, a.latents, b.image, b.latents]);
+    expect(tf.memory().numTensors).toBe(before);
+    lazy.dispose();
+  }, 60_000);
+
   it('stops between steps when cancelled, freeing everything', async () => {
     const before = tf.memory().numTensors;
     const controller = new AbortController();
