@@ -58,7 +58,9 @@ const core = tf.customGrad(((q: Tensor3, k: Tensor3, v: Tensor3, save: tf.GradSa
             const dO = dys[i]!;
             const dP = mm(dO, vTs[i]!);
             const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dP, p), -1, true)));
-            return [mm(dS, kh[i]!), mm(tr(dS), qh[i]!), mm(tr(p), dO)];
+            // dK = dSᵀ q and dV = Pᵀ dO as (qᵀ dS)ᵀ and (dOᵀ P)ᵀ: transposes of [L, d], never of the [Lq, Lk]
+            // matrices (a 1024² wasm transpose costs more than the product).
+            return [mm(dS, kh[i]!), tr(mm(tr(qh[i]!), dS)), tr(mm(tr(dO), p))];
           });
           dq.push(a);
           dk.push(b);
