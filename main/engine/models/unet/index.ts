@@ -6,6 +6,7 @@ import { unetParamShapes } from './shapes.js';
 export { UNet2DConditionModel, type Timesteps } from './model.js';
 export { UNET_DEFAULTS, parseUNetConfig, unetPlan, type UNetConfig, type UNetPlan } from './config.js';
 export { unetParamShapes } from './shapes.js';
+export { widenUNetInput } from './widen.js';
 export { saveDiffusersUNet, diffusersUNetConfig, DIFFUSERS_VERSION, UNET_WEIGHTS, type SaveUNetOptions } from './save.js';
 
 export const unetFamily: ModelFamily<UNetConfig, UNet2DConditionModel> = {
