@@ -2,10 +2,11 @@
 // (bench/torch_editor.py, same configs, random weights): a UNet forward + backward (one training
 // micro-batch) and a whole 20-step InstructPix2Pix edit (DPM-Solver++ 2M, batch of three guidance
 // branches, VAE encode and decode), at a small config and at Stable Diffusion 1.5's UNet/VAE shape
-// (bench/configs), 256×256. Each engine case reports the peak live tensor bytes and the wasm heap; a case
+// (bench/configs), 256×256. The wasm heap only grows: run the SD 1.5 cases in their own process
+// (--sd15-only) so the small cases' freed memory does not fragment it. Each engine case reports the peak live tensor bytes and the wasm heap; a case
 // the memory estimator says cannot fit the wasm heap is not started on wasm (it would abort the process)
 // and is reported with the estimate instead.
-// Usage: npx tsc -b && node bench/editor.mjs [backend=wasm] [runs=3] [--sd15] [--small-only] [--steps=20]
+// Usage: npx tsc -b && node bench/editor.mjs [backend=wasm] [runs=3] [--sd15 | --sd15-only] [--steps=20]
 //        [--resolution=256] [--threads=N (PyTorch; default: all cores)] [--diffusers=DIR] [--no-torch]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -76,11 +77,11 @@ async function timed(fn) {
   return { ms: ts[0], medianMs: ts[Math.floor(ts.length / 2)] };
 }
 
-const cases = [
+const cases = argv.includes('--sd15-only') ? [] : [
   { name: `small UNet fwd+bwd ${resolution}² b1`, kind: 'unet_train', unet: 'small-unet.json', vae: 'small-vae.json', batch: 1 },
   { name: `small ${steps}-step edit ${resolution}² b1`, kind: 'edit', unet: 'small-unet.json', vae: 'small-vae.json', batch: 1 },
 ];
-if (withSd15) {
+if (withSd15 || argv.includes('--sd15-only')) {
   cases.push({ name: `SD1.5 UNet fwd+bwd ${resolution}² b1 (checkpointed)`, kind: 'unet_train', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1, checkpointing: true });
   cases.push({ name: `SD1.5 ${steps}-step edit ${resolution}² b1`, kind: 'edit', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1 });
 }
