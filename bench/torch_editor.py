@@ -6,7 +6,8 @@
 # Cases: "unet_train" = UNet forward + backward of mean(ε̂²) over every parameter (batch B);
 #        "edit" = an InstructPix2Pix edit as diffusers' pipeline runs it (image latents = the posterior's
 #        mode, UNet on the batch of three branches, dual guidance, DPM-Solver++ steps, decode), prompt
-#        embeds given (the text encoder is not timed on either side).
+#        embeds given (the text encoder is not timed on either side);
+#        "unet_step" = one denoising step's UNet forward on the batch of three guidance branches.
 # Usage: /usr/bin/python3 bench/torch_editor.py --diffusers DIR '<json {"threads", "runs", "cases": [...]}>'
 # Prints one JSON object: {"torch", "diffusers", "threads", "results": [{"name", "ms", "median_ms", "peak_rss_mb"}]}.
 import argparse
@@ -72,6 +73,16 @@ for case in spec["cases"]:
             loss.backward()
 
         ms, med = timed(step, spec["runs"])
+    elif case["kind"] == "unet_step":
+        unet.eval()
+        x = torch.randn(3 * b, unet.config.in_channels, lat, lat)
+        ehs = torch.randn(3 * b, 77, cross)
+
+        @torch.no_grad()
+        def unet_step():
+            return unet(x, 500, encoder_hidden_states=ehs).sample
+
+        ms, med = timed(unet_step, spec["runs"])
     else:
         vae = AutoencoderKL.from_config(config(case["vae"]))
         unet.eval()

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClipTextModel } from '../models/clip/text-model.js';
 import type { UNet2DConditionModel } from '../models/unet/index.js';
-import type { AutoencoderKL } from '../models/vae/index.js';
+import type { AutoencoderKL, VaeConfig } from '../models/vae/index.js';
 import { SeededRandom } from '../random.js';
 import type { NoiseScheduler } from '../schedulers/index.js';
 import type { ModelTokenizer } from '../tokenizers/index.js';
@@ -71,9 +71,16 @@ export interface EditResult {
   seconds: number;
 }
 
+/** A part loaded for each use and freed after it (the wasm heap cannot hold SD 1.5's UNet and VAE together). */
+export interface OnDemand<M, C> {
+  config: C;
+  load: () => Promise<M>;
+}
+
 export interface Ip2pParts {
   unet: UNet2DConditionModel;
-  vae: AutoencoderKL;
+  /** resident, or loaded to encode the source and to decode (previews included) and freed after each */
+  vae: AutoencoderKL | OnDemand<AutoencoderKL, VaeConfig>;
   /**
    * The text encoder kept loaded, or a loader called for each encoding and freed after it (on the wasm
    * heap SD 1.5's UNet + VAE + text encoder do not fit together: 4.27 GB of weights).
@@ -91,7 +98,7 @@ export class InstructPix2PixPipeline {
     /** where it was loaded from (errors name it) */
     readonly source = 'pipeline',
   ) {
-    const need = parts.vae.config.latent_channels * 2;
+    const need = (parts.vae.config as VaeConfig).latent_channels * 2;
     if (parts.unet.inChannels !== need) {
       throw new Error(`${source}: unet/config.json in_channels is ${parts.unet.inChannels}; InstructPix2Pix needs ${need} (noisy latents + image latents). A text-to-image UNet must be widened to ${need} input channels first`);
     }
@@ -125,20 +132,32 @@ export class InstructPix2PixPipeline {
     }
   }
 
+  private async withVae<T>(f: (vae: AutoencoderKL) => T): Promise<T> {
+    const v = this.parts.vae;
+    const vae = 'load' in v ? await v.load() : v;
+    try {
+      return f(vae);
+    } finally {
+      if ('load' in v) vae.dispose();
+    }
+  }
+
   /** The UNSCALED mode of the VAE posterior of 2·image − 1: [B, 4, h, w]. */
-  encodeImage(image: tf.Tensor): tf.Tensor {
-    checkImage(image, this.parts.vae.downscale, this.source);
-    const scaled = tf.tidy(() => tf.sub(tf.mul(image, 2), 1));
-    const posterior = this.parts.vae.encode(scaled);
-    const mode = posterior.mode();
-    posterior.dispose();
-    scaled.dispose();
-    return mode;
+  encodeImage(image: tf.Tensor): Promise<tf.Tensor> {
+    return this.withVae((vae) => {
+      checkImage(image, vae.downscale, this.source);
+      const scaled = tf.tidy(() => tf.sub(tf.mul(image, 2), 1));
+      const posterior = vae.encode(scaled);
+      const mode = posterior.mode();
+      posterior.dispose();
+      scaled.dispose();
+      return mode;
+    });
   }
 
   /** (vae.decode(latents / scaling_factor) / 2 + 0.5).clamp(0, 1): [B, 3, H, W]. */
-  decodeLatents(latents: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.clipByValue(tf.add(tf.div(this.parts.vae.decode(tf.div(latents, this.parts.vae.scalingFactor)), 2), 0.5), 0, 1));
+  decodeLatents(latents: tf.Tensor): Promise<tf.Tensor> {
+    return this.withVae((vae) => tf.tidy(() => tf.clipByValue(tf.add(tf.div(vae.decode(tf.div(latents, vae.scalingFactor)), 2), 0.5), 0, 1)));
   }
 
   private promptIds(prompt: EditOptions['prompt'], batch: number): tf.Tensor {
@@ -182,7 +201,7 @@ export class InstructPix2PixPipeline {
       // 2. Timesteps.
       scheduler.setTimesteps(steps);
       // 3. Image latents: cat[image, image, zeros] (the third branch sees no image).
-      const imageLatents = this.encodeImage(o.image);
+      const imageLatents = await this.encodeImage(o.image);
       const allImageLatents = tf.tidy(() => tf.concat([imageLatents, imageLatents, tf.zerosLike(imageLatents)]));
       keep.push(imageLatents, allImageLatents);
       // 4. Initial latents, scaled by the scheduler's init_noise_sigma.
@@ -220,7 +239,7 @@ export class InstructPix2PixPipeline {
         await o.onStep?.(i, t, latents);
         const k = o.previewEvery ?? 0;
         if (o.onPreview && k > 0 && ((i + 1) % k === 0 || i === timesteps.length - 1)) {
-          const preview = this.decodeLatents(result.x0);
+          const preview = await this.decodeLatents(result.x0);
           try {
             await o.onPreview(i + 1, preview);
           } finally {
@@ -232,7 +251,7 @@ export class InstructPix2PixPipeline {
         await yieldToEvents();
       }
       // 6. Decode.
-      const image = this.decodeLatents(latents);
+      const image = await this.decodeLatents(latents);
       done = true;
       return { image, latents, steps: timesteps.length, seconds: (performance.now() - started) / 1000 };
     } finally {
@@ -252,7 +271,7 @@ export class InstructPix2PixPipeline {
 
   dispose(): void {
     this.parts.unet.dispose();
-    this.parts.vae.dispose();
+    if (!('load' in this.parts.vae)) this.parts.vae.dispose();
     if (typeof this.parts.textEncoder !== 'function') this.parts.textEncoder.dispose();
   }
 }

@@ -25,6 +25,8 @@ export interface LoadPipelineOptions {
    * frees it (SD 1.5 on the wasm heap: the three parts' 4.27 GB of weights do not fit together).
    */
   textEncoder?: 'resident' | 'on-demand';
+  /** 'on-demand': load the VAE to encode the source and to decode, freeing it for the denoising loop */
+  vae?: 'resident' | 'on-demand';
   onProgress?: (part: PipelinePart, loaded: number, total: number) => void;
 }
 
@@ -55,7 +57,7 @@ export async function loadInstructPix2Pix(dir: string, opts: LoadPipelineOptions
       return m;
     };
     const textEncoder = opts.textEncoder === 'on-demand' ? () => fromPretrained<ClipTextModel>(dirOf('text_encoder')!) : await load<ClipTextModel>('text_encoder', false);
-    const vae = await load<AutoencoderKL>('vae', false);
+    const vae = opts.vae === 'on-demand' ? { config: vaeConfig, load: () => fromPretrained<AutoencoderKL>(dirOf('vae')!) } : await load<AutoencoderKL>('vae', false);
     const unet = await load<UNet2DConditionModel>('unet', opts.trainableUnet ?? false);
     const tokenizer = opts.tokenizer === false ? null : pipelineTokenizer(dirOf('tokenizer')!);
     const pipeline = new InstructPix2PixPipeline({ unet, vae, textEncoder, tokenizer, scheduler }, dir);

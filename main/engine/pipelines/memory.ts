@@ -9,12 +9,19 @@ import { vaeParamShapes, type VaeConfig } from '../models/vae/index.js';
 
 /** The wasm backend's heap limit (WebAssembly memory32: 65536 pages of 64 KiB). */
 export const WASM_HEAP_BYTES = 4 * 2 ** 30;
+/**
+ * The wasm heap holds more than the live tensors (allocator fragmentation, XNNPACK's operator state):
+ * SD 1.5's UNet step peaked at 3.71 GB of tensors in a 4.08 GB heap (measured, bench/editor.mjs).
+ */
+const WASM_HEAP_SLACK = 1.05;
 
 export interface EditorMemoryQuery {
   unetConfig: UNetConfig;
   vaeConfig: VaeConfig;
   /** the text encoder's parameter count (CLIP ViT-L/14 text: 123 M; 0 when not resident) */
   textEncoderParams?: number;
+  /** the VAE stays loaded through the denoising loop (default true); false: only the UNet is resident there */
+  vaeResident?: boolean;
   /** image side in pixels (square) or [height, width] */
   resolution: number | [number, number];
   /** images per call: an edit runs the UNet on 3 × batch (the guidance branches) unless `separateBranches` */
@@ -39,7 +46,9 @@ export interface EditorMemoryEstimate {
   activations: number;
   /** the two stages apart: the UNet pass (at the branch batch) and the VAE decode */
   stages: { unet: number; decode: number };
-  /** weights + training state + activations: what the backend must hold at once */
+  /** copies the kernels make of the largest weight (a transposed filter, XNNPACK's packed copy): 2× its size */
+  transient: number;
+  /** weights + training state + activations + transient copies: what the backend must hold at once */
   peak: number;
   /** host (JS) memory for optimizer moments kept there */
   host: number;
@@ -50,7 +59,9 @@ export interface EditorMemoryEstimate {
 }
 
 const F32 = 4;
-const count = (shapes: Map<string, number[]>) => [...shapes.values()].reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+const numel = (s: number[]) => s.reduce((x, y) => x * y, 1);
+const count = (shapes: Map<string, number[]>) => [...shapes.values()].reduce((a, s) => a + numel(s), 0);
+const largest = (shapes: Map<string, number[]>) => [...shapes.values()].reduce((a, s) => Math.max(a, numel(s)), 0);
 
 // Floats the engine keeps per element, measured block by block on this engine (wasm, 2026-12):
 // a resnet's inference working set and its tape (forward saved + backward transient) per element of
@@ -151,10 +162,14 @@ export function estimateEditorMemory(q: EditorMemoryQuery): EditorMemoryEstimate
   if (h % down !== 0 || w % down !== 0) throw new Error(`resolution ${h}×${w} is not a multiple of the VAE's ${down}`);
   const lh = h / down;
   const lw = w / down;
-  const unetParams = count(unetParamShapes(q.unetConfig));
-  const weights = { unet: unetParams * F32, vae: count(vaeParamShapes(q.vaeConfig)) * F32, textEncoder: (q.textEncoderParams ?? 0) * F32, total: 0 };
-  weights.total = weights.unet + weights.vae + weights.textEncoder;
+  const unetShapes = unetParamShapes(q.unetConfig);
+  const vaeShapes = vaeParamShapes(q.vaeConfig);
+  const unetParams = count(unetShapes);
   const training = q.training ?? false;
+  const vaeResident = training || (q.vaeResident ?? true);
+  const weights = { unet: unetParams * F32, vae: vaeResident ? count(vaeShapes) * F32 : 0, textEncoder: (q.textEncoderParams ?? 0) * F32, total: 0 };
+  weights.total = weights.unet + weights.vae + weights.textEncoder;
+  const transient = 2 * Math.max(largest(unetShapes), vaeResident ? largest(vaeShapes) : 0) * F32;
   const checkpointing = q.checkpointing ?? training;
   const n = training ? q.batch : q.separateBranches ? q.batch : 3 * q.batch;
   const unet = unetPass(q.unetConfig, n, lh, lw);
@@ -174,13 +189,13 @@ export function estimateEditorMemory(q: EditorMemoryQuery): EditorMemoryEstimate
     host = onHost ? moments + unetParams * F32 : 0; // the moments and the summed gradients kept there
   } else {
     stages = { unet: passPeak(unet, 'inference') * F32, decode: passPeak(decode, 'inference') * F32 };
-    activations = Math.max(stages.unet, stages.decode);
+    activations = vaeResident ? Math.max(stages.unet, stages.decode) : stages.unet;
   }
-  const peak = weights.total + trainingBytes + activations;
+  const peak = weights.total + trainingBytes + activations + transient;
   const onWasm = q.backend === undefined || q.backend === 'wasm';
-  const fitsWasmHeap = onWasm ? peak <= WASM_HEAP_BYTES : null;
+  const fitsWasmHeap = onWasm ? peak * WASM_HEAP_SLACK <= WASM_HEAP_BYTES : null;
   const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
   const what = training ? `a training step at ${h}×${w}, batch ${q.batch}${checkpointing ? ' (checkpointed)' : ''}` : `an edit at ${h}×${w}, batch ${q.batch}`;
   const verdict = fitsWasmHeap === null ? '' : fitsWasmHeap ? ' — fits the wasm heap (4 GiB)' : ` — does NOT fit the wasm heap (4 GiB): needs a GPU backend${training ? '' : ' or a smaller model'}`;
-  return { weights, training: trainingBytes, activations, stages, peak, host, fitsWasmHeap, summary: `${what}: weights ${gb(weights.total)}, activations ${gb(activations)}, peak ${gb(peak)}${verdict}` };
+  return { weights, training: trainingBytes, activations, stages, transient, peak, host, fitsWasmHeap, summary: `${what}: weights ${gb(weights.total)}, activations ${gb(activations)}, peak ${gb(peak)}${verdict}` };
 }

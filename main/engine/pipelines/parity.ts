@@ -28,7 +28,7 @@ export const ip2pParityRunner: RunnerEntry = {
       const [text, negative] = await pipeline.encodePrompts(ids, uncond);
       out.set('prompt_embeds', text!);
       out.set('negative_prompt_embeds', negative!);
-      out.set('image_latents', pipeline.encodeImage(image));
+      out.set('image_latents', await pipeline.encodeImage(image));
       for (const name of schedulers) {
         pipeline.setScheduler(loadScheduler(path.join(dir, `scheduler_${name}`)));
         const perStep: tf.Tensor[] = [];

@@ -80,8 +80,8 @@ describe('InstructPix2Pix pipeline', () => {
     tf.dispose([r.image, r.latents, s.image, s.latents]);
   }, 60_000);
 
-  it('an on-demand text encoder (loaded per encoding, then freed) gives the same edit as a resident one', async () => {
-    const lazy = (await loadInstructPix2Pix(DIR, { tokenizer: false, schedulerDir: 'scheduler_euler', scheduler: 'euler_ancestral', textEncoder: 'on-demand' })).pipeline;
+  it('an on-demand text encoder and VAE (loaded for each use, then freed) give the same edit as resident ones', async () => {
+    const lazy = (await loadInstructPix2Pix(DIR, { tokenizer: false, schedulerDir: 'scheduler_euler', scheduler: 'euler_ancestral', textEncoder: 'on-demand', vae: 'on-demand' })).pipeline;
     const before = tf.memory().numTensors;
     const [a, b] = [await edit(), await lazy.edit({ image, prompt: ids, negativePromptIds: uncond, steps: 3, seed: 5 })];
     expect(Array.from(await a.latents.data())).toEqual(Array.from(await b.latents.data()));

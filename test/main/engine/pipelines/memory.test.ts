@@ -83,17 +83,22 @@ describe('estimateEditorMemory', () => {
     }
   }, 120_000);
 
-  it('Stable Diffusion 1.5 at 256²: exact weights; an edit fits the wasm heap, a training step does not', () => {
+  it('Stable Diffusion 1.5 at 256²: exact weights; the UNet step alone fits the wasm heap, UNet + VAE and training do not (as measured)', () => {
     const read = (f: string) => JSON.parse(fs.readFileSync(path.join(root, 'bench/configs', f), 'utf8')) as Record<string, unknown>;
     const unetConfig = parseUNetConfig(applyConfigDefaults(read('sd15-unet.json'), UNET_DEFAULTS, 'diffusers'), 'sd15-unet.json');
     const vaeConfig = parseVaeConfig(applyConfigDefaults(read('sd15-vae.json'), VAE_DEFAULTS, 'diffusers'), 'sd15-vae.json');
     const edit = estimateEditorMemory({ unetConfig, vaeConfig, resolution: 256, batch: 1, backend: 'wasm' });
     expect(edit.weights.unet).toBe((859_520_964 + 11_520) * 4);
     expect(edit.weights.vae).toBe(83_653_863 * 4);
-    expect(edit.peak).toBeLessThan(WASM_HEAP_BYTES);
-    expect(edit.fitsWasmHeap).toBe(true);
-    const withText = estimateEditorMemory({ unetConfig, vaeConfig, resolution: 256, batch: 1, backend: 'wasm', textEncoderParams: 123_060_480 });
-    expect(withText.fitsWasmHeap).toBe(false); // all three parts at once exceed 4 GiB: the pipeline must load them in turn
+    // the largest kernel: up_blocks.1.resnets.0.conv1, 2560 → 1280 channels, 3×3
+    expect(edit.transient).toBe(2 * 1280 * 2560 * 9 * 4);
+    // bench/editor.mjs --sd15-only (2026-12-06): UNet + VAE resident aborted at the 4 GiB limit during the loop;
+    // the UNet step alone ran with 3.71 GB of live tensors in a 4.08 GB heap.
+    expect(edit.fitsWasmHeap).toBe(false);
+    const unetOnly = estimateEditorMemory({ unetConfig, vaeConfig, resolution: 256, batch: 1, backend: 'wasm', vaeResident: false });
+    expect(unetOnly.fitsWasmHeap).toBe(true);
+    expect(unetOnly.peak / 3.71e9).toBeGreaterThan(0.95);
+    expect(unetOnly.peak / 3.71e9).toBeLessThan(1.15);
     const train = estimateEditorMemory({ unetConfig, vaeConfig, resolution: 256, batch: 1, training: true, backend: 'wasm' });
     expect(train.fitsWasmHeap).toBe(false);
     expect(train.summary).toMatch(/does NOT fit the wasm heap \(4 GiB\): needs a GPU backend/);
