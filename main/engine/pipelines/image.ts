@@ -58,3 +58,26 @@ export async function loadEditImage(file: string, opts: EditImageOptions = {}): 
   for (let i = 0; i < h * w; i++) for (let c = 0; c < 3; c++) px[c * h * w + i] = data[i * 3 + c]! / 255;
   return tf.tensor4d(px, [1, 3, h, w]);
 }
+
+/** An edited image [1, 3, H, W] in [0, 1] as 8-bit RGB pixels (row-major, interleaved), rounded as PIL does. */
+export async function imageTensorToRgb(image: tf.Tensor): Promise<{ data: Uint8Array; width: number; height: number }> {
+  if (image.rank !== 4 || image.shape[0] !== 1 || image.shape[1] !== 3) throw new Error(`imageTensorToRgb: wants [1, 3, H, W], got [${image.shape.join(', ')}]`);
+  const [, , height, width] = image.shape as [number, number, number, number];
+  const v = (await image.data()) as Float32Array;
+  const data = new Uint8Array(3 * height * width);
+  // diffusers' numpy_to_pil: (image * 255).round()
+  for (let i = 0; i < height * width; i++) for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.min(255, Math.max(0, Math.round(v[c * height * width + i]! * 255)));
+  return { data, width, height };
+}
+
+/** Writes an edited image [1, 3, H, W] in [0, 1] as a PNG (written next to its name, then renamed into place). */
+export async function saveEditImage(image: tf.Tensor, file: string): Promise<void> {
+  const { data, width, height } = await imageTensorToRgb(image);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width, height, channels: 3 } }).png().toFile(tmp);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}

@@ -4,4 +4,4 @@ export { InstructPix2PixPipeline, EditCancelled, IP2P_DEFAULTS, checkImage, type
 export { loadInstructPix2Pix, type LoadPipelineOptions, type LoadedPipeline } from './load.js';
 export { checkPipelineFolder, assertPipelineFolder, readModelIndex, PipelineFolderError, PIPELINE_PARTS, type ModelIndex, type PartCheck, type PipelinePart } from './folder.js';
 export { estimateEditorMemory, WASM_HEAP_BYTES, type EditorMemoryQuery, type EditorMemoryEstimate } from './memory.js';
-export { loadEditImage, EditImageError, type EditImageOptions } from './image.js';
+export { loadEditImage, saveEditImage, imageTensorToRgb, EditImageError, type EditImageOptions } from './image.js';

@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromPretrained } from '../../../../main/engine/models/registry.js';
 import { widenUNetInput, type UNet2DConditionModel } from '../../../../main/engine/models/unet/index.js';
-import { loadEditImage } from '../../../../main/engine/pipelines/index.js';
+import { loadEditImage, saveEditImage } from '../../../../main/engine/pipelines/index.js';
 import { FIXTURES } from '../shared-dir.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-editimg-'));
@@ -32,7 +32,11 @@ describe('loadEditImage', () => {
     expect([v[3]! * 255, v[17 * 20 + 2 * 20]! * 255, v[2 * 17 * 20]! * 255].map(Math.round)).toEqual([30, 20, 255]);
     const floored = await loadEditImage(file);
     expect(floored.shape).toEqual([1, 3, 16, 16]);
-    tf.dispose([exact, floored]);
+    const out = path.join(tmp, 'saved.png');
+    await saveEditImage(exact, out);
+    const back = await loadEditImage(out, { multipleOf: 1 });
+    expect(Array.from(await back.data())).toEqual(Array.from(v));
+    tf.dispose([exact, floored, back]);
   });
 
   it('refuses grayscale, alpha and unreadable files naming the file (or converts when asked)', async () => {
