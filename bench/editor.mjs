@@ -7,7 +7,7 @@
 // the memory estimator says cannot fit the wasm heap is not started on wasm (it would abort the process)
 // and is reported with the estimate instead.
 // Usage: npx tsc -b && node bench/editor.mjs [backend=wasm] [runs=3] [--sd15 | --sd15-only] [--steps=20]
-//        [--resolution=256] [--threads=N (PyTorch; default: all cores)] [--diffusers=DIR] [--no-torch]
+//        [--resolution=256] [--threads=N (PyTorch; default: all cores)] [--diffusers=DIR] [--no-torch] [--case=TEXT]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +27,7 @@ const { SeededRandom } = await dist('random.js');
 const argv = process.argv.slice(2);
 const arg = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
 const positional = argv.filter((a) => !a.startsWith('--'));
+const only = arg('case'); // run only the cases whose name contains this
 const backend = positional[0] ?? 'wasm';
 const runs = Number(positional[1] ?? 3);
 const steps = Number(arg('steps', 20));
@@ -48,22 +49,29 @@ const readConfig = (f) => JSON.parse(fs.readFileSync(path.join(root, 'bench/conf
 const unetConfig = (f) => parseUNetConfig(applyConfigDefaults(readConfig(f), UNET_DEFAULTS, 'diffusers'), f);
 const vaeConfig = (f) => parseVaeConfig(applyConfigDefaults(readConfig(f), VAE_DEFAULTS, 'diffusers'), f);
 
-/** Random weights, seeded: N(0, 1/fan_in) kernels, unit norms, zero biases (the values do not change the timing). */
-function randomParams(shapes, seed) {
+/** Random weights, seeded, in host memory: N(0, 1/fan_in) kernels, unit norms, zero biases (values do not change the timing). */
+function randomHost(shapes, seed) {
   const rng = new SeededRandom(seed);
-  const params = new ParamStore('random');
+  const host = new Map();
   for (const [name, shape] of shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
-    let values;
-    if (shape.length === 1) values = new Float32Array(n).fill(/norm|group_norm/.test(name) && name.endsWith('.weight') ? 1 : 0);
+    if (shape.length === 1) host.set(name, { shape, values: new Float32Array(n).fill(/norm|group_norm/.test(name) && name.endsWith('.weight') ? 1 : 0) });
     else {
       const std = 1 / Math.sqrt(shape.slice(1).reduce((a, b) => a * b, 1));
-      values = rng.normals(n).map((v) => v * std);
+      host.set(name, { shape, values: rng.normals(n).map((v) => v * std) });
     }
-    params.set(name, tf.tensor(values, shape), true);
   }
+  return host;
+}
+
+/** The host weights as a model's variables (what loading a checkpoint from the page cache does). */
+function paramsFrom(host) {
+  const params = new ParamStore('random');
+  for (const [name, { shape, values }] of host) params.set(name, tf.tensor(values, shape), true);
   return params;
 }
+
+const randomParams = (shapes, seed) => paramsFrom(randomHost(shapes, seed));
 
 async function timed(fn) {
   await fn(); // warm-up: kernel setup, XNNPACK operator caches
@@ -85,12 +93,12 @@ if (withSd15 || argv.includes('--sd15-only')) {
   cases.push({ name: `SD1.5 UNet fwd+bwd ${resolution}² b1 (checkpointed)`, kind: 'unet_train', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1, checkpointing: true });
   // One denoising step of an edit (the UNet on the batch of three branches, no VAE resident): the unit every edit repeats.
   cases.push({ name: `SD1.5 UNet edit step ${resolution}² (batch 3)`, kind: 'unet_step', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1 });
-  // UNet + VAE do not fit the wasm heap together (measured: abort); the VAE is loaded to encode and to decode.
-  cases.push({ name: `SD1.5 ${steps}-step edit ${resolution}² b1 (VAE on demand)`, kind: 'edit', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1, vaeOnDemand: true });
+  // UNet + VAE do not fit the wasm heap together (measured: abort): each stage loads its own model.
+  cases.push({ name: `SD1.5 ${steps}-step edit ${resolution}² b1 (stages on demand)`, kind: 'edit', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1, vaeOnDemand: true });
 }
 
 const ours = [];
-for (const c of cases) {
+for (const c of cases.filter((x) => !only || x.name.includes(only))) {
   const uc = unetConfig(c.unet);
   const vc = vaeConfig(c.vae);
   const est = estimateEditorMemory({ unetConfig: uc, vaeConfig: vc, resolution, batch: c.batch, training: c.kind === 'unet_train', checkpointing: c.checkpointing ?? false, vaeResident: !c.vaeOnDemand, backend: tf.getBackend() });
@@ -104,8 +112,10 @@ for (const c of cases) {
     continue;
   }
   const lat = resolution / 8;
-  const unet = new UNet2DConditionModel(uc, randomParams(unetParamShapes(uc), 1));
-  unet.gradientCheckpointing = c.checkpointing ?? false;
+  // All three stages on demand (SD 1.5 on wasm): the UNet's weights wait in host memory between edits.
+  const unetHost = c.vaeOnDemand ? randomHost(unetParamShapes(uc), 1) : null;
+  const unet = unetHost ? null : new UNet2DConditionModel(uc, randomParams(unetParamShapes(uc), 1));
+  if (unet) unet.gradientCheckpointing = c.checkpointing ?? false;
   const cross = uc.cross_attention_dim;
   let fn;
   let extra = [];
@@ -130,11 +140,12 @@ for (const c of cases) {
       y.dispose();
     };
   } else {
-    unet.params.setTrainable(false);
-    const makeVae = () => new AutoencoderKL(vc, randomParams(vaeParamShapes(vc), 4));
-    const vae = c.vaeOnDemand ? { config: vc, load: async () => makeVae() } : makeVae();
+    unet?.params.setTrainable(false);
+    const vaeHost = randomHost(vaeParamShapes(vc), 4);
+    const vae = c.vaeOnDemand ? { config: vc, load: async () => new AutoencoderKL(vc, paramsFrom(vaeHost)) } : new AutoencoderKL(vc, paramsFrom(vaeHost));
+    const unetPart = unet ?? { config: uc, load: async () => new UNet2DConditionModel(uc, paramsFrom(unetHost)) };
     const scheduler = DPMSolverMultistepScheduler.fromConfig({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', steps_offset: 1 });
-    const pipeline = new InstructPix2PixPipeline({ unet, vae, textEncoder: async () => { throw new Error('prompt embeds are given'); }, tokenizer: null, scheduler }, c.name);
+    const pipeline = new InstructPix2PixPipeline({ unet: unetPart, vae, textEncoder: async () => { throw new Error('prompt embeds are given'); }, tokenizer: null, scheduler }, c.name);
     const image = tf.randomUniform([c.batch, 3, resolution, resolution], 0, 1, 'float32', 5);
     const text = tf.randomNormal([c.batch, 77, cross], 0, 1, 'float32', 6);
     const neg = tf.randomNormal([c.batch, 77, cross], 0, 1, 'float32', 7);
@@ -156,14 +167,14 @@ for (const c of cases) {
   row.leaked = tf.memory().numTensors - before;
   tf.dispose(extra);
   row.dispose?.();
-  unet.dispose();
+  unet?.dispose();
   ours.push(row);
   console.error(`${c.name}: ${t.ms.toFixed(0)} ms (median ${t.medianMs.toFixed(0)}), peak tensors ${gb(row.peakBytes)}, wasm heap ${gb(row.heap)}`);
 }
 
 let torch = null;
 if (!argv.includes('--no-torch')) {
-  const spec = { threads, runs, cases: cases.map((c) => ({ name: c.name, kind: c.kind, unet: c.unet, vae: c.vae, resolution, batch: c.batch, steps, checkpointing: c.checkpointing ?? false })) };
+  const spec = { threads, runs, cases: cases.filter((x) => !only || x.name.includes(only)).map((c) => ({ name: c.name, kind: c.kind, unet: c.unet, vae: c.vae, resolution, batch: c.batch, steps, checkpointing: c.checkpointing ?? false })) };
   const r = spawnSync('/usr/bin/python3', [path.join(root, 'bench/torch_editor.py'), '--diffusers', diffusersDir, JSON.stringify(spec)], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status === 0) torch = JSON.parse(r.stdout.trim().split('\n').pop());
   else console.error(`PyTorch side failed (${r.status}): ${r.stderr.slice(-2000)}`);

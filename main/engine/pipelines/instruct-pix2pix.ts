@@ -6,7 +6,7 @@
 // from one UNet batch of three branches: (text, image), (empty text, image), (empty text, zero image).
 import * as tf from '@tensorflow/tfjs';
 import type { ClipTextModel } from '../models/clip/text-model.js';
-import type { UNet2DConditionModel } from '../models/unet/index.js';
+import type { UNet2DConditionModel, UNetConfig } from '../models/unet/index.js';
 import type { AutoencoderKL, VaeConfig } from '../models/vae/index.js';
 import { SeededRandom } from '../random.js';
 import type { NoiseScheduler } from '../schedulers/index.js';
@@ -78,7 +78,12 @@ export interface OnDemand<M, C> {
 }
 
 export interface Ip2pParts {
-  unet: UNet2DConditionModel;
+  /**
+   * Resident, or loaded for the denoising loop and freed after it: with the VAE and text encoder on demand
+   * too, the stages run one model at a time (text encoder, VAE encode, UNet loop, VAE decode), the only
+   * layout in which SD 1.5 fits the wasm heap. Previews need the VAE inside the loop: not with this layout.
+   */
+  unet: UNet2DConditionModel | OnDemand<UNet2DConditionModel, UNetConfig>;
   /** resident, or loaded to encode the source and to decode (previews included) and freed after each */
   vae: AutoencoderKL | OnDemand<AutoencoderKL, VaeConfig>;
   /**
@@ -99,8 +104,9 @@ export class InstructPix2PixPipeline {
     readonly source = 'pipeline',
   ) {
     const need = (parts.vae.config as VaeConfig).latent_channels * 2;
-    if (parts.unet.inChannels !== need) {
-      throw new Error(`${source}: unet/config.json in_channels is ${parts.unet.inChannels}; InstructPix2Pix needs ${need} (noisy latents + image latents). A text-to-image UNet must be widened to ${need} input channels first`);
+    const inChannels = (parts.unet.config as UNetConfig).in_channels;
+    if (inChannels !== need) {
+      throw new Error(`${source}: unet/config.json in_channels is ${inChannels}; InstructPix2Pix needs ${need} (noisy latents + image latents). A text-to-image UNet must be widened to ${need} input channels first`);
     }
   }
 
@@ -170,7 +176,12 @@ export class InstructPix2PixPipeline {
 
   async edit(o: EditOptions): Promise<EditResult> {
     const started = performance.now();
-    const { unet, scheduler } = this.parts;
+    const { scheduler } = this.parts;
+    const unetPart = this.parts.unet;
+    if ('load' in unetPart && 'load' in this.parts.vae && o.onPreview && (o.previewEvery ?? 0) > 0) {
+      throw new Error(`${this.source}: previews decode inside the loop, which needs the UNet and the VAE loaded together; load one of them resident or turn previews off`);
+    }
+    let unet: UNet2DConditionModel | null = 'load' in unetPart ? null : unetPart;
     const steps = o.steps ?? IP2P_DEFAULTS.steps;
     const sT = o.guidanceScale ?? IP2P_DEFAULTS.guidanceScale;
     const sI = o.imageGuidanceScale ?? IP2P_DEFAULTS.imageGuidanceScale;
@@ -208,6 +219,8 @@ export class InstructPix2PixPipeline {
       const latentShape = imageLatents.shape;
       latents = tf.tidy(() => tf.mul(o.latents ? checkShape(o.latents, latentShape, 'latents') : random.normalTensor(latentShape), scheduler.initNoiseSigma));
       const sigmaSpace = scheduler.sigmas !== null;
+      if (!unet) unet = await (unetPart as OnDemand<UNet2DConditionModel, UNetConfig>).load();
+      const model = unet;
       // 5. Denoising loop.
       const timesteps = scheduler.timesteps;
       for (let i = 0; i < timesteps.length; i++) {
@@ -219,8 +232,8 @@ export class InstructPix2PixPipeline {
           const tripled = tf.concat([current, current, current]);
           const modelInput = tf.concat([scheduler.scaleModelInput(tripled, t), allImageLatents], 1);
           let eps = o.separateBranches
-            ? tf.concat(tf.split(modelInput, 3).map((part, k) => unet.forward(part, t, tf.slice(promptEmbeds, [k * batch, 0, 0], [batch, -1, -1]))))
-            : unet.forward(modelInput, t, promptEmbeds);
+            ? tf.concat(tf.split(modelInput, 3).map((part, k) => model.forward(part, t, tf.slice(promptEmbeds, [k * batch, 0, 0], [batch, -1, -1]))))
+            : model.forward(modelInput, t, promptEmbeds);
           // 5b. σ-space schedulers: diffusers combines the branches' x0 = x − σ ε and converts back.
           const sigma = sigmaSpace ? scheduler.sigmas![timesteps.indexOf(t)]! : 0;
           if (sigmaSpace) eps = tf.sub(tripled, tf.mul(eps, sigma));
@@ -250,13 +263,18 @@ export class InstructPix2PixPipeline {
         await o.onProgress?.({ step: i + 1, total: timesteps.length, timestep: t, seconds: (performance.now() - started) / 1000 });
         await yieldToEvents();
       }
-      // 6. Decode.
+      // 6. Decode (an on-demand UNet is freed first).
+      if ('load' in unetPart && unet) {
+        unet.dispose();
+        unet = null;
+      }
       const image = await this.decodeLatents(latents);
       done = true;
       return { image, latents, steps: timesteps.length, seconds: (performance.now() - started) / 1000 };
     } finally {
       tf.dispose(keep);
       if (!done && latents) latents.dispose();
+      if ('load' in unetPart && unet) unet.dispose();
       (scheduler as { dispose?: () => void }).dispose?.();
     }
   }
@@ -270,7 +288,7 @@ export class InstructPix2PixPipeline {
   }
 
   dispose(): void {
-    this.parts.unet.dispose();
+    if (!('load' in this.parts.unet)) this.parts.unet.dispose();
     if (!('load' in this.parts.vae)) this.parts.vae.dispose();
     if (typeof this.parts.textEncoder !== 'function') this.parts.textEncoder.dispose();
   }

@@ -27,6 +27,8 @@ export interface LoadPipelineOptions {
   textEncoder?: 'resident' | 'on-demand';
   /** 'on-demand': load the VAE to encode the source and to decode, freeing it for the denoising loop */
   vae?: 'resident' | 'on-demand';
+  /** 'on-demand': load the UNet for each edit's denoising loop and free it before decoding (SD 1.5 on wasm: all three on demand) */
+  unet?: 'resident' | 'on-demand';
   onProgress?: (part: PipelinePart, loaded: number, total: number) => void;
 }
 
@@ -58,7 +60,7 @@ export async function loadInstructPix2Pix(dir: string, opts: LoadPipelineOptions
     };
     const textEncoder = opts.textEncoder === 'on-demand' ? () => fromPretrained<ClipTextModel>(dirOf('text_encoder')!) : await load<ClipTextModel>('text_encoder', false);
     const vae = opts.vae === 'on-demand' ? { config: vaeConfig, load: () => fromPretrained<AutoencoderKL>(dirOf('vae')!) } : await load<AutoencoderKL>('vae', false);
-    const unet = await load<UNet2DConditionModel>('unet', opts.trainableUnet ?? false);
+    const unet = opts.unet === 'on-demand' ? { config: unetConfig, load: () => fromPretrained<UNet2DConditionModel>(dirOf('unet')!, { trainable: opts.trainableUnet ?? false }) } : await load<UNet2DConditionModel>('unet', opts.trainableUnet ?? false);
     const tokenizer = opts.tokenizer === false ? null : pipelineTokenizer(dirOf('tokenizer')!);
     const pipeline = new InstructPix2PixPipeline({ unet, vae, textEncoder, tokenizer, scheduler }, dir);
     const dirs = Object.fromEntries((['unet', 'vae', 'text_encoder', 'tokenizer', 'scheduler'] as PipelinePart[]).map((p) => [p, dirOf(p)])) as Record<PipelinePart, string | null>;

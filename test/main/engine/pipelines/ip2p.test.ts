@@ -80,13 +80,14 @@ describe('InstructPix2Pix pipeline', () => {
     tf.dispose([r.image, r.latents, s.image, s.latents]);
   }, 60_000);
 
-  it('an on-demand text encoder and VAE (loaded for each use, then freed) give the same edit as resident ones', async () => {
-    const lazy = (await loadInstructPix2Pix(DIR, { tokenizer: false, schedulerDir: 'scheduler_euler', scheduler: 'euler_ancestral', textEncoder: 'on-demand', vae: 'on-demand' })).pipeline;
+  it('an on-demand text encoder, VAE and UNet (each loaded for its stage, then freed) give the same edit as resident ones', async () => {
+    const lazy = (await loadInstructPix2Pix(DIR, { tokenizer: false, schedulerDir: 'scheduler_euler', scheduler: 'euler_ancestral', textEncoder: 'on-demand', vae: 'on-demand', unet: 'on-demand' })).pipeline;
     const before = tf.memory().numTensors;
     const [a, b] = [await edit(), await lazy.edit({ image, prompt: ids, negativePromptIds: uncond, steps: 3, seed: 5 })];
     expect(Array.from(await a.latents.data())).toEqual(Array.from(await b.latents.data()));
     tf.dispose([a.image, a.latents, b.image, b.latents]);
     expect(tf.memory().numTensors).toBe(before);
+    await expect(lazy.edit({ image, prompt: ids, negativePromptIds: uncond, steps: 2, previewEvery: 1, onPreview: () => undefined })).rejects.toThrow(/previews decode inside the loop/);
     lazy.dispose();
   }, 60_000);
 
