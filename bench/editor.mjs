@@ -92,7 +92,7 @@ const cases = argv.includes('--sd15-only') ? [] : [
 if (withSd15 || argv.includes('--sd15-only')) {
   cases.push({ name: `SD1.5 UNet fwd+bwd ${resolution}² b1 (checkpointed)`, kind: 'unet_train', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1, checkpointing: true });
   // One denoising step of an edit (the UNet on the batch of three branches, no VAE resident): the unit every edit repeats.
-  cases.push({ name: `SD1.5 UNet edit step ${resolution}² (batch 3)`, kind: 'unet_step', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1 });
+  cases.push({ name: `SD1.5 UNet denoising step ${resolution}² (batch 3)`, kind: 'unet_step', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1 });
   // UNet + VAE do not fit the wasm heap together (measured: abort): each stage loads its own model.
   cases.push({ name: `SD1.5 ${steps}-step edit ${resolution}² b1 (stages on demand)`, kind: 'edit', unet: 'sd15-unet.json', vae: 'sd15-vae.json', batch: 1, vaeOnDemand: true });
 }
