@@ -67,7 +67,7 @@ async function stepper(task, phase, pairs, micro, parallel) {
 }
 
 /** Rows { name, ms, medianMs, workers } for 1 thread and for `workers` workers. */
-export async function trainerStepRows({ kind, workers, runs, log = () => undefined }) {
+export async function trainerStepRows({ kind, workers, runs, batch: regionBatch = 16, log = () => undefined }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-bench-parallel-'));
   const rows = [];
   let task;
@@ -76,7 +76,7 @@ export async function trainerStepRows({ kind, workers, runs, log = () => undefin
   let phase;
   try {
     if (kind === 'regionclip') {
-      const batch = 16;
+      const batch = regionBatch;
       const texts = Array.from({ length: batch }, (_, i) => text(i, 8));
       const { vocabSize } = writeWordTokenizer(dir, texts, 77);
       model = RegionClip.random(
@@ -147,20 +147,20 @@ export async function trainerStepRows({ kind, workers, runs, log = () => undefin
 }
 
 /** The --workers table: both rows, scaling, and PyTorch's same step from bench/torch_train_step.py in the same run. */
-export async function workersTable({ workers, blip, runs, backend, matmul }) {
+export async function workersTable({ workers, blip, runs, backend, matmul, batch = 16 }) {
   const { spawnSync } = await import('node:child_process');
   const { machine } = await import('./lib.mjs');
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers ${workers}: expected a whole number ≥ 1`);
   const kind = blip ? 'blip' : 'regionclip';
   const loadBefore = os.loadavg();
-  const rows = await trainerStepRows({ kind, workers, runs, log: (m) => console.error(m) });
+  const rows = await trainerStepRows({ kind, workers, runs, batch, log: (m) => console.error(m) });
   const name = blip
     ? 'BLIP-base ITC step (blip-itm-base-coco dims, 384 px, batch 2, 35 text tokens, checkpointed encoders, host AdamW)'
-    : 'Region-CLIP phase-1 step at ViT-B/16 size (cached CLIP tokens 197 × 768 → 512, 8 heads, k = 3, batch 16, host AdamW)';
+    : `Region-CLIP phase-1 step at ViT-B/16 size (cached CLIP tokens 197 × 768 → 512, 8 heads, k = 3, batch ${batch}, host AdamW)`;
   // PyTorch: the same step on all cores (the fusion config of train-step.mjs, or the BLIP-like model).
   const spec = blip
     ? { configs: [], blip: [{ name, batch: 2, text_tokens: 35, runs }], runs, threads: os.cpus().length }
-    : { configs: [{ name, input_dim: 768, hidden_dim: 768, projection_dim: 512, num_heads: 8, kernel_size: 3, tokens: 197, batch: 16 }], runs, threads: os.cpus().length };
+    : { configs: [{ name, input_dim: 768, hidden_dim: 768, projection_dim: 512, num_heads: 8, kernel_size: 3, tokens: 197, batch }], runs, threads: os.cpus().length };
   const py = spawnSync('/usr/bin/python3', [path.join(root, 'bench/torch_train_step.py'), JSON.stringify(spec)], { encoding: 'utf8' });
   const torch = py.status === 0 ? JSON.parse(py.stdout.trim().split('\n').at(-1)) : null;
   const t = torch?.results.find((x) => x.name === name);

@@ -13,8 +13,9 @@
 // (training/host-optim.ts; default: the trainers' `optimizer_state: auto` — host on wasm).
 // --workers N (issue 13): the trainers' own step (training/phase-optimizer.ts) on this thread and on N
 // tensor workers (engine/parallel) in the same run — phase 1 at ViT-B/16 size, or with --blip the
-// BLIP-base step — beside PyTorch's same step (bench/parallel-step.mjs says what each runs).
-// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint] [--joint-only] [--blip] [--micro=N] [--state=host|device] [--no-checkpointing] [--workers N]
+// BLIP-base step — beside PyTorch's same step (bench/parallel-step.mjs says what each runs); --batch=N
+// sets phase 1's batch (default 16: the one-thread step at batch 8 tells a half-batch's own cost apart).
+// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint] [--joint-only] [--blip] [--micro=N] [--state=host|device] [--no-checkpointing] [--workers N [--batch=N]]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,7 +90,7 @@ const workersAt = process.argv.indexOf('--workers');
 const workersArg = arg('workers') ?? (workersAt > 0 ? process.argv[workersAt + 1] : undefined);
 if (workersArg !== undefined) {
   const { workersTable } = await import('./parallel-step.mjs');
-  await workersTable({ workers: Number(workersArg), blip: blipOnly, runs, backend: report.active, matmul: { ms: matmulMs, median: matmulT.median, gflops: matmulGflops } });
+  await workersTable({ workers: Number(workersArg), blip: blipOnly, runs, backend: report.active, batch: Number(arg('batch') ?? 16), matmul: { ms: matmulMs, median: matmulT.median, gflops: matmulGflops } });
   process.exit(0);
 }
 
