@@ -205,12 +205,14 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     report.state = signal.aborted ? 'cancelled' : 'completed';
   } catch (err) {
     report.state = 'failed';
-    report.error = messageOf(err);
+    // A full disk or an I/O error in the plain words of store/faults.ts; anything else as it was.
+    report.error = store.fault(err, 'job')?.message ?? messageOf(err);
   }
   report.seconds = (Date.now() - started) / 1000;
   const finished = new Date().toISOString();
   const stored = { ...report, errors: report.errors.slice(0, 1000), errorCount: report.errors.length };
-  store.jobs.update(c.jobId, {
+  // The end is recorded even on a full disk (Store.critical): the dataset never stays `importing`.
+  store.critical(() => store.jobs.update(c.jobId, {
     // A queue row's end is the queue's to record (from the host's report), so nobody sees it final
     // while the queue still counts it as running.
     ...(c.queued ? {} : { state: report.state, finishedAt: finished }),
@@ -219,8 +221,8 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     error: report.error ?? null,
     message: report.state === 'cancelled' ? 'cancelled by the user' : null,
     result: stored,
-  });
-  store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed');
+  }));
+  store.critical(() => store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed'));
   // The queue announces a queue row's end itself, once it has recorded it.
   if (!c.queued) progress(report.state, report.error);
   events?.emit('dataset.changed', { datasetId: c.datasetId });

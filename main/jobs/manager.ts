@@ -12,6 +12,7 @@ import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainP
 import { ProgressMeter } from './progress.js';
 import type { FromHost, ResumePoint } from './protocol.js';
 import { JobRows, JobStartError, JobStateError, me, pidAlive, type QueueMeta } from './job-rows.js';
+import { assertDatasetReady, DatasetNotReadyError, useOf } from '../data/readiness.js';
 
 export { JobNotFoundError, JobStartError, JobStateError, type QueueMeta } from './job-rows.js';
 
@@ -61,11 +62,11 @@ export class JobManager {
       }, this.log);
     this.hosts = { gpu: make('gpu'), light: make('light') };
     this.recover(true);
-    this.timer = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.timer = setInterval(() => this.survive('the heartbeat', () => this.tick()), HEARTBEAT_MS);
     this.timer.unref();
-    this.requestTimer = setInterval(() => this.active.size > 0 && this.pollRequests(), 1000);
+    this.requestTimer = setInterval(() => this.active.size > 0 && this.survive('reading requests', () => this.pollRequests()), 1000);
     this.requestTimer.unref();
-    queueMicrotask(() => this.schedule());
+    queueMicrotask(() => this.survive('scheduling', () => this.schedule()));
   }
 
   // ---- commands (the Api and the CLI call these) ----
@@ -76,6 +77,8 @@ export class JobManager {
     const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
     const datasetName = datasetId === null ? null : (store.datasets.name(datasetId) ?? null);
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
+    // The host checks again when the job starts: the dataset's state may change while it waits.
+    if (datasetId !== null && kind !== 'import') readyOrRefuse(store, datasetId, kind);
     const title = opts.title ?? titleOf(kind, params, datasetName);
     const queued = store.transaction(() => {
       const id = store.jobs.create({
@@ -261,10 +264,35 @@ export class JobManager {
     this.rows.emitState(id, 'running');
   }
 
+  /**
+   * Main outlives a full or failing disk: a store fault in a timer or while handling a host's
+   * message is logged (at most once a minute per place) instead of ending the process from the
+   * event loop; the Api answers calls with the fault's message meanwhile. Other errors are bugs
+   * and are thrown as before.
+   */
+  private survive(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const fault = this.store.fault(err);
+      if (!fault) throw err;
+      const now = Date.now();
+      if (now - (this.faultLogged.get(what) ?? 0) < 60_000) return;
+      this.faultLogged.set(what, now);
+      this.log(`[jobs] ${what}: ${fault.message}`);
+    }
+  }
+
+  private readonly faultLogged = new Map<string, number>();
+
   // ---- messages from the hosts ----
 
   private onHostMessage(m: FromHost): void {
     if (this.closed) return;
+    this.survive(`a ${m.type} message from an engine host`, () => this.handleHostMessage(m));
+  }
+
+  private handleHostMessage(m: FromHost): void {
     switch (m.type) {
       case 'ready':
         return;
@@ -313,6 +341,10 @@ export class JobManager {
 
   private onHostExit(lane: Lane, info: ExitInfo): void {
     if (this.closed) return;
+    this.survive('an engine host exit', () => this.handleHostExit(lane, info));
+  }
+
+  private handleHostExit(lane: Lane, info: ExitInfo): void {
     const reason = describeExit(info);
     for (const a of [...this.active.values()]) {
       if (a.lane !== lane) continue;
@@ -345,5 +377,14 @@ export class JobManager {
     this.recover(false);
     // Jobs queued by another process on the same folder (e.g. `ric jobs resume` beside `ric serve`).
     this.schedule();
+  }
+}
+
+function readyOrRefuse(store: Store, datasetId: number, kind: string): void {
+  try {
+    assertDatasetReady(store, datasetId, useOf(kind));
+  } catch (err) {
+    if (err instanceof DatasetNotReadyError) throw new JobStartError(err.message);
+    throw err;
   }
 }

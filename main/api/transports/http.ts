@@ -142,7 +142,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   function handleBlob(req: IncomingMessage, res: ServerResponse, sha: string): void {
     const blob = options.blobs.get(sha);
     if (!blob) {
-      send(res, 404, TEXT, 'no such image in the blob store\n');
+      // A known hash whose file is gone is the data folder's problem, which the page says in words.
+      send(res, 404, TEXT, options.blobs.known(sha) ? `stored image ${sha.slice(0, 12)} is missing from the data folder\n` : 'no such image in the blob store\n');
       return;
     }
     streamFile(
