@@ -272,11 +272,13 @@ async function prepareBatch(
 
 /** The rows (whose blobs are durable by now) and the batch's errors, in one transaction. */
 function commitRows(store: Store, c: RunContext, rows: NewSample[], errors: NewSampleError[], report: ImportReport): void {
-  store.transaction(() => {
-    const inserted = store.samples.insertMany(c.datasetId, rows);
-    report.imported += inserted;
-    report.skipped += rows.length - inserted;
+  // Counted once the commit has landed: a transaction that fails (a full disk) counts nothing.
+  const inserted = store.transaction(() => {
+    const n = store.samples.insertMany(c.datasetId, rows);
     store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
+    return n;
   });
+  report.imported += inserted;
+  report.skipped += rows.length - inserted;
   report.errors.push(...errors);
 }

@@ -100,7 +100,9 @@ export class JobManager {
       return { id, runId };
     });
     this.rows.emitState(queued.id, 'queued');
-    this.schedule();
+    // Queued and committed: a disk that fills while dispatching it must not fail the call that
+    // queued it (the heartbeat dispatches it again), nor leave it running unannounced.
+    this.survive('scheduling', () => this.schedule());
     return queued;
   }
 
@@ -115,7 +117,7 @@ export class JobManager {
     }
     if (row.state === 'completed' || row.state === 'cancelled') return row.state;
     this.rows.finish(id, 'cancelled', { error: null, stack: null, result: null, message: 'cancelled by the user' });
-    this.schedule();
+    this.survive('scheduling', () => this.schedule());
     return 'cancelled';
   }
 
@@ -159,7 +161,7 @@ export class JobManager {
     this.store.jobs.requeue(id);
     this.rows.addLog(id, 'info', resume ? `queued to resume from the checkpoint at step ${resume.step}` : 'queued again');
     this.rows.emitState(id, 'queued');
-    this.schedule();
+    this.survive('scheduling', () => this.schedule());
     return 'queued';
   }
 

@@ -59,9 +59,20 @@ const NEXT: Record<FaultContext, { full: string; retry: string }> = {
   call: { full: 'free space and try again', retry: 'then try again' },
 };
 
+/**
+ * The free space when an error was first seen: by the time it is reported again (the job's end)
+ * the disk reserve may have been released, and "1 MiB free" would contradict "full".
+ */
+const freeWhenSeen = new WeakMap<object, number | null>();
+
+function freeAt(err: unknown, dataDir: string): number | null {
+  if (typeof err !== 'object' || err === null) return freeBytes(dataDir);
+  if (!freeWhenSeen.has(err)) freeWhenSeen.set(err, freeBytes(dataDir));
+  return freeWhenSeen.get(err) ?? null;
+}
+
 /** The message for a full disk: names the data folder, the free space and the failing write. */
-export function diskFullMessage(dataDir: string, cause: string, context: FaultContext): string {
-  const free = freeBytes(dataDir);
+export function diskFullMessage(dataDir: string, cause: string, context: FaultContext, free = freeBytes(dataDir)): string {
   const room = free === null ? '' : `${formatBytes(free)} free; `;
   return `the disk holding ${dataDir} is full (${room}${cause}); ${NEXT[context].full}`;
 }
@@ -73,9 +84,9 @@ function readonlyMessage(file: string, cause: string, context: FaultContext): st
   );
 }
 
-export function corruptMessage(file: string, cause: string): string {
+export function corruptMessage(file: string, cause: string, notAStore = false): string {
   return (
-    `${file} is damaged or is not a RIC Studio store (${cause}). Move it aside (with its -wal and -shm files) ` +
+    `${file} ${notAStore ? 'is not a RIC Studio store' : 'is damaged'} (${cause}). Move it aside (with its -wal and -shm files) ` +
     `and restore it from a backup — \`sqlite3 ${path.basename(file)} .recover\` rescues what it can — or choose another data folder with --data DIR; ` +
     'a data folder without a store starts a new, empty one'
   );
@@ -99,18 +110,19 @@ function classify(err: unknown, dataDir: string, file: string, context: FaultCon
   const code = codeOf(err);
   if (code === null) return null;
   const raw = err instanceof Error ? err.message.split('\n')[0]! : String(err);
-  // Node's fs errors carry the path they failed on; name it rather than the store file.
-  const at = typeof (err as { path?: unknown }).path === 'string' ? String((err as { path: string }).path) : file;
+  // Node's fs errors carry the path they failed on (not all: a write on an open handle has none).
+  const errPath = typeof (err as { path?: unknown }).path === 'string' ? String((err as { path: string }).path) : null;
+  const at = errPath ?? dataDir;
   if (code.startsWith('SQLITE_')) {
     // Extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED) by their primary code.
     const base = code.split('_').slice(0, 2).join('_');
     const cause = `SQLite: ${raw} (${code})`;
-    if (code === 'SQLITE_FULL') return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, cause, context), code);
+    if (code === 'SQLITE_FULL') return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, cause, context, freeAt(err, dataDir)), code);
     if (base === 'SQLITE_READONLY' || code === 'SQLITE_PERM') return new StoreFaultError('readonly', file, readonlyMessage(file, cause, context), code);
-    if (base === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new StoreFaultError('corrupt', file, corruptMessage(file, cause), code);
+    if (base === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') return new StoreFaultError('corrupt', file, corruptMessage(file, cause, code === 'SQLITE_NOTADB'), code);
     if (base === 'SQLITE_IOERR' || code === 'SQLITE_CANTOPEN') {
-      const free = freeBytes(dataDir);
-      if (free !== null && free < NEARLY_FULL_BYTES) return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, cause, context), code);
+      const free = freeAt(err, dataDir);
+      if (free !== null && free < NEARLY_FULL_BYTES) return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, cause, context, free), code);
       return new StoreFaultError(
         'io',
         file,
@@ -122,7 +134,7 @@ function classify(err: unknown, dataDir: string, file: string, context: FaultCon
     return null;
   }
   const cause = `${code} ${describeSyscall(err)}${at}`;
-  if (FULL_ERRNO.has(code)) return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, `${code} writing ${at}`, context), code);
+  if (FULL_ERRNO.has(code)) return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, `${code} ${writing(errPath, dataDir)}`, context, freeAt(err, dataDir)), code);
   if (code === 'EROFS') return new StoreFaultError('readonly', at, readonlyMessage(at, 'read-only file system', context), code);
   if (READONLY_ERRNO.has(code) && !isRead(err)) return new StoreFaultError('readonly', at, readonlyMessage(at, `${code}: permission denied`, context), code);
   if (IO_ERRNO.has(code)) {
@@ -134,6 +146,16 @@ function classify(err: unknown, dataDir: string, file: string, context: FaultCon
     );
   }
   return null;
+}
+
+/** Which write failed, in a few words: a new image, a checkpoint, the store. */
+function writing(file: string | null, dataDir: string): string {
+  if (file === null) return 'writing to the data folder';
+  const rel = path.relative(dataDir, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return `writing ${file}`;
+  if (rel.startsWith(`blobs${path.sep}`)) return 'writing an image under blobs/';
+  if (rel.startsWith(`runs${path.sep}`)) return `writing ${rel} (a checkpoint)`;
+  return `writing ${rel}`;
 }
 
 function describeSyscall(err: unknown): string {

@@ -4,6 +4,7 @@
 // to do. They read only the folder's metadata and the file's first 100 bytes (its header), so every
 // `ric` command can afford them; a page damaged deeper in the file is reported when it is read.
 import fs from 'node:fs';
+import path from 'node:path';
 import { corruptMessage, storeFaultOf, StoreFaultError } from './faults.js';
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -14,7 +15,13 @@ export function checkDataFolder(dataDir: string): void {
   try {
     stat = fs.statSync(dataDir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw storeFaultOf(err, dataDir, dataDir, 'open') ?? err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (code !== 'ENOENT') {
+      throw (
+        storeFaultOf(err, dataDir, dataDir, 'open') ??
+        new StoreFaultError('io', dataDir, `the data folder ${dataDir} cannot be used (${code}${code === 'ENOTDIR' ? ': a part of its path is a file' : ''}): choose another with --data DIR or RIC_DATA`, code)
+      );
+    }
   }
   if (stat && !stat.isDirectory()) {
     throw new StoreFaultError('io', dataDir, `the data folder ${dataDir} is a file, not a folder: choose another data folder with --data DIR or RIC_DATA`, 'ENOTDIR');
@@ -24,7 +31,7 @@ export function checkDataFolder(dataDir: string): void {
       fs.mkdirSync(dataDir, { recursive: true });
     } catch (err) {
       const fault = storeFaultOf(err, dataDir, dataDir, 'open');
-      const cause = `${(err as NodeJS.ErrnoException).code ?? 'error'}: ${(err as Error).message}`;
+      const cause = unwritableAncestor(dataDir) ?? (err as Error).message;
       throw new StoreFaultError(fault?.kind ?? 'io', dataDir, `the data folder ${dataDir} cannot be created (${cause}): create it yourself, or choose another with --data DIR or RIC_DATA`, fault?.code ?? null);
     }
   }
@@ -42,6 +49,22 @@ export function checkDataFolder(dataDir: string): void {
   }
 }
 
+/** Why a folder cannot be made: its nearest existing parent is read-only or not ours (a recursive mkdir says only ENOENT). */
+function unwritableAncestor(dir: string): string | null {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(d)) {
+      try {
+        fs.accessSync(d, fs.constants.W_OK);
+        return null;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        return `${d} is ${code === 'EROFS' ? 'on a read-only file system' : 'not writable by this user'}`;
+      }
+    }
+    if (path.dirname(d) === d) return null;
+  }
+}
+
 /**
  * The store file, if present, is a regular file this process may read and write, and its header
  * is a SQLite header that fits the file (a file cut short is caught here, not pages later).
@@ -54,7 +77,7 @@ export function checkStoreFile(file: string): void {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw storeFaultOf(err, file, file, 'open') ?? err;
   }
-  if (!stat.isFile()) throw new StoreFaultError('corrupt', file, corruptMessage(file, 'it is a folder, not a file'), 'EISDIR');
+  if (!stat.isFile()) throw new StoreFaultError('corrupt', file, corruptMessage(file, 'it is a folder, not a file', true), 'EISDIR');
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {
     if (f !== file && !fs.existsSync(f)) continue;
     try {
@@ -84,7 +107,7 @@ export function checkStoreFile(file: string): void {
     throw storeFaultOf(err, file, file, 'open') ?? err;
   }
   if (read < 100 || !header.subarray(0, 16).equals(SQLITE_MAGIC)) {
-    throw new StoreFaultError('corrupt', file, corruptMessage(file, `not a SQLite database: it ${read < 100 ? `holds only ${read} bytes` : `starts with ${preview(header)}`}`), 'SQLITE_NOTADB');
+    throw new StoreFaultError('corrupt', file, corruptMessage(file, `not a SQLite database: it starts with ${preview(header.subarray(0, read))}${read < 100 ? ` and holds only ${read} bytes` : ''}`, true), 'SQLITE_NOTADB');
   }
   const rawPageSize = header.readUInt16BE(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
@@ -104,6 +127,6 @@ export function checkStoreFile(file: string): void {
 
 /** The first bytes of a file that is not a database, as a person would recognise them. */
 function preview(bytes: Buffer): string {
-  const text = bytes.subarray(0, 16).toString('latin1');
+  const text = bytes.subarray(0, 24).toString('latin1');
   return /^[\x20-\x7e\t\r\n]+$/.test(text) ? JSON.stringify(text.replace(/\s+/g, ' ').trim()) : `bytes ${bytes.subarray(0, 8).toString('hex')}`;
 }

@@ -4,7 +4,7 @@ import { EventHub } from '../../events/index.js';
 import { readCaptionsConfig, vlmApiKeyFor } from '../../settings/index.js';
 import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
 import { importParamsSchema } from '../kinds.js';
-import { registerRunner, type JobRunContext } from './runners.js';
+import { JobFailedError, registerRunner, type JobRunContext } from './runners.js';
 
 /** An EventHub whose events go to main (the runners of main/data and main/captions take a hub). */
 function forwardingHub(ctx: JobRunContext): EventHub {
@@ -37,7 +37,7 @@ registerRunner('import', async () => {
         const running = startImport(ctx.store, forwardingHub(ctx), spec, ctx.signal, ctx.jobId);
         const report = await running.done;
         ctx.log('info', `${report.state}: ${report.imported} imported, ${report.skipped} skipped, ${report.errors.length} errors`);
-        if (report.state === 'failed') throw new Error(report.error ?? 'import failed');
+        if (report.state === 'failed') throw new JobFailedError(report.error ?? 'import failed');
         return report;
       } catch (err) {
         // Another import writes that dataset: its state is that import's business.

@@ -54,6 +54,22 @@ export function datasetPairs(store: Store, datasetId: number, family: Family): {
   return { pairs, dropped, images };
 }
 
+/**
+ * After a failed run (a full disk mid-checkpoint): checkpoint folders that have no row are half
+ * written or were never recorded; a resume starts from a recorded one, so they only hold space.
+ */
+function removeUnrecordedCheckpoints(store: Store, runId: number, outputDir: string): void {
+  try {
+    const recorded = new Set(store.runs.checkpoints(runId).map((c) => path.resolve(store.dataDir, c.path)));
+    for (const name of fs.existsSync(outputDir) ? fs.readdirSync(outputDir) : []) {
+      const dir = path.join(outputDir, name);
+      if (name.startsWith('checkpoint-') && !recorded.has(path.resolve(dir))) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    // The store cannot be read now: the folders stay until the run is resumed or deleted.
+  }
+}
+
 export function trainingRunner(family: Family): JobRunner {
   return {
     pausable: true,
@@ -128,10 +144,18 @@ export function trainingRunner(family: Family): JobRunner {
         onLog: (level, message) => ctx.log(level, message),
         shouldStop: () => ctx.signal.aborted,
       };
-      const result =
-        family === 'regionclip'
-          ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom, workers })
-          : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom, workers });
+      let result: Awaited<ReturnType<typeof training.trainBlip>>;
+      try {
+        result =
+          family === 'regionclip'
+            ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom, workers })
+            : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom, workers });
+      } catch (err) {
+        removeUnrecordedCheckpoints(store, runId, outputDir);
+        // A write on an open file (a checkpoint's tensors) fails without a path: name the run's folder.
+        if (err instanceof Error && (err as NodeJS.ErrnoException).code && (err as NodeJS.ErrnoException).path === undefined) (err as NodeJS.ErrnoException).path = outputDir;
+        throw err;
+      }
       const { losses, ...summary } = result;
       return { ...summary, lastLoss: losses[losses.length - 1] ?? null };
     },

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { removeTemp, tempFile } from './temp-files.js';
+import { removeTemp, tempFile, withPath } from './temp-files.js';
 
 const PARALLEL = 16;
 
@@ -69,12 +69,16 @@ export async function writeBlobFiles(dir: string, items: readonly Uint8Array[]):
     await inParallel([...pending], async ([sha256, bytes]) => {
       const tmp = tempFile(dir, sha256);
       temps.add(tmp);
-      const handle = await fs.promises.open(tmp, 'w');
       try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
+        const handle = await fs.promises.open(tmp, 'w');
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } catch (err) {
+        throw withPath(err, tmp);
       }
       written.push({ tmp, final: blobFile(dir, sha256) });
     });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../database.js';
 import { blobFile, sniffMediaType, writeBlobFiles, type BlobRef } from './blob-batch.js';
-import { removeTemp, sweepTempFiles, tempFile, type SweepResult } from './temp-files.js';
+import { removeTemp, sweepTempFiles, tempFile, withPath, type SweepResult } from './temp-files.js';
 
 export type { BlobRef } from './blob-batch.js';
 
@@ -61,7 +61,7 @@ export class BlobStore {
         fs.renameSync(tmp, final);
       } catch (err) {
         removeTemp(tmp);
-        throw err;
+        throw withPath(err, tmp);
       }
       syncDir(path.dirname(final));
     }

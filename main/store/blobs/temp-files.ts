@@ -24,6 +24,12 @@ export function removeTemp(file: string): void {
   }
 }
 
+/** Adds the file to an fs error that lacks it (a write on an open handle), so its message can name it. */
+export function withPath(err: unknown, file: string): unknown {
+  if (err instanceof Error && (err as NodeJS.ErrnoException).path === undefined) (err as NodeJS.ErrnoException).path = file;
+  return err;
+}
+
 export interface SweepResult {
   removed: number;
   kept: number;
