@@ -53,7 +53,9 @@ export class BlobStore {
       try {
         const fd = fs.openSync(tmp, 'w');
         try {
-          fs.writeSync(fd, bytes);
+          // write(2) may write less than asked when the disk fills (and no error until the next
+          // call): a single writeSync would rename a truncated file under the full content's hash.
+          for (let at = 0; at < bytes.byteLength; ) at += fs.writeSync(fd, bytes, at);
           fs.fsyncSync(fd);
         } finally {
           fs.closeSync(fd);
