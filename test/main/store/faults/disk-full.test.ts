@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startImport } from '../../../../main/data/import-runner.js';
+import { openStore } from '../../../../main/store/index.js';
 import { alive, call, startServe } from '../../api/security/serve.js';
 import { hasStack, inspect, integrity, mountSupport, needsMount, ric, SmallDisk, tempFiles, type CliResult } from './disk.js';
 
@@ -38,6 +40,16 @@ function leftClean(dataDir: string, printed: string): void {
 const samples = (dataDir: string) =>
   inspect(dataDir, (db) => db.prepare('SELECT count(*) AS n, count(DISTINCT external_id) AS distinct_ids FROM samples').get() as { n: number; distinct_ids: number });
 
+/** A ready dataset to caption or train on, imported in this process (the same runner as `ric import`). */
+async function seedShapes(dataDir: string, count: number): Promise<void> {
+  const store = openStore(dataDir);
+  try {
+    expect((await startImport(store, null, { format: 'shapes', count, seed: 1, size: 64, name: 'shapes' }).done).state).toBe('completed');
+  } finally {
+    store.close();
+  }
+}
+
 function importShapes(dataDir: string, count: number): CliResult {
   return ric(dataDir, ['import', 'shapes', '--count', String(count), '--seed', '1', '--name', 'shapes', '--no-progress']);
 }
@@ -46,9 +58,9 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
   it('an import whose images fill the disk: the job and the dataset end failed with the reason; after freeing space the same import finishes', () => {
     disk = new SmallDisk(16 * MiB);
     const dataDir = path.join(disk.dir, 'data');
-    expect(ric(dataDir, ['info']).status).toBe(0);
+    openStore(dataDir).close();
     disk.fill(400 * 1024);
-    const r = importShapes(dataDir, 200);
+    const r = importShapes(dataDir, 120);
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(fullMessage(dataDir));
     const [job] = jobRows(dataDir);
@@ -58,9 +70,9 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     leftClean(dataDir, r.stdout + r.stderr);
 
     disk.freeSpace();
-    const again = importShapes(dataDir, 200);
+    const again = importShapes(dataDir, 120);
     expect(again.status, again.stderr).toBe(0);
-    expect(samples(dataDir)).toEqual({ n: 200, distinct_ids: 200 });
+    expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
     expect(inspect(dataDir, (db) => db.prepare('SELECT status FROM datasets').all())).toEqual([{ status: 'ready' }]);
     leftClean(dataDir, again.stdout + again.stderr);
   });
@@ -69,9 +81,9 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     disk = new SmallDisk(4 * MiB);
     const dataDir = path.join(disk.dir, 'data');
     disk.bindElsewhere(path.join(dataDir, 'blobs'));
-    expect(ric(dataDir, ['info']).status).toBe(0);
+    openStore(dataDir).close();
     disk.fill(150 * 1024);
-    const r = importShapes(dataDir, 300);
+    const r = importShapes(dataDir, 120);
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(fullMessage(dataDir));
     expect(r.stdout + r.stderr).toMatch(/SQLITE_FULL|SQLITE_IOERR/);
@@ -81,16 +93,16 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
 
     disk.freeSpace();
     disk.resize(32 * MiB);
-    const again = importShapes(dataDir, 300);
+    const again = importShapes(dataDir, 120);
     expect(again.status, again.stderr).toBe(0);
-    expect(samples(dataDir)).toEqual({ n: 300, distinct_ids: 300 });
+    expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
     leftClean(dataDir, again.stdout + again.stderr);
   });
 
-  it('a caption job fails as a whole (not sample by sample) and a re-run writes the rest', () => {
+  it('a caption job fails as a whole (not sample by sample) and a re-run writes the rest', async () => {
     disk = new SmallDisk(16 * MiB);
     const dataDir = path.join(disk.dir, 'data');
-    expect(importShapes(dataDir, 48).status).toBe(0);
+    await seedShapes(dataDir, 48);
     disk.fill(300 * 1024);
     const r = ric(dataDir, ['caption', '--dataset', 'shapes', '--kind', 'scene', '--template']);
     expect(r.status).toBe(1);
@@ -108,12 +120,12 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     leftClean(dataDir, again.stdout + again.stderr);
   });
 
-  it('a training job (metric points, checkpoints) fails with the reason, keeps no half-written checkpoint, and resumes to the end', () => {
+  it('a training job (metric points, checkpoints) fails with the reason, keeps no half-written checkpoint, and resumes to the end', async () => {
     disk = new SmallDisk(24 * MiB);
     const dataDir = path.join(disk.dir, 'data');
-    expect(importShapes(dataDir, 48).status).toBe(0);
+    await seedShapes(dataDir, 48);
     const config = path.join(disk.dir, 'train.json');
-    fs.writeFileSync(config, JSON.stringify({ batch_size: 8, checkpoint_every_steps: 4, phases: [{ name: 'fusion', epochs: 3, lr: 3e-3 }] }));
+    fs.writeFileSync(config, JSON.stringify({ batch_size: 8, checkpoint_every_steps: 4, phases: [{ name: 'fusion', epochs: 2, lr: 3e-3 }] }));
     disk.fill(500 * 1024);
     const r = ric(dataDir, ['train', 'regionclip', '--dataset', 'shapes', '--preset', 'tiny', '--config', config]);
     expect(r.status).toBe(1);
@@ -129,8 +141,8 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     const resumed = ric(dataDir, ['jobs', 'resume', String(job.id)]);
     expect(resumed.status, resumed.stderr).toBe(0);
     expect(jobRows(dataDir).find((j) => j.id === job.id)).toMatchObject({ state: 'completed', error: null });
-    // 6 steps an epoch, 3 epochs: the curve reaches the end, each step once.
-    expect(inspect(dataDir, (db) => db.prepare("SELECT count(*) AS n, max(step) AS last FROM metric_points WHERE key = 'loss'").get())).toEqual({ n: 18, last: 18 });
+    // 6 steps an epoch, 2 epochs: the curve reaches the end, each step once.
+    expect(inspect(dataDir, (db) => db.prepare("SELECT count(*) AS n, max(step) AS last FROM metric_points WHERE key = 'loss'").get())).toEqual({ n: 12, last: 12 });
     expect(onDisk()).toEqual(recorded());
     leftClean(dataDir, resumed.stdout + resumed.stderr);
   });
@@ -157,17 +169,17 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
 
       disk.freeSpace();
       disk.fill(300 * 1024);
-      const started = await value('datasets.importShapes', { count: 300, name: 'shapes' });
+      const started = await value('datasets.importShapes', { count: 120, name: 'shapes' });
       expect(started.ok, JSON.stringify(started)).toBe(true);
       const failed = await finished(started.value!.jobId);
       expect(failed).toMatchObject({ state: 'failed', error: expect.stringMatching(fullMessage(dataDir)) });
       expect(await alive(s)).toBe(true);
 
       disk.freeSpace();
-      const again = await value('datasets.importShapes', { count: 300, name: 'shapes' });
+      const again = await value('datasets.importShapes', { count: 120, name: 'shapes' });
       expect(await finished(again.value!.jobId)).toMatchObject({ state: 'completed' });
       expect((await value('settings.update', { theme: 'light' })).ok).toBe(true);
-      expect(samples(dataDir)).toEqual({ n: 300, distinct_ids: 300 });
+      expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
       leftClean(dataDir, s.output());
     } finally {
       await s.stop();
