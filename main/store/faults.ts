@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export type StoreFaultKind = 'full' | 'io' | 'readonly' | 'corrupt' | 'missing';
+export type StoreFaultKind = 'full' | 'io' | 'readonly' | 'corrupt';
 
 /** What the person should do next depends on where the fault surfaced. */
 export type FaultContext = 'job' | 'open' | 'call';
@@ -133,6 +133,10 @@ function classify(err: unknown, dataDir: string, file: string, context: FaultCon
     }
     return null;
   }
+  // A file outside the data folder (an import's source, an export's target) is that input's or
+  // output's problem, not the store's; a permission error without a path cannot be placed at all.
+  if (errPath !== null && !inside(errPath, dataDir)) return null;
+  if (errPath === null && !FULL_ERRNO.has(code) && !IO_ERRNO.has(code)) return null;
   const cause = `${code} ${describeSyscall(err)}${at}`;
   if (FULL_ERRNO.has(code)) return new StoreFaultError('full', dataDir, diskFullMessage(dataDir, `${code} ${writing(errPath, dataDir)}`, context, freeAt(err, dataDir)), code);
   if (code === 'EROFS') return new StoreFaultError('readonly', at, readonlyMessage(at, 'read-only file system', context), code);
@@ -146,6 +150,11 @@ function classify(err: unknown, dataDir: string, file: string, context: FaultCon
     );
   }
   return null;
+}
+
+function inside(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** Which write failed, in a few words: a new image, a checkpoint, the store. */
