@@ -13,6 +13,8 @@ import { alive, call, startServe } from '../../api/security/serve.js';
 import { hasStack, inspect, integrity, mountSupport, needsMount, ric, SmallDisk, tempFiles, type CliResult } from './disk.js';
 
 const MiB = 1024 * 1024;
+/** Each case runs the CLI or the server several times as child processes (seconds each on a busy machine). */
+const SLOW = 240_000;
 const fullMessage = (dataDir: string, next = 'resume the job') =>
   new RegExp(`the disk holding ${dataDir} is full \\(\\d+(\\.\\d)? (bytes|KiB|MiB) free; [^\\n]*(ENOSPC|SQLITE_FULL|SQLITE_IOERR)[^\\n]*\\); free space and ${next}`);
 
@@ -75,7 +77,7 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
     expect(inspect(dataDir, (db) => db.prepare('SELECT status FROM datasets').all())).toEqual([{ status: 'ready' }]);
     leftClean(dataDir, again.stdout + again.stderr);
-  });
+  }, SLOW);
 
   it('SQLite itself meets the full disk (the images go to another disk): the same, and the batch that did not commit is not counted', () => {
     disk = new SmallDisk(4 * MiB);
@@ -97,7 +99,7 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     expect(again.status, again.stderr).toBe(0);
     expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
     leftClean(dataDir, again.stdout + again.stderr);
-  });
+  }, SLOW);
 
   it('a caption job fails as a whole (not sample by sample) and a re-run writes the rest', async () => {
     disk = new SmallDisk(16 * MiB);
@@ -118,7 +120,7 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     expect(again.status, again.stderr).toBe(0);
     expect(inspect(dataDir, (db) => db.prepare("SELECT count(DISTINCT sample_id) AS n FROM captions WHERE kind = 'scene'").get())).toEqual({ n: 48 });
     leftClean(dataDir, again.stdout + again.stderr);
-  });
+  }, SLOW);
 
   it('a training job (metric points, checkpoints) fails with the reason, keeps no half-written checkpoint, and resumes to the end', async () => {
     disk = new SmallDisk(24 * MiB);
@@ -145,7 +147,7 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     expect(inspect(dataDir, (db) => db.prepare("SELECT count(*) AS n, max(step) AS last FROM metric_points WHERE key = 'loss'").get())).toEqual({ n: 12, last: 12 });
     expect(onDisk()).toEqual(recorded());
     leftClean(dataDir, resumed.stdout + resumed.stderr);
-  });
+  }, SLOW);
 
   it('ric serve outlives it: calls that write answer `unavailable` with the reason, an import through the Api fails plainly, and works once space is freed', async () => {
     disk = new SmallDisk(16 * MiB);
@@ -184,5 +186,5 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     } finally {
       await s.stop();
     }
-  });
+  }, SLOW);
 });

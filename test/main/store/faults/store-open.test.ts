@@ -25,6 +25,8 @@ const copy = () => {
   return dir;
 };
 const storeOf = (dir: string) => path.join(dir, 'ric.sqlite');
+/** Some cases run the CLI as a child process: seconds each on a busy machine. */
+const SLOW = 120_000;
 
 beforeAll(async () => {
   const store = openStore(seeded);
@@ -79,7 +81,7 @@ describe('a store file that is not a usable SQLite store', () => {
     const fresh = openStore(dir);
     expect(fresh.datasets.list()).toEqual([]);
     fresh.close();
-  });
+  }, SLOW);
 
   it('a text file in its place: `ric` says so in one line, and with --json in one JSON document', () => {
     const dir = copy();
@@ -91,7 +93,7 @@ describe('a store file that is not a usable SQLite store', () => {
     const doc = JSON.parse(r.stdout) as { ok: boolean; error: string };
     expect(doc).toEqual({ ok: false, error: expect.stringContaining(expected) });
     expect(hasStack(r.stderr)).toBe(false);
-  });
+  }, SLOW);
 
   it('cut short: the header promises more than the file holds; restored from the copy, it works', () => {
     const dir = copy();
@@ -100,7 +102,7 @@ describe('a store file that is not a usable SQLite store', () => {
     expect(refusedOpen(dir)).toMatch(new RegExp(`^${storeOf(dir)} is damaged \\(the file is cut short: 12388 bytes where its header promises \\d+\\)`));
     fs.writeFileSync(storeOf(dir), whole);
     works(dir);
-  });
+  }, SLOW);
 
   it('damaged pages inside a file with a good header: SQLite finds them, the message names the file', () => {
     const dir = copy();
@@ -108,7 +110,7 @@ describe('a store file that is not a usable SQLite store', () => {
     fs.writeSync(fd, randomBytes(20 * 4096), 0, 20 * 4096, 4096);
     fs.closeSync(fd);
     expect(refusedOpen(dir)).toContain(`${storeOf(dir)} is damaged (SQLite: database disk image is malformed (SQLITE_CORRUPT)). Move it aside`);
-  });
+  }, SLOW);
 
   it('a newer schema: names the file and both versions, says to upgrade', () => {
     const dir = copy();
@@ -116,14 +118,14 @@ describe('a store file that is not a usable SQLite store', () => {
     db.pragma('user_version = 99');
     db.close();
     expect(refusedOpen(dir)).toMatch(new RegExp(`^${storeOf(dir)} has schema version 99, but this RIC Studio only knows versions up to \\d+: it was written by a newer RIC Studio\\. Upgrade RIC Studio`));
-  });
+  }, SLOW);
 
   it('a data folder that is a file', () => {
     const file = path.join(root, 'a-file');
     fs.writeFileSync(file, 'x');
     expect(refusedOpen(file)).toBe(`the data folder ${file} is a file, not a folder: choose another data folder with --data DIR or RIC_DATA`);
     expect(refusedOpen(path.join(file, 'sub'))).toContain(`the data folder ${path.join(file, 'sub')} cannot be used (ENOTDIR: a part of its path is a file)`);
-  });
+  }, SLOW);
 
   it('ric serve and the npm start entry say the same and exit, with no stack', () => {
     const dir = copy();
@@ -139,7 +141,7 @@ describe('a store file that is not a usable SQLite store', () => {
     expect(start.status).toBe(1);
     expect(start.stderr).toContain(`ric: ${storeOf(dir)} is not a RIC Studio store`);
     expect(hasStack(start.stderr + start.stdout)).toBe(false);
-  });
+  }, SLOW);
 });
 
 describe.skipIf(!mountSupport().ok)(`a read-only data folder or store file (read-only mounts: root writes through permission bits)${needsMount()}`, () => {
@@ -155,7 +157,7 @@ describe.skipIf(!mountSupport().ok)(`a read-only data folder or store file (read
       undo();
     }
     works(dir);
-  });
+  }, SLOW);
 
   it('a read-only store file in a writable folder: named (SQLite alone would open it and fail at the first write)', () => {
     const dir = copy();
@@ -166,7 +168,7 @@ describe.skipIf(!mountSupport().ok)(`a read-only data folder or store file (read
       undo();
     }
     works(dir);
-  });
+  }, SLOW);
 
   it('a data folder that cannot be created: names the read-only parent', () => {
     const parent = path.join(root, `ro-parent-${n++}`);
@@ -180,5 +182,5 @@ describe.skipIf(!mountSupport().ok)(`a read-only data folder or store file (read
       undo();
     }
     openStore(path.join(parent, 'data')).close();
-  });
+  }, SLOW);
 });
