@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { tensorBackendNameSchema } from '../../../shared/api/system.js';
 import { assertDatasetReady, DatasetNotReadyError, useOf } from '../../data/readiness.js';
-import { openStore, type MetricWriter, type Store } from '../../store/index.js';
+import { BlobReadError, openStore, type MetricWriter, type Store } from '../../store/index.js';
 import { CHANNEL_ENV, CHANNEL_FD, lineChannel } from '../line-channel.js';
 import { checkHostMessage, HOST_MESSAGE_BOUNDS, toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
 import './builtin.js';
@@ -161,7 +161,7 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
     const e = err instanceof Error ? err : new Error(String(err));
     // A full disk, an I/O error, a refused dataset: a plain message, no stack (that is for bugs).
     const fault = store.fault(e, 'job');
-    const expected = fault !== null || e instanceof DatasetNotReadyError || e instanceof JobFailedError;
+    const expected = fault !== null || e instanceof DatasetNotReadyError || e instanceof JobFailedError || e instanceof BlobReadError;
     finished = job.controller.signal.aborted
       ? { type: 'finished', jobId: m.jobId, state: 'cancelled', error: null, stack: null, result: null }
       : { type: 'finished', jobId: m.jobId, state: 'failed', error: fault?.message ?? e.message, stack: expected ? null : (e.stack ?? null), result: null };

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { trainingTexts } from '../../captions/training-texts.js';
-import type { Store } from '../../store/index.js';
+import { BlobReadError, type Store } from '../../store/index.js';
 import type { JobRunContext, JobRunner } from './runners.js';
 import { retrievalExamples, SAMPLE_MAX_CHECKPOINT_BYTES, SAMPLE_PAIRS, storeRunSamples } from './samples.js';
 import type { CheckpointInfo, RegionPair, RgbImage, ScenePair, TrainerCallbacks } from '../../engine/training/index.js';
@@ -16,8 +16,14 @@ type Family = 'regionclip' | 'blip';
 
 function imageLoader(store: Store, sha256: string, ref: string): () => Promise<RgbImage> {
   return async () => {
-    const bytes = store.blobs.read(sha256);
-    if (!bytes) throw new Error(`sample ${ref}: target image ${sha256} is missing from the blob store`);
+    let bytes: Buffer | undefined;
+    try {
+      bytes = store.blobs.read(sha256);
+    } catch (err) {
+      if (err instanceof BlobReadError) throw new BlobReadError(`sample ${ref}: ${err.message}`);
+      throw err;
+    }
+    if (!bytes) throw new BlobReadError(`sample ${ref}: target image ${sha256.slice(0, 12)} (${path.join('blobs', sha256.slice(0, 2), sha256)}) is missing from the data folder: restore the file from a backup of the data folder`);
     const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   };

@@ -108,7 +108,8 @@ export class BlobStore {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined;
-      throw new BlobReadError(`stored image ${sha256.slice(0, 12)} (${blob.file}) cannot be read: ${code ?? (err as Error).message}`);
+      const why = code === 'EISDIR' ? 'EISDIR, a folder is in its place' : code === 'EACCES' || code === 'EPERM' ? `${code}, permission denied` : (code ?? (err as Error).message);
+      throw new BlobReadError(`stored image ${sha256.slice(0, 12)} (${blob.file}) cannot be read (${why}): restore the file from a backup of the data folder`);
     }
   }
 

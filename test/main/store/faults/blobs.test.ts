@@ -112,7 +112,7 @@ describe('a stored image whose file is missing or unreadable', () => {
     fs.mkdirSync(file(unreadable.sha256));
     expect(store.blobs.read(missing.sha256)).toBeUndefined();
     expect(() => store.blobs.read(unreadable.sha256)).toThrow(BlobReadError);
-    expect(() => store.blobs.read(unreadable.sha256)).toThrow(`stored image ${unreadable.sha256.slice(0, 12)} (${file(unreadable.sha256)}) cannot be read: EISDIR`);
+    expect(() => store.blobs.read(unreadable.sha256)).toThrow(`stored image ${unreadable.sha256.slice(0, 12)} (${file(unreadable.sha256)}) cannot be read (EISDIR, a folder is in its place): restore the file from a backup of the data folder`);
     // Not a fault of the store: one sample's problem, the job goes on.
     expect(store.fault(new BlobReadError('x'))).toBeNull();
 
