@@ -286,6 +286,8 @@ export class JobManager {
   }
 
   private readonly faultLogged = new Map<string, number>();
+  /** Ends reported by a host that the store could not take yet (see 'finished'). */
+  private readonly unrecorded = new Map<number, { state: 'completed' | 'failed' | 'cancelled'; error: string | null; stack: string | null; result: unknown }>();
 
   // ---- messages from the hosts ----
 
@@ -325,11 +327,21 @@ export class JobManager {
         this.rows.emitState(m.jobId, a.state);
         return;
       }
-      case 'finished':
+      case 'finished': {
         this.active.delete(m.jobId);
-        this.rows.finish(m.jobId, m.state, { error: m.error, stack: m.stack, result: m.result });
+        const end = { state: m.state, error: m.error, stack: m.stack, result: m.result };
+        try {
+          this.rows.finish(m.jobId, end.state, end);
+        } catch (err) {
+          // Not even the reserve's room (a disk that turned read-only): kept, and written by the
+          // heartbeat once the disk takes writes again, so the job ends with its real reason.
+          if (!this.store.fault(err)) throw err;
+          this.unrecorded.set(m.jobId, end);
+          throw err;
+        }
         this.schedule();
         return;
+      }
       case 'metrics':
         this.events.emit('metric.batch', { runId: m.runId, points: m.points });
         return;
@@ -375,6 +387,10 @@ export class JobManager {
   }
 
   private tick(): void {
+    for (const [id, end] of [...this.unrecorded]) {
+      this.rows.finish(id, end.state, end);
+      this.unrecorded.delete(id);
+    }
     this.store.jobs.heartbeat(this.active.keys());
     this.recover(false);
     // Jobs queued by another process on the same folder (e.g. `ric jobs resume` beside `ric serve`).
