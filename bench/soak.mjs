@@ -93,6 +93,8 @@ async function soak() {
       pageHeap: heap.usedSize,
       pageNodes: dom.nodes,
       pageListeners: dom.jsEventListeners,
+      // The monitor's log panel keeps its last 200 lines: DOM nodes rise until it is full.
+      pageLogLines: await page.locator('.job-log li').count(),
     };
   }
 
@@ -107,7 +109,7 @@ async function soak() {
     const mib = (v, digits = 0) => (typeof v === 'number' ? (v / MiB).toFixed(digits) : '?');
     process.stdout.write(
       `${s.t.toFixed(0).padStart(6)} s  step ${String(s.step).padStart(6)}  server ${mib(s.serverRss)} MiB rss ${mib(s.serverHeap, 1)} heap ${s.serverFds ?? '?'} fds` +
-        `  host ${mib(s.hostRss)} rss ${mib(s.hostHeap, 1)} heap ${s.hostTensors ?? '?'} tensors ${s.hostFds ?? '?'} fds  page ${mib(s.pageHeap, 1)} MiB ${s.pageNodes} nodes\n`,
+        `  host ${mib(s.hostRss)} rss ${mib(s.hostHeap, 1)} heap ${s.hostTensors ?? '?'} tensors ${s.hostFds ?? '?'} fds  page ${mib(s.pageHeap, 1)} MiB ${s.pageNodes} nodes ${s.pageLogLines} log lines\n`,
     );
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(everyS * 1000, end - Date.now()))));
   }
@@ -176,6 +178,10 @@ for (const s of series) {
   process.stdout.write(
     `${s.label.padEnd(26)} median ${fmt(median).padStart(10)}  min ${fmt(ys[0]).padStart(10)}  max ${fmt(ys.at(-1)).padStart(10)}  slope ${fmt(perHour).padStart(10)}/h  ${flat ? 'flat' : `GROWS (limit ${fmt(limit)}/h)`}\n`,
   );
+}
+const logLines = samples.at(-1)?.pageLogLines;
+if (typeof logLines === 'number' && logLines < 200) {
+  process.stdout.write(`(the page's log panel held ${logLines} of its 200 lines at the end: its DOM nodes were still filling it)\n`);
 }
 process.stdout.write(
   `\nverdict: ${leaks === 0 ? 'flat — no series grows beyond its limit' : `${leaks} series grow`}` +
