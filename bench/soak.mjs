@@ -184,7 +184,7 @@ if (typeof logLines === 'number' && logLines < 200) {
   process.stdout.write(`(the page's log panel held ${logLines} of its 200 lines at the end: its DOM nodes were still filling it)\n`);
 }
 process.stdout.write(
-  `\nverdict: ${leaks === 0 ? 'flat — no series grows beyond its limit' : `${leaks} series grow`}` +
+  `\nverdict: ${after.length < 3 ? 'none — too short to judge after the warm-up' : leaks === 0 ? 'flat — no series grows beyond its limit' : `${leaks} series grow`}` +
     `${minutesRun < 30 ? ` (a ${minutesRun.toFixed(0)}-minute run projects a short window to an hour: only the full hour is a verdict)` : ''}\nsamples: ${outFile}\n`,
 );
-process.exit(leaks === 0 ? 0 : 1);
+process.exit(leaks === 0 && after.length >= 3 ? 0 : 1);
