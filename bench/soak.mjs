@@ -4,7 +4,9 @@
 // heap after a GC, DOM nodes, listeners); at the end, a robust (Theil–Sen) slope per series after
 // the warm-up, projected to one hour, and a verdict: flat, or which series grows. Linux (/proc) for the
 // descriptor counts. Samples go to a JSON file for plotting.
-// Usage: npm run build && node bench/soak.mjs [minutes=60] [--every=10] [--warmup=10%] [--out=FILE] [--analyse=FILE]
+// Usage: npm run build && node bench/soak.mjs [minutes=60 | --minutes=M] [--every=10] [--warmup=10%] [--out=FILE] [--analyse=FILE]
+// A smoke run: `node bench/soak.mjs --minutes=3 --every=5` (the warm-up is at least two minutes, so
+// only its last minute is judged). Exit status: 0 flat, 1 a series grows, 2 too short to judge.
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
@@ -12,7 +14,8 @@ import { chromiumLaunch, machine, startServe, tempDataDir } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback;
-const minutes = Number(args.find((a) => /^\d+(\.\d+)?$/.test(a)) ?? 60);
+const minutes = Number(opt('minutes', args.find((a) => /^\d+(\.\d+)?$/.test(a)) ?? 60));
+if (!(minutes > 0)) throw new Error(`soak: the duration must be a positive number of minutes (got ${minutes})`);
 const everyS = Number(opt('every', 10));
 const warmupFraction = Number(String(opt('warmup', '10%')).replace('%', '')) / 100;
 const analyse = opt('analyse', null);
@@ -22,6 +25,8 @@ const MiB = 2 ** 20;
 
 async function soak() {
   const server = await startServe(dataDir);
+  // A soak that fails half-way (the job ended, Chromium died) must not leave `ric serve` training on.
+  process.once('exit', () => server.child.exitCode === null && server.child.kill('SIGTERM'));
   const headers = { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', 'X-RIC-Call': '1' };
   async function call(method, a = {}) {
     const res = await fetch(`${server.origin}/api/call`, { method: 'POST', headers, body: JSON.stringify({ method, args: a }) });
@@ -187,4 +192,4 @@ process.stdout.write(
   `\nverdict: ${after.length < 3 ? 'none — too short to judge after the warm-up' : leaks === 0 ? 'flat — no series grows beyond its limit' : `${leaks} series grow`}` +
     `${minutesRun < 30 ? ` (a ${minutesRun.toFixed(0)}-minute run projects a short window to an hour: only the full hour is a verdict)` : ''}\nsamples: ${outFile}\n`,
 );
-process.exit(leaks === 0 && after.length >= 3 ? 0 : 1);
+process.exit(after.length < 3 ? 2 : leaks === 0 ? 0 : 1);
