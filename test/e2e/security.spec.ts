@@ -168,9 +168,10 @@ test('a page on another port that fills the cookie jar of 127.0.0.1 does not loc
     const cookies = await page.context().cookies(server.origin);
     expect(cookies.some((c) => c.name === `ric_token_${new URL(server.origin).port}`)).toBe(true);
 
-    // The app still loads, connects its socket and calls, with the whole jar on every request.
+    // The app still loads, connects its socket and calls, with the whole jar on every request
+    // (~720 KiB per request: slow on a loaded machine, hence the wide wait).
     await page.reload();
-    await expect(page.getByTestId('status-connection')).toContainText('connected');
+    await expect(page.getByTestId('status-connection'), server.output().slice(-2000)).toContainText('connected', { timeout: 45_000 });
     const own = await page.evaluate(async () => {
       const r = await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: 'system.ping', args: { echo: 'jar' } }) });
       return r.json();

@@ -61,13 +61,16 @@ describe.skipIf(!mountSupport().ok)(`writes on a full disk${needsMount()}`, () =
     try {
       const runId = store.runs.create({ jobId: null, kind: 'regionclip', name: 'r', datasetId: null, config: {}, seed: 0, codeVersion: 'test' });
       const flushed: number[] = [];
-      const writer = store.runs.metricWriter((_, points) => flushed.push(points.length), 100);
+      // Commits due every second, the timer looking every 500 ms: wide enough that `add` itself
+      // never finds a commit due on a loaded machine (it did at 100 ms, and threw the fault itself).
+      const writer = store.runs.metricWriter((_, points) => flushed.push(points.length), 1000);
       writer.add(runId, 'loss', 1, 0.5);
       expect(writer.flush()).toBe(1);
       exhaust(disk!, store);
+      expect(writer.flush()).toBe(0); // nothing pending: only restarts the clock after the slow fill
       writer.add(runId, 'loss', 2, 0.4);
-      // The timer (every 50 ms here) tries to commit and fails; the next point carries the fault.
-      await new Promise((r) => setTimeout(r, 400));
+      // The timer tries to commit and fails; the next point carries the fault.
+      await new Promise((r) => setTimeout(r, 3000));
       const err = (() => {
         try {
           writer.add(runId, 'loss', 3, 0.3);
