@@ -47,8 +47,15 @@ export function openApp(options: OpenAppOptions): App {
     // The engine runs in the host: its backend is known once a job there has started one.
     tensorBackend: () => jobs?.backend ?? null,
   };
-  if (options.mode !== 'in-process') jobManager();
+  try {
+    if (options.mode !== 'in-process') jobManager();
+  } catch (err) {
+    // The queue's first writes (recovering jobs of a process that died) meet a full or read-only disk.
+    store.close();
+    throw store.fault(err, 'open') ?? err;
+  }
   const dispatcher = createDispatcher(createHandlers(context), {
+    storeFault: (err) => store.fault(err)?.message ?? null,
     onInternalError: (method, err) =>
       log(`[api] ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
   });

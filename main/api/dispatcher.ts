@@ -37,6 +37,12 @@ export interface DispatcherOptions {
   onInternalError?: (method: string, err: unknown) => void;
   /** Tighter bounds (tests); API_BOUNDS otherwise. */
   bounds?: typeof API_BOUNDS;
+  /**
+   * The plain message for an error that is a fault of the disk or the store (full, I/O error,
+   * read-only, damaged: main/store/faults.ts), else null. Such a call answers `unavailable`, not
+   * `internal`: nothing is wrong with the call or the code.
+   */
+  storeFault?: (err: unknown) => string | null;
 }
 
 function issuesOf(err: z.ZodError) {
@@ -97,6 +103,8 @@ export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptio
             error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) },
           };
         }
+        const fault = options.storeFault?.(err) ?? null;
+        if (fault !== null) return { ok: false, error: { code: 'unavailable', message: fault } };
         options.onInternalError?.(method, err);
         const message = err instanceof Error ? err.message : String(err);
         return { ok: false, error: { code: 'internal', message: `${method} failed: ${message}` } };

@@ -83,8 +83,9 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
     const maxTokens = params.maxTokens ?? (params.kind === 'region' ? DEFAULT_REGION_MAX_TOKENS : DEFAULT_MAX_TOKENS);
     let next = 0;
     let lastWritten = 0;
+    let faulted = false;
     const worker = async () => {
-      while (next < toCaption.length && !options.signal?.aborted) {
+      while (next < toCaption.length && !options.signal?.aborted && !faulted) {
         const sample = toCaption[next++]!;
         try {
           if (client && template) {
@@ -98,6 +99,11 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
           }
         } catch (err) {
           if (err instanceof VlmAborted) break;
+          // A full disk or a failing one is the job's failure, not this sample's (nor every next one's).
+          if (store.fault(err) !== null) {
+            faulted = true;
+            throw err;
+          }
           const failure: CaptionFailure = { sampleId: sample.id, externalId: sample.externalId, reason: err instanceof Error ? err.message : String(err) };
           report.failed.push(failure);
           store.datasets.addErrors(params.datasetId, jobId, 'caption', [{ sampleRef: sample.externalId, field: `caption.${params.kind}`, reason: failure.reason }]);
@@ -118,7 +124,12 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
     return report;
   } catch (err) {
     report.durationMs = performance.now() - started;
-    tracker.finish('failed', report, err instanceof Error ? err.message : String(err));
+    const message = store.fault(err, 'job')?.message ?? (err instanceof Error ? err.message : String(err));
+    try {
+      store.critical(() => tracker.finish('failed', report, message));
+    } catch {
+      // The store cannot record it even from the reserve: the error below says why.
+    }
     throw err;
   }
 }

@@ -205,12 +205,14 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     report.state = signal.aborted ? 'cancelled' : 'completed';
   } catch (err) {
     report.state = 'failed';
-    report.error = messageOf(err);
+    // A full disk or an I/O error in the plain words of store/faults.ts; anything else as it was.
+    report.error = store.fault(err, 'job')?.message ?? messageOf(err);
   }
   report.seconds = (Date.now() - started) / 1000;
   const finished = new Date().toISOString();
   const stored = { ...report, errors: report.errors.slice(0, 1000), errorCount: report.errors.length };
-  store.jobs.update(c.jobId, {
+  // The end is recorded even on a full disk (Store.critical): the dataset never stays `importing`.
+  store.critical(() => store.jobs.update(c.jobId, {
     // A queue row's end is the queue's to record (from the host's report), so nobody sees it final
     // while the queue still counts it as running.
     ...(c.queued ? {} : { state: report.state, finishedAt: finished }),
@@ -219,8 +221,8 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     error: report.error ?? null,
     message: report.state === 'cancelled' ? 'cancelled by the user' : null,
     result: stored,
-  });
-  store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed');
+  }));
+  store.critical(() => store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed'));
   // The queue announces a queue row's end itself, once it has recorded it.
   if (!c.queued) progress(report.state, report.error);
   events?.emit('dataset.changed', { datasetId: c.datasetId });
@@ -270,11 +272,13 @@ async function prepareBatch(
 
 /** The rows (whose blobs are durable by now) and the batch's errors, in one transaction. */
 function commitRows(store: Store, c: RunContext, rows: NewSample[], errors: NewSampleError[], report: ImportReport): void {
-  store.transaction(() => {
-    const inserted = store.samples.insertMany(c.datasetId, rows);
-    report.imported += inserted;
-    report.skipped += rows.length - inserted;
+  // Counted once the commit has landed: a transaction that fails (a full disk) counts nothing.
+  const inserted = store.transaction(() => {
+    const n = store.samples.insertMany(c.datasetId, rows);
     store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
+    return n;
   });
+  report.imported += inserted;
+  report.skipped += rows.length - inserted;
   report.errors.push(...errors);
 }

@@ -1,7 +1,7 @@
 // The desktop app: one window over the same App (store, dispatcher, events) that web mode uses.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session } from 'electron';
 import { openApp, type App } from '../app.js';
 import { projectRoot, resolveDataDir } from '../paths.js';
 import { registerIpcTransport } from './ipc.js';
@@ -55,8 +55,12 @@ export function runDesktop(): void {
     app.on('activate', () => {
       if (BrowserWindow.getAllWindows().length === 0) open();
     });
-  }, (err: unknown) => {
-    process.stderr.write(`RIC Studio failed to start: ${String(err)}\n`);
+  }).catch((err: unknown) => {
+    // A data folder or store that cannot be used (read-only, damaged, a newer schema, a full disk):
+    // the message names the file and what to do (main/store/faults.ts); a window says it, not a stack.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`RIC Studio failed to start: ${message}\n`);
+    dialog.showErrorBox('RIC Studio cannot start', message);
     app.exit(1);
   });
 

@@ -43,7 +43,7 @@ export function registerAppProtocol(protocol: Protocol, rendererDir: string, blo
     if (url.host === 'blob') {
       const sha = url.pathname.replace(/^\//, '');
       const blob = blobs.get(sha);
-      if (!blob) return plain(404, 'no such image in the blob store');
+      if (!blob) return plain(404, blobs.known(sha) ? `stored image ${sha.slice(0, 12)} is missing from the data folder` : 'no such image in the blob store');
       return fileResponse(blob.file, `stored image ${sha.slice(0, 12)}`, blob.mediaType, log);
     }
     const file = url.host === 'app' ? files.get(url.pathname) : undefined;

@@ -28,21 +28,25 @@ export class JobRows {
     private readonly events: EventHub,
   ) {}
 
+  /** Records a job's end; on a full disk with the space held in reserve (Store.critical), so a job ends `failed`, not `running`. */
   finish(id: number, state: JobState, r: { error: string | null; stack: string | null; result: unknown; message?: string }): void {
     const now = new Date().toISOString();
-    this.store.jobs.update(id, {
-      state,
-      finishedAt: now,
-      heartbeatAt: now,
-      error: r.error,
-      stack: r.stack,
-      // A null result or message keeps what the runner stored (its partial report, its last note).
-      ...(r.result === null || r.result === undefined ? {} : { result: r.result }),
-      ...(r.message !== undefined ? { message: r.message } : {}),
+    this.store.critical(() => {
+      this.store.jobs.update(id, {
+        state,
+        finishedAt: now,
+        heartbeatAt: now,
+        error: r.error,
+        stack: r.stack,
+        // A null result or message keeps what the runner stored (its partial report, its last note).
+        ...(r.result === null || r.result === undefined ? {} : { result: r.result }),
+        ...(r.message !== undefined ? { message: r.message } : {}),
+      });
+      const runId = this.meta(id)?.runId ?? null;
+      if (runId !== null) this.store.runs.setStatus(runId, state, { finishedAt: now });
     });
-    const runId = this.meta(id)?.runId ?? null;
-    if (runId !== null) this.store.runs.setStatus(runId, state, { finishedAt: now });
-    this.addLog(id, state === 'failed' || state === 'interrupted' ? 'error' : 'info', `${state}${r.error ? `: ${r.error}` : ''}`);
+    const line = `${state}${r.error ? `: ${r.error}` : ''}`;
+    this.store.critical(() => this.addLog(id, state === 'failed' || state === 'interrupted' ? 'error' : 'info', line));
     this.emitState(id, state, r.error ?? undefined);
   }
 

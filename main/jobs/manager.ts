@@ -12,6 +12,7 @@ import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainP
 import { ProgressMeter } from './progress.js';
 import type { FromHost, ResumePoint } from './protocol.js';
 import { JobRows, JobStartError, JobStateError, me, pidAlive, type QueueMeta } from './job-rows.js';
+import { assertDatasetReady, DatasetNotReadyError, useOf } from '../data/readiness.js';
 
 export { JobNotFoundError, JobStartError, JobStateError, type QueueMeta } from './job-rows.js';
 
@@ -61,11 +62,11 @@ export class JobManager {
       }, this.log);
     this.hosts = { gpu: make('gpu'), light: make('light') };
     this.recover(true);
-    this.timer = setInterval(() => this.tick(), HEARTBEAT_MS);
+    this.timer = setInterval(() => this.survive('the heartbeat', () => this.tick()), HEARTBEAT_MS);
     this.timer.unref();
-    this.requestTimer = setInterval(() => this.active.size > 0 && this.pollRequests(), 1000);
+    this.requestTimer = setInterval(() => this.active.size > 0 && this.survive('reading requests', () => this.pollRequests()), 1000);
     this.requestTimer.unref();
-    queueMicrotask(() => this.schedule());
+    queueMicrotask(() => this.survive('scheduling', () => this.schedule()));
   }
 
   // ---- commands (the Api and the CLI call these) ----
@@ -76,6 +77,8 @@ export class JobManager {
     const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
     const datasetName = datasetId === null ? null : (store.datasets.name(datasetId) ?? null);
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
+    // The host checks again when the job starts: the dataset's state may change while it waits.
+    if (datasetId !== null && kind !== 'import') readyOrRefuse(store, datasetId, kind);
     const title = opts.title ?? titleOf(kind, params, datasetName);
     const queued = store.transaction(() => {
       const id = store.jobs.create({
@@ -97,7 +100,9 @@ export class JobManager {
       return { id, runId };
     });
     this.rows.emitState(queued.id, 'queued');
-    this.schedule();
+    // Queued and committed: a disk that fills while dispatching it must not fail the call that
+    // queued it (the heartbeat dispatches it again), nor leave it running unannounced.
+    this.survive('scheduling', () => this.schedule());
     return queued;
   }
 
@@ -112,7 +117,7 @@ export class JobManager {
     }
     if (row.state === 'completed' || row.state === 'cancelled') return row.state;
     this.rows.finish(id, 'cancelled', { error: null, stack: null, result: null, message: 'cancelled by the user' });
-    this.schedule();
+    this.survive('scheduling', () => this.schedule());
     return 'cancelled';
   }
 
@@ -156,7 +161,7 @@ export class JobManager {
     this.store.jobs.requeue(id);
     this.rows.addLog(id, 'info', resume ? `queued to resume from the checkpoint at step ${resume.step}` : 'queued again');
     this.rows.emitState(id, 'queued');
-    this.schedule();
+    this.survive('scheduling', () => this.schedule());
     return 'queued';
   }
 
@@ -261,10 +266,37 @@ export class JobManager {
     this.rows.emitState(id, 'running');
   }
 
+  /**
+   * Main outlives a full or failing disk: a store fault in a timer or while handling a host's
+   * message is logged (at most once a minute per place) instead of ending the process from the
+   * event loop; the Api answers calls with the fault's message meanwhile. Other errors are bugs
+   * and are thrown as before.
+   */
+  private survive(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      const fault = this.store.fault(err);
+      if (!fault) throw err;
+      const now = Date.now();
+      if (now - (this.faultLogged.get(what) ?? 0) < 60_000) return;
+      this.faultLogged.set(what, now);
+      this.log(`[jobs] ${what}: ${fault.message}`);
+    }
+  }
+
+  private readonly faultLogged = new Map<string, number>();
+  /** Ends reported by a host that the store could not take yet (see 'finished'). */
+  private readonly unrecorded = new Map<number, { state: 'completed' | 'failed' | 'cancelled'; error: string | null; stack: string | null; result: unknown }>();
+
   // ---- messages from the hosts ----
 
   private onHostMessage(m: FromHost): void {
     if (this.closed) return;
+    this.survive(`a ${m.type} message from an engine host`, () => this.handleHostMessage(m));
+  }
+
+  private handleHostMessage(m: FromHost): void {
     switch (m.type) {
       case 'ready':
         return;
@@ -295,11 +327,21 @@ export class JobManager {
         this.rows.emitState(m.jobId, a.state);
         return;
       }
-      case 'finished':
+      case 'finished': {
         this.active.delete(m.jobId);
-        this.rows.finish(m.jobId, m.state, { error: m.error, stack: m.stack, result: m.result });
+        const end = { state: m.state, error: m.error, stack: m.stack, result: m.result };
+        try {
+          this.rows.finish(m.jobId, end.state, end);
+        } catch (err) {
+          // Not even the reserve's room (a disk that turned read-only): kept, and written by the
+          // heartbeat once the disk takes writes again, so the job ends with its real reason.
+          if (!this.store.fault(err)) throw err;
+          this.unrecorded.set(m.jobId, end);
+          throw err;
+        }
         this.schedule();
         return;
+      }
       case 'metrics':
         this.events.emit('metric.batch', { runId: m.runId, points: m.points });
         return;
@@ -313,6 +355,10 @@ export class JobManager {
 
   private onHostExit(lane: Lane, info: ExitInfo): void {
     if (this.closed) return;
+    this.survive('an engine host exit', () => this.handleHostExit(lane, info));
+  }
+
+  private handleHostExit(lane: Lane, info: ExitInfo): void {
     const reason = describeExit(info);
     for (const a of [...this.active.values()]) {
       if (a.lane !== lane) continue;
@@ -341,9 +387,22 @@ export class JobManager {
   }
 
   private tick(): void {
+    for (const [id, end] of [...this.unrecorded]) {
+      this.rows.finish(id, end.state, end);
+      this.unrecorded.delete(id);
+    }
     this.store.jobs.heartbeat(this.active.keys());
     this.recover(false);
     // Jobs queued by another process on the same folder (e.g. `ric jobs resume` beside `ric serve`).
     this.schedule();
+  }
+}
+
+function readyOrRefuse(store: Store, datasetId: number, kind: string): void {
+  try {
+    assertDatasetReady(store, datasetId, useOf(kind));
+  } catch (err) {
+    if (err instanceof DatasetNotReadyError) throw new JobStartError(err.message);
+    throw err;
   }
 }

@@ -36,6 +36,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       // WAL + NORMAL: a committed transaction survives a process kill; only power loss may lose the last ones.
       db.pragma('synchronous = NORMAL');
     }
+    // Reads the schema pages: a file whose header is fine but whose schema is damaged fails here, at
+    // open, with SQLITE_CORRUPT (named by faults.ts), not at the first query of a job.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
     migrate(db, file, options.targetVersion ?? latestSchemaVersion);
     return db;
   } catch (err) {

@@ -9,15 +9,20 @@ import path from 'node:path';
 import { BlobStore } from './blobs/blob-store.js';
 import { CaptionsRepo } from './captions/repo.js';
 import { CaptionTemplatesRepo } from './captions/templates-repo.js';
-import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
+import { openDatabase, schemaVersion, type Db, type OpenOptions } from './database.js';
 import { DatasetsRepo } from './datasets/repo.js';
+import { storeFaultOf, type FaultContext, type StoreFaultError } from './faults.js';
+import { checkDataFolder, checkStoreFile } from './preflight.js';
+import { DiskReserve } from './reserve.js';
 import { JobsRepo } from './jobs/repo.js';
 import { MasksRepo } from './masks/repo.js';
 import { RunsRepo } from './runs/repo.js';
 import { SamplesRepo } from './samples/repo.js';
 import { SettingsRepo } from './settings/repo.js';
 
-export { BlobStore, isSha256, type BlobRef } from './blobs/blob-store.js';
+export { BlobReadError, BlobStore, isSha256, type BlobRef } from './blobs/blob-store.js';
+export { diskFullMessage, StoreFaultError, type FaultContext, type StoreFaultKind } from './faults.js';
+export { RESERVE_BYTES, RESERVE_FILE } from './reserve.js';
 export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/repo.js';
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
@@ -56,6 +61,18 @@ export interface Store {
   schemaVersion(): number;
   /** SQLite's integrity check: "ok", or what is wrong with the file. */
   integrityCheck(): string;
+  /**
+   * The fault of the disk or the store's files (full, I/O error, read-only, damaged) that `err`
+   * stands for, with the message a person should read; null for any other error.
+   */
+  fault(err: unknown, context?: FaultContext): StoreFaultError | null;
+  /**
+   * Runs a write that records a failure (a job's end, a dataset leaving `importing`): on a full
+   * disk the space held in reserve is given back and the write tried once more (reserve.ts).
+   */
+  critical<T>(fn: () => T): T;
+  /** Puts the disk reserve back when it is gone and there is room again (a job starting). */
+  ensureReserve(): boolean;
   close(): void;
 }
 
@@ -64,16 +81,34 @@ export const DATABASE_FILE = 'ric.sqlite';
 /**
  * Opens (creating if needed) the project folder: `<dataDir>/ric.sqlite` and `<dataDir>/blobs/`.
  * Each process opens its own (the app, the CLI, every engine host): SQLite WAL lets them share the
- * file, each writing its own rows.
+ * file, each writing its own rows. A folder or file that cannot be used throws a StoreFaultError
+ * that names it, the cause and what to do (preflight.ts, faults.ts); a newer schema a StoreVersionError.
  */
 export function openStore(dataDir: string, options: OpenOptions = {}): Store {
-  fs.mkdirSync(dataDir, { recursive: true });
   const databaseFile = path.join(dataDir, DATABASE_FILE);
-  const db = openDatabase(databaseFile, options);
+  const faultOf = (err: unknown, context: FaultContext = 'call') => storeFaultOf(err, dataDir, databaseFile, context);
+  let db: Db;
+  try {
+    if (options.readonly) fs.accessSync(dataDir);
+    else checkDataFolder(dataDir);
+    checkStoreFile(databaseFile);
+    db = openDatabase(databaseFile, options);
+  } catch (err) {
+    throw faultOf(err, 'open') ?? err;
+  }
+  const reserve = new DiskReserve(dataDir);
+  let blobs: BlobStore;
+  try {
+    blobs = new BlobStore(path.join(dataDir, 'blobs'), db);
+  } catch (err) {
+    db.close();
+    throw faultOf(err, 'open') ?? err;
+  }
+  if (!options.readonly) reserve.ensure();
   return {
     dataDir,
     databaseFile,
-    blobs: new BlobStore(path.join(dataDir, 'blobs'), db),
+    blobs,
     settings: new SettingsRepo(db),
     jobs: new JobsRepo(db),
     datasets: new DatasetsRepo(db),
@@ -85,6 +120,18 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     transaction: (fn) => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
+    fault: faultOf,
+    critical(fn) {
+      try {
+        return fn();
+      } catch (err) {
+        if (faultOf(err)?.kind !== 'full') throw err;
+        // Another process may have released the reserve already: its room is ours too.
+        reserve.release();
+        return fn();
+      }
+    },
+    ensureReserve: () => reserve.ensure(),
     close: () => db.close(),
   };
 }

@@ -133,3 +133,52 @@ test('DNS rebinding: a name that resolves to 127.0.0.1 is refused, token or not'
   await page.goto(server.urlWithToken);
   await expect(page.getByTestId('status-connection')).toContainText('connected');
 });
+
+test('a page on another port that fills the cookie jar of 127.0.0.1 does not lock the user out', async ({ page, server }) => {
+  await page.goto(server.urlWithToken);
+  await expect(page.getByTestId('status-connection')).toContainText('connected');
+  // The attacker's server reports the Cookie header Chromium sends it: cookies ignore ports, so it is
+  // the same jar our server gets. (Its own head bound is raised too, or it could not read it.)
+  const attacker = http.createServer({ maxHeaderSize: 4 * 1024 * 1024 }, (req, res) => {
+    if (req.url === '/jar') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end(String(Buffer.byteLength(req.headers.cookie ?? '')));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><meta charset="utf-8"><title>filler</title><script>
+      // As many cookies as Chromium keeps for one host, as big as it takes them (4096 bytes of name
+      // and value); one short of 180 so the jar is not purged and the user's own cookie stays.
+      for (let i = 0; i < 179; i++) {
+        const name = 'fill' + i;
+        document.cookie = name + '=' + (i % 2 ? '%ZZ' : 'x').repeat(Math.floor((4096 - name.length) / (i % 2 ? 3 : 1))) + '; path=/';
+      }
+      window.done = true;
+    </script>`);
+  });
+  await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+  const attackerOrigin = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+  try {
+    const evil = await page.context().newPage();
+    await evil.goto(`${attackerOrigin}/`);
+    await evil.waitForFunction(() => (window as unknown as { done?: boolean }).done === true);
+    const sent = Number(await evil.evaluate(async () => (await fetch('/jar')).text()));
+    // Far past Node's default 16 KiB head, which answered every request 431.
+    expect(sent).toBeGreaterThan(600_000);
+    const cookies = await page.context().cookies(server.origin);
+    expect(cookies.some((c) => c.name === `ric_token_${new URL(server.origin).port}`)).toBe(true);
+
+    // The app still loads, connects its socket and calls, with the whole jar on every request
+    // (~720 KiB per request: slow on a loaded machine, hence the wide wait).
+    await page.reload();
+    await expect(page.getByTestId('status-connection'), server.output().slice(-2000)).toContainText('connected', { timeout: 45_000 });
+    const own = await page.evaluate(async () => {
+      const r = await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: 'system.ping', args: { echo: 'jar' } }) });
+      return r.json();
+    });
+    expect(own).toMatchObject({ ok: true, value: { echo: 'jar' } });
+    expect(server.process.exitCode).toBeNull();
+  } finally {
+    await new Promise((r) => attacker.close(r));
+  }
+});

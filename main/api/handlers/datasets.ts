@@ -58,11 +58,18 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
       if (err instanceof ImportConflictError) throw new ApiError('conflict', err.message);
       throw err;
     }
+    const before = store.datasets.state(datasetId)?.status;
     store.datasets.setStatus(datasetId, 'importing');
     let jobId: number;
     try {
       jobId = jobs.start('import', spec as unknown as Record<string, unknown>).id;
     } catch (err) {
+      // Nothing was queued (a full disk, bad parameters): the dataset is not being imported.
+      try {
+        store.critical(() => store.datasets.setStatus(datasetId, before === 'ready' ? 'ready' : 'failed'));
+      } catch {
+        // The store cannot be written at all: the error below says why.
+      }
       return jobsApiError(err);
     }
     events.emit('dataset.changed', { datasetId });

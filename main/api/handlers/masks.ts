@@ -1,5 +1,6 @@
 // The masks Api (shared/api/masks.ts) over MaskService; MaskError kinds become Api error codes.
 import { MaskError, MaskService } from '../../data/masks/index.js';
+import { assertDatasetReady, DatasetNotReadyError } from '../../data/readiness.js';
 import { ProgressMeter } from '../../jobs/progress.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
@@ -14,6 +15,7 @@ async function mapped<T>(fn: () => Promise<T> | T): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof MaskError) throw new ApiError(CODES[err.kind], err.message);
+    if (err instanceof DatasetNotReadyError) throw new ApiError('failed_precondition', err.message);
     throw err;
   }
 }
@@ -74,6 +76,11 @@ export function masksHandlers(ctx: AppContext): Pick<ApiHandlers, MaskMethods> {
         ctx.events.emit('dataset.changed', { datasetId: args.datasetId });
         return report;
       }),
-    'masks.export': (args) => mapped(() => masks.exportMasks(args.datasetId, args.path, args.polarity, progress('export', args.datasetId))),
+    'masks.export': (args) =>
+      mapped(() => {
+        // An export of a dataset still importing (or failed) would write a part as if it were all.
+        if (ctx.store.datasets.exists(args.datasetId)) assertDatasetReady(ctx.store, args.datasetId, 'an export');
+        return masks.exportMasks(args.datasetId, args.path, args.polarity, progress('export', args.datasetId));
+      }),
   };
 }

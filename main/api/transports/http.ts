@@ -20,6 +20,21 @@ import { generateToken, presentedToken, tokenCookieName } from './web-auth.js';
 
 export const MAX_CALL_BYTES = API_BOUNDS.maxBytes;
 
+/**
+ * The bound on a request's head (request line and headers). Node's default, 16 KiB, is less than
+ * what a browser sends once pages on other local ports have filled the cookie jar of 127.0.0.1
+ * (cookies ignore ports): Chromium and Firefox keep up to 180 cookies per host of up to 4096 bytes
+ * of name and value each, about 720 KiB in one Cookie header. At the default, any local page could
+ * make every request answer 431 until the user cleared cookies. 1 MiB holds that jar and ordinary
+ * headers, and still bounds what one connection can make the server hold before it answers.
+ */
+export const MAX_HEADER_BYTES = 1024 * 1024;
+
+/** The answer to a head over MAX_HEADER_BYTES: the browser shows it, so it says what to do. */
+const HEADER_OVERFLOW_TEXT =
+  `This request's headers are over ${MAX_HEADER_BYTES / 1024} KiB, more than RIC Studio reads. Most likely other pages ` +
+  'on this machine filled the cookie jar of this host: clear the cookies of this site in the browser, then open the URL `ric serve` printed again.\n';
+
 const socketCallSchema = apiCallSchema.extend({ id: z.number().int() });
 
 /** The renderer's Content-Security-Policy: our own scripts only, no inline code, no framing. */
@@ -142,7 +157,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   function handleBlob(req: IncomingMessage, res: ServerResponse, sha: string): void {
     const blob = options.blobs.get(sha);
     if (!blob) {
-      send(res, 404, TEXT, 'no such image in the blob store\n');
+      // A known hash whose file is gone is the data folder's problem, which the page says in words.
+      send(res, 404, TEXT, options.blobs.known(sha) ? `stored image ${sha.slice(0, 12)} is missing from the data folder\n` : 'no such image in the blob store\n');
       return;
     }
     streamFile(
@@ -251,7 +267,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     handleStatic(req, res, url.pathname);
   }
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     try {
       route(req, res);
     } catch (err) {
@@ -266,8 +282,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.destroy();
       return;
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    const overflow = err.code === 'HPE_HEADER_OVERFLOW';
+    const status = overflow ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const body = overflow ? HEADER_OVERFLOW_TEXT : 'bad request\n';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: ${TEXT}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    // The rest of an oversize head stays unread; closing now could reset the connection before the
+    // client has read the answer, so the socket lives a few seconds (bounded) or until the client closes.
+    setTimeout(() => socket.destroy(), 5000).unref();
   });
 
   async function answerSocketCall(ws: WebSocket, data: RawData): Promise<void> {

@@ -26,23 +26,34 @@ export function tokensEqual(expected: string, given: string): boolean {
 }
 
 /** Tokens are base64url; a cookie value is only ever compared, so percent-decoding is not needed. */
+const TOKEN_MAX = 512;
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{1,512}$/;
 
 /**
  * Every value of the named cookie. A page on another local port can plant cookies for this host
  * (one with a longer Path is sent first), so the request is accepted if any of them is the token:
- * a planted cookie can neither crash the parse nor shadow the real one.
+ * a planted cookie can neither crash the parse nor shadow the real one. Only our own cookie is
+ * looked at: the header may hold a whole jar of other pages' cookies (up to MAX_HEADER_BYTES in
+ * http.ts), so it is scanned for our name in place, without splitting or decoding anything else.
  */
 export function cookieValues(header: string | undefined, name: string): string[] {
-  if (typeof header !== 'string' || header.length === 0) return [];
+  if (typeof header !== 'string' || header.length === 0 || name.length === 0) return [];
   const out: string[] = [];
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    let value = part.slice(eq + 1).trim();
+  for (let at = header.indexOf(name); at >= 0 && out.length < 16; at = header.indexOf(name, at + 1)) {
+    // The name must be a whole cookie name: at the start of a pair (after ';' and spaces) ...
+    let before = at - 1;
+    while (before >= 0 && (header[before] === ' ' || header[before] === '\t')) before--;
+    if (before >= 0 && header[before] !== ';') continue;
+    // ... and followed by '=' (spaces allowed around it, as cookie parsers accept).
+    let eq = at + name.length;
+    while (header[eq] === ' ' || header[eq] === '\t') eq++;
+    if (header[eq] !== '=') continue;
+    let end = header.indexOf(';', eq + 1);
+    if (end < 0) end = header.length;
+    if (end - eq > TOKEN_MAX + 8) continue; // longer than any token, spaces and quotes: not copied
+    let value = header.slice(eq + 1, end).trim();
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
     if (TOKEN_SHAPE.test(value)) out.push(value);
-    if (out.length >= 16) break;
   }
   return out;
 }

@@ -344,14 +344,25 @@ export function writeSafetensors(file: string, tensors: Record<string, WritableT
   len.writeBigUInt64LE(BigInt(headerBytes.length));
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
+  // write(2) may write less than asked when the disk fills, with the error only on the next call:
+  // every buffer is written to its end, and a failure removes the temporary file (issue 10).
+  const writeAll = (fd: number, bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.byteLength; ) at += fs.writeSync(fd, bytes, at);
+  };
   try {
-    fs.writeSync(fd, len);
-    fs.writeSync(fd, headerBytes);
-    for (const { bytes } of plan) fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      writeAll(fd, len);
+      writeAll(fd, headerBytes);
+      for (const { bytes } of plan) writeAll(fd, bytes);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    if (err instanceof Error && (err as NodeJS.ErrnoException).path === undefined) (err as NodeJS.ErrnoException).path = file;
+    throw err;
   }
-  fs.renameSync(tmp, file);
 }

@@ -4,7 +4,7 @@ import { EventHub } from '../../events/index.js';
 import { readCaptionsConfig, vlmApiKeyFor } from '../../settings/index.js';
 import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
 import { importParamsSchema } from '../kinds.js';
-import { registerRunner, type JobRunContext } from './runners.js';
+import { JobFailedError, registerRunner, type JobRunContext } from './runners.js';
 
 /** An EventHub whose events go to main (the runners of main/data and main/captions take a hub). */
 function forwardingHub(ctx: JobRunContext): EventHub {
@@ -13,17 +13,37 @@ function forwardingHub(ctx: JobRunContext): EventHub {
   return hub;
 }
 
+/**
+ * An import that ends failed (or could not begin: the store refused its first write) leaves its
+ * dataset `failed`, resumable, never `importing` — which would read as work in progress.
+ */
+function leaveImporting(ctx: JobRunContext, name: string): void {
+  try {
+    const d = ctx.store.datasets.findByName(name);
+    if (d?.status === 'importing') ctx.store.critical(() => ctx.store.datasets.setStatus(d.id, 'failed'));
+    if (d) ctx.emit('dataset.changed', { datasetId: d.id });
+  } catch {
+    // The store cannot be written even from the reserve: the job's own error says why.
+  }
+}
+
 registerRunner('import', async () => {
-  const { startImport } = await import('../../data/import-runner.js');
+  const { startImport, defaultDatasetName, ImportConflictError } = await import('../../data/import-runner.js');
   return {
     pausable: false,
     async run(ctx) {
       const spec = importParamsSchema.parse(ctx.params['spec'] ?? ctx.params);
-      const running = startImport(ctx.store, forwardingHub(ctx), spec, ctx.signal, ctx.jobId);
-      const report = await running.done;
-      ctx.log('info', `${report.state}: ${report.imported} imported, ${report.skipped} skipped, ${report.errors.length} errors`);
-      if (report.state === 'failed') throw new Error(report.error ?? 'import failed');
-      return report;
+      try {
+        const running = startImport(ctx.store, forwardingHub(ctx), spec, ctx.signal, ctx.jobId);
+        const report = await running.done;
+        ctx.log('info', `${report.state}: ${report.imported} imported, ${report.skipped} skipped, ${report.errors.length} errors`);
+        if (report.state === 'failed') throw new JobFailedError(report.error ?? 'import failed');
+        return report;
+      } catch (err) {
+        // Another import writes that dataset: its state is that import's business.
+        if (!(err instanceof ImportConflictError)) leaveImporting(ctx, defaultDatasetName(spec));
+        throw err;
+      }
     },
   };
 });

@@ -6,11 +6,12 @@
 // subscribers and keeps the job rows (state, log). argv[2] is the data folder.
 import net from 'node:net';
 import { tensorBackendNameSchema } from '../../../shared/api/system.js';
-import { openStore } from '../../store/index.js';
+import { assertDatasetReady, DatasetNotReadyError, useOf } from '../../data/readiness.js';
+import { BlobReadError, openStore, type MetricWriter, type Store } from '../../store/index.js';
 import { CHANNEL_ENV, CHANNEL_FD, lineChannel } from '../line-channel.js';
 import { checkHostMessage, HOST_MESSAGE_BOUNDS, toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
 import './builtin.js';
-import { runnerFor, type EngineInfo, type JobRunContext } from './runners.js';
+import { JobFailedError, runnerFor, type EngineInfo, type JobRunContext } from './runners.js';
 
 interface Channel {
   send(message: FromHost): void;
@@ -74,18 +75,37 @@ interface Active {
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('engine host: the data folder is the first argument');
 const channel = parentChannel(() => shutdown());
-const store = openStore(dataDir);
-const metrics = store.runs.metricWriter((runId, points) => {
-  for (let i = 0; i < points.length; i += MAX_POINTS_PER_MESSAGE) {
-    channel.send({ type: 'metrics', runId, points: points.slice(i, i + MAX_POINTS_PER_MESSAGE) });
-  }
-});
+/**
+ * The host's own connection. A store this process cannot open (a read-only or damaged file, a disk
+ * that failed since main opened it) fails each job it is sent with the reason, instead of the host
+ * dying with a stack that main would report as a bare exit code.
+ */
+let opened: { store: Store; metrics: MetricWriter } | { error: string };
+try {
+  const store = openStore(dataDir);
+  const metrics = store.runs.metricWriter((runId, points) => {
+    for (let i = 0; i < points.length; i += MAX_POINTS_PER_MESSAGE) {
+      channel.send({ type: 'metrics', runId, points: points.slice(i, i + MAX_POINTS_PER_MESSAGE) });
+    }
+  });
+  opened = { store, metrics };
+} catch (err) {
+  opened = { error: err instanceof Error ? err.message : String(err) };
+  process.stderr.write(`[engine host] cannot open the store: ${opened.error}\n`);
+}
 const active = new Map<number, Active>();
 let engine: EngineInfo | null = null;
 
 const abortError = () => Object.assign(new Error('cancelled'), { name: 'AbortError' });
 
 async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
+  if ('error' in opened) {
+    channel.send({ type: 'finished', jobId: m.jobId, state: 'failed', error: `the engine host cannot open the store: ${opened.error}`, stack: null, result: null });
+    return;
+  }
+  const { store, metrics } = opened;
+  // Room to record a failure, put back now if a full disk took it and space was freed since.
+  store.ensureReserve();
   const job: Active = { controller: new AbortController(), paused: false, wake: null, step: null };
   active.set(m.jobId, job);
   let lastProgress = 0;
@@ -131,19 +151,36 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
   };
   let finished: FromHost;
   try {
+    // Queued on a ready dataset, but an import may have started on it since (issue 10).
+    const datasetId = m.params['datasetId'];
+    if (m.kind !== 'import' && typeof datasetId === 'number') assertDatasetReady(store, datasetId, useOf(m.kind));
     const runner = await runnerFor(m.kind);
     const result = await runner.run(ctx);
     finished = { type: 'finished', jobId: m.jobId, state: job.controller.signal.aborted ? 'cancelled' : 'completed', error: null, stack: null, result: result ?? null };
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));
+    // A full disk, an I/O error, a refused dataset: a plain message, no stack (that is for bugs).
+    const fault = store.fault(e, 'job');
+    const expected = fault !== null || e instanceof DatasetNotReadyError || e instanceof JobFailedError || e instanceof BlobReadError;
     finished = job.controller.signal.aborted
       ? { type: 'finished', jobId: m.jobId, state: 'cancelled', error: null, stack: null, result: null }
-      : { type: 'finished', jobId: m.jobId, state: 'failed', error: e.message, stack: e.stack ?? null, result: null };
+      : { type: 'finished', jobId: m.jobId, state: 'failed', error: fault?.message ?? e.message, stack: expected ? null : (e.stack ?? null), result: null };
   }
   // Every point of the job is committed before main flips its state.
-  metrics.flush();
+  flushQuietly(metrics, store);
   active.delete(m.jobId);
   channel.send(finished);
+}
+
+/** After a job: points that cannot be committed (the disk is full) come after its last checkpoint. */
+function flushQuietly(metrics: MetricWriter, store: Store): void {
+  try {
+    metrics.flush();
+  } catch (err) {
+    const fault = store.fault(err, 'job');
+    if (!fault) throw err;
+    process.stderr.write(`[engine host] the last metric points were not stored: ${fault.message}\n`);
+  }
 }
 
 function resources(): HostResources {
@@ -164,10 +201,29 @@ function resources(): HostResources {
 
 function shutdown(): void {
   for (const job of active.values()) job.controller.abort();
-  metrics.close();
-  store.close();
+  if (!('error' in opened)) {
+    flushQuietly(opened.metrics, opened.store);
+    opened.metrics.close();
+    opened.store.close();
+  }
   process.exit(0);
 }
+
+// Last resort for a store fault thrown outside a job's own path (a callback of a library): the
+// jobs of this host end failed with the plain reason and the host exits, rather than printing a
+// stack and leaving main to guess from an exit code. Any other uncaught error is a bug: as Node does.
+process.on('uncaughtException', (err) => {
+  const fault = 'error' in opened ? null : opened.store.fault(err, 'job');
+  if (!fault) {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`[engine host] ${fault.message}\n`);
+  for (const jobId of active.keys()) channel.send({ type: 'finished', jobId, state: 'failed', error: fault.message, stack: null, result: null });
+  active.clear();
+  // Lets the channel write those messages before the process ends.
+  setTimeout(() => process.exit(1), 200);
+});
 
 channel.onMessage((raw) => {
   const violation = checkHostMessage(raw, 'a message from main');

@@ -33,6 +33,11 @@ export interface JobRunContext {
   setEngine(info: EngineInfo): void;
 }
 
+/** A failure the runner has already put in plain words (an import's report): the job keeps no stack. */
+export class JobFailedError extends Error {
+  override name = 'JobFailedError';
+}
+
 export interface EngineInfo {
   backend: string;
   memory: () => { numTensors: number; numBytes: number; numDataBuffers: number; gpuBytes?: number | null };

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { trainingTexts } from '../../captions/training-texts.js';
-import type { Store } from '../../store/index.js';
+import { BlobReadError, type Store } from '../../store/index.js';
 import type { JobRunContext, JobRunner } from './runners.js';
 import { retrievalExamples, SAMPLE_MAX_CHECKPOINT_BYTES, SAMPLE_PAIRS, storeRunSamples } from './samples.js';
 import type { CheckpointInfo, RegionPair, RgbImage, ScenePair, TrainerCallbacks } from '../../engine/training/index.js';
@@ -16,8 +16,14 @@ type Family = 'regionclip' | 'blip';
 
 function imageLoader(store: Store, sha256: string, ref: string): () => Promise<RgbImage> {
   return async () => {
-    const bytes = store.blobs.read(sha256);
-    if (!bytes) throw new Error(`sample ${ref}: target image ${sha256} is missing from the blob store`);
+    let bytes: Buffer | undefined;
+    try {
+      bytes = store.blobs.read(sha256);
+    } catch (err) {
+      if (err instanceof BlobReadError) throw new BlobReadError(`sample ${ref}: ${err.message}`);
+      throw err;
+    }
+    if (!bytes) throw new BlobReadError(`sample ${ref}: target image ${sha256.slice(0, 12)} (${path.join('blobs', sha256.slice(0, 2), sha256)}) is missing from the data folder: restore the file from a backup of the data folder`);
     const { data, info } = await sharp(bytes).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   };
@@ -52,6 +58,22 @@ export function datasetPairs(store: Store, datasetId: number, family: Family): {
       });
   }
   return { pairs, dropped, images };
+}
+
+/**
+ * After a failed run (a full disk mid-checkpoint): checkpoint folders that have no row are half
+ * written or were never recorded; a resume starts from a recorded one, so they only hold space.
+ */
+function removeUnrecordedCheckpoints(store: Store, runId: number, outputDir: string): void {
+  try {
+    const recorded = new Set(store.runs.checkpoints(runId).map((c) => path.resolve(store.dataDir, c.path)));
+    for (const name of fs.existsSync(outputDir) ? fs.readdirSync(outputDir) : []) {
+      const dir = path.join(outputDir, name);
+      if (name.startsWith('checkpoint-') && !recorded.has(path.resolve(dir))) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } catch {
+    // The store cannot be read now: the folders stay until the run is resumed or deleted.
+  }
 }
 
 export function trainingRunner(family: Family): JobRunner {
@@ -128,10 +150,18 @@ export function trainingRunner(family: Family): JobRunner {
         onLog: (level, message) => ctx.log(level, message),
         shouldStop: () => ctx.signal.aborted,
       };
-      const result =
-        family === 'regionclip'
-          ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom, workers })
-          : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom, workers });
+      let result: Awaited<ReturnType<typeof training.trainBlip>>;
+      try {
+        result =
+          family === 'regionclip'
+            ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom, workers })
+            : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom, workers });
+      } catch (err) {
+        removeUnrecordedCheckpoints(store, runId, outputDir);
+        // A write on an open file (a checkpoint's tensors) fails without a path: name the run's folder.
+        if (err instanceof Error && (err as NodeJS.ErrnoException).code && (err as NodeJS.ErrnoException).path === undefined) (err as NodeJS.ErrnoException).path = outputDir;
+        throw err;
+      }
       const { losses, ...summary } = result;
       return { ...summary, lastLoss: losses[losses.length - 1] ?? null };
     },

@@ -1,9 +1,11 @@
 // Many blobs at once with the same durability as BlobStore.put (temp name, fsync, rename, directory
 // fsync), but with the fsyncs issued in parallel on the thread pool: on a journaling file system
-// they share commits, which is what makes an import's thumbnails and masks affordable.
-import { createHash, randomBytes } from 'node:crypto';
+// they share commits, which is what makes an import's thumbnails and masks affordable. A failure
+// (a full disk) leaves no temporary file behind and nothing still writing.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { removeTemp, tempFile, withPath } from './temp-files.js';
 
 const PARALLEL = 16;
 
@@ -27,12 +29,27 @@ export function blobFile(dir: string, sha256: string): string {
   return path.join(dir, sha256.slice(0, 2), sha256);
 }
 
+/**
+ * Runs `fn` over the items, PARALLEL at a time. After the first failure no new item starts; the
+ * ones in flight finish (each cleans up after itself), then that first error is thrown — so when
+ * this returns or throws, nothing is still writing.
+ */
 async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failed = false;
+  let failure: unknown;
   const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T);
+    for (let i = next++; i < items.length && !failed; i = next++) {
+      try {
+        await fn(items[i] as T);
+      } catch (err) {
+        if (!failed) failure = err;
+        failed = true;
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
+  if (failed) throw failure;
 }
 
 /**
@@ -46,15 +63,22 @@ export async function writeBlobFiles(dir: string, items: readonly Uint8Array[]):
     if (!pending.has(r.sha256) && !fs.existsSync(blobFile(dir, r.sha256))) pending.set(r.sha256, items[i] as Uint8Array);
   });
   const written: { tmp: string; final: string }[] = [];
+  // Every temporary file made and not yet renamed: all removed if anything fails (a full disk).
+  const temps = new Set<string>();
   try {
     await inParallel([...pending], async ([sha256, bytes]) => {
-      const tmp = path.join(dir, 'tmp', `${sha256}.${randomBytes(6).toString('hex')}`);
-      const handle = await fs.promises.open(tmp, 'w');
+      const tmp = tempFile(dir, sha256);
+      temps.add(tmp);
       try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
+        const handle = await fs.promises.open(tmp, 'w');
+        try {
+          await handle.writeFile(bytes);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      } catch (err) {
+        throw withPath(err, tmp);
       }
       written.push({ tmp, final: blobFile(dir, sha256) });
     });
@@ -62,6 +86,7 @@ export async function writeBlobFiles(dir: string, items: readonly Uint8Array[]):
     for (const w of written) {
       fs.mkdirSync(path.dirname(w.final), { recursive: true });
       fs.renameSync(w.tmp, w.final);
+      temps.delete(w.tmp);
       dirs.add(path.dirname(w.final));
     }
     await inParallel([...dirs], async (dir) => {
@@ -77,7 +102,8 @@ export async function writeBlobFiles(dir: string, items: readonly Uint8Array[]):
       }
     });
   } catch (err) {
-    for (const w of written) fs.rmSync(w.tmp, { force: true });
+    // Files already renamed are whole (named by their content) and a re-run finds them.
+    for (const tmp of temps) removeTemp(tmp);
     throw err;
   }
   return refs;

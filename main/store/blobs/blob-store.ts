@@ -1,10 +1,12 @@
 // Content-addressed files: <dir>/<aa>/<sha256>, written to a temporary name, fsynced, renamed.
-// The database row is written after the file is durable, so a row never points at nothing.
-import { createHash, randomBytes } from 'node:crypto';
+// The database row is written after the file is durable, so a row never points at nothing. A write
+// that fails removes its temporary file; those of killed processes are swept when the store opens.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../database.js';
 import { blobFile, sniffMediaType, writeBlobFiles, type BlobRef } from './blob-batch.js';
+import { removeTemp, sweepTempFiles, tempFile, withPath, type SweepResult } from './temp-files.js';
 
 export type { BlobRef } from './blob-batch.js';
 
@@ -14,14 +16,25 @@ export function isSha256(s: string): boolean {
   return SHA256_RE.test(s);
 }
 
+/**
+ * A stored blob whose file cannot be read (a folder in its place, permissions, an I/O error): that
+ * sample's problem, not a fault of the store (it carries no errno code, so storeFaultOf passes it by).
+ */
+export class BlobReadError extends Error {
+  override name = 'BlobReadError';
+}
+
 export class BlobStore {
   private readonly insert;
   private readonly lookup;
+  /** What the sweep at open removed (temporary files of killed writers). */
+  readonly swept: SweepResult;
   constructor(
     readonly dir: string,
     private readonly db: Db,
   ) {
     fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
+    this.swept = sweepTempFiles(dir);
     this.insert = db.prepare(
       'INSERT OR IGNORE INTO blobs(sha256, size, media_type, created_at) VALUES (?, ?, ?, ?)',
     );
@@ -36,15 +49,22 @@ export class BlobStore {
     const final = this.fileOf(sha256);
     if (!fs.existsSync(final)) {
       fs.mkdirSync(path.dirname(final), { recursive: true });
-      const tmp = path.join(this.dir, 'tmp', `${sha256}.${randomBytes(6).toString('hex')}`);
-      const fd = fs.openSync(tmp, 'w');
+      const tmp = tempFile(this.dir, sha256);
       try {
-        fs.writeSync(fd, bytes);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
+        const fd = fs.openSync(tmp, 'w');
+        try {
+          // write(2) may write less than asked when the disk fills (and no error until the next
+          // call): a single writeSync would rename a truncated file under the full content's hash.
+          for (let at = 0; at < bytes.byteLength; ) at += fs.writeSync(fd, bytes, at);
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, final);
+      } catch (err) {
+        removeTemp(tmp);
+        throw withPath(err, tmp);
       }
-      fs.renameSync(tmp, final);
       syncDir(path.dirname(final));
     }
     this.insert.run(sha256, bytes.byteLength, mediaType, new Date().toISOString());
@@ -74,9 +94,23 @@ export class BlobStore {
     return { sha256: row.sha256, size: row.size, mediaType: row.media_type, file };
   }
 
+  /** Whether the hash has a row (its file may still be missing: see `get`). */
+  known(sha256: string): boolean {
+    return isSha256(sha256) && this.lookup.get(sha256) !== undefined;
+  }
+
+  /** The bytes of a stored blob; undefined when missing; a BlobReadError naming the file when unreadable. */
   read(sha256: string): Buffer | undefined {
     const blob = this.get(sha256);
-    return blob === undefined ? undefined : fs.readFileSync(blob.file);
+    if (blob === undefined) return undefined;
+    try {
+      return fs.readFileSync(blob.file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      const why = code === 'EISDIR' ? 'EISDIR, a folder is in its place' : code === 'EACCES' || code === 'EPERM' ? `${code}, permission denied` : (code ?? (err as Error).message);
+      throw new BlobReadError(`stored image ${sha256.slice(0, 12)} (${blob.file}) cannot be read (${why}): restore the file from a backup of the data folder`);
+    }
   }
 
   private fileOf(sha256: string): string {

@@ -41,6 +41,11 @@ export class DatasetsRepo {
     return this.db.prepare<[number], { name: string }>('SELECT name FROM datasets WHERE id = ?').get(id)?.name;
   }
 
+  /** Name and status without counts: whether a dataset may feed a job (main/data/readiness.ts). */
+  state(id: number): { name: string; status: DatasetSummary['status'] } | undefined {
+    return this.db.prepare<[number], { name: string; status: DatasetSummary['status'] }>('SELECT name, status FROM datasets WHERE id = ?').get(id);
+  }
+
   exists(id: number): boolean {
     return this.db.prepare('SELECT 1 FROM datasets WHERE id = ?').get(id) !== undefined;
   }

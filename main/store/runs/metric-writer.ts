@@ -33,6 +33,7 @@ export class MetricWriter {
   private pending = new Map<number, MetricPoint[]>();
   private pendingCount = 0;
   private lastFlush = Date.now();
+  private failure: unknown = null;
   private readonly timer: NodeJS.Timeout;
   private readonly insertPoint;
   private readonly upsertLatest;
@@ -63,11 +64,24 @@ export class MetricWriter {
     this.commit = db.transaction((batches: Map<number, MetricPoint[]>) => {
       for (const [runId, points] of batches) this.writeRun(runId, points);
     });
-    this.timer = setInterval(() => this.flushIfDue(), Math.max(50, Math.floor(intervalMs / 2)));
+    this.timer = setInterval(() => {
+      // A commit that fails on the timer (a full disk) must not end the process with an uncaught
+      // error: it is kept and thrown by the next `add`, so the job that writes fails with it.
+      try {
+        this.flushIfDue();
+      } catch (err) {
+        this.failure ??= err;
+      }
+    }, Math.max(50, Math.floor(intervalMs / 2)));
     this.timer.unref();
   }
 
   add(runId: number, key: string, step: number, value: number, time = Date.now()): void {
+    if (this.failure !== null) {
+      const failure = this.failure;
+      this.failure = null;
+      throw failure;
+    }
     if (!Number.isFinite(value)) {
       // NaN/Inf cannot be stored as REAL NOT NULL in a meaningful way; keep the step visible as a gap.
       return;
@@ -80,7 +94,11 @@ export class MetricWriter {
     else this.flushIfDue();
   }
 
-  /** Commits everything buffered in one transaction; returns the number of points written. */
+  /**
+   * Commits everything buffered in one transaction; returns the number of points written. When the
+   * commit fails (nothing of it lands) the points are dropped and the error thrown: they all come
+   * after the run's last checkpoint (onCheckpoint flushes first), which is where a resume restarts.
+   */
   flush(): number {
     this.lastFlush = Date.now();
     if (this.pendingCount === 0) return 0;

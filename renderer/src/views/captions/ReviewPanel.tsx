@@ -3,7 +3,8 @@
 // shortcuts, and every earlier version with a word diff.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaptionDetail, CaptionKind, CaptionQueueItem, CaptionSample } from '../../../../shared/api/captions';
-import { useApi, useBlobUrl } from '../../api/ApiProvider';
+import { useApi } from '../../api/ApiProvider';
+import { BlobImage } from '../../components/BlobImage';
 import { sourceLabel, when } from './format';
 import { TokenBudget } from './TokenBudget';
 import { wordDiff } from './wordDiff';
@@ -230,17 +231,15 @@ function Provenance({ c }: { c: CaptionDetail }) {
 
 /** The exact pixels the VLM was shown for this version (the mask-box crop, for region captions). */
 function SeenImage({ sha256, version }: { sha256: string; version: number }) {
-  const blobUrl = useBlobUrl();
   return (
     <figure className="review-image seen-image">
-      <img src={blobUrl(sha256)} alt={`the image the VLM saw for v${version}`} data-testid="seen-image" />
+      <BlobImage sha256={sha256} alt={`the image the VLM saw for v${version}`} data-testid="seen-image" />
       <figcaption className="muted">what the VLM saw for v{version}</figcaption>
     </figure>
   );
 }
 
 function SampleImage({ sample, showBox }: { sample: CaptionSample; showBox: boolean }) {
-  const blobUrl = useBlobUrl();
   const [real, setReal] = useState(false);
   const { image, maskBox } = sample;
   const dpr = window.devicePixelRatio || 1;
@@ -248,7 +247,7 @@ function SampleImage({ sample, showBox }: { sample: CaptionSample; showBox: bool
   return (
     <figure className="review-image">
       <div className={`image-frame${real ? ' real' : ''}${image.width <= 256 ? ' small' : ''}`} style={style}>
-        <img src={blobUrl(image.sha256)} alt={`${image.which} image of ${sample.externalId}`} />
+        <BlobImage sha256={image.sha256} alt={`${image.which} image of ${sample.externalId}`} />
         {showBox && maskBox ? (
           <svg viewBox={`0 0 ${image.width} ${image.height}`} preserveAspectRatio="none" aria-hidden="true">
             <rect x={maskBox.x} y={maskBox.y} width={maskBox.width} height={maskBox.height} className="mask-box" data-testid="mask-box" />

@@ -4,6 +4,7 @@
 import { useLayoutEffect, useRef, useState, type CSSProperties, type PointerEvent, type ReactNode, type UIEvent } from 'react';
 import type { Box, ImageRef, MaskSummary } from '../../../../shared/api/index';
 import { useBlobUrl } from '../../api/ApiProvider';
+import { BlobImage } from '../../components/BlobImage';
 
 export type Zoom = 'fit' | 1 | 2 | 4 | 8;
 export const zoomLevels: Zoom[] = ['fit', 1, 2, 4, 8];
@@ -120,17 +121,15 @@ function figureStyle(image: { width: number; height: number }, scale: number, pi
 }
 
 function Figure({ image, testId, ...layers }: LayerProps & { image: ImageRef; testId: string }) {
-  const blobUrl = useBlobUrl();
   return (
     <div className="figure" style={figureStyle(image, layers.scale, layers.pixelated)} data-testid={testId}>
-      <img src={blobUrl(image.sha256)} alt="" draggable={false} style={{ imageRendering: layers.pixelated ? 'pixelated' : 'auto' }} />
+      <BlobImage sha256={image.sha256} alt="" draggable={false} style={{ imageRendering: layers.pixelated ? 'pixelated' : 'auto' }} />
       <MaskLayers {...layers} />
     </div>
   );
 }
 
 function SliderFigure({ source, target, reveal, onReveal, ...layers }: LayerProps & { source: ImageRef; target: ImageRef; reveal: number; onReveal(v: number): void }) {
-  const blobUrl = useBlobUrl();
   const dragging = useRef(false);
   const move = (e: PointerEvent<HTMLDivElement>) => {
     const r = e.currentTarget.getBoundingClientRect();
@@ -151,8 +150,8 @@ function SliderFigure({ source, target, reveal, onReveal, ...layers }: LayerProp
       onPointerUp={() => (dragging.current = false)}
       onPointerCancel={() => (dragging.current = false)}
     >
-      <img src={blobUrl(source.sha256)} alt="source" draggable={false} style={{ imageRendering: rendering }} />
-      <img className="slider-target" src={blobUrl(target.sha256)} alt="target" draggable={false} style={{ imageRendering: rendering, clipPath: `inset(0 0 0 ${reveal}%)` }} />
+      <BlobImage sha256={source.sha256} alt="source" draggable={false} style={{ imageRendering: rendering }} />
+      <BlobImage className="slider-target" sha256={target.sha256} alt="target" draggable={false} style={{ imageRendering: rendering, clipPath: `inset(0 0 0 ${reveal}%)` }} />
       <div className="slider-handle" style={{ left: `${reveal}%` }} aria-hidden />
       <MaskLayers {...layers} />
     </div>

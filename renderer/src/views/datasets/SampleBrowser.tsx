@@ -4,6 +4,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { DatasetDetail, SampleSummary } from '../../../../shared/api/index';
 import { useBlobUrl, useQuery } from '../../api/ApiProvider';
+import { BlobImage } from '../../components/BlobImage';
 import { ViewHeader } from '../../components/ViewHeader';
 import { formatCount } from './format';
 import { useImportJobs } from './importJobs';
@@ -147,8 +148,8 @@ const SampleCell = memo(function SampleCell({ item, selected, lite }: { item: Sa
   return (
     <div className={`sample-cell${selected ? ' selected' : ''}`} data-sample-id={item.id} title={item.instruction}>
       <div className="sample-thumbs">
-        {item.sourceThumbSha256 ? <img src={blobUrl(item.sourceThumbSha256)} alt="" width={THUMB} height={THUMB} decoding="async" draggable={false} /> : <span className="no-thumb" />}
-        {item.targetThumbSha256 ? <img src={blobUrl(item.targetThumbSha256)} alt="" width={THUMB} height={THUMB} decoding="async" draggable={false} /> : <span className="no-thumb" />}
+        {item.sourceThumbSha256 ? <BlobImage sha256={item.sourceThumbSha256} alt="" width={THUMB} height={THUMB} decoding="async" draggable={false} /> : <span className="no-thumb" />}
+        {item.targetThumbSha256 ? <BlobImage sha256={item.targetThumbSha256} alt="" width={THUMB} height={THUMB} decoding="async" draggable={false} /> : <span className="no-thumb" />}
       </div>
       <div className="sample-instruction">{item.instruction}</div>
       <div className="sample-meta">

@@ -97,4 +97,15 @@ describe('request guards', () => {
     expect(cookieValues(';;;=;t', 't')).toEqual([]);
     expect(cookieValues(Array.from({ length: 40 }, () => 't=a').join('; '), 't')).toHaveLength(16);
   });
+
+  it('matches only the whole cookie name, wherever it sits in a jar of other cookies', () => {
+    const name = 'ric_token_8731';
+    expect(cookieValues(`xric_token_8731=a; ric_token_87310=b; ric_token_873=c; v=ric_token_8731=d; ${name}=ok`, name)).toEqual(['ok']);
+    expect(cookieValues(`${name} = spaced ;\t${name}=tab`, name)).toEqual(['spaced', 'tab']);
+    expect(cookieValues(`${name}=${'a'.repeat(600)}; ${name}=${'a'.repeat(512)}`, name)).toEqual(['a'.repeat(512)]);
+    // A jar of 180 cookies of 4 KiB: our value found in the middle and at the end.
+    const pads = Array.from({ length: 179 }, (_, i) => `p${i}=${'%'.repeat(4090)}`);
+    expect(cookieValues([...pads.slice(0, 90), `${name}=mid`, ...pads.slice(90), `${name}=end`].join('; '), name)).toEqual(['mid', 'end']);
+    expect(cookieValues(`${';'.repeat(500_000)}${name}=last`, name)).toEqual(['last']);
+  });
 });

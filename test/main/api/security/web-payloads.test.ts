@@ -101,24 +101,35 @@ describe('HTTP bodies', () => {
 
   it('a 60 MB body of small values does not stall other callers for seconds', async () => {
     const body = wideCallBody(30 * MiB);
-    let done = false;
-    const pings: number[] = [];
-    const pinger = (async () => {
-      while (!done) {
-        const t = performance.now();
-        await call(s, 'system.ping', {});
-        pings.push(performance.now() - t);
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 50));
-    const r = await request(s.port, 'POST', '/api/call', callHeaders(s), body).catch((err: NodeJS.ErrnoException) => ({ status: err.code, body: '' }));
-    done = true;
-    await pinger;
+    /** The slowest of back-to-back pings while `during` runs (or for `ms` when it is a number). */
+    async function slowestPing(during: number | (() => Promise<unknown>)): Promise<{ slowest: number; result: unknown }> {
+      let done = false;
+      const pings: number[] = [];
+      const pinger = (async () => {
+        while (!done) {
+          const t = performance.now();
+          await call(s, 'system.ping', {});
+          pings.push(performance.now() - t);
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 50));
+      const result = typeof during === 'number' ? await new Promise((r) => setTimeout(r, during)) : await during();
+      done = true;
+      await pinger;
+      return { slowest: Math.max(...pings), result };
+    }
+    // The same pings without the body first: on a loaded machine (other suites, other processes)
+    // one ping alone can take a second, which is the machine, not this server.
+    const baseline = await slowestPing(1500);
+    const { slowest, result } = await slowestPing(() =>
+      request(s.port, 'POST', '/api/call', callHeaders(s), body).catch((err: NodeJS.ErrnoException) => ({ status: err.code, body: '' })),
+    );
     // Refused (413) — or the connection closed under the client, mid-write, by that refusal.
-    expect([413, 'EPIPE', 'ECONNRESET']).toContain(r.status);
-    // Before: the server read and parsed it all, ~8-16 s with every other caller waiting. The bound
-    // is wide for a loaded 2-core machine; the measured stall is ~20 ms (bench/api-load.mjs).
-    expect(Math.max(...pings)).toBeLessThan(4000);
+    expect([413, 'EPIPE', 'ECONNRESET']).toContain((result as { status: unknown }).status);
+    // Before: the server read and parsed it all, ~8-16 s with every other caller waiting (tens of
+    // seconds on a loaded machine). Now the measured stall is ~20 ms (bench/api-load.mjs); the bound
+    // is wide and scales with how slow the machine is right now.
+    expect(slowest, `slowest ping ${slowest.toFixed(0)} ms; without the body ${baseline.slowest.toFixed(0)} ms`).toBeLessThan(Math.max(4000, 5 * baseline.slowest));
     expect(await alive(s)).toBe(true);
   });
 });
