@@ -1,8 +1,7 @@
 // `--preset tiny`: tiny random-init CLIP / BLIP and settings that train on ShapesEdit in minutes on
 // a laptop CPU. Same trainers and models as the paper's settings; only sizes and rates differ (a
 // model trained from scratch wants a larger learning rate than a pretrained one being fine-tuned).
-import { tinyBlipConfig } from './blip.js';
-import { tinyClipConfig } from './regionclip.js';
+import { tinyBlipConfig, tinyClipConfig } from './schemas.js';
 
 export const presetNames = ['tiny'] as const;
 export type PresetName = (typeof presetNames)[number];

@@ -80,10 +80,15 @@ export function writeWordTokenizer(dir: string, texts: Iterable<string>, maxLeng
   return { vocabSize: Object.keys(vocab).length };
 }
 
-/** Copies the tokenizer and preprocessor files of a model folder into a checkpoint folder. */
-export function copyModelSideFiles(fromDir: string, toDir: string): void {
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'preprocessor_config.json']) {
+/**
+ * Copies the tokenizer files of a model folder into a checkpoint folder, and writes the image
+ * processor the run used (`processor`: preprocessor_config.json's content, read or defaulted), so a
+ * checkpoint always says how its images were prepared.
+ */
+export function copyModelSideFiles(fromDir: string, toDir: string, processor: Record<string, unknown>): void {
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt']) {
     const src = path.join(fromDir, f);
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(toDir, f));
   }
+  fs.writeFileSync(path.join(toDir, 'preprocessor_config.json'), `${JSON.stringify(processor, null, 2)}\n`);
 }
