@@ -21,7 +21,7 @@ export { blipTrainingSchema, parseBlipTrainingConfig, tinyBlipConfig, type BlipT
 import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
 import type { WorkerPlan } from '../parallel/count.js';
 import type { TensorPool } from '../parallel/pool.js';
-import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { copyModelSideFiles, folderTextEncoder, writeTinyProcessor, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
 export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch>, ParallelTask<ScenePair> {
@@ -148,6 +148,7 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
     const maxPos = Number((c.tiny_blip.text_config as { max_position_embeddings?: number } | undefined)?.max_position_embeddings ?? 64);
     const { vocabSize } = writeWordTokenizer(sideFilesDir, opts.pairs.map((p) => p.text), Math.min(c.max_text_tokens, maxPos));
     model = BlipForImageTextRetrieval.random({ ...c.tiny_blip, text_config: { ...(c.tiny_blip.text_config as object), vocab_size: vocabSize } }, c.seed);
+    writeTinyProcessor(sideFilesDir, 'blip', model.config.vision_config.image_size, c.tiny_processor);
   } else {
     throw new Error('BLIP training needs base_model (a BlipForImageTextRetrieval folder) or the tiny preset');
   }

@@ -20,7 +20,7 @@ export { parseRegionClipConfig, regionClipTrainingSchema, tinyClipConfig, type R
 import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
 import type { WorkerPlan } from '../parallel/count.js';
 import type { TensorPool } from '../parallel/pool.js';
-import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { copyModelSideFiles, folderTextEncoder, writeTinyProcessor, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
 export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch>, ParallelTask<RegionPair> {
@@ -196,6 +196,7 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
     temperatureSource = "the tiny CLIP's logit_scale_init_value";
     const { vocabSize } = writeWordTokenizer(sideFilesDir, opts.pairs.map((p) => p.text), c.max_text_tokens);
     model = RegionClip.random({ ...c.tiny_clip, text_config: { ...(c.tiny_clip.text_config as object), vocab_size: vocabSize } }, c.fusion, c.seed);
+    writeTinyProcessor(sideFilesDir, 'clip', model.clip.config.vision_config.image_size, c.tiny_processor);
   } else {
     throw new Error('Region-CLIP training needs base_model (a CLIP folder) or the tiny preset');
   }

@@ -32,6 +32,11 @@ export const regionClipTrainingSchema = contrastiveTrainingSchema.extend({
   feature_cache_mb: z.number().nonnegative().default(2048),
   /** Set by `--preset tiny`: the tiny random CLIP this run starts from. */
   tiny_clip: z.record(z.string(), z.unknown()).nullable().default(null),
+  /**
+   * Set by `--preset tiny`: the tiny model's preprocessor_config.json, over the reference class's recipe
+   * at its size (preprocess/config.ts, defaultProcessorConfig) — written into the run's base folder.
+   */
+  tiny_processor: z.record(z.string(), z.unknown()).nullable().default(null),
 });
 export type RegionClipTrainingConfig = z.output<typeof regionClipTrainingSchema>;
 
@@ -48,6 +53,11 @@ export const blipTrainingSchema = contrastiveTrainingSchema.extend({
   max_text_tokens: z.number().int().positive().default(512),
   /** Set by `--preset tiny`: the tiny random BLIP this run starts from. */
   tiny_blip: z.record(z.string(), z.unknown()).nullable().default(null),
+  /**
+   * Set by `--preset tiny`: the tiny model's preprocessor_config.json, over the reference class's recipe
+   * at its size (preprocess/config.ts, defaultProcessorConfig) — written into the run's base folder.
+   */
+  tiny_processor: z.record(z.string(), z.unknown()).nullable().default(null),
 });
 export type BlipTrainingConfig = z.output<typeof blipTrainingSchema>;
 

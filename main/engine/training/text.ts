@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { defaultProcessorConfig, PREPROCESSOR_CONFIG } from '../preprocess/config.js';
 import { ModelTokenizer } from '../tokenizers/index.js';
 
 /** Padded token ids and attention mask [n, width], row-major, as plain arrays (they cross to tensor workers). */
@@ -91,4 +92,10 @@ export function copyModelSideFiles(fromDir: string, toDir: string, processor: Re
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(toDir, f));
   }
   fs.writeFileSync(path.join(toDir, 'preprocessor_config.json'), `${JSON.stringify(processor, null, 2)}\n`);
+}
+
+/** The tiny presets' preprocessor_config.json: the reference class's recipe at the model's size, with the preset's changes. */
+export function writeTinyProcessor(dir: string, kind: 'clip' | 'blip', imageSize: number, over: Record<string, unknown> | null): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, PREPROCESSOR_CONFIG), `${JSON.stringify({ ...defaultProcessorConfig(kind, imageSize), ...(over ?? {}) }, null, 2)}\n`);
 }
