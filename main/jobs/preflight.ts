@@ -33,7 +33,7 @@ export function trainingPreflight(store: Store, kind: Kind, raw: Record<string, 
   const warnings: string[] = [];
   const out: TrainingPreflight = {
     ok: false, kind, dataset: null, preset: 'paper', textFallback: 'none', samples: 0, usablePairs: 0, trainPairs: 0, valPairs: 0,
-    withoutText: 0, withoutMask: 0, baseModel: null, configSummary: '', problems, warnings, params: {},
+    withoutText: 0, withoutMask: 0, baseModel: null, configSummary: '', batchSize: null, phases: [], problems, warnings, params: {},
   };
   const parsed = trainParamsSchema.safeParse(raw);
   if (!parsed.success) {
@@ -67,6 +67,8 @@ export function trainingPreflight(store: Store, kind: Kind, raw: Record<string, 
     out.configSummary = configSummary(config as unknown as Record<string, unknown>);
     batchSize = config.batch_size;
     valFraction = config.val_fraction;
+    out.batchSize = config.batch_size;
+    out.phases = config.phases.map((ph) => ({ name: ph.name, epochs: ph.epochs, lr: ph.lr }));
     out.baseModel = config.base_model;
     if (preset !== 'tiny') checkBaseModel(config.base_model, m, problems, cliTrain);
   } catch (err) {

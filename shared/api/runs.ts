@@ -128,6 +128,9 @@ export const trainingPreflightSchema = z.object({
   baseModel: z.string().nullable(),
   /** A few words from the config the run would store. */
   configSummary: z.string(),
+  /** The batch and phases the run would train with (the preset's, with the overrides), for a form's placeholders. */
+  batchSize: z.number().int().nullable(),
+  phases: z.array(z.object({ name: z.string(), epochs: z.number().int(), lr: z.number() })),
   problems: z.array(preflightProblemSchema),
   warnings: z.array(z.string()),
   /** The parameters to queue (defaults resolved: preset, text fallback, base model folder from Settings). */
