@@ -142,7 +142,7 @@ function countPairs(store: Store, dataset: DatasetSummary, kind: Kind, fallback:
   const masksFix = { label: `Samples of ${dataset.name} without a mask`, href: `/datasets/${dataset.id}?mask=no`, cli: `ric import masks DIR --dataset ${q(dataset.name)}` };
   const noText =
     fallback === 'none'
-      ? `${withoutText} of its ${samples.length} samples have no approved ${m.text} caption${couldFallBack > 0 ? ` (${couldFallBack} have the dataset's own ${m.text} description: choose "use the dataset's own descriptions" to train on those)` : ''}`
+      ? `${withoutText} of its ${samples.length} samples have no approved ${m.text} caption${couldFallBack > 0 ? ` (${couldFallBack} have a ${m.text} description of their own: choose the text fallback to train on those)` : ''}`
       : `${withoutText} of its ${samples.length} samples have neither an approved ${m.text} caption nor a ${m.text} description of their own`;
   if (out.trainPairs < 2) {
     const why: string[] = [];

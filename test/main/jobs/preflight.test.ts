@@ -54,7 +54,7 @@ describe('runs.preflight', () => {
     const p = check.problems[0]!;
     expect(p.field).toBe('texts');
     expect(p.message).toBe(
-      'dataset "humanedit-mini" has 0 usable pairs for Region-CLIP, training needs at least 2 to train and 2 to validate: 20 of its 20 samples have no approved region caption (20 have the dataset\'s own region description: choose "use the dataset\'s own descriptions" to train on those)',
+      'dataset "humanedit-mini" has 0 usable pairs for Region-CLIP, training needs at least 2 to train and 2 to validate: 20 of its 20 samples have no approved region caption (20 have a region description of their own: choose the text fallback to train on those)',
     );
     expect(p.fix).toEqual({ label: 'Review region captions of humanedit-mini', href: `/captions?dataset=${id}&kind=region&status=pending`, cli: 'ric train regionclip --dataset humanedit-mini --text-fallback dataset' });
     // Choosing the fallback fixes it; the checked parameters are what jobs.start queues.
@@ -66,7 +66,7 @@ describe('runs.preflight', () => {
     const some = seed(t, 'half-reviewed', 20, { masks: 20, approved: 12 });
     const half = await t.client.call('runs.preflight', { kind: 'train-regionclip', params: { datasetId: some, preset: 'tiny' } });
     expect(half).toMatchObject({ ok: true, usablePairs: 12, withoutText: 8 });
-    expect(half.warnings[0]).toBe("8 of 20 samples are left out: they have no approved region caption (8 have the dataset's own region description: choose \"use the dataset's own descriptions\" to train on those)");
+    expect(half.warnings[0]).toBe("8 of 20 samples are left out: they have no approved region caption (8 have a region description of their own: choose the text fallback to train on those)");
   });
 
   it('refuses Region-CLIP on samples without masks, pointing at them; BLIP needs no mask', async () => {

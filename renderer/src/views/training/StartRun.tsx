@@ -30,7 +30,8 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
   const [batch, setBatch] = useState('');
   const [seed, setSeed] = useState('0');
   const [name, setName] = useState('');
-  const [check, setCheck] = useState<TrainingPreflight | null>(null);
+  // The pre-flight with the exact parameters it checked: Start uses only a check of what is on screen.
+  const [check, setCheck] = useState<{ key: string; result: TrainingPreflight } | null>(null);
   const [checkError, setCheckError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -52,6 +53,7 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
     };
   }, [dataset, chosenPreset, batch, baseModel, seed, fallback, name]);
   const epochsN = positiveInt(epochs);
+  const key = JSON.stringify({ kind, params, epochsN });
 
   useEffect(() => {
     if (!params) return;
@@ -63,7 +65,7 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
         return api.call('runs.preflight', { kind, params: { ...params, config: { ...params.config, phases: first.phases.map((p) => ({ ...p, epochs: epochsN })) } } });
       };
       withEpochs().then(
-        (c) => live && (setCheck(c), setCheckError(null)),
+        (result) => live && (setCheck({ key, result }), setCheckError(null)),
         (e: unknown) => live && setCheckError(e instanceof Error ? e.message : String(e)),
       );
     }, 150);
@@ -71,14 +73,18 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
       live = false;
       clearTimeout(timer);
     };
-  }, [api, kind, params, epochsN]);
+    // key stands for kind, params and epochsN.
+  }, [api, key]);
 
   // The paper's settings fine-tune the folder Settings names, unless one is typed here.
+  const checkedBase = check?.result.baseModel;
   useEffect(() => {
-    if (check?.baseModel && !baseModel && chosenPreset === 'paper') setBaseModel(check.baseModel);
-  }, [check?.baseModel, chosenPreset, baseModel]);
+    if (checkedBase && !baseModel && chosenPreset === 'paper') setBaseModel(checkedBase);
+  }, [checkedBase, chosenPreset, baseModel]);
 
-  const current = check && params && check.kind === kind && check.dataset?.id === params.datasetId && check.preset === chosenPreset ? check : null;
+  const current = check?.key === key ? check.result : null;
+  // What the form shows while a new check runs: the last one.
+  const shown = current ?? check?.result ?? null;
   const start = () => {
     if (!current?.ok) return;
     setBusy(true);
@@ -142,15 +148,15 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
           </label>
         ) : null}
         <label className="checkbox">
-          <input type="checkbox" checked={fallback ?? current?.textFallback === 'dataset'} onChange={(e) => setFallback(e.target.checked)} /> Where no caption is approved, train on the dataset&apos;s own descriptions
+          <input type="checkbox" checked={fallback ?? shown?.textFallback === 'dataset'} onChange={(e) => setFallback(e.target.checked)} /> Text fallback: where no caption is approved, train on each sample&apos;s own description
         </label>
         <label>
           Epochs (every phase)
-          <input type="number" min={1} max={100000} value={epochs} onChange={(e) => setEpochs(e.target.value)} placeholder={current ? current.phases.map((p) => `${p.name} ${p.epochs}`).join(', ') : ''} />
+          <input type="number" min={1} max={100000} value={epochs} onChange={(e) => setEpochs(e.target.value)} placeholder={shown ? shown.phases.map((p) => `${p.name} ${p.epochs}`).join(', ') : ''} />
         </label>
         <label>
           Batch size
-          <input type="number" min={2} max={4096} value={batch} onChange={(e) => setBatch(e.target.value)} placeholder={current?.batchSize ? String(current.batchSize) : ''} />
+          <input type="number" min={2} max={4096} value={batch} onChange={(e) => setBatch(e.target.value)} placeholder={shown?.batchSize ? String(shown.batchSize) : ''} />
         </label>
         <label>
           Seed <input type="number" min={0} value={seed} onChange={(e) => setSeed(e.target.value)} />
@@ -169,7 +175,7 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
           No dataset is ready: import one in <Link to="/datasets">Datasets</Link> (ShapesEdit takes seconds).
         </p>
       ) : null}
-      <Preflight check={current} error={checkError} />
+      <Preflight check={shown} error={checkError} />
       {error ? (
         <p className="error small" role="alert">
           {error}
