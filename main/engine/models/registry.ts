@@ -13,6 +13,9 @@ import { blipFamily } from './blip/index.js';
 import { fusionFamily } from './fusion/index.js';
 import { inceptionFamily } from './inception/index.js';
 import { lpipsFamily } from './lpips/index.js';
+import { clipTextFamily } from './clip/text-model.js';
+import { unetFamily } from './unet/index.js';
+import { vaeFamily } from './vae/index.js';
 
 export { ParamStore };
 
@@ -47,6 +50,13 @@ export interface ModelFamily<C extends object = object, M extends PretrainedMode
   matchesConfig?: (raw: Record<string, unknown>) => boolean;
   /** More safetensors files in the folder to take tensors from, after model.safetensors (LPIPS's lin layers). */
   extraWeightFiles?: (dir: string, config: C) => string[];
+  /**
+   * Where the config comes from: transformers' PretrainedConfig (its common attributes are added as
+   * defaults; the default) or a diffusers ConfigMixin (`_class_name` names the class; no common attributes).
+   */
+  library?: 'transformers' | 'diffusers';
+  /** Older state-dict names a checkpoint may store a parameter under (e.g. diffusers' query/key/value). */
+  legacyNames?: (name: string) => string[];
 }
 
 // PretrainedConfig's attributes (transformers v4.35 configuration_utils.py), common to every config.
@@ -68,8 +78,9 @@ const PRETRAINED_CONFIG_DEFAULTS: Record<string, unknown> = {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The config as the reference library holds it after loading: class defaults under the file's values. */
-export function applyConfigDefaults(raw: Record<string, unknown>, defaults: ConfigDefaults): Record<string, unknown> {
-  const full: Record<string, unknown> = { ...PRETRAINED_CONFIG_DEFAULTS, ...defaults.values, ...raw };
+export function applyConfigDefaults(raw: Record<string, unknown>, defaults: ConfigDefaults, library: 'transformers' | 'diffusers' = 'transformers'): Record<string, unknown> {
+  const common = library === 'transformers' ? PRETRAINED_CONFIG_DEFAULTS : {};
+  const full: Record<string, unknown> = { ...common, ...defaults.values, ...raw };
   for (const [key, subDefaults] of Object.entries(defaults.sub ?? {})) {
     const given = raw[key];
     full[key] = { ...PRETRAINED_CONFIG_DEFAULTS, ...subDefaults, ...(isRecord(given) ? given : {}) };
@@ -98,6 +109,9 @@ registerModel(blipFamily);
 registerModel(fusionFamily);
 registerModel(inceptionFamily);
 registerModel(lpipsFamily);
+registerModel(clipTextFamily);
+registerModel(unetFamily);
+registerModel(vaeFamily);
 
 export class ModelLoadError extends Error {
   constructor(message: string, readonly report?: CheckReport) {
@@ -152,6 +166,8 @@ export function resolveConfig(dir: string): ResolvedConfig {
 /** A config.json's content (already read; `file` names it in errors): defaults applied, family picked. */
 export function resolveConfigObject(raw: Record<string, unknown>, file: string): ResolvedConfig {
   const archs = Array.isArray(raw.architectures) ? (raw.architectures as unknown[]).filter((a): a is string => typeof a === 'string') : [];
+  // diffusers' ConfigMixin names the class in `_class_name` instead.
+  if (typeof raw._class_name === 'string') archs.push(raw._class_name);
   const modelType = typeof raw.model_type === 'string' ? raw.model_type : undefined;
   const family =
     (modelType ? FAMILIES.get(modelType) : undefined) ?? archs.map((a) => BY_ARCHITECTURE.get(a)).find(Boolean) ?? [...FAMILIES.values()].find((f) => f.matchesConfig?.(raw));
@@ -159,7 +175,7 @@ export function resolveConfigObject(raw: Record<string, unknown>, file: string):
     const known = knownModels().map((k) => `${k.modelType} (${k.architectures.join(', ')})`).join('; ');
     throw new ModelLoadError(`${file}: unknown architecture: model_type ${JSON.stringify(modelType ?? null)}, architectures ${JSON.stringify(archs)}; known: ${known}`);
   }
-  const full = applyConfigDefaults(raw, family.defaults);
+  const full = applyConfigDefaults(raw, family.defaults, family.library);
   let config: object;
   try {
     config = family.parseConfig(full, file);
@@ -169,17 +185,33 @@ export function resolveConfigObject(raw: Record<string, unknown>, file: string):
   return { family, architecture: archs[0] ?? family.architectures[0] ?? family.modelType, full, config };
 }
 
-/** The safetensors files of a model folder: model.safetensors or a sharded index. */
+/**
+ * The safetensors files of a model folder: model.safetensors (transformers) or
+ * diffusion_pytorch_model.safetensors (diffusers), or either's sharded index.
+ */
 function weightFiles(dir: string): string[] {
-  const single = path.join(dir, 'model.safetensors');
-  if (fs.existsSync(single)) return [single];
-  const index = path.join(dir, 'model.safetensors.index.json');
-  if (fs.existsSync(index)) {
-    const map = readJson(index).weight_map;
-    if (!isRecord(map)) throw new ModelLoadError(`${index}: no weight_map`);
-    return [...new Set(Object.values(map).map((f) => path.join(dir, String(f))))];
+  for (const stem of ['model', 'diffusion_pytorch_model']) {
+    const single = path.join(dir, `${stem}.safetensors`);
+    if (fs.existsSync(single)) return [single];
+    const index = path.join(dir, `${stem}.safetensors.index.json`);
+    if (fs.existsSync(index)) {
+      const map = readJson(index).weight_map;
+      if (!isRecord(map)) throw new ModelLoadError(`${index}: no weight_map`);
+      const files = [...new Set(Object.values(map).map(String))];
+      // A shard name is a file in this folder, never a path out of it.
+      const bad = files.find((f) => f !== path.basename(f) || !f.endsWith('.safetensors'));
+      if (bad) throw new ModelLoadError(`${index}: weight_map names "${bad}", which is not a .safetensors file in the folder`);
+      return files.map((f) => path.join(dir, f));
+    }
   }
-  throw new ModelLoadError(`${dir}: no model.safetensors (or model.safetensors.index.json) in the folder`);
+  let pickled: string | undefined;
+  try {
+    pickled = fs.readdirSync(dir).find((f) => f.endsWith('.bin') || f.endsWith('.ckpt') || f.endsWith('.pt'));
+  } catch {
+    // reported below as a missing file
+  }
+  const hint = pickled ? ` (${pickled} is a pickled PyTorch file, which is not read: convert it to safetensors)` : '';
+  throw new ModelLoadError(`${dir}: no model.safetensors or diffusion_pytorch_model.safetensors (or a .safetensors.index.json) in the folder${hint}`);
 }
 
 interface Located {
@@ -208,7 +240,8 @@ function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport
     expected: expected.size, numParams: 0, missing: [], unexpected: [], misshapen: [], wrongDtype: [], ok: false,
   };
   for (const [name, shape] of expected) {
-    const key = strip + name;
+    let key = strip + name;
+    if (!stored.has(key)) key = (family.legacyNames?.(name) ?? []).map((n) => strip + n).find((n) => stored.has(n)) ?? key;
     const f = stored.get(key);
     if (!f) {
       report.missing.push(name);
@@ -220,9 +253,10 @@ function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport
     else located.set(name, { file: f, stored: key });
     report.numParams += shape.reduce((a, b) => a * b, 1);
   }
+  const used = new Set([...located.values()].map((l) => l.stored));
   for (const n of stored.keys()) {
     const name = strip && n.startsWith(strip) ? n.slice(strip.length) : n;
-    if (!expected.has(name) && !(family.ignoreUnexpected ?? []).some((re) => re.test(name))) report.unexpected.push(n);
+    if (!expected.has(name) && !used.has(n) && !(family.ignoreUnexpected ?? []).some((re) => re.test(name))) report.unexpected.push(n);
   }
   report.ok = report.missing.length === 0 && report.misshapen.length === 0 && report.wrongDtype.length === 0;
   return { report, located, files };
