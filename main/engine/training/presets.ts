@@ -10,8 +10,9 @@ export const presetNames = ['tiny', 'paper'] as const;
 /**
  * The tiny models' image processor, over the reference class's (bicubic) recipe: resample 0, nearest.
  * ShapesEdit's flat-colour shapes at 64 px keep their edges at the tiny models' 32 px; a bicubic
- * (antialiased) 2× reduce blurs them, and tiny BLIP then learns markedly less (val R@1 0.13 vs 0.18
- * over 3 seeds; BENCHMARKS.md, issue 12). Real checkpoints keep their own preprocessor_config.json.
+ * (antialiased) 2× reduce blurs them, and tiny BLIP then learned markedly less in the session that
+ * chose this (val R@1 0.13 vs 0.18 over 3 seeds, not recorded; BENCHMARKS.md, issue 12, has the
+ * figures with this processor). Real checkpoints keep their own preprocessor_config.json.
  */
 const TINY_PROCESSOR = { resample: 0 };
 export type PresetName = (typeof presetNames)[number];
