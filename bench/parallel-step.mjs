@@ -15,7 +15,7 @@ import { root } from './lib.mjs';
 const tf = await import('@tensorflow/tfjs');
 const { RegionClip } = await import(path.join(root, 'dist/main/engine/models/fusion/region-clip.js'));
 const { BlipForImageTextRetrieval } = await import(path.join(root, 'dist/main/engine/models/blip/index.js'));
-const { RegionClipTask, BlipTask, LearnedTemperature, CLIP_NORMALIZATION } = await import(path.join(root, 'dist/main/engine/training/index.js'));
+const { RegionClipTask, BlipTask, LearnedTemperature, trainerProcessing } = await import(path.join(root, 'dist/main/engine/training/index.js'));
 const { phaseOptimizer } = await import(path.join(root, 'dist/main/engine/training/phase-optimizer.js'));
 const { folderTextEncoder, writeWordTokenizer } = await import(path.join(root, 'dist/main/engine/training/text.js'));
 const { TensorPool, DataParallel } = await import(path.join(root, 'dist/main/engine/parallel/index.js'));
@@ -88,7 +88,7 @@ export async function trainerStepRows({ kind, workers, runs, batch: regionBatch 
         { num_heads: 8, kernel_size: 3 },
         1,
       );
-      task = new RegionClipTask(model, folderTextEncoder(dir, 77, 0), dir, { maxTextTokens: 77, norm: CLIP_NORMALIZATION, featureCacheBytes: 1e9 });
+      task = new RegionClipTask(model, folderTextEncoder(dir, 77, 0), dir, { maxTextTokens: 77, processing: trainerProcessing(null, 'clip', 224), featureCacheBytes: 1e9 });
       pairs = texts.map((t, i) => ({ id: `p${i}`, split: 'train', target: randomImage(256, i + 1), box: { x: 16 + i, y: 24, w: 128, h: 96 + i }, text: t }));
       phase = { name: 'fusion', epochs: 1, lr: 1e-4 };
     } else {
@@ -104,7 +104,7 @@ export async function trainerStepRows({ kind, workers, runs, batch: regionBatch 
         1,
       );
       model.gradientCheckpointing = true;
-      task = new BlipTask(model, folderTextEncoder(dir, 512, 0), dir, { maxTextTokens: 512, norm: CLIP_NORMALIZATION });
+      task = new BlipTask(model, folderTextEncoder(dir, 512, 0), dir, { maxTextTokens: 512, processing: trainerProcessing(null, 'blip', 384) });
       pairs = texts.map((t, i) => ({ id: `s${i}`, split: 'train', target: randomImage(384, i + 1), text: t }));
       phase = { name: 'blip', epochs: 1, lr: 1e-5 };
     }

@@ -3,7 +3,7 @@
 // command and a button cannot disagree. Commands get the client, never the store or the queue
 // (test/layers checks it); a command that needs more adds an Api method.
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
-import type { JobDetail, JobState } from '../../shared/api/index.js';
+import { FINAL_JOB_STATES, type JobDetail, type JobState } from '../../shared/api/index.js';
 import { createInProcessTransport } from '../api/transports/in-process.js';
 import { openApp } from '../app.js';
 
@@ -17,7 +17,7 @@ export async function withApi<T>(dataDir: string, fn: (api: ApiClient) => Promis
   }
 }
 
-export const FINAL_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
+export const FINAL_STATES: readonly JobState[] = FINAL_JOB_STATES;
 
 /**
  * Resolves with a job once it has ended: the queue records a job's end only after its engine host

@@ -5,3 +5,5 @@ export { JobManager, JobNotFoundError, JobStartError, JobStateError, type JobMan
 export { EngineHost, forkSpawner, hostEntry, describeExit, lowerPriority, type HostProcess, type HostSpawner, type ExitInfo } from './host-process.js';
 export { JobParamsError, laneOf, isTrainingKind } from './kinds.js';
 export type { ToHost, FromHost, HostResources, MetricPoint, ResumePoint } from './protocol.js';
+export { trainingPreflight, defaultTextFallback } from './preflight.js';
+export { StoreWatcher } from './store-watcher.js';

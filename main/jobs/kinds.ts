@@ -2,7 +2,7 @@
 // checked when queued, and their titles. The code that runs a kind lives in host/runners.ts.
 import path from 'node:path';
 import { z } from 'zod';
-import { apiMethods, gpuJobKinds, type JobKind } from '../../shared/api/index.js';
+import { apiMethods, gpuJobKinds, textFallbacks, trainingPresets, type JobKind } from '../../shared/api/index.js';
 import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
 import { defaultDatasetName } from '../data/import-runner.js';
 
@@ -24,8 +24,10 @@ export const trainParamsSchema = z
     datasetId: z.number().int().positive(),
     name: z.string().min(1).max(200).optional(),
     seed: z.number().int().min(0).default(0),
-    /** 'tiny': the trainers' small preset (ShapesEdit in minutes); config fields override it. */
-    preset: z.enum(['tiny']).optional(),
+    /** 'tiny': the trainers' small preset (ShapesEdit in minutes); 'paper': the paper's settings (the default); config fields override it. */
+    preset: z.enum(trainingPresets).optional(),
+    /** Approved captions only, or else the dataset's own descriptions (preflight.ts picks by format when absent). */
+    textFallback: z.enum(textFallbacks).optional(),
     config: z.record(z.string(), z.unknown()).default({}),
   })
   .passthrough();

@@ -13,6 +13,9 @@ import { ProgressMeter } from './progress.js';
 import type { FromHost, ResumePoint } from './protocol.js';
 import { JobRows, JobStartError, JobStateError, me, pidAlive, type QueueMeta } from './job-rows.js';
 import { assertDatasetReady, DatasetNotReadyError, useOf } from '../data/readiness.js';
+import { StoreWatcher } from './store-watcher.js';
+import { trainingPreflight } from './preflight.js';
+import { defaultRunName } from '../../shared/runs/index.js';
 
 export { JobNotFoundError, JobStartError, JobStateError, type QueueMeta } from './job-rows.js';
 
@@ -34,6 +37,8 @@ export interface JobManagerOptions {
   codeVersion?: string;
   /** A running job whose heartbeat is older than this, and whose app is gone, is interrupted. */
   staleAfterMs?: number;
+  /** Follow jobs other processes run through the store (store-watcher.ts); false: only this process's. */
+  watchStore?: boolean;
 }
 
 const HEARTBEAT_MS = 5000;
@@ -45,6 +50,7 @@ export class JobManager {
   private closed = false;
   private readonly log: (line: string) => void;
   private readonly rows: JobRows;
+  private readonly watcher: StoreWatcher | null;
   /** The tensor backend the engine host last activated, null before any training job. */
   backend: TensorBackendName | null = null;
 
@@ -62,6 +68,7 @@ export class JobManager {
       }, this.log);
     this.hosts = { gpu: make('gpu'), light: make('light') };
     this.recover(true);
+    this.watcher = options.watchStore === false ? null : new StoreWatcher(store, events, { isLocal: (id) => this.active.has(id) });
     this.timer = setInterval(() => this.survive('the heartbeat', () => this.tick()), HEARTBEAT_MS);
     this.timer.unref();
     this.requestTimer = setInterval(() => this.active.size > 0 && this.survive('reading requests', () => this.pollRequests()), 1000);
@@ -72,8 +79,15 @@ export class JobManager {
   // ---- commands (the Api and the CLI call these) ----
 
   start(kind: JobKind, rawParams: Record<string, unknown>, opts: { title?: string | undefined; priority?: number } = {}): { id: number; runId: number | null } {
-    const params = checkParams(kind, rawParams);
+    let params = checkParams(kind, rawParams);
     const { store } = this;
+    if (kind === 'train-regionclip' || kind === 'train-blip') {
+      // The same pre-flight the form and `ric train` show: a run that would fail at once is never created.
+      const check = trainingPreflight(store, kind, params);
+      const first = check.problems[0];
+      if (first) throw new JobStartError(`${first.message}${first.fix.cli ? ` (${first.fix.label}; or: ${first.fix.cli})` : ` (${first.fix.label})`}`);
+      params = check.params;
+    }
     const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
     const datasetName = datasetId === null ? null : (store.datasets.name(datasetId) ?? null);
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
@@ -93,7 +107,7 @@ export class JobManager {
       if (isTrainingKind(kind)) {
         const t = trainParamsSchema.parse(params);
         const family = kind.slice('train-'.length);
-        runId = store.runs.create({ jobId: id, kind: family, name: t.name ?? `${family} #${id}`, datasetId, config: t.config, seed: t.seed, codeVersion: this.options.codeVersion ?? 'dev' });
+        runId = store.runs.create({ jobId: id, kind: family, name: t.name ?? defaultRunName(family, t.preset ?? null, datasetName), datasetId, config: t.config, seed: t.seed, codeVersion: this.options.codeVersion ?? 'dev' });
         this.rows.setQueue(id, { runId });
       }
       this.rows.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);
@@ -227,6 +241,7 @@ export class JobManager {
       this.rows.finish(a.id, 'interrupted', { error: 'the app closed while it ran', stack: null, result: null, message: 'resume it to continue' });
     }
     this.closed = true;
+    this.watcher?.close();
     clearInterval(this.timer);
     clearInterval(this.requestTimer);
     this.stopping = Promise.all([this.hosts.gpu.stop(), this.hosts.light.stop()]).then(() => undefined);
@@ -321,7 +336,9 @@ export class JobManager {
         const a = this.active.get(m.jobId);
         if (!a) return;
         a.state = m.type === 'paused' ? 'paused' : 'running';
-        this.store.jobs.update(m.jobId, { state: a.state });
+        // Paused at a step boundary: that step is the job's, whatever the last (rate-limited) progress said.
+        if (m.type === 'paused' && m.step !== null) a.done = m.step;
+        this.store.jobs.update(m.jobId, { state: a.state, ...(m.type === 'paused' && m.step !== null ? { done: m.step } : {}) });
         if (a.runId !== null) this.store.runs.setStatus(a.runId, a.state);
         this.rows.addLog(m.jobId, 'info', m.type === 'paused' ? `paused at step ${m.step ?? '?'}` : 'resumed');
         this.rows.emitState(m.jobId, a.state);

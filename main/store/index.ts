@@ -27,7 +27,7 @@ export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/rep
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
 export { DatasetsRepo, type NewSampleError } from './datasets/repo.js';
-export { JobsRepo, type JobPatch, type LiveJob, type NewJob } from './jobs/repo.js';
+export { JobsRepo, type JobPatch, type LiveJob, type NewJob, type WatchedJob } from './jobs/repo.js';
 export type { JobRecord, QueueMeta } from './jobs/rows.js';
 export { MasksRepo, type MaskInsert, type NewMaskVersion } from './masks/repo.js';
 export type { MaskSample } from './masks/rows.js';
@@ -59,6 +59,11 @@ export interface Store {
    */
   transaction<T>(fn: () => T): T;
   schemaVersion(): number;
+  /**
+   * SQLite's data_version: it changes when another connection (another process, an engine host) has
+   * committed since the last call on this one — a cheap "did anything change elsewhere" for watchers.
+   */
+  dataVersion(): number;
   /** SQLite's integrity check: "ok", or what is wrong with the file. */
   integrityCheck(): string;
   /**
@@ -119,6 +124,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     runs: new RunsRepo(db),
     transaction: (fn) => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
+    dataVersion: () => db.pragma('data_version', { simple: true }) as number,
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     fault: faultOf,
     critical(fn) {

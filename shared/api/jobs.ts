@@ -4,6 +4,8 @@ import { method } from './contract.js';
 export const jobStates = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted'] as const;
 export const jobStateSchema = z.enum(jobStates);
 export type JobState = z.infer<typeof jobStateSchema>;
+/** States a job does not leave on its own (resume queues it again). */
+export const FINAL_JOB_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 export const jobSummarySchema = z.object({
   id: z.number().int(),

@@ -2,6 +2,7 @@
 // samples stored during training, and the engine host's resources.
 import { z } from 'zod';
 import { method } from './contract.js';
+import { datasetFormatSchema } from './datasets.js';
 import { jobStateSchema } from './jobs.js';
 
 export const runSortKeys = ['created', 'duration', 'best', 'name', 'step'] as const;
@@ -25,6 +26,10 @@ export const runSummarySchema = z.object({
   bestMetricKey: z.string().nullable(),
   bestValidationScore: z.number().nullable(),
   lastStep: z.number().int().nullable(),
+  /** The step its job has reached (optimiser steps done), null without a job. */
+  jobStep: z.number().nullable(),
+  /** The step of its latest checkpoint: where a stopped or interrupted run resumes from. */
+  checkpointStep: z.number().int().nullable(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
@@ -90,6 +95,49 @@ export type Resources = z.infer<typeof resourcesSchema>;
 
 const runRef = z.object({ id: z.number().int().positive() }).strict();
 
+/** The embedding trainers a run can be started with (the editor trains elsewhere). */
+export const trainingKinds = ['train-regionclip', 'train-blip'] as const;
+/** `tiny`: a small random-init model that learns ShapesEdit in minutes; `paper`: the paper's settings, fine-tuning a base model folder. */
+export const trainingPresets = ['tiny', 'paper'] as const;
+/** Texts a run trains on: approved captions only (`none`), or else the dataset's own descriptions (`dataset`). */
+export const textFallbacks = ['none', 'dataset'] as const;
+
+/** What to do about a refusal: a label, the view that fixes it (a renderer route) and the command that does. */
+export const preflightFixSchema = z.object({ label: z.string(), href: z.string().nullable(), cli: z.string().nullable() });
+export const preflightProblemSchema = z.object({
+  field: z.enum(['dataset', 'pairs', 'texts', 'masks', 'base_model', 'config']),
+  message: z.string(),
+  fix: preflightFixSchema,
+});
+export type PreflightProblem = z.infer<typeof preflightProblemSchema>;
+
+export const trainingPreflightSchema = z.object({
+  /** No problems: jobs.start with `params` queues it. */
+  ok: z.boolean(),
+  kind: z.enum(trainingKinds),
+  dataset: z.object({ id: z.number().int(), name: z.string(), format: datasetFormatSchema, status: z.enum(['importing', 'ready', 'failed']) }).nullable(),
+  preset: z.enum(trainingPresets),
+  textFallback: z.enum(textFallbacks),
+  /** Samples of the dataset's train and val splits, those that can train, and the split they fall into. */
+  samples: z.number().int(),
+  usablePairs: z.number().int(),
+  trainPairs: z.number().int(),
+  valPairs: z.number().int(),
+  withoutText: z.number().int(),
+  withoutMask: z.number().int(),
+  baseModel: z.string().nullable(),
+  /** A few words from the config the run would store. */
+  configSummary: z.string(),
+  /** The batch and phases the run would train with (the preset's, with the overrides), for a form's placeholders. */
+  batchSize: z.number().int().nullable(),
+  phases: z.array(z.object({ name: z.string(), epochs: z.number().int(), lr: z.number() })),
+  problems: z.array(preflightProblemSchema),
+  warnings: z.array(z.string()),
+  /** The parameters to queue (defaults resolved: preset, text fallback, base model folder from Settings). */
+  params: z.record(z.string(), z.unknown()),
+});
+export type TrainingPreflight = z.infer<typeof trainingPreflightSchema>;
+
 export const runsMethods = {
   'runs.list': method(
     z
@@ -125,6 +173,11 @@ export const runsMethods = {
     z.object({ runId: z.number().int().positive(), step: z.number().int().optional() }).strict(),
     z.object({ steps: z.array(z.number().int()), step: z.number().int().nullable(), samples: z.array(runSampleSchema) }),
     'The steps with stored samples, and the samples of the given step (or the nearest one before it; the last if none given)',
+  ),
+  'runs.preflight': method(
+    z.object({ kind: z.enum(trainingKinds), params: z.record(z.string(), z.unknown()) }).strict(),
+    trainingPreflightSchema,
+    'Checks a training run before it is queued: the config, the base model folder, the dataset and its usable pairs (approved captions or the chosen fallback, masks); jobs.start refuses what this refuses',
   ),
   'runs.resources': method(z.object({}).strict(), resourcesSchema, 'Memory of main and the engine host, tensor memory, backend, GPU memory where reported'),
 };

@@ -39,9 +39,18 @@ test('train from the UI: live charts, pause, resume, stop, then overlay a finish
     await page.getByRole('link', { name: 'Training' }).click();
     await expect(page.locator('h1')).toHaveText('Training');
 
-    // 1. Start a tiny run from the form.
+    // 1. Start a tiny run from the form: ShapesEdit starts from the tiny preset, and the pre-flight says what it will train on.
     await page.getByRole('button', { name: 'New training run' }).click();
     await expect(page.getByLabel('Dataset')).toHaveValue(/\d+/);
+    await expect(page.getByLabel('Preset')).toHaveValue('tiny');
+    await expect(page.getByTestId('preflight-summary')).toContainText('44 training + 4 validation pairs from shapes-e2e');
+    // The paper's settings need a base model folder: refused before any job exists, with the way to fix it.
+    await page.getByLabel('Preset').selectOption('paper');
+    const refusal = page.locator('.preflight-problems [data-field="base_model"]');
+    await expect(refusal).toContainText("no base model folder: the paper's settings fine-tune a CLIPModel folder");
+    await expect(refusal.getByRole('link', { name: 'Settings → Model folders → clip' })).toHaveAttribute('href', /settings$/);
+    await expect(page.getByRole('button', { name: 'Start training' })).toBeDisabled();
+    await page.getByLabel('Preset').selectOption('tiny');
     await page.getByLabel('Epochs').fill('400');
     await page.getByLabel('Batch size').fill('8');
     await page.getByLabel('Run name').fill('first');
@@ -92,16 +101,16 @@ test('train from the UI: live charts, pause, resume, stop, then overlay a finish
 
     // 7. Open the finished run from the list, then overlay both.
     await page.reload();
-    await page.locator(`[data-run-row="${second.runId}"]`).getByRole('button', { name: 'second' }).click();
+    await page.locator(`[data-run-row="${second.runId}"]`).getByRole('button', { name: `run ${second.runId} · second` }).click();
     await expect(state).toHaveText('completed');
     await expect.poll(() => lossPoints(page)).toBe(16);
-    await page.getByRole('checkbox', { name: 'Overlay first' }).check();
-    await page.getByRole('checkbox', { name: 'Overlay second' }).check();
+    await page.getByRole('checkbox', { name: /^Overlay run \d+ · first$/ }).check();
+    await page.getByRole('checkbox', { name: `Overlay run ${second.runId} · second` }).check();
     await page.getByRole('button', { name: /Compare 2 runs/ }).click();
     const overlay = page.locator('figure[data-chart="loss"]');
     await expect(overlay).toBeVisible();
-    await expect(overlay.locator('.u-legend')).toContainText('first');
-    await expect(overlay.locator('.u-legend')).toContainText('second');
+    await expect(overlay.locator('.u-legend')).toContainText(' · first');
+    await expect(overlay.locator('.u-legend')).toContainText(`run ${second.runId} · second`);
     const diff = page.locator('table.config-diff');
     await expect(diff).toContainText('phases');
     await expect(diff).toContainText('max_steps');

@@ -1,5 +1,6 @@
-// The runs Api: list and detail of training runs, decimated metric series, stored samples, and
-// the resources of main and the engine host.
+// The runs Api: list and detail of training runs, decimated metric series, stored samples, the
+// pre-flight of a new run (main/jobs/preflight.ts), and the resources of main and the engine host.
+import { trainingPreflight } from '../../jobs/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError } from '../errors.js';
@@ -26,6 +27,7 @@ export function runsHandlers(ctx: AppContext): Pick<ApiHandlers, RunsMethods> {
       requireRun(runId);
       return repo.samples(runId, step);
     },
+    'runs.preflight': ({ kind, params }) => trainingPreflight(ctx.store, kind, params),
     'runs.resources': async () => {
       const mem = process.memoryUsage();
       const host = await ctx.jobs.hostResources('gpu');

@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { ApiCallError, jobStates, type JobDetail, type JobLogLine, type JobState, type JobSummary } from '../../../shared/api/index.js';
+import { runLabel } from '../../../shared/runs/index.js';
 import { CliError, printResult } from '../output.js';
 import { jobEnd, withApi } from '../session.js';
 
@@ -78,11 +79,13 @@ export function jobsCommand(dataDir: () => string): Command {
       await withApi(dataDir(), async (api) => {
         const job = await detail(api, int(id));
         const log = await fullLog(api, job.id);
+        const run = job.runId !== null ? await api.call('runs.get', { id: job.runId }) : null;
         printResult(out(opts), { ...job, log }, () =>
           [
             line(job),
             `params: ${JSON.stringify(job.params)}`,
-            ...(job.runId !== null ? [`run: ${job.runId}`] : []),
+            // The job's step and the last checkpoint's: a stopped run resumes from the checkpoint.
+            ...(run ? [`${runLabel(run)}: step ${job.done}${run.checkpointStep !== null ? `, last checkpoint at step ${run.checkpointStep}` : ', no checkpoint yet'}`] : []),
             ...(job.stack ? [job.stack] : []),
             ...log.map((l) => `${new Date(l.time).toISOString()} ${l.level.padEnd(5)} ${l.message}`),
           ].join('\n'),

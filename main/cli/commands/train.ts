@@ -1,13 +1,15 @@
-// `ric train regionclip|blip --dataset D [--config FILE] [--preset tiny]`: queues the same training
-// job the Training view starts (it runs in an engine host process and writes its metric points,
-// checkpoints and best validation score to the store), follows it with a progress line and the
-// trainer's log on stderr, and prints the run (checkpoints, validation recall) at the end.
-// Ctrl-C cancels: the trainer writes a checkpoint first, and `--resume-job ID` continues from it.
+// `ric train regionclip|blip --dataset D [--config FILE] [--preset tiny|paper]`: the same pre-flight
+// and the same training job the Training view's New-run form uses (`runs.preflight`, then `jobs.start`:
+// it runs in an engine host process and writes its metric points, checkpoints and best validation
+// score to the store), followed with a progress line and the trainer's log on stderr; the run (its
+// checkpoints, validation recall, the last epoch's mean loss) is printed at the end. Ctrl-C cancels:
+// the trainer writes a checkpoint first, and `--resume-job ID` continues from it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
-import { API_BOUNDS, formatBytes, parseBoundedJson, type JobState } from '../../../shared/api/index.js';
+import { API_BOUNDS, formatBytes, parseBoundedJson, textFallbacks, trainingPresets, type JobState, type TrainingPreflight } from '../../../shared/api/index.js';
+import { runLabelWithJob } from '../../../shared/runs/index.js';
 import { CliError, printResult } from '../output.js';
 import { FINAL_STATES, withApi } from '../session.js';
 import { progressLine } from './import.js';
@@ -17,7 +19,8 @@ type Family = 'regionclip' | 'blip';
 export interface TrainCliOptions {
   dataset?: string;
   config?: string;
-  preset?: 'tiny';
+  preset?: 'tiny' | 'paper';
+  textFallback?: 'none' | 'dataset';
   seed?: number;
   name?: string;
   resumeJob?: number;
@@ -27,8 +30,8 @@ export interface TrainCliOptions {
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
-export async function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Promise<Record<string, unknown>> {
+/** The --config file: a JSON object (the pre-flight checks it against the trainer's schema, with the preset). */
+export function readTrainConfig(file: string | undefined): Record<string, unknown> {
   let over: Record<string, unknown> = {};
   if (file) {
     let text: string;
@@ -49,25 +52,21 @@ export async function readTrainConfig(family: Family, file: string | undefined, 
       throw new CliError(`${file}: invalid JSON: ${(err as Error).message}`);
     }
   }
-  // The trainers (and TensorFlow.js) load only when `ric train` runs (and after the file is read),
-  // so other commands and a bad file answer fast.
-  const { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } = await import('../../engine/training/index.js');
-  const base = preset ? (family === 'regionclip' ? regionClipPreset(preset) : blipPreset(preset)) : {};
-  const source = file ? path.resolve(file) : `${family} defaults`;
-  try {
-    const parsed = family === 'regionclip' ? parseRegionClipConfig(mergeConfig(base, over), source) : parseBlipTrainingConfig(mergeConfig(base, over), source);
-    if (!preset && !parsed.base_model) {
-      throw new Error(`${source}: "base_model" must name a ${family === 'regionclip' ? 'CLIP' : 'BlipForImageTextRetrieval'} model folder (or use --preset tiny)`);
-    }
-    if (parsed.base_model && !fs.existsSync(path.join(parsed.base_model, 'config.json'))) throw new Error(`${source}: base_model ${parsed.base_model} has no config.json`);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
   return over;
 }
 
 export async function runTrain(dataDir: string, family: Family, opts: TrainCliOptions): Promise<void> {
   await withApi(dataDir, (client) => train(client, dataDir, family, opts));
+}
+
+/** Prints every problem of a refused pre-flight with what fixes it, and stops (exit 1). */
+function refuseUnlessReady(check: TrainingPreflight, configFile: string | undefined): void {
+  if (check.ok) return;
+  const lines = check.problems.map((p) => {
+    const message = p.field === 'config' && configFile ? `${configFile}: ${p.message}` : p.message;
+    return `${message}\n  fix: ${p.fix.cli ?? p.fix.label}`;
+  });
+  throw new CliError(lines.join('\n'));
 }
 
 async function train(client: ApiClient, dataDir: string, family: Family, opts: TrainCliOptions): Promise<void> {
@@ -86,7 +85,8 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
         wake();
       }
       if (!showProgress) return;
-      const loss = latest.loss !== undefined ? ` loss ${latest.loss.toFixed(4)}` : '';
+      // An epoch's mean once there is one (a single step's loss is one batch's).
+      const loss = latest.epoch_loss !== undefined ? ` epoch loss ${latest.epoch_loss.toFixed(4)}` : latest.loss !== undefined ? ` step loss ${latest.loss.toFixed(4)}` : '';
       const r1 = latest.val_r1 !== undefined ? ` val R@1 ${latest.val_r1.toFixed(3)}` : '';
       const line = `${progressLine(p)}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
       const now = Date.now();
@@ -121,15 +121,27 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     } else {
       if (!opts.dataset) throw new CliError('--dataset is required (a dataset name or id; `ric datasets` lists them)');
       const dataset = await client.call('datasets.resolve', { ref: opts.dataset });
-      if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
-      const config = await readTrainConfig(family, opts.config, opts.preset);
-      const started = await client.call('jobs.start', {
-        kind: `train-${family}`,
-        params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
-      });
+      const config = readTrainConfig(opts.config);
+      const params = {
+        datasetId: dataset.id,
+        seed: opts.seed ?? Number(config.seed ?? 0),
+        config,
+        ...(opts.preset ? { preset: opts.preset } : {}),
+        ...(opts.textFallback ? { textFallback: opts.textFallback } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+      };
+      // The form's pre-flight: a run that would fail at once is refused here, with what fixes it.
+      const check = await client.call('runs.preflight', { kind: `train-${family}`, params });
+      refuseUnlessReady(check, opts.config);
+      if (showProgress) for (const w of check.warnings) process.stderr.write(`note: ${w}\n`);
+      const started = await client.call('jobs.start', { kind: `train-${family}`, params: check.params });
       jobId = started.id;
       runId = started.runId;
-      if (showProgress) process.stderr.write(`job ${jobId}, run ${runId}: ${family} on "${dataset.name}"${opts.preset ? ` (preset ${opts.preset})` : ''}\n`);
+      const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
+      if (showProgress) {
+        const texts = check.textFallback === 'none' ? 'approved captions' : "approved captions, else the dataset's own descriptions";
+        process.stderr.write(`${run ? runLabelWithJob(run) : `job ${jobId}`}: ${family} on "${dataset.name}", preset ${check.preset}, ${check.trainPairs} training + ${check.valPairs} validation pairs (${texts})\n`);
+      }
     }
     // Wait for the final state (events), polling as a fallback.
     while (!finalState) {
@@ -146,13 +158,18 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     const job = await client.call('jobs.get', { id: jobId });
     const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
     const latestMetrics = Object.fromEntries((run?.latest ?? []).map((m) => [m.key, m.value]));
+    const loss = latestMetrics.epoch_loss !== undefined ? `mean loss of the last epoch ${latestMetrics.epoch_loss.toFixed(4)}` : 'no epoch finished';
+    const best = Math.max(...(run?.checkpoints ?? []).map((c) => c.validationScore ?? -1));
     printResult(opts, { ok: finalState === 'completed', job, run }, () =>
       [
-        `${family} run ${runId} (job ${jobId}): ${finalState}${job.error ? `: ${job.error}` : ''}`,
+        `${run ? runLabelWithJob(run) : `${family} job ${jobId}`}: ${finalState}${job.error ? `: ${job.error}` : ''}`,
         latestMetrics.val_r1 !== undefined
-          ? `validation recall@1 ${latestMetrics.val_r1.toFixed(3)} (chance ${latestMetrics.val_chance_r1?.toFixed(3) ?? '?'}), recall@5 ${latestMetrics.val_r5?.toFixed(3) ?? '?'}; last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`
-          : `last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`,
-        ...(run?.checkpoints ?? []).map((c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}` : ''})`),
+          ? `validation recall@1 ${latestMetrics.val_r1.toFixed(3)} (chance ${latestMetrics.val_chance_r1?.toFixed(3) ?? '?'}), recall@5 ${latestMetrics.val_r5?.toFixed(3) ?? '?'}; ${loss}`
+          : loss,
+        ...(run?.checkpoints ?? []).map(
+          (c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}${c.validationScore === best ? ', best' : ''}` : ''})`,
+        ),
+        ...(run && job.state !== 'completed' && run.checkpointStep !== null && run.checkpointStep !== job.done ? [`resume continues from the checkpoint at step ${run.checkpointStep} (the job reached step ${job.done}): ric train ${family} --resume-job ${jobId}`] : []),
       ].join('\n'),
     );
     if (finalState === 'failed' || finalState === 'interrupted') process.exitCode = 1;
@@ -182,14 +199,16 @@ export function trainCommand(dataDir: () => string): Command {
       )
       .option('--dataset <name|id>', 'the dataset to train on')
       .option('--config <file>', 'JSON training config (fields override the defaults or the preset; base_model names the model folder)')
-      .option('--preset <name>', 'tiny: small random-init models that train on ShapesEdit in minutes on a CPU')
+      .option('--preset <name>', "tiny: small random-init models that train on ShapesEdit in minutes on a CPU; paper (the default): the paper's settings, fine-tuning base_model (else Settings' model folder)")
+      .option('--text-fallback <rule>', "none: approved captions only; dataset: else the dataset's own descriptions (default: dataset for ShapesEdit, none otherwise)")
       .option('--seed <n>', 'random seed (data order, initialisation)', intArg)
       .option('--name <name>', 'run name')
       .option('--resume-job <id>', 'continue a cancelled, failed or interrupted training job from its last checkpoint', intArg)
       .option('--no-progress', 'no progress line or log on stderr')
       .option('--json', 'print the job and run as one JSON document')
       .action(async (opts: TrainCliOptions) => {
-        if (opts.preset !== undefined && opts.preset !== 'tiny') throw new CliError(`unknown preset "${opts.preset}" (known: tiny)`);
+        if (opts.preset !== undefined && !(trainingPresets as readonly string[]).includes(opts.preset)) throw new CliError(`unknown preset "${opts.preset}" (known: ${trainingPresets.join(', ')})`);
+        if (opts.textFallback !== undefined && !(textFallbacks as readonly string[]).includes(opts.textFallback)) throw new CliError(`unknown --text-fallback "${opts.textFallback}" (known: ${textFallbacks.join(', ')})`);
         await runTrain(dataDir(), family, opts);
       });
   }

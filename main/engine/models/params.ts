@@ -86,9 +86,12 @@ export class ParamStore {
     return n;
   }
 
-  /** Saves every parameter as F32 under its state-dict name (loadable by fromPretrained and transformers). */
-  async save(file: string, metadata: Record<string, string> = { format: 'pt' }): Promise<void> {
-    const out = new Map<string, WritableTensor>();
+  /**
+   * Saves every parameter as F32 under its state-dict name (loadable by fromPretrained and
+   * transformers), plus `extra` tensors that are not parameters of the model (BLIP's `temp`).
+   */
+  async save(file: string, metadata: Record<string, string> = { format: 'pt' }, extra: ReadonlyMap<string, WritableTensor> = new Map()): Promise<void> {
+    const out = new Map<string, WritableTensor>(extra);
     for (const [n, v] of this.vars) out.set(n, { shape: v.shape, values: (await v.data()) as Float32Array, dtype: 'F32' });
     writeSafetensors(file, out, metadata);
   }

@@ -262,6 +262,25 @@ function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport
   return { report, located, files };
 }
 
+/**
+ * A scalar a model folder's weights carry beside the model's parameters (BLIP's `temp`), or null
+ * when no weight file of the folder has `name`.
+ */
+export function readFolderScalar(dir: string, name: string): number | null {
+  for (const f of weightFiles(dir)) {
+    const file = SafetensorsFile.open(f);
+    try {
+      if (!file.entries.has(name)) continue;
+      const t = file.read(name);
+      if (t.values.length !== 1) throw new ModelLoadError(`${f}: "${name}" has shape [${t.shape.join(', ')}]; a scalar was expected`);
+      return Number(t.values[0]);
+    } finally {
+      file.close();
+    }
+  }
+  return null;
+}
+
 /** Loads config + weight headers and reports missing/unexpected/misshapen/wrong-dtype names. */
 export function checkPretrained(dir: string): CheckReport {
   const resolved = resolveConfig(dir);

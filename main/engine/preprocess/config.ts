@@ -99,3 +99,52 @@ export function readPreprocessorConfig(dir: string): { file: string; raw: unknow
     throw new Error(`${file}: ${e.code === 'ENOENT' ? 'not found' : `invalid JSON: ${e.message}`}`);
   }
 }
+
+/**
+ * The processor a trainer's base model gets when its folder has no preprocessor_config.json (the
+ * tiny presets, a folder copied without it): the reference class's recipe at the model's input size —
+ * CLIPImageProcessor (shortest edge, centre crop) or BlipImageProcessor (exact size) — bicubic, CLIP's
+ * statistics. Written into every checkpoint, so the folder says how it was fed.
+ */
+export function defaultProcessorConfig(kind: 'clip' | 'blip', imageSize: number): Record<string, unknown> {
+  const common = { do_resize: true, resample: 3, do_rescale: true, rescale_factor: 1 / 255, do_normalize: true, image_mean: CLIP_MEAN, image_std: CLIP_STD, do_convert_rgb: true };
+  return kind === 'clip'
+    ? { image_processor_type: 'CLIPImageProcessor', ...common, size: { shortest_edge: imageSize }, do_center_crop: true, crop_size: { height: imageSize, width: imageSize } }
+    : { image_processor_type: 'BlipImageProcessor', ...common, size: { height: imageSize, width: imageSize } };
+}
+
+export interface TrainerProcessing {
+  /** The preprocessor_config.json content (read, or the default): written into checkpoints. */
+  raw: Record<string, unknown>;
+  processing: ImageProcessing;
+  /** The file it came from, or null for the default. */
+  file: string | null;
+}
+
+/**
+ * The whole-image recipe of a trainer's model folder, checked to produce the model's square input:
+ * a processor whose output is not image_size × image_size is refused naming the file.
+ */
+export function trainerProcessing(dir: string | null, kind: 'clip' | 'blip', imageSize: number): TrainerProcessing {
+  const found = dir !== null && fs.existsSync(path.join(dir, PREPROCESSOR_CONFIG));
+  const { file, raw } = found ? readPreprocessorConfig(dir) : { file: null, raw: defaultProcessorConfig(kind, imageSize) };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: not a JSON object`);
+  const processing = parsePreprocessorConfig(raw, file ?? `the default ${kind} processor`);
+  const out = processing.crop ?? (processing.resize?.kind === 'exact' ? { height: processing.resize.height, width: processing.resize.width } : null);
+  if (!out || out.height !== imageSize || out.width !== imageSize) {
+    const got = out ? `${out.height}×${out.width}` : 'images of varying size (a shortest-edge resize without a centre crop)';
+    throw new Error(`${file}: it makes ${got}, but the model's vision_config.image_size is ${imageSize}: set crop_size (or size) to ${imageSize}`);
+  }
+  return { raw: raw as Record<string, unknown>, processing, file };
+}
+
+/** A recipe in a few words, for run logs: "via preprocessor_config.json (shortest edge 224 cubic, centre crop 224×224, …)". */
+export function describeProcessing(t: TrainerProcessing): string {
+  const p = t.processing;
+  const parts = [
+    p.resize ? (p.resize.kind === 'exact' ? `resize to ${p.resize.height}×${p.resize.width} ${p.kernel}` : `shortest edge ${p.resize.size} ${p.kernel}`) : 'no resize',
+    ...(p.crop ? [`centre crop ${p.crop.height}×${p.crop.width}`] : []),
+    p.normalize ? `mean ${p.mean.map((x) => x.toFixed(3)).join('/')} std ${p.std.map((x) => x.toFixed(3)).join('/')}` : 'not normalised',
+  ];
+  return `via ${t.file ?? `the default ${String(t.raw['image_processor_type'])} (no preprocessor_config.json)`} (${parts.join(', ')})`;
+}

@@ -3,15 +3,27 @@
 // ViTImageProcessor): convert to RGB, resize (shortest edge keeping aspect, or to height × width)
 // with the named resample filter, center crop, rescale to [0, 1], normalise by mean/std, NCHW
 // float32. Done with sharp (libvips) on 8-bit pixels, as PIL does it in the reference; resampling
-// filters differ slightly between the two libraries. The trainers' tensor path (Eq. 6 crops resized
-// with tensor ops, normalised with the folder's statistics) is tensor.ts.
+// filters differ slightly between the two libraries. The trainers use it for every whole image
+// (`resized` on the host, the normalisation on the device: tensor.ts); the region crop of Eq. 6 is
+// their stated exception (tensor.ts, `regionBatch`).
 import sharp from 'sharp';
-import type { Metadata } from 'sharp';
+import type { Metadata, OutputInfo } from 'sharp';
 import * as tf from '@tensorflow/tfjs';
+import type { RgbImage } from '../training/types.js';
 import { readPreprocessorConfig, parsePreprocessorConfig, type ImageProcessing } from './config.js';
 
-export { parsePreprocessorConfig, readPreprocessorConfig, PREPROCESSOR_CONFIG, type ImageProcessing, type Resize } from './config.js';
-export { CLIP_NORMALIZATION, clampBox, normalizationOf, pixelBatch, type Normalization } from './tensor.js';
+export {
+  parsePreprocessorConfig,
+  readPreprocessorConfig,
+  trainerProcessing,
+  describeProcessing,
+  defaultProcessorConfig,
+  PREPROCESSOR_CONFIG,
+  type ImageProcessing,
+  type Resize,
+  type TrainerProcessing,
+} from './config.js';
+export { CLIP_NORMALIZATION, clampBox, cropRegion, imageBatch, normalizationOf, regionBatch, stretchToSquare, type Normalization } from './tensor.js';
 
 /** The output size of transformers' shortest-edge resize: short side → size, long side scaled and truncated. */
 export function shortestEdgeSize(height: number, width: number, size: number): { height: number; width: number } {
@@ -21,6 +33,8 @@ export function shortestEdgeSize(height: number, width: number, size: number): {
   return height <= width ? { height: size, width: newLong } : { height: newLong, width: size };
 }
 
+const rawInput = (img: RgbImage) => sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), { raw: { width: img.width, height: img.height, channels: 3 } });
+
 export class ImagePreprocessor {
   constructor(readonly processing: ImageProcessing) {}
 
@@ -29,55 +43,83 @@ export class ImagePreprocessor {
     return new ImagePreprocessor(parsePreprocessorConfig(raw, file));
   }
 
+  /** What every image comes out as when that does not depend on the input (a crop or an exact resize), else null. */
+  get outputSize(): { height: number; width: number } | null {
+    const p = this.processing;
+    if (p.crop) return { ...p.crop };
+    return p.resize?.kind === 'exact' ? { height: p.resize.height, width: p.resize.width } : null;
+  }
+
+  /**
+   * The resize and centre crop of 8-bit RGB: the bytes the normalisation reads. The trainers send
+   * these to the device (or a tensor worker), which normalises them as `chw` does (tensor.ts).
+   */
+  async resized(image: RgbImage, name = 'image'): Promise<RgbImage> {
+    const p = this.processing;
+    let img = rawInput(image);
+    let h = image.height;
+    let w = image.width;
+    try {
+      if (p.resize) {
+        const target = p.resize.kind === 'exact' ? { height: p.resize.height, width: p.resize.width } : shortestEdgeSize(h, w, p.resize.size);
+        img = sharp(await img.resize(target.width, target.height, { kernel: p.kernel, fit: 'fill' }).raw().toBuffer(), { raw: { width: target.width, height: target.height, channels: 3 } });
+        h = target.height;
+        w = target.width;
+      }
+      if (p.crop) {
+        // transformers' center_crop: top = (H − h) // 2, left = (W − w) // 2; a smaller image is zero-padded.
+        const padY = Math.max(0, p.crop.height - h);
+        const padX = Math.max(0, p.crop.width - w);
+        if (padY || padX) {
+          img = sharp(await img.extend({ top: padY >> 1, bottom: padY - (padY >> 1), left: padX >> 1, right: padX - (padX >> 1), background: { r: 0, g: 0, b: 0 } }).raw().toBuffer(), {
+            raw: { width: w + padX, height: h + padY, channels: 3 },
+          });
+          h += padY;
+          w += padX;
+        }
+        img = img.extract({ top: (h - p.crop.height) >> 1, left: (w - p.crop.width) >> 1, height: p.crop.height, width: p.crop.width });
+        h = p.crop.height;
+        w = p.crop.width;
+      }
+      const out = await img.raw().toBuffer();
+      return { width: w, height: h, data: new Uint8Array(out.buffer, out.byteOffset, out.byteLength) };
+    } catch (err) {
+      throw new Error(`${name}: cannot resize: ${(err as Error).message}`);
+    }
+  }
+
+  /** 8-bit RGB → CHW float32: (x · rescale − mean) / std per channel. */
+  chw(image: RgbImage): Float32Array {
+    const p = this.processing;
+    const plane = image.height * image.width;
+    const data = new Float32Array(3 * plane);
+    for (let c = 0; c < 3; c++) {
+      const scale = p.rescale ?? 1;
+      const mean = p.normalize ? p.mean[c]! : 0;
+      const std = p.normalize ? p.std[c]! : 1;
+      for (let i = 0; i < plane; i++) data[c * plane + i] = (image.data[i * 3 + c]! * scale - mean) / std;
+    }
+    return data;
+  }
+
   /** One image (file path or encoded bytes) → CHW float32 and its size. */
   async pixels(input: string | Buffer, name = typeof input === 'string' ? input : 'image'): Promise<{ data: Float32Array; height: number; width: number }> {
-    const p = this.processing;
-    let img = sharp(input, { failOn: 'error' }).removeAlpha().toColourspace('srgb');
     let meta: Metadata;
     try {
       meta = await sharp(input).metadata();
     } catch (err) {
       throw new Error(`${name}: not a readable image: ${(err as Error).message}`);
     }
-    let h = meta.height;
-    let w = meta.width;
-    if (!h || !w) throw new Error(`${name}: image has no size`);
-    if (p.resize) {
-      const target = p.resize.kind === 'exact' ? { height: p.resize.height, width: p.resize.width } : shortestEdgeSize(h, w, p.resize.size);
-      img = sharp(await img.resize(target.width, target.height, { kernel: p.kernel, fit: 'fill' }).raw().toBuffer(), { raw: { width: target.width, height: target.height, channels: 3 } });
-      h = target.height;
-      w = target.width;
-    }
-    if (p.crop) {
-      // transformers' center_crop: top = (H − h) // 2, left = (W − w) // 2; a smaller image is zero-padded.
-      const padY = Math.max(0, p.crop.height - h);
-      const padX = Math.max(0, p.crop.width - w);
-      if (padY || padX) {
-        img = sharp(await img.extend({ top: padY >> 1, bottom: padY - (padY >> 1), left: padX >> 1, right: padX - (padX >> 1), background: { r: 0, g: 0, b: 0 } }).raw().toBuffer(), {
-          raw: { width: w + padX, height: h + padY, channels: 3 },
-        });
-        h += padY;
-        w += padX;
-      }
-      img = img.extract({ top: (h - p.crop.height) >> 1, left: (w - p.crop.width) >> 1, height: p.crop.height, width: p.crop.width });
-      h = p.crop.height;
-      w = p.crop.width;
-    }
-    let raw: Buffer;
+    if (!meta.height || !meta.width) throw new Error(`${name}: image has no size`);
+    let decoded: { data: Buffer; info: OutputInfo };
     try {
-      raw = await img.raw().toBuffer();
+      decoded = await sharp(input, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     } catch (err) {
       throw new Error(`${name}: cannot decode: ${(err as Error).message}`);
     }
-    const data = new Float32Array(3 * h * w);
-    const plane = h * w;
-    for (let c = 0; c < 3; c++) {
-      const scale = p.rescale ?? 1;
-      const mean = p.normalize ? p.mean[c]! : 0;
-      const std = p.normalize ? p.std[c]! : 1;
-      for (let i = 0; i < plane; i++) data[c * plane + i] = (raw[i * 3 + c]! * scale - mean) / std;
-    }
-    return { data, height: h, width: w };
+    const rgb = { width: decoded.info.width, height: decoded.info.height, data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength) };
+    const out = await this.resized(rgb, name);
+    return { data: this.chw(out), height: out.height, width: out.width };
   }
 
   /** Images → pixel_values [B, 3, H, W]; every image must come out the same size. */

@@ -6,11 +6,12 @@ import type { BlipForImageTextRetrieval } from '../models/blip/index.js';
 import { int32Array, rgbImageSchema } from '../parallel/protocol.js';
 import type { PhaseConfig } from './config.js';
 import type { PreparedBatch } from './contrastive.js';
-import { pixelBatch, type Normalization } from '../preprocess/index.js';
+import { imageBatch, type Normalization } from '../preprocess/index.js';
 import { textTensors } from './text.js';
 import type { RgbImage } from './types.js';
 
 export interface SceneInputs {
+  /** Whole targets already at the model's input size (ImagePreprocessor.resized: preprocessor_config.json). */
   images: RgbImage[];
   texts: { inputIds: Int32Array; attentionMask: Int32Array; shape: [number, number] };
 }
@@ -50,7 +51,7 @@ export class BlipDevice {
   }
 
   async batch(x: SceneInputs): Promise<SceneBatch> {
-    const pixels = pixelBatch(x.images, x.images.map(() => null), this.model.config.vision_config.image_size, this.norm);
+    const pixels = imageBatch(x.images, this.norm);
     const { ids, mask } = textTensors(x.texts);
     return { size: x.images.length, pixels, ids, mask, dispose: () => tf.dispose([pixels, ids, mask]) };
   }

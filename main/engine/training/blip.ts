@@ -5,51 +5,59 @@
 // loaded; they are saved unchanged so the checkpoint is a whole BlipForImageTextRetrieval.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/index.js';
-import { fromPretrained } from '../models/registry.js';
-import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { BLIP_TEMP, BlipForImageTextRetrieval } from '../models/blip/index.js';
+import { fromPretrained, readFolderScalar } from '../models/registry.js';
+import { checkpointingFor, optimizerStateFor, type PhaseConfig } from './config.js';
+import type { BlipTrainingConfig } from './schemas.js';
 import { runContrastiveTraining, type ContrastiveTask } from './contrastive.js';
 import { shareModel } from '../parallel/replica.js';
 import { BlipDevice, type SceneBatch, type SceneInputs } from './blip-device.js';
 import type { ParallelTask, ReplicaSpec } from './devices.js';
-import { normalizationOf, type Normalization } from '../preprocess/index.js';
+import { describeProcessing, ImagePreprocessor, normalizationOf, trainerProcessing, type Normalization, type TrainerProcessing } from '../preprocess/index.js';
 import { checkpointedMicroBatch, microBatchFor, TAPE_BUDGET_BYTES, tapeBytesPerImage } from './memory.js';
 import { splitPairs } from './split.js';
+
+export { blipTrainingSchema, parseBlipTrainingConfig, tinyBlipConfig, type BlipTrainingConfig } from './schemas.js';
 import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
 import type { WorkerPlan } from '../parallel/count.js';
 import type { TensorPool } from '../parallel/pool.js';
-import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { copyModelSideFiles, folderTextEncoder, writeTinyProcessor, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
-
-export const blipTrainingSchema = contrastiveTrainingSchema.extend({
-  batch_size: z.number().int().positive().default(32),
-  /** A BlipForImageTextRetrieval folder (e.g. Salesforce/blip-itm-base-coco); null only with the tiny preset. */
-  base_model: z.string().nullable().default(null),
-  phases: z.array(phaseSchema).min(1).default([{ name: 'blip', epochs: 20, lr: 1e-5 }]),
-  /** BLIP's text window (scene descriptions are long). */
-  max_text_tokens: z.number().int().positive().default(512),
-  /** Set by `--preset tiny`: the tiny random BLIP this run starts from. */
-  tiny_blip: z.record(z.string(), z.unknown()).nullable().default(null),
-});
-export type BlipTrainingConfig = z.output<typeof blipTrainingSchema>;
-
-export function parseBlipTrainingConfig(raw: unknown, source = 'BLIP training config'): BlipTrainingConfig {
-  return parseWith(blipTrainingSchema, raw, source);
-}
 
 export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch>, ParallelTask<ScenePair> {
   /** The compute half on this thread's model (tensor workers run their own on replicas). */
   readonly device: BlipDevice;
+  private readonly preprocessor: ImagePreprocessor;
+  private readonly norm: Normalization;
   truncatedTexts = 0;
 
   constructor(
     readonly model: BlipForImageTextRetrieval,
     readonly tokenizer: TextBatchEncoder,
     readonly sideFilesDir: string,
-    readonly options: { maxTextTokens: number; norm: Normalization },
+    readonly options: {
+      maxTextTokens: number;
+      processing: TrainerProcessing;
+      /** The folder the model was loaded from (its `temp`, if it has one, starts τ), null for the tiny preset. */
+      weightsDir?: string | null;
+    },
   ) {
-    this.device = new BlipDevice(model, options.norm);
+    this.preprocessor = new ImagePreprocessor(options.processing.processing);
+    this.norm = normalizationOf(options.processing.processing);
+    this.device = new BlipDevice(model, this.norm);
+  }
+
+  /**
+   * BLIP's τ where the folder carries it: `temp` (LAVIS's retrieval model keeps τ itself). The
+   * transformers conversion of blip-itm-base-coco has none — BlipForImageTextRetrieval drops it —, so
+   * a fine-tune of it starts from BLIP's own initial 0.07.
+   */
+  async pretrainedTemperature(): Promise<{ tau: number; source: string } | null> {
+    const dir = this.options.weightsDir;
+    const temp = dir ? readFolderScalar(dir, BLIP_TEMP) : null;
+    if (temp === null) return null;
+    if (!(temp > 0)) throw new Error(`${dir}: "${BLIP_TEMP}" is ${temp}; BLIP's temperature must be > 0`);
+    return { tau: temp, source: `BLIP's ${BLIP_TEMP} in ${dir}` };
   }
 
   setPhase(phase: PhaseConfig): void {
@@ -79,9 +87,9 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch>, Paralle
     return pair.text;
   }
 
-  /** Decoded images and token ids of a micro-batch (plain data: crosses to a tensor worker). */
+  /** Whole images through preprocessor_config.json and token ids of a micro-batch (plain data: crosses to a tensor worker). */
   async inputs(pairs: readonly ScenePair[]): Promise<{ inputs: SceneInputs; commit(): void }> {
-    const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
+    const images = await Promise.all(pairs.map(async (p) => this.preprocessor.resized(await loadImage(p.target), `sample ${p.id}`)));
     const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
     return { inputs: { images, texts: { inputIds: encoded.inputIds, attentionMask: encoded.attentionMask, shape: encoded.shape } }, commit: () => undefined };
@@ -103,26 +111,15 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch>, Paralle
     return {
       kind: 'blip',
       models: [await shareModel('blip', { ...this.model.config }, this.model.params)],
-      options: { norm: this.options.norm, gradientCheckpointing: this.model.gradientCheckpointing },
+      options: { norm: this.norm, gradientCheckpointing: this.model.gradientCheckpointing },
     };
   }
 
-  async saveModels(dir: string): Promise<void> {
-    await this.model.save(dir);
-    copyModelSideFiles(this.sideFilesDir, dir);
+  /** The model, with the learned τ saved as `temp` beside its parameters. */
+  async saveModels(dir: string, learned: { logScale: number } | null): Promise<void> {
+    await this.model.save(dir, learned ? Math.exp(-learned.logScale) : undefined);
+    copyModelSideFiles(this.sideFilesDir, dir, this.options.processing.raw);
   }
-}
-
-/** The tiny BLIP of `--preset tiny` for a tokenizer of `vocabSize` words. */
-export function tinyBlipConfig(vocabSize: number): BlipConfigInput & Record<string, unknown> {
-  return {
-    model_type: 'blip',
-    architectures: ['BlipForImageTextRetrieval'],
-    image_text_hidden_size: 32,
-    projection_dim: 32,
-    text_config: { vocab_size: vocabSize, hidden_size: 32, encoder_hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, max_position_embeddings: 64, pad_token_id: 0, bos_token_id: 2, sep_token_id: 3, eos_token_id: 3 },
-    vision_config: { hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, image_size: 32, patch_size: 8 },
-  };
 }
 
 export interface TrainBlipOptions {
@@ -151,6 +148,7 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
     const maxPos = Number((c.tiny_blip.text_config as { max_position_embeddings?: number } | undefined)?.max_position_embeddings ?? 64);
     const { vocabSize } = writeWordTokenizer(sideFilesDir, opts.pairs.map((p) => p.text), Math.min(c.max_text_tokens, maxPos));
     model = BlipForImageTextRetrieval.random({ ...c.tiny_blip, text_config: { ...(c.tiny_blip.text_config as object), vocab_size: vocabSize } }, c.seed);
+    writeTinyProcessor(sideFilesDir, 'blip', model.config.vision_config.image_size, c.tiny_processor);
   } else {
     throw new Error('BLIP training needs base_model (a BlipForImageTextRetrieval folder) or the tiny preset');
   }
@@ -159,9 +157,13 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
     const maxTextTokens = Math.min(c.max_text_tokens, t.max_position_embeddings);
     model.gradientCheckpointing = checkpointingFor(c.gradient_checkpointing, tf.getBackend());
     if (model.gradientCheckpointing) opts.callbacks?.onLog?.('info', `gradient checkpointing on (${c.gradient_checkpointing}, backend ${tf.getBackend()}): BLIP's encoder layers are recomputed in the backward`);
+    const size = model.config.vision_config.image_size;
+    const processing = trainerProcessing(sideFilesDir, 'blip', size);
+    opts.callbacks?.onLog?.('info', `images: whole target ${describeProcessing(processing)}`);
     const task = new BlipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
       maxTextTokens,
-      norm: normalizationOf(sideFilesDir),
+      processing,
+      weightsDir: opts.resumeFrom || c.base_model ? sideFilesDir : null,
     });
     if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
     const plan = opts.workers ?? planTrainingWorkers('blip', c, tf.getBackend(), opts.resumeFrom ?? null);

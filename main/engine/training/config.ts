@@ -8,13 +8,25 @@ const count = z.number().int().positive();
 
 export const temperatureSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fixed'), tau: positive }),
-  z.object({ kind: z.literal('learned'), init_tau: positive, max_scale: positive.default(100) }),
+  /**
+   * Learned, kept as log(1/τ) like CLIP's `logit_scale`. Without `init_tau` it starts from the base
+   * checkpoint's own value — CLIP's `logit_scale` (openai/clip-vit-base-patch16: 4.6052, τ = 0.01),
+   * a BLIP folder's `temp` — and else from 0.07 (CLIP's and BLIP's initial value).
+   */
+  z.object({ kind: z.literal('learned'), init_tau: positive.optional(), max_scale: positive.default(100) }),
 ]);
+
+/** τ where neither the config nor the base checkpoint gives one: CLIP's and BLIP's initial 0.07. */
+export const DEFAULT_INIT_TAU = 0.07;
 
 /** Everything the contrastive loop needs (shared by both trainers). */
 export const contrastiveTrainingSchema = z.object({
   seed: z.number().int().nonnegative().default(0),
-  /** The optimiser's batch: the contrastive loss (Eq. 11) sees all of it. */
+  /**
+   * The optimiser's batch: the contrastive loss (Eq. 11) sees all of it. An epoch's last, smaller
+   * batch is left out (CLIP's drop_last): its loss has fewer negatives, so it reads lower and is not
+   * the same objective. When the training split is smaller than one batch, every step uses all of it.
+   */
   batch_size: count,
   /**
    * Forward/backward chunk; gradients are accumulated exactly to `batch_size` (see contrastive.ts).
@@ -31,8 +43,15 @@ export const contrastiveTrainingSchema = z.object({
   /** Linear warmup over this fraction of each phase's steps, then cosine down to lr·min_lr_ratio. */
   warmup_ratio: z.number().min(0).max(1).default(0.05),
   min_lr_ratio: z.number().min(0).max(1).default(0),
-  /** τ of Eq. 11: CLIP's and BLIP's own initial value, learned (and recorded as `tau`). */
-  temperature: temperatureSchema.default({ kind: 'learned', init_tau: 0.07, max_scale: 100 }),
+  /** τ of Eq. 11, learned from the base checkpoint's own value (recorded as `tau`, saved with the model). */
+  temperature: temperatureSchema.default({ kind: 'learned', max_scale: 100 }),
+  /**
+   * How the whole target image reaches the model: through the model folder's preprocessor_config.json
+   * (engine/preprocess: resize — shortest edge or exact —, centre crop, rescale, mean/std), as the
+   * reference processor of the checkpoint does. Region-CLIP's region crop is the stated exception
+   * (`region_crop`).
+   */
+  whole_image: z.literal('preprocessor_config').default('preprocessor_config'),
   /** When the dataset has no validation split, this fraction of pairs is held out (seeded). */
   val_fraction: z.number().min(0).max(0.9).default(0.1),
   eval_every_epochs: count.default(1),

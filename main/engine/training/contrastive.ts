@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
 import type { DataParallel } from '../parallel/data-parallel.js';
-import { optimizerStateFor, type ContrastiveTrainingConfig, type PhaseConfig } from './config.js';
+import { DEFAULT_INIT_TAU, optimizerStateFor, type ContrastiveTrainingConfig, type PhaseConfig } from './config.js';
 import { chunk, readScalars } from './gradient-caching.js';
 import type { HostArray } from './host-optim.js';
 import { l2Normalize, LearnedTemperature, symmetricContrastiveLoss } from './losses.js';
@@ -40,8 +40,10 @@ export interface ContrastiveTask<P, B extends PreparedBatch = PreparedBatch> {
   textOf(pair: P): string;
   /** Micro-batch size when the config sets none (e.g. small while big encoders train, whole batch on cached features). */
   defaultMicroBatch?(phase: PhaseConfig): number | undefined;
-  /** Writes the models of a checkpoint in the HF layout into `dir`. */
-  saveModels(dir: string): Promise<void>;
+  /** τ the base checkpoint learned (CLIP's logit_scale, a BLIP folder's temp) and where it came from; null when it has none. */
+  pretrainedTemperature?(): Promise<{ tau: number; source: string } | null>;
+  /** Writes the models of a checkpoint in the HF layout into `dir`, with the learned τ (log 1/τ) where the model keeps it. */
+  saveModels(dir: string, learned: { logScale: number } | null): Promise<void>;
 }
 
 export interface ContrastiveRunOptions<P> {
@@ -68,22 +70,32 @@ export interface TrainerState {
   /** The next batch of that epoch. */
   batch: number;
   optimizerStep: number;
+  /** The learned τ as log(1/τ): the same value the checkpoint's model.safetensors holds (logit_scale, BLIP's temp = 1/e^x). */
   logScale: number | null;
   losses: number[];
   validation: MetricValues | null;
+  /** The step `validation` was measured at: only a checkpoint of that step carries it as its score. */
+  validationStep?: number | null;
+  /** The best checkpoint by validation recall@1 so far: kept whatever keep_checkpoints says. */
+  best?: { step: number; score: number } | null;
   seed: number;
 }
 
 const STATE_FILE = 'trainer_state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
 
-/** Batches of an epoch: the last is dropped when it would hold a single pair (no negatives). */
-function batchesOf(order: readonly number[], size: number): number[][] {
+/**
+ * Batches of an epoch, all of `size` pairs: the last, smaller one is left out (CLIP's drop_last). Eq. 11
+ * over a batch of n pairs has n − 1 negatives per pair, so a 2-pair remainder scores near zero and is not
+ * the same objective; the epoch order is reshuffled each epoch, so every pair still trains.
+ */
+export function batchesOf(order: readonly number[], size: number): number[][] {
   const out: number[][] = [];
-  for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
-  if (out.length > 1 && out[out.length - 1]!.length < 2) out.pop();
+  for (let i = 0; i + size <= order.length; i += size) out.push(order.slice(i, i + size));
   return out;
 }
+
+const checkpointName = (step: number) => `checkpoint-${String(step).padStart(6, '0')}`;
 
 /**
  * Retrieval on the validation pairs: recall@1/5 both ways, the chance level, and the loss. `embed`
@@ -151,13 +163,13 @@ function dirSize(dir: string): number {
 export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>): Promise<TrainingResult> {
   const { task, train, val, config: c, phases, callbacks: cb = {} } = opts;
   if (train.length < 2) throw new Error(`training needs at least 2 pairs, got ${train.length}`);
-  const temperature = c.temperature.kind === 'learned' ? new LearnedTemperature(c.temperature.init_tau, c.temperature.max_scale) : null;
+  const temperature = c.temperature.kind === 'learned' ? new LearnedTemperature(await initialTau(task, c.temperature.init_tau, cb, opts.resumeFrom), c.temperature.max_scale) : null;
   const fixedScale = c.temperature.kind === 'fixed' ? 1 / c.temperature.tau : 0;
   const scale = () => (temperature ? temperature.scale() : fixedScale);
   const scaleValue = async () => (temperature ? 1 / (await temperature.readTau()) : fixedScale);
   const tau = async () => (temperature ? await temperature.readTau() : 1 / fixedScale);
 
-  let state: TrainerState = { step: 0, phaseIndex: 0, epoch: 0, batch: 0, optimizerStep: 0, logScale: null, losses: [], validation: null, seed: c.seed };
+  let state: TrainerState = { step: 0, phaseIndex: 0, epoch: 0, batch: 0, optimizerStep: 0, logScale: null, losses: [], validation: null, validationStep: null, best: null, seed: c.seed };
   let restoredMoments: Map<string, HostArray> | null = null;
   if (opts.resumeFrom) {
     state = readTrainerState(opts.resumeFrom);
@@ -168,27 +180,42 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
     cb.onLog?.('info', `resuming from ${opts.resumeFrom} at step ${state.step} (phase ${phases[state.phaseIndex]?.name ?? 'done'}, epoch ${state.epoch + 1}, batch ${state.batch + 1})`);
   }
 
-  const stepsPerEpoch = batchesOf(epochOrder(train.length, 0, 0), c.batch_size).length;
+  // A training split smaller than one batch trains on all of it every step (the loss, with fewer
+  // negatives, reads lower than a full batch's would).
+  const batchSize = Math.min(c.batch_size, train.length);
+  if (batchSize < c.batch_size) cb.onLog?.('warn', `only ${train.length} training pairs, fewer than batch_size ${c.batch_size}: every step uses all ${train.length} (the loss has ${train.length - 1} negatives per pair, not ${c.batch_size - 1})`);
+  else if (train.length % batchSize !== 0) cb.onLog?.('info', `each epoch leaves out ${train.length % batchSize} of ${train.length} training pairs (the last, smaller batch; the order is reshuffled every epoch)`);
+  const stepsPerEpoch = batchesOf(epochOrder(train.length, 0, 0), batchSize).length;
   const plannedSteps = phases.reduce((s, p) => s + p.epochs * stepsPerEpoch, 0);
   const totalSteps = c.max_steps > 0 ? Math.min(c.max_steps, plannedSteps) : plannedSteps;
-  const checkpoints: string[] = [];
+  // Checkpoints of this output folder up to where the run stands (a resumed run continues its rotation).
+  const checkpoints: string[] = existingCheckpoints(opts.outputDir, state.step);
+  let best = state.best ? { ...state.best, dir: path.join(opts.outputDir, checkpointName(state.best.step)) } : null;
   let lastCheckpoint: string | null = null;
   let stopped = false;
   let stepSeconds = 0;
 
   async function checkpoint(phase: PhaseConfig, opt: PhaseOptimizer): Promise<void> {
-    const dir = path.join(opts.outputDir, `checkpoint-${String(state.step).padStart(6, '0')}`);
+    const dir = path.join(opts.outputDir, checkpointName(state.step));
     opt.syncModels();
-    await task.saveModels(dir);
-    const host = await opt.stateArrays();
-    writeSafetensors(path.join(dir, OPTIMIZER_FILE), host);
     state.optimizerStep = opt.step;
     state.logScale = temperature ? (await readScalars([temperature.logScale]))[0]! : null;
+    // The score of this checkpoint only if validation ran at its step (a later mid-epoch checkpoint has none).
+    const measured = state.validation !== null && state.validationStep === state.step ? state.validation : null;
+    const score = measured?.val_r1 ?? null;
+    if (score !== null && (best === null || score > best.score || best.dir === dir)) best = { step: state.step, score, dir };
+    state.best = best ? { step: best.step, score: best.score } : null;
+    await task.saveModels(dir, state.logScale === null ? null : { logScale: state.logScale });
+    writeSafetensors(path.join(dir, OPTIMIZER_FILE), await opt.stateArrays());
     fs.writeFileSync(path.join(dir, STATE_FILE), `${JSON.stringify({ ...state, phase: phase.name, config: c, phases }, null, 2)}\n`);
     lastCheckpoint = dir;
     if (!checkpoints.includes(dir)) checkpoints.push(dir);
-    while (c.keep_checkpoints > 0 && checkpoints.length > c.keep_checkpoints) fs.rmSync(checkpoints.shift()!, { recursive: true, force: true });
-    await cb.onCheckpoint?.({ step: state.step, epoch: state.epoch, phase: phase.name, dir, size: dirSize(dir), validationScore: state.validation?.val_r1 ?? null, metrics: state.validation ?? {} });
+    // keep_checkpoints: the newest N stay, and the best by validation recall@1 always.
+    for (let victim = rotated(checkpoints, c.keep_checkpoints, best?.dir); victim; victim = rotated(checkpoints, c.keep_checkpoints, best?.dir)) {
+      checkpoints.splice(checkpoints.indexOf(victim), 1);
+      fs.rmSync(victim, { recursive: true, force: true });
+    }
+    await cb.onCheckpoint?.({ step: state.step, epoch: state.epoch, phase: phase.name, dir, size: dirSize(dir), validationScore: score, metrics: measured ?? {}, best: best?.dir === dir });
   }
 
   try {
@@ -206,13 +233,13 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
       if (restoredMoments && (state.epoch > 0 || state.batch > 0)) opt.loadState(state.optimizerStep, restoredMoments);
       restoredMoments = null;
       // Micro-batch: the config's, else the task's default for this phase (sized for the wasm heap).
-      const micro = Math.min(c.micro_batch_size ?? task.defaultMicroBatch?.(phase) ?? c.batch_size, c.batch_size);
+      const micro = Math.min(c.micro_batch_size ?? task.defaultMicroBatch?.(phase) ?? batchSize, batchSize);
       const phaseSteps = phase.epochs * stepsPerEpoch;
       const schedule = { lr: phase.lr, warmupSteps: Math.round(c.warmup_ratio * phaseSteps), totalSteps: phaseSteps, minLrRatio: c.min_lr_ratio };
       cb.onLog?.('info', `phase ${phase.name}: ${phase.epochs} epochs × ${stepsPerEpoch} steps, lr ${phase.lr}, ${variables.length} trainable tensors`);
       try {
         for (; state.epoch < phase.epochs && !stopped; state.epoch++, state.batch = 0) {
-          const batches = batchesOf(epochOrder(train.length, c.seed + 7919 * state.phaseIndex, state.epoch), c.batch_size);
+          const batches = batchesOf(epochOrder(train.length, c.seed + 7919 * state.phaseIndex, state.epoch), batchSize);
           for (; state.batch < batches.length; state.batch++) {
             if (c.max_steps > 0 && state.step >= c.max_steps) {
               stopped = true;
@@ -258,9 +285,14 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
             }
           }
           if (stopped) break;
+          // The epoch's mean loss (the number to quote; a single step's loss is one batch's).
+          const epochLoss = mean(state.losses.slice(-batches.length));
+          await cb.onMetrics?.(state.step, { epoch_loss: epochLoss });
+          cb.onLog?.('info', `${phase.name} epoch ${state.epoch + 1}: mean loss ${epochLoss.toFixed(4)} over ${batches.length} steps`);
           const lastEpoch = state.epoch + 1 === phase.epochs;
           if (val.length >= 2 && ((state.epoch + 1) % c.eval_every_epochs === 0 || lastEpoch)) {
             state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue(), opt.embeddings);
+            state.validationStep = state.step;
             await cb.onMetrics?.(state.step, state.validation);
             cb.onLog?.('info', `step ${state.step} (${phase.name} epoch ${state.epoch + 1}): val recall@1 ${state.validation.val_r1!.toFixed(3)} (chance ${state.validation.val_chance_r1!.toFixed(3)}), recall@5 ${state.validation.val_r5!.toFixed(3)}`);
           }
@@ -275,6 +307,7 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
         if (stopped && state.step > 0) {
           if (val.length >= 2) {
             state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue(), opt.embeddings);
+            state.validationStep = state.step;
             await cb.onMetrics?.(state.step, state.validation);
           }
           await checkpoint(phase, opt);
@@ -286,5 +319,39 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
   } finally {
     temperature?.dispose();
   }
-  return { steps: state.step, epochs: state.epoch, stopped, finalCheckpoint: lastCheckpoint, validation: state.validation, losses: state.losses };
+  return { steps: state.step, epochs: state.epoch, stopped, finalCheckpoint: lastCheckpoint, bestCheckpoint: best?.dir ?? null, validation: state.validation, losses: state.losses };
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/**
+ * τ to start from: the config's init_tau if set, else the base checkpoint's own (CLIP's logit_scale,
+ * BLIP's temp), else 0.07. A resumed run then restores its learned value from trainer_state.json.
+ */
+async function initialTau(task: ContrastiveTask<unknown>, configured: number | undefined, cb: TrainerCallbacks, resumeFrom: string | null | undefined): Promise<number> {
+  if (configured !== undefined) {
+    if (!resumeFrom) cb.onLog?.('info', `τ starts at ${configured} (the config's temperature.init_tau)`);
+    return configured;
+  }
+  const found = await task.pretrainedTemperature?.();
+  if (!resumeFrom) cb.onLog?.('info', found ? `τ starts at ${found.tau.toPrecision(4)}, from ${found.source}` : `τ starts at ${DEFAULT_INIT_TAU} (the base model carries no temperature)`);
+  return found?.tau ?? DEFAULT_INIT_TAU;
+}
+
+/** The checkpoint folders of `dir` up to `step`, oldest first. */
+function existingCheckpoints(dir: string, step: number): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((name) => ({ name, step: /^checkpoint-(\d+)$/.exec(name)?.[1] }))
+    .filter((e): e is { name: string; step: string } => e.step !== undefined && Number(e.step) <= step)
+    .sort((a, b) => Number(a.step) - Number(b.step))
+    .map((e) => path.join(dir, e.name));
+}
+
+/** The oldest checkpoint that keep_checkpoints lets go (never one of the newest `keep`, never the best), or null. */
+function rotated(checkpoints: readonly string[], keep: number, bestDir: string | undefined): string | null {
+  if (keep <= 0) return null;
+  const newest = checkpoints.slice(-keep);
+  return checkpoints.find((d) => !newest.includes(d) && d !== bestDir) ?? null;
 }

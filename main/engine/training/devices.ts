@@ -19,7 +19,7 @@ const triple = z.tuple([z.number(), z.number(), z.number()]).readonly();
 export const replicaSpecSchema = z.object({
   kind: z.enum(['regionclip', 'blip']),
   models: z.array(sharedModelSchema).min(1).max(8),
-  options: z.object({ norm: z.object({ mean: triple, std: triple }), gradientCheckpointing: z.boolean() }),
+  options: z.object({ norm: z.object({ mean: triple, std: triple, scale: z.number().positive() }), gradientCheckpointing: z.boolean() }),
 });
 export type ReplicaSpec = z.infer<typeof replicaSpecSchema>;
 

@@ -1,5 +1,5 @@
 // The compute half of the Region-CLIP trainer: model inputs for a micro-batch as plain data in
-// (decoded images, mask boxes of Eq. 6, token ids, CLIP features already cached), tensors and
+// (region crops of Eq. 6 and whole images as 8-bit pixels, token ids, CLIP features already cached), tensors and
 // embeddings out. The trainer's own thread runs it on its model; each tensor worker runs it on its
 // replica (parallel/contrastive-worker.ts) — the same code, so both give the same numbers.
 //
@@ -12,9 +12,9 @@ import type { RegionClip } from '../models/fusion/region-clip.js';
 import { float32Array, int32Array, rgbImageSchema } from '../parallel/protocol.js';
 import type { PhaseConfig } from './config.js';
 import type { PreparedBatch } from './contrastive.js';
-import { pixelBatch, type Normalization } from '../preprocess/index.js';
+import { imageBatch, regionBatch, type Normalization } from '../preprocess/index.js';
 import { textTensors } from './text.js';
-import type { PixelBox, RgbImage } from './types.js';
+import type { RgbImage } from './types.js';
 
 /** One pair's frozen-CLIP features: e_r and e_f [1+N, D] (before post_layernorm), the text embedding [P]. */
 export interface FeatureRow {
@@ -28,33 +28,36 @@ export interface RegionInputs {
   /** `inputs`: pixels and ids for the tape (phase "joint"); `features`: frozen CLIP's features per row. */
   mode: 'inputs' | 'features';
   size: number;
-  /** The rows that are computed from pixels, in order: their images, boxes (Eq. 6) and texts. */
-  images: RgbImage[];
-  boxes: PixelBox[];
+  /**
+   * The rows that are computed from pixels, in order: the region crop of Eq. 6 (cropRegion: the box's
+   * pixels, any size, stretched on the device), the whole target already at the model's input size
+   * (ImagePreprocessor.resized: preprocessor_config.json's resize and centre crop), and the texts.
+   */
+  crops: RgbImage[];
+  wholes: RgbImage[];
   texts: { inputIds: Int32Array; attentionMask: Int32Array; shape: [number, number] };
   /** Mode `features`: per row, the cached features, or which computed row it is and where to keep it. */
   rows: ({ cached: FeatureRow } | { compute: number; store: FeatureRow | null })[];
 }
 
 const featureRowSchema = z.object({ eR: float32Array, eF: float32Array, text: float32Array });
-const boxSchema = z.object({ x: z.number().int().nonnegative(), y: z.number().int().nonnegative(), w: z.number().int().positive(), h: z.number().int().positive() });
 
 export const regionInputsSchema = z
   .object({
     mode: z.enum(['inputs', 'features']),
     size: z.number().int().positive().max(65_536),
-    images: z.array(rgbImageSchema).max(65_536),
-    boxes: z.array(boxSchema).max(65_536),
+    crops: z.array(rgbImageSchema).max(65_536),
+    wholes: z.array(rgbImageSchema).max(65_536),
     texts: z.object({ inputIds: int32Array, attentionMask: int32Array, shape: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]) }),
     rows: z.array(z.union([z.object({ cached: featureRowSchema }), z.object({ compute: z.number().int().nonnegative(), store: featureRowSchema.nullable() })])).max(65_536),
   })
   .superRefine((x, ctx) => {
-    const n = x.images.length;
+    const n = x.crops.length;
     const [rows, width] = x.texts.shape;
-    if (x.boxes.length !== n || rows !== n || x.texts.inputIds.length !== rows * width || x.texts.attentionMask.length !== rows * width) {
-      ctx.addIssue({ code: 'custom', message: `${n} images, ${x.boxes.length} boxes and texts [${rows}, ${width}] do not agree` });
+    if (x.wholes.length !== n || rows !== n || x.texts.inputIds.length !== rows * width || x.texts.attentionMask.length !== rows * width) {
+      ctx.addIssue({ code: 'custom', message: `${n} crops, ${x.wholes.length} whole images and texts [${rows}, ${width}] do not agree` });
     }
-    if (x.mode === 'inputs' && n !== x.size) ctx.addIssue({ code: 'custom', message: `mode inputs carries ${n} images for ${x.size} pairs` });
+    if (x.mode === 'inputs' && n !== x.size) ctx.addIssue({ code: 'custom', message: `mode inputs carries ${n} crops for ${x.size} pairs` });
     if (x.mode === 'features' && x.rows.length !== x.size) ctx.addIssue({ code: 'custom', message: `${x.rows.length} feature rows for ${x.size} pairs` });
     for (const r of x.rows) if ('compute' in r && r.compute >= n) ctx.addIssue({ code: 'custom', message: `row computes image ${r.compute} of ${n}` });
   });
@@ -111,8 +114,8 @@ export class RegionClipDevice {
   private pixels(x: RegionInputs): { crop: tf.Tensor4D; full: tf.Tensor4D; ids: tf.Tensor2D; mask: tf.Tensor2D } {
     const size = this.model.clip.config.vision_config.image_size;
     return {
-      crop: pixelBatch(x.images, x.boxes, size, this.norm),
-      full: pixelBatch(x.images, x.images.map(() => null), size, this.norm),
+      crop: regionBatch(x.crops, size, this.norm),
+      full: imageBatch(x.wholes, this.norm),
       ...textTensors(x.texts),
     };
   }
@@ -124,14 +127,14 @@ export class RegionClipDevice {
     }
     // Frozen CLIP: the rows not cached yet through CLIP (no tape), kept where the cache says.
     const fresh: FeatureRow[] = [];
-    if (x.images.length > 0) {
+    if (x.crops.length > 0) {
       const t = this.pixels(x);
       const f = tf.tidy(() => ({ eR: this.model.visionTokens(t.crop), eF: this.model.visionTokens(t.full), text: this.model.textEmbedding(t.ids, t.mask) }));
       tf.dispose([t.crop, t.full, t.ids, t.mask]);
       // Read after the tidy (ENVIRONMENT.md: a read inside it was 15× slower on wasm).
       const [eR, eF, text] = (await Promise.all([f.eR.data(), f.eF.data(), f.text.data()])) as Float32Array[];
       tf.dispose([f.eR, f.eF, f.text]);
-      const n = x.images.length;
+      const n = x.crops.length;
       const [r, e, p] = [eR!.length / n, eF!.length / n, text!.length / n];
       for (let i = 0; i < n; i++) fresh.push({ eR: eR!.subarray(i * r, (i + 1) * r), eF: eF!.subarray(i * e, (i + 1) * e), text: text!.subarray(i * p, (i + 1) * p) });
     }

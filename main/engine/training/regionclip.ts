@@ -5,64 +5,56 @@
 // 1e-4, batch 64). Phase "joint": both train (20 epochs, lr 1e-5).
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { RegionClip } from '../models/fusion/region-clip.js';
-import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
+import { checkpointingFor, optimizerStateFor, type PhaseConfig } from './config.js';
+import type { RegionClipTrainingConfig } from './schemas.js';
 import { runContrastiveTraining, type ContrastiveTask } from './contrastive.js';
 import { shareModel } from '../parallel/replica.js';
 import type { ParallelTask, ReplicaSpec } from './devices.js';
-import { clampBox, normalizationOf, type Normalization } from '../preprocess/index.js';
+import { clampBox, cropRegion, describeProcessing, ImagePreprocessor, normalizationOf, trainerProcessing, type Normalization, type TrainerProcessing } from '../preprocess/index.js';
 import { checkpointedMicroBatch, microBatchFor, TAPE_BUDGET_BYTES, tapeBytesPerImage } from './memory.js';
 import { FeatureCache, featureRowFloats, RegionClipDevice, type RegionBatch, type RegionInputs } from './regionclip-device.js';
 import { splitPairs } from './split.js';
+
+export { parseRegionClipConfig, regionClipTrainingSchema, tinyClipConfig, type RegionClipTrainingConfig } from './schemas.js';
 import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
 import type { WorkerPlan } from '../parallel/count.js';
 import type { TensorPool } from '../parallel/pool.js';
-import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
+import { copyModelSideFiles, folderTextEncoder, writeTinyProcessor, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
-
-export const regionClipTrainingSchema = contrastiveTrainingSchema.extend({
-  batch_size: z.number().int().positive().default(64),
-  /** A CLIPModel folder (e.g. openai/clip-vit-base-patch16); null only with the tiny preset. */
-  base_model: z.string().nullable().default(null),
-  fusion: z
-    .object({ kernel_size: z.number().int().positive().default(3), num_heads: z.number().int().positive().default(8), pooling: z.enum(['cls', 'mean']).default('cls') })
-    .prefault({}),
-  phases: z
-    .array(phaseSchema.extend({ name: z.enum(['fusion', 'joint']) }))
-    .min(1)
-    .default([
-      { name: 'fusion', epochs: 50, lr: 1e-4 },
-      { name: 'joint', epochs: 20, lr: 1e-5 },
-    ]),
-  /** CLIP's text window. */
-  max_text_tokens: z.number().int().positive().default(77),
-  /** Host memory for CLIP features cached while CLIP is frozen (phase "fusion"); 0 disables. */
-  feature_cache_mb: z.number().nonnegative().default(2048),
-  /** Set by `--preset tiny`: the tiny random CLIP this run starts from. */
-  tiny_clip: z.record(z.string(), z.unknown()).nullable().default(null),
-});
-export type RegionClipTrainingConfig = z.output<typeof regionClipTrainingSchema>;
-
-export function parseRegionClipConfig(raw: unknown, source = 'Region-CLIP training config'): RegionClipTrainingConfig {
-  return parseWith(regionClipTrainingSchema, raw, source);
-}
 
 export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch>, ParallelTask<RegionPair> {
   /** The compute half on this thread's model (tensor workers run their own on replicas). */
   readonly device: RegionClipDevice;
   private readonly cache: FeatureCache;
+  /** The whole image's recipe (preprocessor_config.json) on the host; its normalisation runs on the device. */
+  private readonly preprocessor: ImagePreprocessor;
+  private readonly norm: Normalization;
   truncatedTexts = 0;
 
   constructor(
     readonly model: RegionClip,
     readonly tokenizer: TextBatchEncoder,
-    /** The folder whose tokenizer/preprocessor files every checkpoint's clip/ gets. */
+    /** The folder whose tokenizer files every checkpoint's clip/ gets. */
     readonly sideFilesDir: string,
-    readonly options: { maxTextTokens: number; norm: Normalization; featureCacheBytes: number },
+    readonly options: {
+      maxTextTokens: number;
+      processing: TrainerProcessing;
+      featureCacheBytes: number;
+      /** Where CLIP's logit_scale came from (the base folder, the tiny config), for the log. */
+      temperatureSource?: string;
+    },
   ) {
-    this.device = new RegionClipDevice(model, options.norm);
+    this.preprocessor = new ImagePreprocessor(options.processing.processing);
+    this.norm = normalizationOf(options.processing.processing);
+    this.device = new RegionClipDevice(model, this.norm);
     this.cache = new FeatureCache(featureRowFloats(model), options.featureCacheBytes);
+  }
+
+  /** τ = 1 / exp(logit_scale) of the CLIP this run starts from. */
+  async pretrainedTemperature(): Promise<{ tau: number; source: string } | null> {
+    const logitScale = (await this.model.clip.params.get('logit_scale').data())[0]!;
+    return { tau: Math.exp(-logitScale), source: `CLIP's logit_scale ${logitScale.toFixed(4)}${this.options.temperatureSource ? ` (${this.options.temperatureSource})` : ''}` };
   }
 
   setPhase(phase: PhaseConfig): void {
@@ -99,13 +91,14 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch>,
     return pair.text;
   }
 
-  /** Decoded images, boxes (Eq. 6) and token ids of the pairs. */
-  private async pixelInputs(pairs: readonly RegionPair[]): Promise<Pick<RegionInputs, 'images' | 'boxes' | 'texts'>> {
+  /** The pairs' region crops (Eq. 6), whole images through preprocessor_config.json, and token ids. */
+  private async pixelInputs(pairs: readonly RegionPair[]): Promise<Pick<RegionInputs, 'crops' | 'wholes' | 'texts'>> {
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
-    const boxes = pairs.map((p, i) => clampBox(p.box, images[i]!.width, images[i]!.height, `sample ${p.id}`));
+    const crops = pairs.map((p, i) => cropRegion(images[i]!, clampBox(p.box, images[i]!.width, images[i]!.height, `sample ${p.id}`)));
+    const wholes = await Promise.all(images.map((img, i) => this.preprocessor.resized(img, `sample ${pairs[i]!.id}`)));
     const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
-    return { images, boxes, texts: { inputIds: encoded.inputIds, attentionMask: encoded.attentionMask, shape: encoded.shape } };
+    return { crops, wholes, texts: { inputIds: encoded.inputIds, attentionMask: encoded.attentionMask, shape: encoded.shape } };
   }
 
   /**
@@ -129,7 +122,7 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch>,
       rows.push({ compute: missing.length, store });
       missing.push(p);
     }
-    const computed = missing.length > 0 ? await this.pixelInputs(missing) : { images: [], boxes: [], texts: { inputIds: new Int32Array(0), attentionMask: new Int32Array(0), shape: [0, 0] as [number, number] } };
+    const computed = missing.length > 0 ? await this.pixelInputs(missing) : { crops: [], wholes: [], texts: { inputIds: new Int32Array(0), attentionMask: new Int32Array(0), shape: [0, 0] as [number, number] } };
     return { inputs: { mode: 'features', size: pairs.length, ...computed, rows }, commit: () => this.cache.commit(stored) };
   }
 
@@ -153,26 +146,20 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch>,
     return {
       kind: 'regionclip',
       models: [await shareModel('clip', this.model.clipConfigJson, this.model.clip.params), await shareModel('fusion', { ...this.model.fusion.config }, this.model.fusion.params)],
-      options: { norm: this.options.norm, gradientCheckpointing: this.model.clip.gradientCheckpointing },
+      options: { norm: this.norm, gradientCheckpointing: this.model.clip.gradientCheckpointing },
     };
   }
 
-  async saveModels(dir: string): Promise<void> {
+  /** The models, with the learned τ where transformers reads it: CLIPModel's `logit_scale` (log 1/τ). */
+  async saveModels(dir: string, learned: { logScale: number } | null): Promise<void> {
+    if (learned) {
+      const v = tf.scalar(learned.logScale);
+      this.model.clip.params.get('logit_scale').assign(v);
+      v.dispose();
+    }
     await this.model.save(dir);
-    copyModelSideFiles(this.sideFilesDir, path.join(dir, 'clip'));
+    copyModelSideFiles(this.sideFilesDir, path.join(dir, 'clip'), this.options.processing.raw);
   }
-}
-
-/** The tiny CLIP of `--preset tiny` (config.json form) for a tokenizer of `vocabSize` words. */
-export function tinyClipConfig(vocabSize: number): Record<string, unknown> {
-  return {
-    model_type: 'clip',
-    architectures: ['CLIPModel'],
-    projection_dim: 32,
-    logit_scale_init_value: 2.6592,
-    text_config: { vocab_size: vocabSize, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, max_position_embeddings: 32, bos_token_id: 2, eos_token_id: 3, pad_token_id: 0, hidden_act: 'quick_gelu' },
-    vision_config: { hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 2, image_size: 32, patch_size: 8, hidden_act: 'quick_gelu' },
-  };
 }
 
 export interface TrainRegionClipOptions {
@@ -194,17 +181,22 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
   opts.callbacks?.onLog?.('info', `Region-CLIP: ${train.length} training pairs, ${val.length} validation pairs (${source === 'dataset' ? "the dataset's split" : `seeded hold-out of ${c.val_fraction}`})`);
   let model: RegionClip;
   let sideFilesDir: string;
+  let temperatureSource: string;
   if (opts.resumeFrom) {
     model = await RegionClip.load(opts.resumeFrom, { trainable: true });
     sideFilesDir = path.join(opts.resumeFrom, 'clip');
+    temperatureSource = opts.resumeFrom;
   } else if (c.base_model) {
     model = await RegionClip.fromClip(c.base_model, c.fusion, c.seed);
     sideFilesDir = c.base_model;
+    temperatureSource = c.base_model;
   } else if (c.tiny_clip) {
     // The tiny preset trains from scratch: a word tokenizer over this dataset's texts, a random CLIP.
     sideFilesDir = path.join(opts.outputDir, 'base', 'clip');
+    temperatureSource = "the tiny CLIP's logit_scale_init_value";
     const { vocabSize } = writeWordTokenizer(sideFilesDir, opts.pairs.map((p) => p.text), c.max_text_tokens);
     model = RegionClip.random({ ...c.tiny_clip, text_config: { ...(c.tiny_clip.text_config as object), vocab_size: vocabSize } }, c.fusion, c.seed);
+    writeTinyProcessor(sideFilesDir, 'clip', model.clip.config.vision_config.image_size, c.tiny_processor);
   } else {
     throw new Error('Region-CLIP training needs base_model (a CLIP folder) or the tiny preset');
   }
@@ -213,10 +205,13 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
     const maxTextTokens = Math.min(c.max_text_tokens, t.max_position_embeddings);
     model.clip.gradientCheckpointing = checkpointingFor(c.gradient_checkpointing, tf.getBackend());
     if (model.clip.gradientCheckpointing) opts.callbacks?.onLog?.('info', `gradient checkpointing on (${c.gradient_checkpointing}, backend ${tf.getBackend()}): CLIP's encoder layers are recomputed in the backward`);
+    const processing = trainerProcessing(sideFilesDir, 'clip', model.clip.config.vision_config.image_size);
+    opts.callbacks?.onLog?.('info', `images: whole target ${describeProcessing(processing)}; region crop (Eq. 6) stretched to ${model.clip.config.vision_config.image_size}×${model.clip.config.vision_config.image_size} (bilinear, aspect not kept)`);
     const task = new RegionClipTask(model, folderTextEncoder(sideFilesDir, maxTextTokens, t.pad_token_id), sideFilesDir, {
       maxTextTokens,
-      norm: normalizationOf(sideFilesDir),
+      processing,
       featureCacheBytes: c.feature_cache_mb * 1024 * 1024,
+      temperatureSource,
     });
     if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
     const plan = opts.workers ?? planTrainingWorkers('regionclip', c, tf.getBackend(), opts.resumeFrom ?? null);

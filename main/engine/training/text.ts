@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { defaultProcessorConfig, PREPROCESSOR_CONFIG } from '../preprocess/config.js';
 import { ModelTokenizer } from '../tokenizers/index.js';
 
 /** Padded token ids and attention mask [n, width], row-major, as plain arrays (they cross to tensor workers). */
@@ -80,10 +81,21 @@ export function writeWordTokenizer(dir: string, texts: Iterable<string>, maxLeng
   return { vocabSize: Object.keys(vocab).length };
 }
 
-/** Copies the tokenizer and preprocessor files of a model folder into a checkpoint folder. */
-export function copyModelSideFiles(fromDir: string, toDir: string): void {
-  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'preprocessor_config.json']) {
+/**
+ * Copies the tokenizer files of a model folder into a checkpoint folder, and writes the image
+ * processor the run used (`processor`: preprocessor_config.json's content, read or defaulted), so a
+ * checkpoint always says how its images were prepared.
+ */
+export function copyModelSideFiles(fromDir: string, toDir: string, processor: Record<string, unknown>): void {
+  for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt']) {
     const src = path.join(fromDir, f);
     if (fs.existsSync(src)) fs.copyFileSync(src, path.join(toDir, f));
   }
+  fs.writeFileSync(path.join(toDir, 'preprocessor_config.json'), `${JSON.stringify(processor, null, 2)}\n`);
+}
+
+/** The tiny presets' preprocessor_config.json: the reference class's recipe at the model's size, with the preset's changes. */
+export function writeTinyProcessor(dir: string, kind: 'clip' | 'blip', imageSize: number, over: Record<string, unknown> | null): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, PREPROCESSOR_CONFIG), `${JSON.stringify({ ...defaultProcessorConfig(kind, imageSize), ...(over ?? {}) }, null, 2)}\n`);
 }

@@ -59,9 +59,12 @@ export interface CheckpointInfo {
   dir: string;
   /** Bytes written. */
   size: number;
-  /** Validation recall@1 at this checkpoint, when evaluated. */
+  /** Validation recall@1 at this checkpoint, when validation ran at its step (else null). */
   validationScore: number | null;
+  /** The validation measures of its step (empty when validation did not run there). */
   metrics: MetricValues;
+  /** Whether this is the run's best checkpoint by validation recall@1 so far (kept whatever keep_checkpoints says). */
+  best: boolean;
 }
 
 export interface TrainingProgress {
@@ -88,8 +91,10 @@ export interface TrainingResult {
   epochs: number;
   stopped: boolean;
   finalCheckpoint: string | null;
+  /** The best checkpoint by validation recall@1 (kept whatever keep_checkpoints says), if any was scored. */
+  bestCheckpoint: string | null;
   /** The last validation measures (val_r1, val_r5, ...). */
   validation: MetricValues | null;
-  /** Loss per optimiser step, in order (for tests and summaries). */
+  /** Loss per optimiser step, in order (for tests and summaries; quote an epoch's mean, `epoch_loss`). */
   losses: number[];
 }

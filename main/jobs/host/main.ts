@@ -109,6 +109,13 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
   const job: Active = { controller: new AbortController(), paused: false, wake: null, step: null };
   active.set(m.jobId, job);
   let lastProgress = 0;
+  // The latest report held back by the rate limit: sent before a pause or the end, so the job's step
+  // in the store (what every other window reads) is where it stopped, not where the last report was.
+  let heldBack: Extract<FromHost, { type: 'progress' }> | null = null;
+  const sendHeldBack = () => {
+    if (heldBack) channel.send(heldBack);
+    heldBack = null;
+  };
   const ctx: JobRunContext = {
     jobId: m.jobId,
     kind: m.kind,
@@ -119,9 +126,14 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
     signal: job.controller.signal,
     progress(done, total, message) {
       const now = Date.now();
-      if (now - lastProgress < PROGRESS_EVERY_MS && done !== total) return;
+      const report: Extract<FromHost, { type: 'progress' }> = { type: 'progress', jobId: m.jobId, done, total, ...(message ? { message } : {}) };
+      if (now - lastProgress < PROGRESS_EVERY_MS && done !== total) {
+        heldBack = report;
+        return;
+      }
       lastProgress = now;
-      channel.send({ type: 'progress', jobId: m.jobId, done, total, ...(message ? { message } : {}) });
+      heldBack = null;
+      channel.send(report);
     },
     log: (level, message) => channel.send({ type: 'log', jobId: m.jobId, level, message, time: Date.now() }),
     metric(key, step, value) {
@@ -136,6 +148,7 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
       if (job.controller.signal.aborted) throw abortError();
       if (!job.paused) return;
       metrics.flush();
+      sendHeldBack();
       channel.send({ type: 'paused', jobId: m.jobId, step });
       while (job.paused && !job.controller.signal.aborted) await new Promise<void>((resolve) => (job.wake = resolve));
       job.wake = null;
@@ -166,8 +179,10 @@ async function start(m: Extract<ToHost, { type: 'start' }>): Promise<void> {
       ? { type: 'finished', jobId: m.jobId, state: 'cancelled', error: null, stack: null, result: null }
       : { type: 'finished', jobId: m.jobId, state: 'failed', error: fault?.message ?? e.message, stack: expected ? null : (e.stack ?? null), result: null };
   }
-  // Every point of the job is committed before main flips its state.
+  // Every point of the job is committed (as far as the disk allows), and its last step reported,
+  // before main flips its state.
   flushQuietly(metrics, store);
+  sendHeldBack();
   active.delete(m.jobId);
   channel.send(finished);
 }

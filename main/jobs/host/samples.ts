@@ -29,7 +29,7 @@ export async function retrievalExamples(
   const tf = await import('@tensorflow/tfjs');
   const training = await import('../../engine/training/index.js');
   const { folderTextEncoder } = await import('../../engine/training/text.js');
-  const { normalizationOf } = await import('../../engine/preprocess/index.js');
+  const { trainerProcessing } = await import('../../engine/preprocess/index.js');
   let similarity: number[][];
   if (family === 'regionclip') {
     const { RegionClip } = await import('../../engine/models/fusion/region-clip.js');
@@ -39,7 +39,7 @@ export async function retrievalExamples(
       const t = model.clip.config.text_config;
       const task = new training.RegionClipTask(model, folderTextEncoder(side, Math.min(maxTextTokens, t.max_position_embeddings), t.pad_token_id), side, {
         maxTextTokens: Math.min(maxTextTokens, t.max_position_embeddings),
-        norm: normalizationOf(side),
+        processing: trainerProcessing(side, 'clip', model.clip.config.vision_config.image_size),
         featureCacheBytes: 0,
       });
       const batch = await task.makeBatch(pairs as RegionPair[], 'eval');
@@ -58,7 +58,7 @@ export async function retrievalExamples(
       const t = model.config.text_config;
       const task = new training.BlipTask(model, folderTextEncoder(checkpointDir, Math.min(maxTextTokens, t.max_position_embeddings), t.pad_token_id), checkpointDir, {
         maxTextTokens: Math.min(maxTextTokens, t.max_position_embeddings),
-        norm: normalizationOf(checkpointDir),
+        processing: trainerProcessing(checkpointDir, 'blip', model.config.vision_config.image_size),
       });
       const batch = await task.makeBatch(pairs as ScenePair[]);
       const sims = tf.tidy(() => tf.matMul(training.l2Normalize(task.imageEmbeddings(batch)), training.l2Normalize(task.textEmbeddings(batch)), false, true));

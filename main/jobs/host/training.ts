@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { trainingTexts } from '../../captions/training-texts.js';
+import { trainingTexts, type TrainingTextFallback } from '../../captions/training-texts.js';
 import { BlobReadError, type Store } from '../../store/index.js';
 import type { JobRunContext, JobRunner } from './runners.js';
 import { retrievalExamples, SAMPLE_MAX_CHECKPOINT_BYTES, SAMPLE_PAIRS, storeRunSamples } from './samples.js';
@@ -29,10 +29,10 @@ function imageLoader(store: Store, sha256: string, ref: string): () => Promise<R
   };
 }
 
-/** The dataset's pairs: approved captions (else the dataset's own text), current mask box, split. */
-export function datasetPairs(store: Store, datasetId: number, family: Family): { pairs: RegionPair[] | ScenePair[]; dropped: number; images: Map<string, string> } {
+/** The dataset's pairs: approved captions (else, with the fallback chosen, the dataset's own text), current mask box, split. */
+export function datasetPairs(store: Store, datasetId: number, family: Family, fallback: TrainingTextFallback): { pairs: RegionPair[] | ScenePair[]; dropped: number; images: Map<string, string> } {
   const rows = store.samples.trainingSamples(datasetId);
-  const texts = trainingTexts(store, datasetId, family === 'regionclip' ? 'region' : 'scene', 'dataset').texts;
+  const texts = trainingTexts(store, datasetId, family === 'regionclip' ? 'region' : 'scene', fallback).texts;
   const images = new Map(rows.map((r) => [r.externalId, r.imageSha256]));
   let dropped = 0;
   if (family === 'blip') {
@@ -87,7 +87,10 @@ export function trainingRunner(family: Family): JobRunner {
       const runId = ctx.runId;
       if (runId === null) throw new Error(`job ${ctx.jobId}: a training job needs its run (created when queued)`);
       const datasetId = Number(ctx.params['datasetId']);
-      const preset = ctx.params['preset'] === 'tiny' ? 'tiny' : null;
+      const preset = ctx.params['preset'] === 'tiny' || ctx.params['preset'] === 'paper' ? ctx.params['preset'] : null;
+      // Jobs queued before the text rule was a parameter trained on the dataset's own texts as fallback.
+      const fallback: TrainingTextFallback = ctx.params['textFallback'] === 'none' ? 'none' : 'dataset';
+      const datasetName = store.datasets.name(datasetId) ?? String(datasetId);
       const over = (ctx.params['config'] ?? {}) as Record<string, unknown>;
       const raw = preset ? training.mergeConfig(family === 'regionclip' ? training.regionClipPreset(preset) : training.blipPreset(preset), over) : over;
       const withSeed = { ...raw, seed: Number(ctx.params['seed'] ?? raw['seed'] ?? 0) };
@@ -102,9 +105,12 @@ export function trainingRunner(family: Family): JobRunner {
       store.runs.setEngine(runId, engine, config);
       ctx.log('info', `backend ${engine} (${workers.reason}); ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);
 
-      const { pairs, dropped, images } = datasetPairs(store, datasetId, family);
-      if (dropped > 0) ctx.log('warn', `${dropped} samples have no approved caption/dataset text${family === 'regionclip' ? ' or no mask' : ''} and are left out`);
-      if (pairs.length < 2) throw new Error(`dataset ${datasetId} has ${pairs.length} usable pairs; training needs at least 2`);
+      const { pairs, dropped, images } = datasetPairs(store, datasetId, family, fallback);
+      const rule = fallback === 'none' ? 'approved captions only' : "approved captions, else the dataset's own descriptions";
+      ctx.log('info', `texts: ${rule}; ${pairs.length} usable pairs in dataset "${datasetName}"`);
+      if (dropped > 0) ctx.log('warn', `${dropped} samples have no ${fallback === 'none' ? 'approved caption' : 'approved caption or text of their own'}${family === 'regionclip' ? ' or no mask' : ''} and are left out`);
+      // The pre-flight refused this when the job was queued; the dataset may have changed since.
+      if (pairs.length < 2) throw new Error(`dataset "${datasetName}" has ${pairs.length} usable pairs; training needs at least 2`);
 
       const outputDir = path.join(store.dataDir, 'runs', String(runId));
       if (resumeFrom && !fs.existsSync(resumeFrom)) throw new Error(`checkpoint folder ${resumeFrom} (step ${ctx.resume!.step}) is gone; resume from another checkpoint`);
@@ -162,8 +168,9 @@ export function trainingRunner(family: Family): JobRunner {
         if (err instanceof Error && (err as NodeJS.ErrnoException).code && (err as NodeJS.ErrnoException).path === undefined) (err as NodeJS.ErrnoException).path = outputDir;
         throw err;
       }
-      const { losses, ...summary } = result;
-      return { ...summary, lastLoss: losses[losses.length - 1] ?? null };
+      // Per-step losses are in the store (metric `loss`); an epoch's mean is `epoch_loss`.
+      const { losses: _perStep, ...summary } = result;
+      return summary;
     },
   };
 }

@@ -51,6 +51,18 @@ const PATCH_COLUMNS: Record<Exclude<keyof JobPatch, 'result' | 'paramsPatch' | '
   heartbeatAt: 'heartbeat_at',
 };
 
+/** What a watcher of the store compares between polls (main/jobs/store-watcher.ts). */
+export interface WatchedJob {
+  id: number;
+  state: JobState;
+  done: number;
+  total: number | null;
+  message: string | null;
+  error: string | null;
+  /** The run a training job writes (its queue marker), else null. */
+  runId: number | null;
+}
+
 /** A queue row as recovery and scheduling see it. */
 export interface LiveJob {
   id: number;
@@ -212,6 +224,31 @@ export class JobsRepo {
     this.db
       .prepare("UPDATE jobs SET state = 'interrupted', finished_at = ? WHERE kind = 'import' AND state = 'running' AND json_extract(params, '$.datasetId') = ? AND id IS NOT ?")
       .run(now, datasetId, exceptJobId);
+  }
+
+  // ---- watching (another process's jobs, main/jobs/store-watcher.ts) ----
+
+  /** Jobs queued, running or paused, and the given ones whatever their state. */
+  watched(ids: readonly number[]): WatchedJob[] {
+    const marks = ids.map(() => '?').join(',');
+    return this.db
+      .prepare<number[], WatchedJob>(
+        `SELECT id, state, done, total, message, error, json_extract(queue, '$.runId') AS runId FROM jobs
+         WHERE state IN ('queued','running','paused')${ids.length > 0 ? ` OR id IN (${marks})` : ''}`,
+      )
+      .all(...ids);
+  }
+
+  /** The newest log line's id (0 when there is none). */
+  lastLogId(): number {
+    return (this.db.prepare('SELECT coalesce(max(id), 0) AS n FROM job_logs').get() as { n: number }).n;
+  }
+
+  /** Log lines of every job after a line id, oldest first. */
+  logsSince(afterId: number, limit = 1000): (JobLogLine & { jobId: number })[] {
+    return this.db
+      .prepare<[number, number], JobLogLine & { jobId: number }>('SELECT id, job_id AS jobId, time, level, message FROM job_logs WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit);
   }
 
   // ---- log lines ----

@@ -149,6 +149,13 @@ export class RunsRepo {
     return this.db.prepare<[number, string], MetricPoint>('SELECT key, step, value, time FROM metric_points WHERE run_id = ? AND key = ? ORDER BY step').all(runId, key);
   }
 
+  /** A metric's points after a step, by step (a watcher catching up with another process's writes). */
+  pointsAfter(runId: number, key: string, afterStep: number): MetricPoint[] {
+    return this.db
+      .prepare<[number, string, number], MetricPoint>('SELECT key, step, value, time FROM metric_points WHERE run_id = ? AND key = ? AND step > ? ORDER BY step')
+      .all(runId, key, afterStep);
+  }
+
   /** The latest point of every metric of a run. */
   latestMetrics(runId: number): MetricPoint[] {
     return this.db.prepare<[number], MetricPoint>('SELECT key, step, value, time FROM latest_metrics WHERE run_id = ? ORDER BY key').all(runId);

@@ -22,10 +22,13 @@ export interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   last_step: number | null;
+  checkpoint_step: number | null;
+  job_step: number | null;
 }
 
-export const RUN_SELECT = `SELECT r.*, d.name AS dataset_name, (SELECT max(step) FROM latest_metrics m WHERE m.run_id = r.id) AS last_step
-  FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
+export const RUN_SELECT = `SELECT r.*, d.name AS dataset_name, (SELECT max(step) FROM latest_metrics m WHERE m.run_id = r.id) AS last_step,
+  (SELECT max(step) FROM checkpoints c WHERE c.run_id = r.id) AS checkpoint_step, j.done AS job_step
+  FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id LEFT JOIN jobs j ON j.id = r.job_id`;
 
 /** A few words from the stored config: the fields researchers scan for first. */
 export function configSummary(config: Record<string, unknown>): string {
@@ -69,6 +72,8 @@ export function toRunSummary(r: RunRow): RunSummary {
     bestMetricKey: r.best_metric_key,
     bestValidationScore: r.best_metric_value,
     lastStep: r.last_step,
+    jobStep: r.job_step,
+    checkpointStep: r.checkpoint_step,
   };
 }
 

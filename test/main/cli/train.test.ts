@@ -63,7 +63,8 @@ describe('ric train', () => {
   it('names what is missing: the base model without a preset, an unknown dataset', () => {
     const r = ric(['train', 'regionclip', '--dataset', 'shapes']);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/base_model.*CLIP.*--preset tiny/);
+    expect(r.stderr).toMatch(/no base model folder: the paper's settings fine-tune a CLIPModel folder/);
+    expect(r.stderr).toMatch(/fix: ric train regionclip --dataset shapes --preset tiny/);
     const d = ric(['train', 'blip', '--dataset', 'nope', '--preset', 'tiny']);
     expect(d.status).not.toBe(0);
     expect(d.stderr).toContain('no dataset "nope"');

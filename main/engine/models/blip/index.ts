@@ -3,7 +3,7 @@ import type { ModelFamily } from '../registry.js';
 import { blipConfigDefaults, blipParamShapes, parseBlipConfig, type BlipConfig } from './config.js';
 import { BlipForImageTextRetrieval } from './model.js';
 
-export { BlipForImageTextRetrieval } from './model.js';
+export { BLIP_TEMP, BlipForImageTextRetrieval } from './model.js';
 export { blipConfigDefaults, blipConfigSchema, blipParamShapes, parseBlipConfig, type BlipConfig, type BlipConfigInput, type BlipTextConfig, type BlipVisionConfig } from './config.js';
 export { textModel, visionEmbeddings, visionModel, type VisionOutputs } from './towers.js';
 
@@ -20,6 +20,9 @@ export const blipFamily: ModelFamily<BlipConfig, BlipForImageTextRetrieval> = {
   },
   paramShapes: blipParamShapes,
   build: (config, params) => new BlipForImageTextRetrieval(config, params),
-  // Older conversions of pytorch_model.bin carry the position_ids buffer.
-  ignoreUnexpected: [/(^|\.)position_ids$/],
+  // Older conversions of pytorch_model.bin carry the position_ids buffer. `temp` is BLIP's
+  // contrastive temperature: LAVIS's retrieval model keeps it in its state dict, transformers'
+  // BlipForImageTextRetrieval has no such parameter (and ignores it), our BLIP trainer saves the
+  // learned τ there and starts a fine-tune from it (training/blip.ts).
+  ignoreUnexpected: [/(^|\.)position_ids$/, /^temp$/],
 };

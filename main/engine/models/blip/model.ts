@@ -10,6 +10,9 @@ import { ParamStore } from '../params.js';
 import { blipParamShapes, parseBlipConfig, type BlipConfig, type BlipConfigInput } from './config.js';
 import { textModel, visionModel, type LayerWeights, type ParamLookup, type VisionOutputs } from './towers.js';
 
+/** The state-dict name of BLIP's contrastive temperature τ (LAVIS's BLIP_Retrieval: `self.temp`, τ itself, 0.07 at init). */
+export const BLIP_TEMP = 'temp';
+
 export class BlipForImageTextRetrieval {
   static readonly modelType = 'blip';
   static readonly architecture = 'BlipForImageTextRetrieval';
@@ -42,10 +45,15 @@ export class BlipForImageTextRetrieval {
     return new BlipForImageTextRetrieval(config, params);
   }
 
-  /** Writes `config.json` + `model.safetensors` in the HF layout (loadable by fromPretrained and by transformers). */
-  async save(dir: string): Promise<void> {
+  /**
+   * Writes `config.json` + `model.safetensors` in the HF layout (loadable by fromPretrained and by
+   * transformers); `temp`, the contrastive temperature τ the trainer learned, goes beside the
+   * parameters under the name BLIP's own code keeps it (see blipFamily's ignoreUnexpected).
+   */
+  async save(dir: string, temp?: number): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
-    await this.params.save(path.join(dir, 'model.safetensors'));
+    const extra = new Map(temp === undefined ? [] : [[BLIP_TEMP, { shape: [], values: Float32Array.of(temp), dtype: 'F32' as const }]]);
+    await this.params.save(path.join(dir, 'model.safetensors'), { format: 'pt' }, extra);
     fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify({ ...this.config, torch_dtype: 'float32' }, null, 2)}\n`);
   }
 

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RunDetail } from '../../../../shared/api/index';
 import { useApi } from '../../api/ApiProvider';
 import { MetricChart } from './MetricChart';
+import { runLabel } from '../../../../shared/runs/index';
 import { configDifferences, formatValue } from './metrics';
 
 export function CompareRuns({ runIds, onOpen }: { runIds: number[]; onOpen: (id: number) => void }) {
@@ -41,7 +42,7 @@ export function CompareRuns({ runIds, onOpen }: { runIds: number[]; onOpen: (id:
   const keys = useMemo(() => [...new Set(runs.flatMap((r) => r.latest.map((m) => m.key)))].filter((k) => k !== 'epoch' && k !== 'phase').sort(), [runs]);
   const diffs = useMemo(() => configDifferences(runs.map((r) => ({ kind: r.kind, dataset: r.datasetName, seed: r.seed, backend: r.backend, ...r.config }))), [runs]);
   if (error) return <p className="error">{error}</p>;
-  const label = (r: RunDetail) => `${r.name} (#${r.id})`;
+  const label = (r: RunDetail) => runLabel(r);
 
   return (
     <div className="compare-runs" data-compare={key}>

@@ -4,6 +4,7 @@
 // moves every chart's cursor and the samples panel, checkpoints, resources and the log.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiEventPayload, Checkpoint } from '../../../../shared/api/index';
+import { runLabel } from '../../../../shared/runs/index';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { formatEta, formatRate } from '../datasets/format';
 import { MetricChart } from './MetricChart';
@@ -75,15 +76,25 @@ export function RunMonitor({ runId }: { runId: number }) {
   const resume = (c?: Checkpoint) => r.jobId !== null && act(() => api.call('jobs.resume', { id: r.jobId!, ...(c ? { checkpointId: c.id } : {}) }));
   const latest = new Map(r.latest.map((m) => [m.key, m]));
   const sliderMax = Math.max(lastStep, r.lastStep ?? 0);
+  // The job's step and the last checkpoint's: a stopped or interrupted run resumes from the checkpoint.
+  const jobStep = progress?.done ?? r.jobStep ?? r.lastStep ?? 0;
+  const checkpointStep = r.checkpoints.at(-1)?.step ?? r.checkpointStep;
+  const resumeTitle = resumable
+    ? checkpointStep !== null && checkpointStep !== undefined
+      ? `Continue from the checkpoint at step ${checkpointStep}${checkpointStep < jobStep ? ` (steps ${checkpointStep + 1}–${jobStep} run again)` : ''}`
+      : 'Start again from step 0 (no checkpoint was written)'
+    : 'Continue from this step (the model stayed loaded)';
+  const epochLoss = latest.get('epoch_loss');
 
   return (
     <div className="run-monitor" data-run-id={runId} data-state={state}>
       <header className="run-header">
         <div>
           <h2>
-            {r.name} <span className={`status-pill status-${state}`} data-testid="run-state">{state}</span>
+            <span data-testid="run-label">{runLabel(r)}</span> <span className={`status-pill status-${state}`} data-testid="run-state">{state}</span>
           </h2>
           <p className="muted small">
+            {r.jobId !== null ? `job ${r.jobId} · ` : ''}
             {r.kind} on {r.datasetName ?? '—'} · backend {r.backend} · seed {r.seed} · {formatDuration(r.durationSeconds)} · {r.configSummary}
           </p>
         </div>
@@ -94,7 +105,7 @@ export function RunMonitor({ runId }: { runId: number }) {
             </button>
           ) : null}
           {state === 'paused' || resumable ? (
-            <button type="button" className="secondary" onClick={() => resume()} title={resumable ? 'Continue from the last checkpoint' : 'Continue from this step'}>
+            <button type="button" className="secondary" onClick={() => resume()} title={resumeTitle}>
               Resume
             </button>
           ) : null}
@@ -109,11 +120,12 @@ export function RunMonitor({ runId }: { runId: number }) {
       <div className="job-progress" role="status" aria-live="polite">
         <progress max={progress?.total ?? undefined} value={progress?.total ? progress.done : undefined} aria-label="training progress" />
         <span className="small">
-          step <strong data-testid="run-step">{progress?.done ?? r.lastStep ?? 0}</strong>
-          {progress?.total ? ` of ${progress.total}` : ''} · {formatRate(progress?.rate ?? null).replace('/s', ' steps/s')} ·{' '}
+          step <strong data-testid="run-step">{jobStep}</strong>
+          {progress?.total ? ` of ${progress.total}` : ''} · last checkpoint{' '}
+          <strong data-testid="run-checkpoint-step">{checkpointStep ?? 'none yet'}</strong> · {formatRate(progress?.rate ?? null).replace('/s', ' steps/s')} ·{' '}
           {progress?.etaSeconds !== null && progress?.etaSeconds !== undefined ? `${formatEta(progress.etaSeconds)} left` : state === 'running' ? 'estimating time left' : state}
           {progress?.message ? ` · ${progress.message}` : ''}
-          {latest.get('loss') ? ` · loss ${formatValue(latest.get('loss')!.value)}` : ''}
+          {epochLoss ? ` · epoch mean loss ${formatValue(epochLoss.value)}` : latest.get('loss') ? ` · step loss ${formatValue(latest.get('loss')!.value)}` : ''}
           {r.bestValidationScore !== null ? ` · best val R@1 ${formatValue(r.bestValidationScore)}` : ''}
         </span>
       </div>

@@ -1,6 +1,7 @@
 // The runs list: status, dataset, config summary, backend, duration, best validation score, last
 // step; filter by status and text, sort by column; tick several to overlay them.
 import type { JobState, RunSummary } from '../../../../shared/api/index';
+import { runLabel } from '../../../../shared/runs/index';
 import { formatDuration, formatValue } from './metrics';
 
 export type RunSort = 'created' | 'duration' | 'best' | 'name' | 'step';
@@ -74,11 +75,11 @@ export function RunsTable(p: Props) {
             {p.runs.map((r) => (
               <tr key={r.id} className={r.id === p.openId ? 'selected' : undefined} data-run-row={r.id}>
                 <td>
-                  <input type="checkbox" aria-label={`Overlay ${r.name}`} checked={p.checked.includes(r.id)} onChange={(e) => p.onCheck(r.id, e.target.checked)} />
+                  <input type="checkbox" aria-label={`Overlay ${runLabel(r)}`} checked={p.checked.includes(r.id)} onChange={(e) => p.onCheck(r.id, e.target.checked)} />
                 </td>
                 <th scope="row">
                   <button type="button" className="link-button" onClick={() => p.onOpen(r.id)}>
-                    {r.name}
+                    {runLabel(r)}
                   </button>
                 </th>
                 <td>
@@ -90,7 +91,10 @@ export function RunsTable(p: Props) {
                 </td>
                 <td>{r.backend}</td>
                 <td className="num">{formatDuration(r.durationSeconds)}</td>
-                <td className="num">{r.lastStep ?? '—'}</td>
+                <td className="num" title={r.checkpointStep !== null ? `last checkpoint at step ${r.checkpointStep}` : 'no checkpoint yet'}>
+                  {r.jobStep ?? r.lastStep ?? '—'}
+                  {r.checkpointStep !== null && r.checkpointStep !== (r.jobStep ?? r.lastStep) ? <span className="muted small"> (ckpt {r.checkpointStep})</span> : null}
+                </td>
                 <td className="num">{formatValue(r.bestValidationScore)}</td>
                 <td className="small">{new Date(r.createdAt).toLocaleString()}</td>
               </tr>

@@ -11,7 +11,9 @@ export interface ChartGroup {
 
 const GROUPS: { id: string; title: string; match: (k: string) => boolean; positive: boolean }[] = [
   { id: 'loss', title: 'Loss (total and terms)', match: (k) => /(^|_)loss(_|$)/.test(k) && !k.startsWith('val_'), positive: true },
-  { id: 'val', title: 'Validation', match: (k) => k.startsWith('val_') && k !== 'val_pairs', positive: false },
+  // Validation loss (≈ ln N) and recall (0–1) on one axis would flatten recall: each gets its own chart.
+  { id: 'val-loss', title: 'Validation loss', match: (k) => k === 'val_loss', positive: true },
+  { id: 'val', title: 'Validation recall', match: (k) => k.startsWith('val_') && k !== 'val_pairs', positive: false },
   { id: 'lr', title: 'Learning rate', match: (k) => k === 'lr' || k.endsWith('_lr'), positive: true },
   { id: 'grad', title: 'Gradient norm', match: (k) => k.startsWith('grad_norm'), positive: true },
   { id: 'time', title: 'Step time (ms)', match: (k) => k.startsWith('step_time'), positive: true },

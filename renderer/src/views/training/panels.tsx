@@ -6,6 +6,8 @@ import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
 import { formatBytes, formatValue } from './metrics';
 
 export function CheckpointsPanel({ checkpoints, canResume, onResume }: { checkpoints: Checkpoint[]; canResume: boolean; onResume: (c: Checkpoint) => void }) {
+  // The best by validation recall@1 is kept whatever keep_checkpoints says (the first of equals).
+  const best = checkpoints.reduce<Checkpoint | null>((b, c) => (c.validationScore !== null && (b === null || c.validationScore > b.validationScore!) ? c : b), null);
   return (
     <section className="panel" aria-labelledby="checkpoints-h">
       <h2 id="checkpoints-h">Checkpoints</h2>
@@ -26,7 +28,10 @@ export function CheckpointsPanel({ checkpoints, canResume, onResume }: { checkpo
               <tr key={c.id} data-checkpoint-step={c.step}>
                 <td className="num">{c.step}</td>
                 <td className="num">{formatBytes(c.size)}</td>
-                <td className="num">{formatValue(c.validationScore)}</td>
+                <td className="num">
+                  {formatValue(c.validationScore)}
+                  {c === best ? <span className="ok small" data-testid="best-checkpoint"> best</span> : null}
+                </td>
                 <td>
                   <button type="button" className="link-button small" disabled={!canResume} onClick={() => onResume(c)} title={canResume ? `Continue training from step ${c.step}` : 'Stop the run first'}>
                     Resume from here

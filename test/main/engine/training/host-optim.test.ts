@@ -117,12 +117,13 @@ describe('HostGradients', () => {
 
 describe('the Region-CLIP trainer with optimizer_state host', () => {
   const { region } = shapesPairs(48, 3);
+  // 43 training pairs in batches of 14: 3 steps an epoch (drop_last), micro-batches of 8 + 6.
   const phases = [
     { name: 'fusion', epochs: 2, lr: 3e-3 },
     { name: 'joint', epochs: 1, lr: 1e-3 },
   ];
   const config = (over: Record<string, unknown>) =>
-    parseRegionClipConfig(mergeConfig(mergeConfig(regionClipPreset('tiny'), { batch_size: 16, eval_batch_size: 64, keep_checkpoints: 0, micro_batch_size: 8, phases }), over));
+    parseRegionClipConfig(mergeConfig(mergeConfig(regionClipPreset('tiny'), { batch_size: 14, eval_batch_size: 64, keep_checkpoints: 0, micro_batch_size: 8, phases }), over));
 
   it('follows the device optimiser’s loss curve, saves the same moments, resumes, and keeps the tensor count flat', async () => {
     const atStart = tf.memory().numTensors;

@@ -5,11 +5,13 @@ import { alignSeries, chartGroups, configDifferences, ema } from '../../../../re
 
 describe('training view helpers', () => {
   it('groups the trainer keys into charts: every loss term with the total, then lr, grad norm, time, throughput', () => {
-    const keys = ['loss_t2i', 'lr', 'loss', 'grad_norm', 'step_time_ms', 'samples_per_s', 'val_r1', 'val_loss', 'val_pairs', 'epoch', 'phase', 'tau', 'loss_i2t'];
+    const keys = ['loss_t2i', 'lr', 'loss', 'grad_norm', 'step_time_ms', 'samples_per_s', 'val_r1', 'val_chance_r1', 'val_loss', 'val_pairs', 'epoch', 'epoch_loss', 'phase', 'tau', 'loss_i2t'];
     const groups = chartGroups(keys);
-    expect(groups.map((g) => g.id)).toEqual(['loss', 'val', 'lr', 'grad', 'time', 'throughput', 'k:tau']);
-    expect(groups[0]!.keys).toEqual(['loss', 'loss_i2t', 'loss_t2i']);
-    expect(groups[1]!.keys).toEqual(['val_loss', 'val_r1']);
+    expect(groups.map((g) => g.id)).toEqual(['loss', 'val-loss', 'val', 'lr', 'grad', 'time', 'throughput', 'k:tau']);
+    // The epoch's mean beside the per-step loss; validation loss on its own axis, recall with its chance level.
+    expect(groups[0]!.keys).toEqual(['loss', 'epoch_loss', 'loss_i2t', 'loss_t2i']);
+    expect(groups[1]!.keys).toEqual(['val_loss']);
+    expect(groups[2]!.keys).toEqual(['val_chance_r1', 'val_r1']);
   });
 
   it('smooths with a debiased EMA that skips gaps', () => {
