@@ -17,6 +17,10 @@ export const importParamsSchema = z.union([
 ]);
 export type ImportParams = z.output<typeof importParamsSchema>;
 
+/** `ric import results`: a folder of a method's outputs into a result set (light lane). */
+export const resultsImportParamsSchema = apiMethods['results.import'].args;
+export type ResultsImportParams = z.output<typeof resultsImportParamsSchema>;
+
 
 /** Training parameters the queue needs before the trainer sees them (the trainer checks the rest). */
 export const trainParamsSchema = z
@@ -44,7 +48,7 @@ export function checkParams(kind: JobKind, params: Record<string, unknown>): Rec
     throw new JobParamsError(`${kind} job: ${issue?.message ?? 'invalid parameters'}${where}`);
   }
   const value = parsed.data as Record<string, unknown>;
-  if (kind === 'import' && typeof value['path'] === 'string') value['path'] = path.resolve(value['path']);
+  if ((kind === 'import' || kind === 'import-results') && typeof value['path'] === 'string') value['path'] = path.resolve(value['path']);
   return value;
 }
 
@@ -52,6 +56,8 @@ function schemaOf(kind: JobKind): z.ZodType {
   switch (kind) {
     case 'import':
       return importParamsSchema;
+    case 'import-results':
+      return resultsImportParamsSchema;
     case 'caption':
       // The Api's arguments; without `image` the host reads the captions setting.
       return captionGenerateArgsSchema;
@@ -67,6 +73,7 @@ function schemaOf(kind: JobKind): z.ZodType {
 export function titleOf(kind: JobKind, params: Record<string, unknown>, datasetName: string | null): string {
   const on = datasetName ? ` on ${datasetName}` : '';
   if (kind === 'import') return `Import ${defaultDatasetName(params as ImportParams)}`;
+  if (kind === 'import-results') return `Import results "${String(params['name'])}"${on}`;
   if (kind === 'caption') return `Captions (${String(params['kind'])})${on}`;
   if (kind.startsWith('train-')) return `Train ${kind.slice('train-'.length)}${on}`;
   return `${kind}${on}`;

@@ -6,6 +6,7 @@ import { captionsEvents, captionsMethods } from './captions.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { jobEvents, jobsMethods } from './jobs.js';
 import { masksEvents, masksMethods } from './masks.js';
+import { resultsEvents, resultsMethods } from './results.js';
 import { runsMethods } from './runs.js';
 import { settingsMethods } from './settings.js';
 import { systemMethods } from './system.js';
@@ -18,6 +19,7 @@ export const apiMethods = {
   ...captionsMethods,
   ...masksMethods,
   ...runsMethods,
+  ...resultsMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -25,6 +27,7 @@ export const apiEvents = {
   ...datasetsEvents,
   ...captionsEvents,
   ...masksEvents,
+  ...resultsEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -53,6 +56,7 @@ export * from './contract.js';
 export * from './datasets.js';
 export * from './jobs.js';
 export * from './masks.js';
+export * from './results.js';
 export * from './runs.js';
 export * from './settings.js';
 export * from './system.js';

@@ -5,6 +5,7 @@ import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
 import { masksHandlers } from './masks.js';
+import { resultsHandlers } from './results.js';
 import { runsHandlers } from './runs.js';
 import { settingsHandlers } from './settings.js';
 import { systemHandlers } from './system.js';
@@ -18,5 +19,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...captionsHandlers(ctx),
     ...masksHandlers(ctx),
     ...runsHandlers(ctx),
+    ...resultsHandlers(ctx),
   };
 }
