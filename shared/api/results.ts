@@ -71,13 +71,13 @@ export const editProvenanceSchema = z.object({
   /** s_T and s_I of the dual classifier-free guidance. */
   guidanceScale: z.number(),
   imageGuidanceScale: z.number(),
-  /** The job's seed; each sample is edited with sampleSeed(seed, externalId) (seedRule). */
+  /** The job's seed; each image's own seed is in its row (seedRule says how it was derived). */
   seed: z.number().int(),
   seedRule: z.string(),
   /** The longer side of the edited image in pixels (the shorter scaled to match, both floored to a multiple of 8). */
   resolution: z.number().int(),
-  /** Which text each sample is edited with: the sample's instruction. */
-  instruction: z.literal('sample'),
+  /** Which text each sample is edited with: 'sample' — its own instruction; 'given' — the Edit view's text, in each image's params.instruction. */
+  instruction: z.enum(['sample', 'given']),
   split: splitSchema.nullable(),
   limit: z.number().int().nullable(),
   /** The tensor backend, how many tensor workers, and the stage layout (on demand: one model at a time). */

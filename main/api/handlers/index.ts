@@ -4,6 +4,7 @@ import type { ApiHandlers } from '../dispatcher.js';
 import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
+import { editHandlers } from './edit.js';
 import { masksHandlers } from './masks.js';
 import { resultsHandlers } from './results.js';
 import { runsHandlers } from './runs.js';
@@ -20,5 +21,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...masksHandlers(ctx),
     ...runsHandlers(ctx),
     ...resultsHandlers(ctx),
+    ...editHandlers(ctx),
   };
 }

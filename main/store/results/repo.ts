@@ -131,6 +131,18 @@ export class ResultsRepo {
     })();
   }
 
+  /** An `images` row for an edited image not yet in a set (the Edit view's outputs, until kept). */
+  recordImage(i: NewImage): void {
+    this.db.prepare('INSERT OR IGNORE INTO images(sha256, width, height, channels, format, thumb_sha256) VALUES (?, ?, ?, ?, ?, ?)').run(i.sha256, i.width, i.height, i.channels, i.format, i.thumbSha256);
+  }
+
+  /** The stored facts of an image (width, height, thumbnail), if its row and blob row exist. */
+  imageRow(sha256: string): NewImage | undefined {
+    return this.db
+      .prepare<[string], NewImage>('SELECT i.sha256, i.width, i.height, i.channels, i.format, i.thumb_sha256 AS thumbSha256 FROM images i JOIN blobs b ON b.sha256 = i.sha256 WHERE i.sha256 = ?')
+      .get(sha256);
+  }
+
   image(resultSetId: number, sampleId: number): ResultImage | undefined {
     const row = this.db.prepare<[number, number], ResultImageRow>(`${RESULT_IMAGE_SELECT} WHERE i.result_set_id = ? AND i.sample_id = ?`).get(resultSetId, sampleId);
     return row ? toResultImage(row) : undefined;

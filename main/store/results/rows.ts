@@ -25,7 +25,12 @@ export interface ResultSetRow {
   seconds_per_image: number | null;
 }
 
-export const RESULT_SET_SELECT = `SELECT r.*, d.name AS dataset_name,
+// A set left 'running' by a job that is no longer live (its engine host was killed) reads as
+// 'incomplete': running the same edit again fills it in.
+export const RESULT_SET_SELECT = `SELECT r.id, r.dataset_id, r.name, r.method, r.origin, r.job_id, r.run_id, r.checkpoint_id, r.model_folder,
+    r.config_sha256, r.provenance, r.expected, r.created_at, r.updated_at, d.name AS dataset_name,
+    CASE WHEN r.status = 'running' AND coalesce((SELECT j.state FROM jobs j WHERE j.id = r.job_id), 'gone') NOT IN ('queued', 'running', 'paused')
+      THEN 'incomplete' ELSE r.status END AS status,
     (SELECT count(*) FROM result_images i WHERE i.result_set_id = r.id AND i.status = 'done') AS done,
     (SELECT count(*) FROM result_images i WHERE i.result_set_id = r.id AND i.status = 'error') AS errors,
     (SELECT avg(i.seconds) FROM result_images i WHERE i.result_set_id = r.id AND i.status = 'done') AS seconds_per_image

@@ -48,7 +48,8 @@ describe('result sets', () => {
     store.results.putImage(id, { sampleId: sampleIds[2]!, status: 'done', image: img, size: img.size, seconds: 0.5, seed: 9, jobId: null });
 
     const [summary] = await t.client.call('results.list', { datasetId });
-    expect(summary).toMatchObject({ id, name: 'ip2p-20', method: 'InstructPix2Pix', origin: 'edit', status: 'running', done: 3, errors: 0, expected: 5, datasetName: 'd' });
+    // 'running' with no live job filling it (none here) reads as 'incomplete'.
+    expect(summary).toMatchObject({ id, name: 'ip2p-20', method: 'InstructPix2Pix', origin: 'edit', status: 'incomplete', done: 3, errors: 0, expected: 5, datasetName: 'd' });
     expect(summary!.secondsPerImage).toBeCloseTo((1.5 + 2.5 + 0.5) / 3, 6);
     const detail = await t.client.call('results.get', { id });
     expect(detail.provenance).toEqual({ kind: 'edit', steps: 20 });
@@ -67,6 +68,19 @@ describe('result sets', () => {
 
     await expect(t.client.call('results.get', { id: 999 })).rejects.toMatchObject({ code: 'not_found' });
     await expect(t.client.call('results.list', { datasetId: 999 })).rejects.toBeInstanceOf(ApiCallError);
+  });
+
+  test("a set is 'running' only while its job is live; a killed job's set reads 'incomplete'", () => {
+    const store = openStore(tempDir('rs-live-'));
+    open.push(store);
+    const { datasetId } = addDataset(store, 'd', 1);
+    const jobId = store.jobs.create({ kind: 'edit', state: 'running', title: 'Edit', params: {} });
+    const id = store.results.create({ datasetId, name: 'n', method: 'm', origin: 'edit', jobId, provenance: {} });
+    expect(store.results.get(id)!.status).toBe('running');
+    store.jobs.update(jobId, { state: 'interrupted' });
+    expect(store.results.get(id)!.status).toBe('incomplete');
+    store.results.attachJob(id, jobId, 'complete');
+    expect(store.results.list(datasetId)[0]!.status).toBe('complete');
   });
 
   test('a row is whole or refused: done needs an image, an error needs its reason', () => {
