@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'react';
 import { EDIT_DEFAULTS, editSchedulerNames, type EditCheck, type EditScheduler, type ImageRef } from '../../../../shared/api/index';
 import { useApi, useQuery } from '../../api/ApiProvider';
+import { FolderBrowser } from '../datasets/FolderBrowser';
 
 export interface StartedEdit {
   jobId: number;
@@ -50,6 +51,8 @@ export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) =>
   const [gridImage, setGridImage] = useState('1, 1.5, 2');
   const [error, setError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
+  // Which path a folder browser (files.browse: the engine's machine, as in web mode) is open for.
+  const [browsing, setBrowsing] = useState<'model' | 'image' | null>(null);
 
   // The sample's own instruction fills the field when another sample is picked (keyed by its id, so
   // a list reload does not overwrite what the user wrote).
@@ -129,10 +132,24 @@ export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) =>
         start(false);
       }}
     >
-      <label className="wide">
-        Pipeline folder
-        <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="/models/instruct-pix2pix" spellCheck={false} aria-describedby="edit-check" />
-      </label>
+      <div className="edit-path">
+        <label className="wide">
+          Pipeline folder
+          <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="/models/instruct-pix2pix" spellCheck={false} aria-describedby="edit-check" />
+        </label>
+        <button type="button" className="secondary" onClick={() => setBrowsing(browsing === 'model' ? null : 'model')} aria-expanded={browsing === 'model'}>
+          Browse…
+        </button>
+      </div>
+      {browsing === 'model' ? (
+        <FolderBrowser
+          start={model || undefined}
+          onChoose={(p) => {
+            setModel(p);
+            setBrowsing(null);
+          }}
+        />
+      ) : null}
       <div id="edit-check" className="edit-check small" data-testid="edit-check" aria-live="polite">
         {checkError ? <p className="error">{checkError}</p> : null}
         {check ? (
@@ -180,10 +197,29 @@ export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) =>
             </label>
           </>
         ) : (
-          <label>
-            Image file
-            <input value={imagePath} onChange={(e) => setImagePath(e.target.value)} placeholder="/data/photo.png (on the engine's machine)" spellCheck={false} />
-          </label>
+          <>
+            <div className="edit-path">
+              <label>
+                Image file
+                <input value={imagePath} onChange={(e) => setImagePath(e.target.value)} placeholder="/data/photo.png (on the engine's machine)" spellCheck={false} />
+              </label>
+              <button type="button" className="secondary" onClick={() => setBrowsing(browsing === 'image' ? null : 'image')} aria-expanded={browsing === 'image'}>
+                Browse…
+              </button>
+            </div>
+            {browsing === 'image' ? (
+              <FolderBrowser
+                start={imagePath ? imagePath.replace(/[\\/][^\\/]*$/, '') || undefined : undefined}
+                acceptFile={(n) => /\.(png|jpe?g|webp|tiff?)$/i.test(n)}
+                onChoose={(p) => {
+                  if (/\.(png|jpe?g|webp|tiff?)$/i.test(p)) {
+                    setImagePath(p);
+                    setBrowsing(null);
+                  }
+                }}
+              />
+            ) : null}
+          </>
         )}
       </fieldset>
       <label className="wide">
