@@ -1,7 +1,8 @@
 // The Edit view end to end in Chromium against a real `ric serve`: the tiny InstructPix2Pix folder
 // checked as it is typed (parts and memory), a 2-step edit of a ShapesEdit sample run from the form
-// in the engine host, the result beside the source under the slider, kept into a result set, and
-// that set opened from the Result sets tab.
+// in the engine host, the result beside the source under the slider, kept into a result set, the
+// whole (two-sample) dataset edited into another set, that set opened from the Result sets tab and
+// the kept image shown in the sample view.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { makeTinyPipeline } from '../helpers/tiny-pipeline.mjs';
@@ -40,11 +41,19 @@ test('edit a sample from the Edit view, keep the result, browse the result set',
     await expect(page.getByTestId('image-stage')).toBeVisible();
     await expect(page.getByLabel(/Slider position: left of it the source, right of it the edited/)).toBeVisible();
 
-    await page.getByLabel('Result set').fill('kept-e2e');
+    await page.getByLabel('Keep into result set').fill('kept-e2e');
     await page.getByRole('button', { name: 'Keep this result' }).click();
     await expect(page.getByText('kept into result set "kept-e2e" (new set)')).toBeVisible();
 
-    await page.getByRole('tab', { name: 'Result sets' }).click();
+    // The whole dataset (two samples) into a result set, as `ric edit` does.
+    await page.getByText('Edit the whole dataset into a result set').click();
+    await page.getByLabel('Result set name').fill('all-e2e');
+    await page.getByRole('button', { name: 'Edit dataset' }).click();
+    await expect(page.getByTestId('dataset-edit-state')).toHaveText('completed', { timeout: 90_000 });
+    await expect(page.getByTestId('dataset-edit-report')).toContainText('2 edited, 0 already done, 0 errors of 2');
+    await page.getByRole('button', { name: 'Open result sets' }).click();
+    await expect(page.getByRole('row', { name: /all-e2e/ })).toContainText('2 of 2');
+
     await page.getByRole('button', { name: 'kept-e2e', exact: true }).click();
     await expect(page.getByRole('region', { name: 'Images of kept-e2e' })).toContainText('(1 rows)');
     await page.getByRole('button', { name: /^Sample shapes-/ }).click();

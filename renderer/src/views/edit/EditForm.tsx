@@ -8,12 +8,22 @@ import { useApi, useQuery } from '../../api/ApiProvider';
 import { FolderBrowser } from '../datasets/FolderBrowser';
 
 export interface StartedEdit {
+  kind: 'single';
   jobId: number;
   /** The sample's source image (null: an image file, not in the store). */
   source: ImageRef | null;
   sampleId: number | null;
   datasetId: number | null;
   grid: boolean;
+  finished: boolean;
+}
+
+/** A whole dataset (or split, or its first N samples) edited into a result set, as `ric edit` does. */
+export interface StartedDatasetEdit {
+  kind: 'dataset';
+  jobId: number;
+  datasetId: number;
+  name: string;
   finished: boolean;
 }
 
@@ -26,7 +36,7 @@ export function parseScales(text: string): number[] | null {
   return values;
 }
 
-export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) => void; busy: boolean }) {
+export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit | StartedDatasetEdit) => void; busy: boolean }) {
   const api = useApi();
   const [model, setModel] = useState(() => localStorage.getItem(MODEL_KEY) ?? '');
   const [check, setCheck] = useState<EditCheck | null>(null);
@@ -53,6 +63,9 @@ export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) =>
   const [starting, setStarting] = useState(false);
   // Which path a folder browser (files.browse: the engine's machine, as in web mode) is open for.
   const [browsing, setBrowsing] = useState<'model' | 'image' | null>(null);
+  const [setName, setSetName] = useState('');
+  const [split, setSplit] = useState<'' | 'train' | 'val' | 'test'>('');
+  const [limit, setLimit] = useState('');
 
   // The sample's own instruction fills the field when another sample is picked (keyed by its id, so
   // a list reload does not overwrite what the user wrote).
@@ -116,8 +129,40 @@ export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) =>
       .then(
         async ({ jobId }) => {
           const detail = sourceKind === 'sample' && chosenSample !== undefined ? await api.call('samples.get', { id: chosenSample }) : null;
-          onStarted({ jobId, source: detail?.source ?? null, sampleId: detail?.id ?? null, datasetId: detail?.datasetId ?? null, grid, finished: false });
+          onStarted({ kind: 'single', jobId, source: detail?.source ?? null, sampleId: detail?.id ?? null, datasetId: detail?.datasetId ?? null, grid, finished: false });
         },
+        (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+      )
+      .finally(() => setStarting(false));
+  };
+
+  // Each sample with its own instruction and a seed derived from this one (the provenance says how).
+  const startDataset = () => {
+    setError(null);
+    const n = limit.trim() === '' ? undefined : Number(limit);
+    if (dsId === undefined || !setName.trim() || (n !== undefined && (!Number.isInteger(n) || n < 1))) {
+      setError('dataset edit: choose a dataset, a result set name, and a limit that is a whole number (or none)');
+      return;
+    }
+    setStarting(true);
+    localStorage.setItem(MODEL_KEY, model.trim());
+    api
+      .call('edit.start', {
+        mode: 'dataset',
+        model: model.trim(),
+        datasetId: dsId,
+        name: setName.trim(),
+        steps,
+        guidanceScale: guidance,
+        imageGuidanceScale: imageGuidance,
+        seed,
+        ...(split ? { split } : {}),
+        ...(n !== undefined ? { limit: n } : {}),
+        ...(scheduler ? { scheduler } : {}),
+        ...(res !== undefined ? { resolution: res } : {}),
+      })
+      .then(
+        ({ jobId }) => onStarted({ kind: 'dataset', jobId, datasetId: dsId, name: setName.trim(), finished: false }),
         (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
       )
       .finally(() => setStarting(false));
@@ -263,6 +308,30 @@ export function EditForm({ onStarted, busy }: { onStarted: (run: StartedEdit) =>
           Image scales <input value={gridImage} onChange={(e) => setGridImage(e.target.value)} />
         </label>
       </details>
+      {sourceKind === 'sample' ? (
+        <details className="edit-dataset">
+          <summary>Edit the whole dataset into a result set</summary>
+          <p className="small muted">Every sample with its own instruction and the settings above; running it again with the same name and settings finishes what is missing.</p>
+          <label>
+            Result set name <input value={setName} onChange={(e) => setSetName(e.target.value)} maxLength={200} />
+          </label>
+          <label>
+            Split
+            <select value={split} onChange={(e) => setSplit(e.target.value as typeof split)}>
+              <option value="">all</option>
+              <option value="train">train</option>
+              <option value="val">val</option>
+              <option value="test">test</option>
+            </select>
+          </label>
+          <label>
+            Limit <input value={limit} onChange={(e) => setLimit(e.target.value)} inputMode="numeric" placeholder="all samples" />
+          </label>
+          <button type="button" className="secondary" disabled={!usable || busy || starting || !setName.trim()} onClick={startDataset}>
+            Edit dataset
+          </button>
+        </details>
+      ) : null}
       {error ? (
         <p className="error small" role="alert">
           {error}

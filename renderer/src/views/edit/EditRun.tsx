@@ -140,7 +140,7 @@ export function EditRun({ run, onFinished }: { run: StartedEdit; onFinished: () 
           {run.sampleId !== null && !running ? (
             <div className="edit-keep">
               <label>
-                Result set <input value={keepName} onChange={(e) => setKeepName(e.target.value)} maxLength={200} />
+                Keep into result set <input value={keepName} onChange={(e) => setKeepName(e.target.value)} maxLength={200} />
               </label>
               <button type="button" className="primary" onClick={keep} disabled={!keepName.trim()}>
                 Keep this result

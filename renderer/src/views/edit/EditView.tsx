@@ -5,14 +5,16 @@
 // set. The second tab lists a dataset's result sets and opens their images.
 import { useState } from 'react';
 import { ViewHeader } from '../../components/ViewHeader';
-import { EditForm, type StartedEdit } from './EditForm';
+import { DatasetEditRun } from './DatasetEditRun';
+import { EditForm, type StartedDatasetEdit, type StartedEdit } from './EditForm';
 import { EditRun } from './EditRun';
 import { ResultSets } from './ResultSets';
 import './edit.css';
 
 export function EditView() {
   const [tab, setTab] = useState<'edit' | 'sets'>('edit');
-  const [run, setRun] = useState<StartedEdit | null>(null);
+  const [run, setRun] = useState<StartedEdit | StartedDatasetEdit | null>(null);
+  const finished = () => setRun((r) => (r ? { ...r, finished: true } : r));
   return (
     <div className="edit-view">
       <ViewHeader
@@ -32,7 +34,13 @@ export function EditView() {
       {tab === 'edit' ? (
         <div className="edit-body">
           <EditForm onStarted={setRun} busy={run !== null && !run.finished} />
-          {run ? <EditRun key={run.jobId} run={run} onFinished={() => setRun((r) => (r ? { ...r, finished: true } : r))} /> : <p className="muted edit-empty">Choose a pipeline folder and a source, then Run. The result appears here.</p>}
+          {run?.kind === 'single' ? (
+            <EditRun key={run.jobId} run={run} onFinished={finished} />
+          ) : run?.kind === 'dataset' ? (
+            <DatasetEditRun key={run.jobId} run={run} onFinished={finished} onOpenSets={() => setTab('sets')} />
+          ) : (
+            <p className="muted edit-empty">Choose a pipeline folder and a source, then Run. The result appears here.</p>
+          )}
         </div>
       ) : (
         <ResultSets />
