@@ -5,6 +5,7 @@ import { captionCommand } from './commands/caption.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
 import { doctorCommand } from './commands/doctor.js';
+import { editCommand, registerImportResults } from './commands/edit.js';
 import { info } from './commands/info.js';
 import { jobsCommand } from './commands/jobs.js';
 import { modelCommand } from './commands/model.js';
@@ -60,6 +61,9 @@ export function buildProgram(): Command {
     });
 
   registerDatasetCommands(program, dataDir);
+  const importCmd = program.commands.find((c) => c.name() === 'import');
+  if (importCmd) registerImportResults(importCmd, dataDir);
+  program.addCommand(editCommand(dataDir));
   registerMaskCommands(program, dataDir);
   program.addCommand(captionCommand(dataDir));
   program.addCommand(trainCommand(dataDir));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { apiMethods, gpuJobKinds, textFallbacks, trainingPresets, type JobKind } from '../../shared/api/index.js';
 import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
+import { editParamsSchema } from '../../shared/api/edit.js';
 import { defaultDatasetName } from '../data/import-runner.js';
 
 export type Lane = 'gpu' | 'light';
@@ -16,6 +17,10 @@ export const importParamsSchema = z.union([
   apiMethods['datasets.importShapes'].args.extend({ format: z.literal('shapes') }),
 ]);
 export type ImportParams = z.output<typeof importParamsSchema>;
+
+/** `ric import results`: a folder of a method's outputs into a result set (light lane). */
+export const resultsImportParamsSchema = apiMethods['results.import'].args;
+export type ResultsImportParams = z.output<typeof resultsImportParamsSchema>;
 
 
 /** Training parameters the queue needs before the trainer sees them (the trainer checks the rest). */
@@ -46,7 +51,11 @@ export function checkParams(kind: JobKind, params: Record<string, unknown>): Rec
     throw new JobParamsError(`${kind} job: ${issue?.message ?? 'invalid parameters'}${where}`);
   }
   const value = parsed.data as Record<string, unknown>;
-  if (kind === 'import' && typeof value['path'] === 'string') value['path'] = path.resolve(value['path']);
+  if ((kind === 'import' || kind === 'import-results') && typeof value['path'] === 'string') value['path'] = path.resolve(value['path']);
+  if (kind === 'edit') {
+    if (typeof value['model'] === 'string') value['model'] = path.resolve(value['model']);
+    if (typeof value['imagePath'] === 'string') value['imagePath'] = path.resolve(value['imagePath']);
+  }
   return value;
 }
 
@@ -54,6 +63,10 @@ function schemaOf(kind: JobKind): z.ZodType {
   switch (kind) {
     case 'import':
       return importParamsSchema;
+    case 'import-results':
+      return resultsImportParamsSchema;
+    case 'edit':
+      return editParamsSchema;
     case 'caption':
       // The Api's arguments; without `image` the host reads the captions setting.
       return captionGenerateArgsSchema;
@@ -69,6 +82,12 @@ function schemaOf(kind: JobKind): z.ZodType {
 export function titleOf(kind: JobKind, params: Record<string, unknown>, datasetName: string | null): string {
   const on = datasetName ? ` on ${datasetName}` : '';
   if (kind === 'import') return `Import ${defaultDatasetName(params as ImportParams)}`;
+  if (kind === 'edit') {
+    if (params['mode'] === 'dataset') return `Edit "${String(params['name'])}"${on}`;
+    const text = String(params['instruction'] ?? '');
+    return `Edit: ${text.length > 60 ? `${text.slice(0, 57)}…` : text}${params['grid'] ? ' (guidance grid)' : ''}`;
+  }
+  if (kind === 'import-results') return `Import results "${String(params['name'])}"${on}`;
   if (kind === 'caption') return `Captions (${String(params['kind'])})${on}`;
   if (kind.startsWith('train-')) return `Train ${kind.slice('train-'.length)}${on}`;
   return `${kind}${on}`;

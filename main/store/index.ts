@@ -16,6 +16,7 @@ import { checkDataFolder, checkStoreFile } from './preflight.js';
 import { DiskReserve } from './reserve.js';
 import { JobsRepo } from './jobs/repo.js';
 import { MasksRepo } from './masks/repo.js';
+import { ResultsRepo } from './results/repo.js';
 import { RunsRepo } from './runs/repo.js';
 import { SamplesRepo } from './samples/repo.js';
 import { SettingsRepo } from './settings/repo.js';
@@ -31,6 +32,7 @@ export { JobsRepo, type JobPatch, type LiveJob, type NewJob, type WatchedJob } f
 export type { JobRecord, QueueMeta } from './jobs/rows.js';
 export { MasksRepo, type MaskInsert, type NewMaskVersion } from './masks/repo.js';
 export type { MaskSample } from './masks/rows.js';
+export { ResultsRepo, type EditTarget, type NewResultImage, type NewResultSet } from './results/repo.js';
 export { RunsRepo, type NewCheckpoint, type NewRun, type NewRunSample, type RunFilter } from './runs/repo.js';
 export { configSummary } from './runs/rows.js';
 export { MetricWriter, ROLLUP_LEVELS, type FlushListener, type MetricPoint } from './runs/metric-writer.js';
@@ -53,6 +55,8 @@ export interface Store {
   readonly captions: CaptionsRepo;
   readonly captionTemplates: CaptionTemplatesRepo;
   readonly runs: RunsRepo;
+  /** Result sets: the edited images of one method on one dataset (shared/api/results.ts). */
+  readonly results: ResultsRepo;
   /**
    * Runs `fn` in one transaction: writes of several repositories land together or not at all (an
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
@@ -122,6 +126,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     captions: new CaptionsRepo(db),
     captionTemplates: new CaptionTemplatesRepo(db),
     runs: new RunsRepo(db),
+    results: new ResultsRepo(db),
     transaction: (fn) => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     dataVersion: () => db.pragma('data_version', { simple: true }) as number,

@@ -6,6 +6,7 @@ import { CommandPalette, type Command } from './components/CommandPalette';
 import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
+import { EditView } from './views/edit/EditView';
 import { NotYetAvailable } from './views/Placeholder';
 import { MasksView } from './views/masks/MasksView';
 import { views, type ViewEntry } from './views/registry';
@@ -106,6 +107,7 @@ export function App() {
           <Route path="/masks" element={<MasksView />} />
           <Route path="/masks/:sampleId" element={<MasksView />} />
           <Route path="/training" element={<TrainingView />} />
+          <Route path="/edit" element={<EditView />} />
           <Route
             path="/compare"
             element={<NotYetAvailable view={byPath('/compare')} detail="Evaluations and comparisons are not built yet. Nothing to compare." />}

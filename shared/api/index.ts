@@ -4,8 +4,10 @@ import type { z } from 'zod';
 import type { EventTable, MethodTable } from './contract.js';
 import { captionsEvents, captionsMethods } from './captions.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
+import { editEvents, editMethods } from './edit.js';
 import { jobEvents, jobsMethods } from './jobs.js';
 import { masksEvents, masksMethods } from './masks.js';
+import { resultsEvents, resultsMethods } from './results.js';
 import { runsMethods } from './runs.js';
 import { settingsMethods } from './settings.js';
 import { systemMethods } from './system.js';
@@ -18,6 +20,8 @@ export const apiMethods = {
   ...captionsMethods,
   ...masksMethods,
   ...runsMethods,
+  ...resultsMethods,
+  ...editMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -25,6 +29,8 @@ export const apiEvents = {
   ...datasetsEvents,
   ...captionsEvents,
   ...masksEvents,
+  ...resultsEvents,
+  ...editEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -51,8 +57,10 @@ export * from './bounds.js';
 export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';
+export * from './edit.js';
 export * from './jobs.js';
 export * from './masks.js';
+export * from './results.js';
 export * from './runs.js';
 export * from './settings.js';
 export * from './system.js';

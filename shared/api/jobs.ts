@@ -22,7 +22,7 @@ export const jobSummarySchema = z.object({
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 
 /** What the queue runs. Training kinds are GPU-bound (one at a time); the rest are light. */
-export const jobKinds = ['import', 'caption', 'train-regionclip', 'train-blip', 'train-editor', 'edit', 'evaluate'] as const;
+export const jobKinds = ['import', 'caption', 'train-regionclip', 'train-blip', 'train-editor', 'edit', 'evaluate', 'import-results'] as const;
 export const jobKindSchema = z.enum(jobKinds);
 export type JobKind = z.infer<typeof jobKindSchema>;
 export const gpuJobKinds: readonly JobKind[] = ['train-regionclip', 'train-blip', 'train-editor', 'edit', 'evaluate'];

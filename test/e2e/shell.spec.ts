@@ -48,7 +48,7 @@ test('opens with the printed URL and navigates every view by mouse and keyboard'
 test('settings are stored and survive a reload; theme toggles and persists', async ({ page, server }) => {
   await page.goto(server.urlWithToken);
   await expect(page.getByRole('navigation', { name: 'Views' })).toBeVisible();
-  await page.keyboard.press('Alt+6');
+  await page.keyboard.press(`Alt+${views.findIndex((v) => v.label === 'Settings') + 1}`);
   await expect(page.locator('h1')).toHaveText('Settings');
   await expect(page.getByLabel('Project folder')).toHaveValue(server.dataDir);
 

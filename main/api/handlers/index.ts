@@ -4,7 +4,9 @@ import type { ApiHandlers } from '../dispatcher.js';
 import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
+import { editHandlers } from './edit.js';
 import { masksHandlers } from './masks.js';
+import { resultsHandlers } from './results.js';
 import { runsHandlers } from './runs.js';
 import { settingsHandlers } from './settings.js';
 import { systemHandlers } from './system.js';
@@ -18,5 +20,7 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...captionsHandlers(ctx),
     ...masksHandlers(ctx),
     ...runsHandlers(ctx),
+    ...resultsHandlers(ctx),
+    ...editHandlers(ctx),
   };
 }

@@ -1,3 +1,4 @@
 // Every module that defines worker tasks (defineWorkerTask), imported by the worker so it knows them.
 // Add yours here (one line) when you add a task file; see README.md.
 import './tasks.js';
+import '../pipelines/edit-worker.js';

@@ -1,6 +1,7 @@
 // The job kinds the host runs today: import (main/data) and caption (main/captions). Training
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
 import { EventHub } from '../../events/index.js';
+import { appVersion } from '../../paths.js';
 import { readCaptionsConfig, vlmApiKeyFor } from '../../settings/index.js';
 import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
 import { importParamsSchema } from '../kinds.js';
@@ -69,5 +70,7 @@ registerRunner('caption', async () => {
   };
 });
 
+registerRunner('edit', async () => (await import('./edit.js')).editRunner(appVersion()));
+registerRunner('import-results', async () => (await import('./results-import.js')).resultsImportRunner(appVersion()));
 registerRunner('train-regionclip', async () => (await import('./training.js')).trainingRunner('regionclip'));
 registerRunner('train-blip', async () => (await import('./training.js')).trainingRunner('blip'));

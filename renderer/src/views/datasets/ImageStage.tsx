@@ -22,6 +22,8 @@ interface Props {
   mode: 'side' | 'slider';
   zoom: Zoom;
   overlay: Overlay;
+  /** What the second image is ("Target"; the Edit view: "Edited"). */
+  targetLabel?: string;
 }
 
 /** CSS pixels per image pixel: fit the pane, or `zoom` device pixels per image pixel. */
@@ -33,7 +35,7 @@ export function displayScale(zoom: Zoom, image: { width: number; height: number 
   return zoom / dpr;
 }
 
-export function ImageStage({ source, target, mask, mode, zoom, overlay }: Props) {
+export function ImageStage({ source, target, mask, mode, zoom, overlay, targetLabel = 'Target' }: Props) {
   const stage = useRef<HTMLDivElement>(null);
   const [pane, setPane] = useState({ width: 0, height: 0 });
   const [reveal, setReveal] = useState(50);
@@ -74,19 +76,19 @@ export function ImageStage({ source, target, mask, mode, zoom, overlay }: Props)
             <Figure image={source} {...layerProps} testId="figure-source" />
           </Pane>
           {target ? (
-            <Pane label="Target" ref={(el) => void (panes.current[1] = el)} onScroll={syncScroll(1)}>
+            <Pane label={targetLabel} ref={(el) => void (panes.current[1] = el)} onScroll={syncScroll(1)}>
               <Figure image={target} {...layerProps} testId="figure-target" />
             </Pane>
           ) : null}
         </>
       ) : (
         <Pane
-          label="Source (left of the line) | target (right)"
+          label={`Source (left of the line) | ${targetLabel.toLowerCase()} (right)`}
           ref={(el) => void (panes.current[0] = el)}
           footer={
             <label className="slider-control">
               <span>Reveal</span>
-              <input type="range" min={0} max={100} step={1} value={reveal} onChange={(e) => setReveal(Number(e.target.value))} aria-label="Slider position: left of it the source, right of it the target" />
+              <input type="range" min={0} max={100} step={1} value={reveal} onChange={(e) => setReveal(Number(e.target.value))} aria-label={`Slider position: left of it the source, right of it the ${targetLabel.toLowerCase()}`} />
             </label>
           }
         >

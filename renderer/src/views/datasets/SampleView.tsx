@@ -6,6 +6,7 @@ import type { SampleDetail } from '../../../../shared/api/index';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
 import { formatCount, formatPercent } from './format';
 import { ImageStage, zoomLevels, type Overlay, type Zoom } from './ImageStage';
+import { SampleResults, type ShownResult } from './SampleResults';
 import { browserStateToParams, parseBrowserState } from './urlState';
 
 const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
@@ -24,6 +25,9 @@ export function SampleView() {
   const [zoom, setZoom] = useState<Zoom>('fit');
   const [overlay, setOverlay] = useState<Overlay>({ showMask: true, maskOpacity: 0.45, showBox: true });
   const [flagError, setFlagError] = useState<string | null>(null);
+  // An edited image from a result set shown in the target's place (reset when the sample changes).
+  const [shown, setShown] = useState<ShownResult | null>(null);
+  useEffect(() => setShown(null), [sampleId]);
 
   // Neighbours in the grid's list (same filters and sort): one query for [i-1, i+1].
   const index = state.index;
@@ -128,8 +132,9 @@ export function SampleView() {
       {s ? (
         <div className="sample-layout">
           <div className="sample-main">
-            <StageToolbar mode={mode} setMode={setMode} zoom={zoom} setZoom={setZoom} overlay={overlay} setOverlay={setOverlay} hasMask={s.mask !== null} hasTarget={s.target !== null} />
-            <ImageStage source={s.source} target={s.target} mask={s.mask} mode={mode} zoom={zoom} overlay={overlay} />
+            <StageToolbar mode={mode} setMode={setMode} zoom={zoom} setZoom={setZoom} overlay={overlay} setOverlay={setOverlay} hasMask={s.mask !== null} hasTarget={s.target !== null || shown !== null} />
+            <ImageStage source={s.source} target={shown?.image ?? s.target} mask={s.mask} mode={mode} zoom={zoom} overlay={overlay} {...(shown ? { targetLabel: shown.label } : {})} />
+            <SampleResults sampleId={s.id} shown={shown} onShow={setShown} />
             {s.session.length > 1 ? <SessionStrip sample={s} onOpen={(id) => go(id, null)} /> : null}
           </div>
           <SampleFacts sample={s} />
