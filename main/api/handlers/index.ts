@@ -1,7 +1,9 @@
 // Composes one handler table per feature area into the whole Api implementation.
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
+import { bundlesHandlers } from './bundles.js';
 import { captionsHandlers } from './captions.js';
+import { clusterHandlers } from './cluster.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
 import { masksHandlers } from './masks.js';
@@ -18,5 +20,7 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...captionsHandlers(ctx),
     ...masksHandlers(ctx),
     ...runsHandlers(ctx),
+    ...bundlesHandlers(ctx),
+    ...clusterHandlers(ctx),
   };
 }
