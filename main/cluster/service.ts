@@ -57,11 +57,12 @@ export class ClusterService {
 
   async submit(matrix: RunMatrix, profileName: string): Promise<Submission> {
     const profile = this.profile(profileName);
-    const preview = await this.preview(matrix, profileName);
     const shell = loginShell(profile.login);
+    // Reachable, partition known, work folder writable — first (it answers in a second), and
+    // before anything is recorded or staged.
+    const pre = await preflight(shell, profile, profile.workDir);
+    const preview = await this.preview(matrix, profileName);
     const workDir = `${profile.workDir.replace(/\/+$/, '')}/${slug(matrix.name)}-${randomBytes(4).toString('hex')}`;
-    // Reachable, partition known, work folder writable — before anything is recorded or staged.
-    const pre = await preflight(shell, profile, workDir);
     if (pre.maxArraySize !== null && preview.runs.length > pre.maxArraySize) {
       throw new ClusterError(`the matrix has ${preview.runs.length} runs but this cluster's MaxArraySize is ${pre.maxArraySize}: split the matrix`);
     }
