@@ -98,7 +98,14 @@ const RS = 0x1e;
 
 /** One round trip: squeue for the array's name, each task's state file and new metric bytes. */
 export async function poll(shell: LoginShell, req: PollRequest): Promise<PollAnswer> {
-  const lines = [`printf '\\036squeue\\n'`, `squeue -h -r -n ${shq(req.name)} -o '%i|%T|%r' 2>/dev/null || true`];
+  // squeue's own failure (slurmctld down, a timeout) must not read as "every task left the queue":
+  // that would call running tasks interrupted. Its exit status travels in its own section.
+  const lines = [
+    `printf '\\036squeue\\n'`,
+    `out=$(squeue -h -r -n ${shq(req.name)} -o '%i|%T|%r' 2>&1); rc=$?`,
+    `printf '%s\\n' "$out"`,
+    `printf '\\036squeue-rc %d\\n' "$rc"`,
+  ];
   for (const t of req.tasks) {
     const dir = `${req.workDir}/tasks/${t.index}`;
     lines.push(`printf '\\036state ${t.index}\\n'`, `cat ${shq(`${dir}/state.json`)} 2>/dev/null || true`);
@@ -112,6 +119,7 @@ export async function poll(shell: LoginShell, req: PollRequest): Promise<PollAns
   const answer: PollAnswer = { queue: new Map(), states: new Map(), metrics: new Map() };
   // Sections start with a record separator byte (JSON text never holds a raw 0x1e).
   const buf = r.stdout;
+  let squeueText = '';
   let at = buf.indexOf(RS);
   while (at >= 0) {
     const next = buf.indexOf(RS, at + 1);
@@ -122,11 +130,14 @@ export async function poll(shell: LoginShell, req: PollRequest): Promise<PollAns
     const [kind, idx] = head.split(' ');
     const index = Number(idx);
     if (kind === 'squeue') {
-      for (const line of body.toString('utf8').split('\n')) {
+      squeueText = body.toString('utf8');
+      for (const line of squeueText.split('\n')) {
         const [id, state, reason] = line.trim().split('|');
         const m = /^(\d+)_(\d+)$/.exec(id ?? '');
         if (m && state) answer.queue.set(Number(m[2]), { jobId: `${m[1]}_${m[2]}`, state, reason: reason ?? '' });
       }
+    } else if (kind === 'squeue-rc' && index !== 0) {
+      throw new ClusterError(`squeue on ${shell.where} failed (exit ${index}): ${squeueText.trim().split('\n').at(-1) ?? ''}; the tasks' states are unknown until it answers`);
     } else if (kind === 'state' && body.length > 0) answer.states.set(index, body.toString('utf8'));
     else if (kind === 'metrics') answer.metrics.set(index, body);
     at = next;
