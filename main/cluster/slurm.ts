@@ -95,52 +95,54 @@ export interface PollAnswer {
 }
 
 const RS = 0x1e;
+/** A task's state file is a few hundred bytes; more is not read. */
+const MAX_STATE_BYTES = 65_536;
 
-/** One round trip: squeue for the array's name, each task's state file and new metric bytes. */
+/**
+ * One round trip: squeue for the array's name, each task's state file and new metric bytes. Every
+ * section is framed as `\x1e<kind> <index> <length>\n` + exactly <length> bytes, so nothing a task
+ * writes into its files can pass for another section (a task's files are input, not trusted).
+ */
 export async function poll(shell: LoginShell, req: PollRequest): Promise<PollAnswer> {
-  // squeue's own failure (slurmctld down, a timeout) must not read as "every task left the queue":
-  // that would call running tasks interrupted. Its exit status travels in its own section.
   const lines = [
-    `printf '\\036squeue\\n'`,
-    `out=$(squeue -h -r -n ${shq(req.name)} -o '%i|%T|%r' 2>&1); rc=$?`,
-    `printf '%s\\n' "$out"`,
-    `printf '\\036squeue-rc %d\\n' "$rc"`,
+    't=$(mktemp) || exit 1',
+    "trap 'rm -f \"$t\"' EXIT",
+    `frame() { printf '\\036%s %s %s\\n' "$1" "$2" "$(wc -c < "$t" | tr -d ' ')"; cat "$t"; }`,
+    // squeue's own failure (slurmctld down, a timeout) must not read as "every task left the
+    // queue": that would call running tasks interrupted. Its exit status is the section's index.
+    `squeue -h -r -n ${shq(req.name)} -o '%i|%T|%r' > "$t" 2>&1; frame squeue $?`,
   ];
   for (const t of req.tasks) {
     const dir = `${req.workDir}/tasks/${t.index}`;
-    lines.push(`printf '\\036state ${t.index}\\n'`, `cat ${shq(`${dir}/state.json`)} 2>/dev/null || true`);
+    lines.push(`head -c ${MAX_STATE_BYTES} ${shq(`${dir}/state.json`)} > "$t" 2>/dev/null || : > "$t"; frame state ${t.index}`);
     if (t.metricsOffset !== null) {
-      lines.push(`printf '\\036metrics ${t.index}\\n'`, `tail -c +${t.metricsOffset + 1} ${shq(`${dir}/live/metrics.jsonl`)} 2>/dev/null | head -c ${req.maxMetricBytes} || true`);
+      lines.push(`{ tail -c +${t.metricsOffset + 1} ${shq(`${dir}/live/metrics.jsonl`)} 2>/dev/null | head -c ${req.maxMetricBytes}; } > "$t"; frame metrics ${t.index}`);
     }
   }
-  lines.push(`printf '\\036end\\n'`);
   const r = await shell.run(lines.join('\n'), { timeoutMs: 120_000 });
   if (r.code !== 0) throw new ClusterError(`polling Slurm on ${shell.where} failed: ${r.stderr.trim() || `exit ${r.code}`}`);
   const answer: PollAnswer = { queue: new Map(), states: new Map(), metrics: new Map() };
-  // Sections start with a record separator byte (JSON text never holds a raw 0x1e).
   const buf = r.stdout;
-  let squeueText = '';
-  let at = buf.indexOf(RS);
-  while (at >= 0) {
-    const next = buf.indexOf(RS, at + 1);
-    const section = buf.subarray(at + 1, next < 0 ? buf.length : next);
-    const nl = section.indexOf(0x0a);
-    const head = section.subarray(0, nl < 0 ? section.length : nl).toString('utf8');
-    const body = nl < 0 ? Buffer.alloc(0) : section.subarray(nl + 1);
-    const [kind, idx] = head.split(' ');
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(0x0a, at);
+    const header = buf[at] === RS && nl > at ? /^(\w+) (\d+) (\d+)$/.exec(buf.subarray(at + 1, nl).toString('utf8')) : null;
+    if (!header) throw new ClusterError(`the poll's answer from ${shell.where} is garbled at byte ${at}`);
+    const [, kind, idx, len] = header;
     const index = Number(idx);
+    const body = buf.subarray(nl + 1, nl + 1 + Number(len));
+    if (body.length !== Number(len)) throw new ClusterError(`the poll's answer from ${shell.where} was cut short`);
+    at = nl + 1 + body.length;
     if (kind === 'squeue') {
-      squeueText = body.toString('utf8');
-      for (const line of squeueText.split('\n')) {
+      const text = body.toString('utf8');
+      if (index !== 0) throw new ClusterError(`squeue on ${shell.where} failed (exit ${index}): ${text.trim().split('\n').at(-1) ?? ''}; the tasks' states are unknown until it answers`);
+      for (const line of text.split('\n')) {
         const [id, state, reason] = line.trim().split('|');
         const m = /^(\d+)_(\d+)$/.exec(id ?? '');
         if (m && state) answer.queue.set(Number(m[2]), { jobId: `${m[1]}_${m[2]}`, state, reason: reason ?? '' });
       }
-    } else if (kind === 'squeue-rc' && index !== 0) {
-      throw new ClusterError(`squeue on ${shell.where} failed (exit ${index}): ${squeueText.trim().split('\n').at(-1) ?? ''}; the tasks' states are unknown until it answers`);
     } else if (kind === 'state' && body.length > 0) answer.states.set(index, body.toString('utf8'));
     else if (kind === 'metrics') answer.metrics.set(index, body);
-    at = next;
   }
   return answer;
 }

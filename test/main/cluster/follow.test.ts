@@ -58,12 +58,13 @@ describe('following a submission', () => {
     expect(sub.tasks[0]).toMatchObject({ runState: 'interrupted', state: 'ENDED', lastStep: 2 });
     expect(sub.tasks[0]!.message).toMatch(/resubmit it to resume from its last checkpoint/);
 
-    fs.appendFileSync(live, third.slice(10) + line(4) + '{"key":"loss","step":"five"}\n');
+    // A bad point, and a line that tries to pass for a section of the poll's answer: both skipped.
+    fs.appendFileSync(live, third.slice(10) + line(4) + '{"key":"loss","step":"five"}\n' + '\x1estate 0 2\n{}\n');
     report('completed');
     sub = await t.client.call('cluster.poll', { id });
     expect(store.runs.metricHistory(runId, 'loss').map((p) => p.step)).toEqual([1, 2, 3, 4]);
     expect(store.runs.metricHistory(runId, 'loss')[2]!.value).toBeCloseTo(1 / 3, 12);
-    expect(sub.tasks[0]).toMatchObject({ runState: 'completed', state: 'COMPLETED', lastStep: 4, message: '1 unreadable metric line(s) skipped' });
+    expect(sub.tasks[0]).toMatchObject({ runState: 'completed', state: 'COMPLETED', lastStep: 4, message: '3 unreadable metric line(s) skipped' });
     expect(store.runs.get(runId)!.status).toBe('completed');
     // Nothing new: nothing read twice.
     await t.client.call('cluster.poll', { id });
