@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { appVersion, resolveDataDir } from '../paths.js';
 import { captionCommand } from './commands/caption.js';
+import { clusterCommand } from './commands/cluster.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
   program.addCommand(captionCommand(dataDir));
   program.addCommand(trainCommand(dataDir));
 
+  clusterCommand(program, dataDir);
   program.addCommand(jobsCommand(dataDir));
   program.addCommand(doctorCommand());
   program.addCommand(modelCommand());

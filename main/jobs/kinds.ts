@@ -34,6 +34,8 @@ export const trainParamsSchema = z
     /** Approved captions only, or else the dataset's own descriptions (preflight.ts picks by format when absent). */
     textFallback: z.enum(textFallbacks).optional(),
     config: z.record(z.string(), z.unknown()).default({}),
+    /** The run's identity across stores: a cluster task's run takes its placeholder's (issue 19). */
+    runUid: z.string().regex(/^[0-9a-f]{32}$/, 'must be a run uid (32 hex digits)').optional(),
   })
   .passthrough();
 export type TrainParams = z.output<typeof trainParamsSchema>;

@@ -107,7 +107,7 @@ export class JobManager {
       if (isTrainingKind(kind)) {
         const t = trainParamsSchema.parse(params);
         const family = kind.slice('train-'.length);
-        runId = store.runs.create({ jobId: id, kind: family, name: t.name ?? defaultRunName(family, t.preset ?? null, datasetName), datasetId, config: t.config, seed: t.seed, codeVersion: this.options.codeVersion ?? 'dev' });
+        runId = store.runs.create({ jobId: id, kind: family, name: t.name ?? defaultRunName(family, t.preset ?? null, datasetName), datasetId, config: t.config, seed: t.seed, codeVersion: this.options.codeVersion ?? 'dev', uid: t.runUid });
         this.rows.setQueue(id, { runId });
       }
       this.rows.addLog(id, 'info', `queued (${laneOf(kind)} lane, priority ${opts.priority ?? 0})`);

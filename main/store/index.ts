@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BlobStore } from './blobs/blob-store.js';
+import { BundlesRepo } from './bundles/repo.js';
 import { CaptionsRepo } from './captions/repo.js';
+import { ClusterRepo } from './cluster/repo.js';
 import { CaptionTemplatesRepo } from './captions/templates-repo.js';
 import { openDatabase, schemaVersion, type Db, type OpenOptions } from './database.js';
 import { DatasetsRepo } from './datasets/repo.js';
@@ -24,6 +26,8 @@ import { SettingsRepo } from './settings/repo.js';
 export { BlobReadError, BlobStore, isSha256, type BlobRef } from './blobs/blob-store.js';
 export { diskFullMessage, StoreFaultError, type FaultContext, type StoreFaultKind } from './faults.js';
 export { RESERVE_BYTES, RESERVE_FILE } from './reserve.js';
+export { BundlesRepo, type BundleCheckpointRecord, type BundleSampleRecord, type ImportOutcome, type RunExport, type RunImport } from './bundles/repo.js';
+export { ClusterRepo, type NewSubmission, type SubmissionRecord, type SubmissionState, type TaskPatch, type TaskRecord } from './cluster/repo.js';
 export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/repo.js';
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
@@ -33,7 +37,7 @@ export type { JobRecord, QueueMeta } from './jobs/rows.js';
 export { MasksRepo, type MaskInsert, type NewMaskVersion } from './masks/repo.js';
 export type { MaskSample } from './masks/rows.js';
 export { ResultsRepo, type EditTarget, type NewResultImage, type NewResultSet } from './results/repo.js';
-export { RunsRepo, type NewCheckpoint, type NewRun, type NewRunSample, type RunFilter } from './runs/repo.js';
+export { newRunUid, RUN_UID_RE, RunsRepo, type NewCheckpoint, type NewRun, type NewRunSample, type RunFilter } from './runs/repo.js';
 export { configSummary } from './runs/rows.js';
 export { MetricWriter, ROLLUP_LEVELS, type FlushListener, type MetricPoint } from './runs/metric-writer.js';
 export type { DecimatedSeries } from './runs/series.js';
@@ -57,6 +61,8 @@ export interface Store {
   readonly runs: RunsRepo;
   /** Result sets: the edited images of one method on one dataset (shared/api/results.ts). */
   readonly results: ResultsRepo;
+  readonly bundles: BundlesRepo;
+  readonly cluster: ClusterRepo;
   /**
    * Runs `fn` in one transaction: writes of several repositories land together or not at all (an
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
@@ -127,6 +133,8 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     captionTemplates: new CaptionTemplatesRepo(db),
     runs: new RunsRepo(db),
     results: new ResultsRepo(db),
+    bundles: new BundlesRepo(db),
+    cluster: new ClusterRepo(db),
     transaction: (fn) => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     dataVersion: () => db.pragma('data_version', { simple: true }) as number,

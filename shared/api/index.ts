@@ -2,7 +2,9 @@
 // Each feature area contributes a method table and, where it pushes, an event table.
 import type { z } from 'zod';
 import type { EventTable, MethodTable } from './contract.js';
+import { bundlesMethods } from './bundles.js';
 import { captionsEvents, captionsMethods } from './captions.js';
+import { clusterMethods } from './cluster.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { editEvents, editMethods } from './edit.js';
 import { jobEvents, jobsMethods } from './jobs.js';
@@ -22,6 +24,8 @@ export const apiMethods = {
   ...runsMethods,
   ...resultsMethods,
   ...editMethods,
+  ...bundlesMethods,
+  ...clusterMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -54,6 +58,8 @@ export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
 export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
 
 export * from './bounds.js';
+export * from './bundles.js';
+export * from './cluster.js';
 export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';

@@ -41,7 +41,7 @@ export const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['settings'],
   ['data'],
   ['captions'],
-  ['jobs'],
+  ['jobs', 'cluster'],
   ['api'],
   ['app'],
   ['cli', 'electron'],

@@ -1,7 +1,9 @@
 // Composes one handler table per feature area into the whole Api implementation.
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
+import { bundlesHandlers } from './bundles.js';
 import { captionsHandlers } from './captions.js';
+import { clusterHandlers } from './cluster.js';
 import { datasetsHandlers } from './datasets.js';
 import { jobsHandlers } from './jobs.js';
 import { editHandlers } from './edit.js';
@@ -22,5 +24,7 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...runsHandlers(ctx),
     ...resultsHandlers(ctx),
     ...editHandlers(ctx),
+    ...bundlesHandlers(ctx),
+    ...clusterHandlers(ctx),
   };
 }

@@ -5,7 +5,8 @@ import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError } from '../errors.js';
 
-type RunsMethods = Extract<keyof ApiHandlers, `runs.${string}`>;
+/** runs.export and runs.import (run bundles) live in bundles.ts. */
+type RunsMethods = Exclude<Extract<keyof ApiHandlers, `runs.${string}`>, 'runs.export' | 'runs.import'>;
 
 export function runsHandlers(ctx: AppContext): Pick<ApiHandlers, RunsMethods> {
   const repo = ctx.store.runs;

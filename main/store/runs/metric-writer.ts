@@ -161,6 +161,16 @@ export function truncateRunMetrics(db: Db, runId: number, step: number): void {
   db.transaction(() => {
     db.prepare('DELETE FROM metric_points WHERE run_id = ? AND step > ?').run(runId, step);
     db.prepare('DELETE FROM run_samples WHERE run_id = ? AND step > ?').run(runId, step);
+    rebuildRunSummaries(db, runId, step);
+  })();
+}
+
+/**
+ * Rebuilds the rollup blocks that reach past `step` and latest_metrics from a run's stored points
+ * (after a truncation, or after a bundle's points were inserted: step -1 rebuilds every block).
+ */
+export function rebuildRunSummaries(db: Db, runId: number, step: number): void {
+  db.transaction(() => {
     for (const level of ROLLUP_LEVELS) {
       const size = ROLLUP_BASE ** level;
       const firstDirty = Math.floor(step / size);

@@ -4,6 +4,7 @@
 // and the engine host (config, best score, metrics, checkpoints, samples).
 import type { Checkpoint, JobState, RunDetail, RunSample, RunSummary } from '../../../shared/api/index.js';
 import type { Db } from '../database.js';
+import { randomBytes } from 'node:crypto';
 import { parseJson, parseObject } from '../json.js';
 import { MetricWriter, truncateRunMetrics, type FlushListener, type MetricPoint } from './metric-writer.js';
 import { RUN_SELECT, toCheckpoint, toRunSummary, type CheckpointRow, type RunRow } from './rows.js';
@@ -27,6 +28,10 @@ export interface NewRun {
   config: Record<string, unknown>;
   seed: number;
   codeVersion: string;
+  /** The run's identity across stores (32 hex digits); a new one when not given. */
+  uid?: string | undefined;
+  /** 'local' (a job of this store, the default) or 'cluster' (a task of a cluster submission). */
+  origin?: 'local' | 'cluster';
 }
 
 export interface NewCheckpoint {
@@ -45,6 +50,13 @@ export interface NewRunSample {
   blobSha256: string | null;
 }
 
+/** A fresh run identity: 128 random bits as 32 hex digits (what migration 9 gave existing runs). */
+export function newRunUid(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export const RUN_UID_RE = /^[0-9a-f]{32}$/;
+
 export class RunsRepo {
   private seriesReader: SeriesReader | undefined;
 
@@ -54,9 +66,30 @@ export class RunsRepo {
   create(run: NewRun): number {
     return Number(
       this.db
-        .prepare("INSERT INTO runs(job_id, kind, name, dataset_id, config, seed, backend, code_version, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 'queued', ?)")
-        .run(run.jobId, run.kind, run.name, run.datasetId, JSON.stringify(run.config), run.seed, run.codeVersion, new Date().toISOString()).lastInsertRowid,
+        .prepare("INSERT INTO runs(job_id, kind, name, dataset_id, config, seed, backend, code_version, status, created_at, uid, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)")
+        .run(
+          run.jobId,
+          run.kind,
+          run.name,
+          run.datasetId,
+          JSON.stringify(run.config),
+          run.seed,
+          run.origin === 'cluster' ? 'slurm' : 'pending',
+          run.codeVersion,
+          new Date().toISOString(),
+          run.uid ?? newRunUid(),
+          run.origin ?? 'local',
+        ).lastInsertRowid,
     );
+  }
+
+  /** The run's identity across stores (migration 9). */
+  uid(id: number): string | undefined {
+    return this.db.prepare<[number], { uid: string }>('SELECT uid FROM runs WHERE id = ?').get(id)?.uid;
+  }
+
+  byUid(uid: string): number | undefined {
+    return this.db.prepare<[string], { id: number }>('SELECT id FROM runs WHERE uid = ?').get(uid)?.id;
   }
 
   exists(id: number): boolean {

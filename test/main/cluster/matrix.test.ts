@@ -1,0 +1,85 @@
+// The run matrix (issue 19): the cartesian product in array-task order with names from the axis
+// labels, seeds as an axis, dotted keys into nested config; the cost preview from a measured step
+// time; bad matrices refused with the axis named.
+import { describe, expect, it } from 'vitest';
+import { expandMatrix, MatrixError, stepsOf } from '../../../main/cluster/matrix.js';
+import { runMatrixSchema } from '../../../shared/api/index.js';
+import { openTestApp } from '../../helpers/app.js';
+
+const matrix = (over: Record<string, unknown> = {}) =>
+  runMatrixSchema.parse({
+    name: 'abl',
+    kind: 'train-regionclip',
+    dataset: 'shapes',
+    preset: 'tiny',
+    base: { batch_size: 8, micro_batch_size: 8, fusion: { kernel_size: 3 } },
+    axes: [
+      { key: 'fusion.pooling', values: ['cls', 'mean'], labels: ['gated-cls', 'gated-mean'] },
+      { key: 'seed', values: [0, 1] },
+    ],
+    ...over,
+  });
+
+describe('run matrix', () => {
+  it('expands to the cartesian product, last axis fastest, configs and seeds set', () => {
+    const runs = expandMatrix(matrix());
+    expect(runs.map((r) => [r.index, r.name, r.seed])).toEqual([
+      [0, 'abl gated-cls seed=0', 0],
+      [1, 'abl gated-cls seed=1', 1],
+      [2, 'abl gated-mean seed=0', 0],
+      [3, 'abl gated-mean seed=1', 1],
+    ]);
+    expect(runs[2]!.config).toEqual({ batch_size: 8, micro_batch_size: 8, fusion: { kernel_size: 3, pooling: 'mean' } });
+    expect(runs[0]!.variant).toEqual({ 'fusion.pooling': 'gated-cls', seed: 'seed=0' });
+    // The base is not shared between runs.
+    expect(runs[0]!.config['fusion']).not.toBe(runs[2]!.config['fusion']);
+    expect(expandMatrix(matrix({ axes: [] })).map((r) => r.name)).toEqual(['abl']);
+  });
+
+  it('refuses bad axes with the axis named', () => {
+    expect(() => expandMatrix(matrix({ axes: [{ key: 'seed', values: [-1] }] }))).toThrow(MatrixError);
+    expect(() => expandMatrix(matrix({ axes: [{ key: 'lr', values: [1] }, { key: 'lr', values: [2] }] }))).toThrow(/axis "lr" appears twice/);
+    expect(() => expandMatrix(matrix({ axes: Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, values: Array.from({ length: 10 }, (_, j) => j) })) }))).toThrow(/100000 runs/);
+    expect(runMatrixSchema.safeParse({ ...matrix(), axes: [{ key: 'a', values: [1, 2], labels: ['x'] }] }).success).toBe(false);
+    expect(runMatrixSchema.safeParse({ ...matrix(), axes: [{ key: '../x', values: [1] }] }).success).toBe(false);
+  });
+
+  it('counts steps from phases, batch size and the training pairs, capped by max_steps', () => {
+    const config = { batch_size: 32, phases: [{ epochs: 4 }, { epochs: 8 }] };
+    expect(stepsOf(config, 100)).toBe(12 * 4);
+    expect(stepsOf({ ...config, max_steps: 10 }, 100)).toBe(10);
+    expect(stepsOf({ max_steps: 9000 }, 100)).toBe(9000);
+    expect(stepsOf({}, 100)).toBeNull();
+  });
+
+  it('previews the cost from the measured step time of local runs of the kind', async () => {
+    const t = openTestApp();
+    try {
+      const c = t.client;
+      // An empty ready dataset: one training pair at least, so one batch an epoch.
+      const ds = t.app.store.datasets.create({ name: 'shapes', format: 'shapes', sourcePath: null, options: {} });
+      t.app.store.datasets.setStatus(ds, 'ready');
+      const none = await c.call('cluster.preview', { matrix: matrix() });
+      expect(none.runs).toHaveLength(4);
+      expect(none.gpuHours).toBeNull();
+      expect(none.stepTimeSource).toMatch(/no regionclip run has been measured here/);
+      // Two measured runs here: 0.5 s and 1.5 s per step; the median of two is the upper one.
+      for (const ms of [500, 1500]) {
+        const id = t.app.store.runs.create({ jobId: null, kind: 'regionclip', name: 'm', datasetId: null, config: {}, seed: 0, codeVersion: 't' });
+        const w = t.app.store.runs.metricWriter();
+        w.add(id, 'step_time_ms', 1, ms);
+        w.close();
+      }
+      const p = await c.call('cluster.preview', { matrix: matrix() });
+      expect(p.secondsPerStep).toBe(1.5);
+      // tiny preset: 4 + 8 epochs of one batch.
+      expect(p.runs.map((r) => r.steps)).toEqual([12, 12, 12, 12]);
+      expect(p.hoursPerRun).toBeCloseTo((12 * 1.5) / 3600, 9);
+      expect(p.gpuHours).toBeCloseTo((4 * 12 * 1.5) / 3600, 9);
+      const bad = matrix({ axes: [{ key: 'batch_size', values: [-4] }] });
+      await expect(c.call('cluster.preview', { matrix: bad })).rejects.toThrow(/run 0.*batch_size/);
+    } finally {
+      t.close();
+    }
+  });
+});
