@@ -11,6 +11,7 @@ import { CaptionsRepo } from './captions/repo.js';
 import { CaptionTemplatesRepo } from './captions/templates-repo.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
 import { DatasetsRepo } from './datasets/repo.js';
+import { EvalsRepo } from './evals/repo.js';
 import { JobsRepo } from './jobs/repo.js';
 import { MasksRepo } from './masks/repo.js';
 import { ResultsRepo } from './results/repo.js';
@@ -23,6 +24,7 @@ export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/rep
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
 export { DatasetsRepo, type NewSampleError } from './datasets/repo.js';
+export { EvalsRepo, type AggregateInput, type EvaluationRecord, type NewEvaluation, type NewSampleResult, type SampleFeatures, type StoredSample } from './evals/repo.js';
 export { JobsRepo, type JobPatch, type LiveJob, type NewJob } from './jobs/repo.js';
 export type { JobRecord, QueueMeta } from './jobs/rows.js';
 export { MasksRepo, type MaskInsert, type NewMaskVersion } from './masks/repo.js';
@@ -52,6 +54,8 @@ export interface Store {
   readonly runs: RunsRepo;
   /** Result sets: the edited images of one method on one dataset (shared/api/results.ts). */
   readonly results: ResultsRepo;
+  /** Evaluations of result sets: per-sample scores, features, aggregates (shared/api/evals.ts). */
+  readonly evals: EvalsRepo;
   /**
    * Runs `fn` in one transaction: writes of several repositories land together or not at all (an
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
@@ -87,6 +91,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     captionTemplates: new CaptionTemplatesRepo(db),
     runs: new RunsRepo(db),
     results: new ResultsRepo(db),
+    evals: new EvalsRepo(db),
     transaction: (fn) => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),

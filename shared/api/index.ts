@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { EventTable, MethodTable } from './contract.js';
 import { captionsEvents, captionsMethods } from './captions.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
+import { evalsEvents, evalsMethods } from './evals.js';
 import { jobEvents, jobsMethods } from './jobs.js';
 import { masksEvents, masksMethods } from './masks.js';
 import { resultsEvents, resultsMethods } from './results.js';
@@ -20,6 +21,7 @@ export const apiMethods = {
   ...masksMethods,
   ...runsMethods,
   ...resultsMethods,
+  ...evalsMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -28,6 +30,7 @@ export const apiEvents = {
   ...captionsEvents,
   ...masksEvents,
   ...resultsEvents,
+  ...evalsEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -54,6 +57,7 @@ export * from './bounds.js';
 export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';
+export * from './evals.js';
 export * from './jobs.js';
 export * from './masks.js';
 export * from './results.js';

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { captionsHandlers } from './captions.js';
 import { datasetsHandlers } from './datasets.js';
+import { evalsHandlers } from './evals.js';
 import { jobsHandlers } from './jobs.js';
 import { masksHandlers } from './masks.js';
 import { resultsHandlers } from './results.js';
@@ -20,5 +21,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...masksHandlers(ctx),
     ...runsHandlers(ctx),
     ...resultsHandlers(ctx),
+    ...evalsHandlers(ctx),
   };
 }
