@@ -5,6 +5,7 @@ import { captionCommand } from './commands/caption.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
 import { doctorCommand } from './commands/doctor.js';
+import { evalCommand } from './commands/eval.js';
 import { info } from './commands/info.js';
 import { jobsCommand } from './commands/jobs.js';
 import { modelCommand } from './commands/model.js';
@@ -63,6 +64,7 @@ export function buildProgram(): Command {
   registerMaskCommands(program, dataDir);
   program.addCommand(captionCommand(dataDir));
   program.addCommand(trainCommand(dataDir));
+  program.addCommand(evalCommand(dataDir));
 
   program.addCommand(jobsCommand(dataDir));
   program.addCommand(doctorCommand());
