@@ -5,14 +5,12 @@ import { useApi } from './api/ApiProvider';
 import { CommandPalette, type Command } from './components/CommandPalette';
 import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
+import { CompareView } from './views/compare/CompareView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
-import { NotYetAvailable } from './views/Placeholder';
 import { MasksView } from './views/masks/MasksView';
-import { views, type ViewEntry } from './views/registry';
+import { views } from './views/registry';
 import { SettingsView } from './views/SettingsView';
 import { TrainingView } from './views/training/TrainingView';
-
-const byPath = (path: string): ViewEntry => views.find((v) => v.path === path) ?? views[0]!;
 
 export function App() {
   const api = useApi();
@@ -106,10 +104,7 @@ export function App() {
           <Route path="/masks" element={<MasksView />} />
           <Route path="/masks/:sampleId" element={<MasksView />} />
           <Route path="/training" element={<TrainingView />} />
-          <Route
-            path="/compare"
-            element={<NotYetAvailable view={byPath('/compare')} detail="Evaluations and comparisons are not built yet. Nothing to compare." />}
-          />
+          <Route path="/compare" element={<CompareView />} />
           <Route path="/settings" element={<SettingsView onSaved={(s: Settings) => setTheme(s.theme)} />} />
           <Route path="*" element={<Navigate to="/datasets" replace />} />
         </Routes>
