@@ -30,17 +30,21 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
       throw err;
     }
   };
+  const LIVE = ['queued', 'running', 'paused'];
+  /** A row left 'queued'/'running' by a job that ended without saying (host killed, app quit): it reads as incomplete. */
+  const settled = <E extends { status: string; jobId: number | null }>(e: E): E =>
+    (e.status === 'queued' || e.status === 'running') && e.jobId !== null && !LIVE.includes(ctx.store.jobs.get(e.jobId)?.state ?? '') ? { ...e, status: 'incomplete' } : e;
   const requireSet = (id: number) => {
     const set = ctx.store.results.get(id);
     if (!set) throw new ApiError('not_found', `result set ${id} not found`);
     return set;
   };
   return {
-    'evals.list': ({ datasetId, resultSetId }) => repo.list({ datasetId, resultSetId }),
+    'evals.list': ({ datasetId, resultSetId }) => repo.list({ datasetId, resultSetId }).map(settled),
     'evals.get': ({ id }) => {
       const e = repo.get(id);
       if (!e) throw new ApiError('not_found', `evaluation ${id} not found`);
-      return e;
+      return settled(e);
     },
     'evals.preflight': async ({ preset: input, against, resultSetId, split }) => {
       const { preset } = resolve(input, against);
@@ -67,7 +71,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
         throw new ApiError('failed_precondition', `result set "${set.name}" has no image for any of the ${scope.expected} samples${split ? ` of split ${split}` : ''}: nothing to evaluate`);
       }
       const existing = repo.list({ resultSetId }).find((e) => e.presetSha256 === sha256 && e.against === (against ?? null) && e.split === (split ?? null));
-      if (existing?.jobId != null && ['queued', 'running', 'paused'].includes(ctx.store.jobs.get(existing.jobId)?.state ?? '')) {
+      if (existing?.jobId != null && LIVE.includes(ctx.store.jobs.get(existing.jobId)?.state ?? '')) {
         throw new ApiError('conflict', `evaluation ${existing.id} of "${set.name}" under ${preset.name} is already running as job ${existing.jobId}`);
       }
       const { id, created } = repo.findOrCreate({ resultSetId, datasetId: set.datasetId, label: set.method, presetName: preset.name, presetSha256: sha256, preset: preset as unknown as Record<string, unknown>, against: against ?? null, split: split ?? null, jobId: null });
@@ -89,7 +93,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
     'evals.delete': ({ id }) => {
       const e = repo.summary(id);
       if (!e) throw new ApiError('not_found', `evaluation ${id} not found`);
-      if (e.jobId !== null && ['queued', 'running', 'paused'].includes(ctx.store.jobs.get(e.jobId)?.state ?? '')) {
+      if (e.jobId !== null && LIVE.includes(ctx.store.jobs.get(e.jobId)?.state ?? '')) {
         throw new ApiError('conflict', `evaluation ${id} is being computed by job ${e.jobId}; cancel the job first`);
       }
       repo.delete(id);

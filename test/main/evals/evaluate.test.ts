@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { openTestApp, type TestApp } from '../../helpers/app.js';
 import { BLUE, card, H, RED, seedEvalDataset, seedResultSet, SQUARE, W, png } from '../../helpers/eval-seed.js';
 import { waitState } from '../jobs/helpers.js';
+import { sqlOf } from '../../helpers/sql.js';
 
 const open: TestApp[] = [];
 afterEach(() => {
@@ -144,6 +145,31 @@ describe('evaluate job (exact preset, no backbone)', () => {
     expect(e.sampleErrors[0]).toMatchObject({ externalId: 'e1', reason: expect.stringMatching(/^sample e1 edited image: not a readable image/) });
   }, 120_000);
 });
+
+test('killed midway: the row says so, and the restart scores only the samples it lacks, to the same aggregate', async () => {
+  const t = openTestApp();
+  open.push(t);
+  const store = t.app.store;
+  const { datasetId, sampleIds } = await seedEvalDataset(store, 6);
+  const shifted = await seedResultSet(store, datasetId, sampleIds, 'shifted', 'Shifted', (i) => card(BLUE, i % 4));
+  const first = await evaluate(t, shifted);
+  const whole = await t.client.call('evals.get', { id: first.evaluationId });
+  // What a kill after two samples leaves: two whole sample rows (each lands in one transaction), the
+  // row still 'running', no aggregates — written underneath the store, as a dead host would leave it.
+  const db = sqlOf(store);
+  db.prepare('DELETE FROM evaluation_scores WHERE evaluation_id = ? AND sample_id > ?').run(first.evaluationId, sampleIds[1]);
+  db.prepare('DELETE FROM evaluation_samples WHERE evaluation_id = ? AND sample_id > ?').run(first.evaluationId, sampleIds[1]);
+  db.prepare('DELETE FROM evaluation_aggregates WHERE evaluation_id = ?').run(first.evaluationId);
+  db.prepare("UPDATE evaluations SET status = 'running', finished_at = NULL WHERE id = ?").run(first.evaluationId);
+  expect(await t.client.call('evals.get', { id: first.evaluationId })).toMatchObject({ status: 'incomplete', done: 2 }); // its job has ended
+
+  const again = await evaluate(t, shifted);
+  expect(again).toMatchObject({ evaluationId: first.evaluationId, resumed: true });
+  expect(again.report).toMatchObject({ kept: 2, scored: 4 });
+  const resumed = await t.client.call('evals.get', { id: first.evaluationId });
+  expect(resumed.status).toBe('complete');
+  expect(resumed.aggregates).toEqual(whole.aggregates);
+}, 120_000);
 
 test('eval-seed cards decode to the pixels they were made from', async () => {
   const { data } = await sharp(await png(card(RED))).raw().toBuffer({ resolveWithObject: true });
