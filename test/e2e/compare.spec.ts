@@ -92,6 +92,9 @@ test('three result sets: synchronised zoom and pan, sort by a difference, table 
   await page.getByRole('button', { name: /^e3/ }).click(); // focus off the selects: keys step samples
   await page.keyboard.press('j');
   await expect(page.locator('.compare-panes')).toHaveAttribute('data-sample', 'e2');
+  // Filter by the difference: e0 (on target, difference 0) drops out.
+  await page.getByLabel('Filter min').fill('0.001');
+  await expect(page.getByRole('list', { name: 'Samples' }).locator('button')).toHaveText([/^e3/, /^e2/, /^e1/]);
 
   // The table: three rows, Oracle best in L1; export CSV.
   const table = page.getByTestId('eval-table');

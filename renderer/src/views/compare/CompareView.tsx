@@ -32,6 +32,8 @@ export function CompareView() {
   const [index, setIndex] = useState(0);
   const [view, setView] = useState<View>(IDENTITY);
   const [showBox, setShowBox] = useState(false);
+  const [minText, setMinText] = useState('');
+  const [maxText, setMaxText] = useState('');
   const [wipeA, setWipeA] = useState('');
   const [wipeB, setWipeB] = useState('');
 
@@ -55,7 +57,13 @@ export function CompareView() {
   const evalOf = (rid: number | null) => panes.find((p) => p.resultSetId === rid)?.evaluationId ?? null;
   const a = evalOf(sortA);
   const b = evalOf(sortB);
-  const sort = sortMetric && a !== null ? { metric: sortMetric, region: sortRegion, evaluationId: a, ...(b !== null ? { minus: b } : {}), order } : undefined;
+  const bound = (t: string) => (t.trim() !== '' && Number.isFinite(Number(t)) ? Number(t) : undefined);
+  const min = bound(minText);
+  const max = bound(maxText);
+  const sort =
+    sortMetric && a !== null
+      ? { metric: sortMetric, region: sortRegion, evaluationId: a, ...(b !== null ? { minus: b } : {}), order, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) }
+      : undefined;
   const samples = useQuery('evals.samples', { datasetId: datasetId ?? 1, resultSetIds: ticked, ...(sort ? { sort } : {}), limit: 2000 });
   // An evaluation scored more samples or finished: the list, the order and the table follow.
   const reloadEvals = evals.reload;
@@ -218,6 +226,12 @@ export function CompareView() {
           <option value="desc">largest first</option>
           <option value="asc">smallest first</option>
         </select>
+        <label>
+          keep from <input aria-label="Filter min" size={6} value={minText} onChange={(e) => setMinText(e.target.value)} />
+        </label>
+        <label>
+          to <input aria-label="Filter max" size={6} value={maxText} onChange={(e) => setMaxText(e.target.value)} />
+        </label>
       </div>
       <div className="compare-body">
         <ol className="compare-samples" aria-label="Samples">
