@@ -249,6 +249,22 @@ export const evalsMethods = {
     z.object({ table: tableModelSchema, csv: z.string(), latex: z.string(), json: z.string() }),
     "Table 1/2: result sets (rows) × a preset's metrics (columns), seeds grouped to mean ± std, best per column marked; CSV, LaTeX (booktabs) and JSON",
   ),
+  'evals.exportGrid': method(
+    z
+      .object({
+        datasetId: id,
+        sampleIds: ids(64),
+        resultSetIds: z.array(id).max(16).default([]),
+        source: z.boolean().default(true),
+        target: z.boolean().default(true),
+        maskBox: z.boolean().default(false),
+        /** Each cell's side in pixels (images fitted, aspect kept). */
+        cell: z.number().int().min(32).max(1024).default(256),
+      })
+      .strict(),
+    z.object({ sha256: z.string(), width: z.number().int(), height: z.number().int(), bytes: z.number().int(), file: z.string() }),
+    'A PNG image grid of samples (rows) × source, ground truth and result sets (columns), rendered with sharp; stored as a blob and written to <data>/exports/',
+  ),
 };
 
 export const evalsEvents = {

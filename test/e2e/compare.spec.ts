@@ -2,11 +2,12 @@
 // card dataset (test/helpers/eval-seed.ts, through the built store in dist/) and three result sets,
 // each evaluated under `exact` by the real queue; then open Compare on the three sets, zoom and pan
 // in one pane and see every pane follow, sort by the difference of two sets' scores, build the table
-// and export it as CSV.
+// and export it as CSV and the samples as a PNG grid.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from '@playwright/test';
+import sharp from 'sharp';
 import { expect, projectRoot, startServe, stopServe, test as base, type WebServerHandle } from './fixtures.js';
 import { BLUE, card, RED, seedEvalDataset, seedResultSet } from '../helpers/eval-seed.js';
 import type * as StoreLib from '../../main/store/index.js';
@@ -44,7 +45,7 @@ async function call<T>(page: Page, method: string, args: unknown): Promise<T> {
   return r.value as T;
 }
 
-test('three result sets: synchronised zoom and pan, sort by a difference, table and CSV export', async ({ page, server }) => {
+test('three result sets: synchronised zoom and pan, sort by a difference, table, CSV and PNG grid export', async ({ page, server }) => {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   await page.goto(server.urlWithToken);
@@ -107,5 +108,11 @@ test('three result sets: synchronised zoom and pan, sort by a difference, table 
   expect(lines[0]).toBe('method,result_sets,seeds,PSNR,PSNR std,PSNR n,L1,L1 std,L1 n');
   expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['Oracle', 'Identity', 'Shifted']);
   expect(lines[1]).toMatch(/^Oracle,1,-,100,0,4,0,0,4$/);
+
+  // The PNG grid of the listed samples (three after the filter) × source, ground truth, three sets.
+  const gridDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export PNG grid' }).click();
+  const grid = await sharp(await (await gridDownload).path()).metadata();
+  expect([grid.format, grid.width, grid.height]).toEqual(['png', 5 * 256, 28 + 3 * 256]);
   expect(problems).toEqual([]);
 });

@@ -4,7 +4,8 @@
 import type { EvalPreset } from '../../../shared/metrics/presets.js';
 import { parseColumnKey, presetColumns, type MetricColumn } from '../../../shared/evals/metrics.js';
 import { buildTable, tableCsv, tableLatex, type TableMember } from '../../../shared/evals/table.js';
-import { evaluationScope } from '../../evals/job.js';
+import { renderGrid } from '../../evals/grid.js';
+import { EvaluationInputError, evaluationScope } from '../../evals/job.js';
 import { PresetInputError, resolvePresetInput } from '../../evals/preset.js';
 import { readSettings } from '../../settings/index.js';
 import type { AppContext } from '../context.js';
@@ -105,6 +106,15 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
       if (!ctx.store.datasets.exists(q.datasetId)) throw new ApiError('not_found', `dataset ${q.datasetId} not found`);
       for (const e of [q.sort?.evaluationId, q.sort?.minus]) if (e !== undefined && !repo.summary(e)) throw new ApiError('not_found', `evaluation ${e} not found`);
       return repo.compareSamples(q);
+    },
+    'evals.exportGrid': async (req) => {
+      if (!ctx.store.datasets.exists(req.datasetId)) throw new ApiError('not_found', `dataset ${req.datasetId} not found`);
+      try {
+        return await renderGrid(ctx.store, req);
+      } catch (err) {
+        if (err instanceof EvaluationInputError) throw new ApiError('invalid_args', err.message);
+        throw err;
+      }
     },
     'evals.table': ({ resultSetIds, preset, against, grouping, columns }) => {
       const members: TableMember[] = [];

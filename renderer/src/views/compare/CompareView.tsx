@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { EvalMetric } from '../../../../shared/evals/metrics';
 import { columnLabel, EVAL_METRICS, METRIC_INFO } from '../../../../shared/evals/metrics';
-import { useApi, useQuery } from '../../api/ApiProvider';
+import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
 import { ViewHeader } from '../../components/ViewHeader';
 import { EvalTable } from './EvalTable';
 import { SamplePanes, type PaneSet } from './SamplePanes';
@@ -119,6 +119,23 @@ export function CompareView() {
       </option>
     )),
   ];
+  const blobUrl = useBlobUrl();
+  /** The first 16 samples in the current order × source, ground truth and the ticked sets, as one PNG. */
+  const exportGrid = async () => {
+    if (!datasetId || items.length === 0) return;
+    try {
+      const g = await api.call('evals.exportGrid', { datasetId, sampleIds: items.slice(0, 16).map((s) => s.sampleId), resultSetIds: ticked.slice(0, 16), maskBox: showBox });
+      const a = document.createElement('a');
+      a.href = blobUrl(g.sha256);
+      a.download = `grid-${g.sha256.slice(0, 12)}.png`;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setMessage(`Grid ${g.width}×${g.height} written to ${g.file}.`);
+    } catch (err) {
+      setMessage(err instanceof Error ? err.message : String(err));
+    }
+  };
   const tick = (id: number, on: boolean) => setTicked((t) => (on ? [...t, id] : t.filter((x) => x !== id)));
 
   return (
@@ -148,6 +165,9 @@ export function CompareView() {
         </label>
         <button type="button" onClick={() => setView(IDENTITY)}>
           Reset zoom
+        </button>
+        <button type="button" onClick={() => void exportGrid()} disabled={items.length === 0}>
+          Export PNG grid
         </button>
         <label>
           Slider{' '}
