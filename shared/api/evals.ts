@@ -172,6 +172,8 @@ export const tableRowSchema = z.object({
   evaluationIds: z.array(z.number().int()),
   /** Seeds of the group's runs (or edits), in member order. */
   seeds: z.array(z.number().int().nullable()),
+  /** Ablation view: how this row's provenance differs from the reference row's (`key: ref → this`). */
+  switches: z.array(z.string()),
   cells: z.record(z.string(), tableCellSchema),
 });
 export type TableRow = z.infer<typeof tableRowSchema>;
@@ -182,6 +184,8 @@ export const tableModelSchema = z.object({
   grouping: tableGroupingSchema,
   columns: z.array(z.object({ key: z.string(), metric: evalMetricSchema, region: evalRegionSchema, label: z.string(), better: z.enum(['higher', 'lower']), digits: z.number().int() })),
   rows: z.array(tableRowSchema),
+  /** Ablation view: the index of the reference row, or null. */
+  reference: z.number().int().nullable(),
   warnings: z.array(z.string()),
 });
 export type TableModel = z.infer<typeof tableModelSchema>;
@@ -244,6 +248,8 @@ export const evalsMethods = {
         grouping: tableGroupingSchema.default('none'),
         /** Column keys (`metric.region`); default: the preset's full-image columns. */
         columns: z.array(z.string().max(40)).max(40).optional(),
+        /** Ablation view (Table 3): every row's switches against this result set's provenance. */
+        ablationReference: id.optional(),
       })
       .strict(),
     z.object({ table: tableModelSchema, csv: z.string(), latex: z.string(), json: z.string() }),

@@ -15,10 +15,27 @@ export interface TableMember {
   method: string;
   seed: number | null;
   evaluationId: number;
+  /** The result set's provenance (how its images were made), for the ablation view. */
+  provenance?: Record<string, unknown>;
   aggregates: readonly { metric: EvalMetric; region: Region; mean: number | null; std: number | null; n: number }[];
 }
 
-export function buildTable(p: { presetName: string; presetSha256: string; grouping: 'none' | 'seed'; columns: readonly MetricColumn[]; members: readonly TableMember[]; warnings?: readonly string[] }): TableModel {
+/** Provenance fields that differ between any two runs without being a switch of the method. */
+const NOT_SWITCHES = new Set(['seed', 'codeVersion', 'backend', 'workers', 'layout', 'configSha256', 'configFiles', 'weightFiles', 'files', 'matched', 'unmatched', 'unreadable']);
+
+/**
+ * Ablation view (Table 3): how a row's provenance differs from the reference row's, field by field
+ * (`key: reference → this`), leaving out what differs between any two runs (seed, code version,
+ * backend, file listings). Nested values are compared as JSON.
+ */
+export function switchesFrom(reference: Record<string, unknown> | undefined, row: Record<string, unknown> | undefined): string[] {
+  if (!reference || !row) return [];
+  const keys = [...new Set([...Object.keys(reference), ...Object.keys(row)])].filter((k) => !NOT_SWITCHES.has(k)).sort();
+  const text = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+  return keys.filter((k) => JSON.stringify(reference[k]) !== JSON.stringify(row[k])).map((k) => `${k}: ${text(reference[k])} → ${text(row[k])}`);
+}
+
+export function buildTable(p: { presetName: string; presetSha256: string; grouping: 'none' | 'seed'; columns: readonly MetricColumn[]; members: readonly TableMember[]; warnings?: readonly string[]; ablationReference?: number | undefined }): TableModel {
   const groups = new Map<string, TableMember[]>();
   for (const m of p.members) {
     const key = p.grouping === 'seed' ? `m:${m.method}` : `r:${m.resultSetId}`;
@@ -41,8 +58,10 @@ export function buildTable(p: { presetName: string; presetSha256: string; groupi
       }
       cells[columnKey(c)] = { mean, std, count: found.length, stdOver: found.length > 1 ? 'seeds' : 'samples', nMin: ns.length ? Math.min(...ns) : null, nMax: ns.length ? Math.max(...ns) : null, best: false };
     }
+    const reference = p.ablationReference === undefined ? undefined : p.members.find((m) => m.resultSetId === p.ablationReference);
     return {
       label: members[0]!.method,
+      switches: reference ? switchesFrom(reference.provenance, members[0]!.provenance) : [],
       resultSetIds: members.map((m) => m.resultSetId),
       evaluationIds: members.map((m) => m.evaluationId),
       seeds: members.map((m) => m.seed),
@@ -56,7 +75,8 @@ export function buildTable(p: { presetName: string; presetSha256: string; groupi
     const best = col.better === 'higher' ? Math.max(...values) : Math.min(...values);
     for (const r of rows) if (r.cells[col.key]?.mean === best) r.cells[col.key]!.best = true;
   }
-  return { presetName: p.presetName, presetSha256: p.presetSha256, grouping: p.grouping, columns, rows, warnings: [...(p.warnings ?? [])] };
+  const reference = p.ablationReference === undefined ? -1 : rows.findIndex((r) => r.resultSetIds.includes(p.ablationReference!));
+  return { presetName: p.presetName, presetSha256: p.presetSha256, grouping: p.grouping, columns, rows, reference: reference >= 0 ? reference : null, warnings: [...(p.warnings ?? [])] };
 }
 
 const fmt = (x: number | null, digits: number) => (x === null ? '' : x.toFixed(digits));
@@ -70,6 +90,8 @@ function csvField(s: string): string {
 export function tableCsv(t: TableModel): string {
   const head = ['method', 'result_sets', 'seeds'];
   for (const c of t.columns) head.push(c.label, `${c.label} std`, `${c.label} n`);
+  // Ablation view: what each row switches against the reference row.
+  if (t.reference !== null) head.push('switches');
   const lines = [head.map(csvField).join(',')];
   for (const r of t.rows) {
     const f = [r.label, r.resultSetIds.join(' '), r.seeds.map((s) => (s === null ? '-' : String(s))).join(' ')];
@@ -78,6 +100,7 @@ export function tableCsv(t: TableModel): string {
       // Full precision in CSV (a spreadsheet rounds); n as "min" or "min-max" across members.
       f.push(cell?.mean === null || !cell ? '' : String(cell.mean), cell?.std === null || !cell ? '' : String(cell.std), !cell || cell.nMin === null ? '' : cell.nMin === cell.nMax ? String(cell.nMin) : `${cell.nMin}-${cell.nMax}`);
     }
+    if (t.reference !== null) f.push(r.switches.join('; '));
     lines.push(f.map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;

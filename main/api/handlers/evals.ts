@@ -116,7 +116,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
         throw err;
       }
     },
-    'evals.table': ({ resultSetIds, preset, against, grouping, columns }) => {
+    'evals.table': ({ resultSetIds, preset, against, grouping, columns, ablationReference }) => {
       const members: TableMember[] = [];
       const warnings: string[] = [];
       let presetJson: Record<string, unknown> | null = null;
@@ -135,7 +135,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
         presetName = latest.summary.presetName;
         if (latest.summary.status !== 'complete') warnings.push(`"${set.name}": evaluation ${latest.summary.id} is ${latest.summary.status}`);
         const seed = (set.provenance as { seed?: unknown }).seed;
-        members.push({ resultSetId: rid, method: set.method, seed: typeof seed === 'number' ? seed : null, evaluationId: latest.summary.id, aggregates: latest.aggregates });
+        members.push({ resultSetId: rid, method: set.method, seed: typeof seed === 'number' ? seed : null, evaluationId: latest.summary.id, provenance: set.provenance, aggregates: latest.aggregates });
       }
       let cols: MetricColumn[];
       if (columns) {
@@ -154,7 +154,8 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
         if (all.length === 0) all = [...new Map(members.flatMap((m) => m.aggregates).map((a) => [`${a.metric}.${a.region}`, { metric: a.metric, region: a.region }])).values()];
         cols = all.filter((c) => c.region === 'full');
       }
-      const table = buildTable({ presetName, presetSha256, grouping, columns: cols, members, warnings });
+      if (ablationReference !== undefined && !resultSetIds.includes(ablationReference)) throw new ApiError('invalid_args', `the ablation reference ${ablationReference} is not one of the result sets`);
+      const table = buildTable({ presetName, presetSha256, grouping, columns: cols, members, warnings, ablationReference });
       return { table, csv: tableCsv(table), latex: tableLatex(table), json: JSON.stringify(table, null, 2) };
     },
   };

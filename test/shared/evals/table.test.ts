@@ -1,7 +1,7 @@
 // The table model (shared/evals/table.ts): seeds grouped into mean ± sample std over the members,
 // the best value per column by the metric's arrow, CSV quoting and LaTeX escaping.
 import { describe, expect, test } from 'vitest';
-import { buildTable, latexEscape, tableCsv, tableLatex, type TableMember } from '../../../shared/evals/table.js';
+import { buildTable, latexEscape, switchesFrom, tableCsv, tableLatex, type TableMember } from '../../../shared/evals/table.js';
 import { canonicalJson, presetAgainst, presetColumns } from '../../../shared/evals/metrics.js';
 import { BUILTIN_PRESETS } from '../../../shared/metrics/presets.js';
 
@@ -43,6 +43,19 @@ describe('buildTable', () => {
     expect(latexEscape('w/o global_loss & 50% {x} $1 #2 ~^\\')).toBe('w/o global\\_loss \\& 50\\% \\{x\\} \\$1 \\#2 \\textasciitilde{}\\textasciicircum{}\\textbackslash{}');
     const t = buildTable({ presetName: 'p', presetSha256: 'f'.repeat(64), grouping: 'none', columns, members: [{ ...member(1, 'a', null, 0.5, 0.5), aggregates: [] }] });
     expect(tableLatex(t)).toContain('a & -- & -- \\\\');
+  });
+});
+
+describe('ablation view', () => {
+  test('each row names the provenance fields it switches against the reference; seeds and code versions are not switches', () => {
+    const ref = { kind: 'edit', steps: 20, guidanceScale: 7.5, seed: 0, codeVersion: 'a', modelFolder: '/runs/full' };
+    expect(switchesFrom(ref, { ...ref, seed: 3, codeVersion: 'b' })).toEqual([]);
+    expect(switchesFrom(ref, { ...ref, modelFolder: '/runs/no-global', steps: 50 })).toEqual(['modelFolder: /runs/full → /runs/no-global', 'steps: 20 → 50']);
+    const members = [{ ...member(1, 'full', 0, 0.9, 0.2), provenance: ref }, { ...member(2, 'w/o global', 0, 0.8, 0.3), provenance: { ...ref, modelFolder: '/runs/no-global' } }];
+    const t = buildTable({ presetName: 'p', presetSha256: 'f'.repeat(64), grouping: 'none', columns, members, ablationReference: 1 });
+    expect(t.reference).toBe(0);
+    expect(t.rows.map((r) => r.switches)).toEqual([[], ['modelFolder: /runs/full → /runs/no-global']]);
+    expect(tableCsv(t).split('\r\n')[2]).toMatch(/,modelFolder: \/runs\/full → \/runs\/no-global$/);
   });
 });
 

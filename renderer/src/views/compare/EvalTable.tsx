@@ -21,6 +21,7 @@ function download(name: string, text: string, type: string) {
 export function EvalTable({ resultSetIds, preset, version }: { resultSetIds: readonly number[]; preset: string; version: number }) {
   const api = useApi();
   const [grouping, setGrouping] = useState<'none' | 'seed'>('none');
+  const [reference, setReference] = useState<number | null>(null);
   const [result, setResult] = useState<TableResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = resultSetIds.join(',');
@@ -30,14 +31,15 @@ export function EvalTable({ resultSetIds, preset, version }: { resultSetIds: rea
       setResult(null);
       return;
     }
-    api.call('evals.table', { resultSetIds: key.split(',').map(Number), preset, grouping }).then(
+    const ids = key.split(',').map(Number);
+    api.call('evals.table', { resultSetIds: ids, preset, grouping, ...(reference !== null && ids.includes(reference) ? { ablationReference: reference } : {}) }).then(
       (r) => live && (setResult(r), setError(null)),
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
     );
     return () => {
       live = false;
     };
-  }, [api, key, preset, grouping, version]);
+  }, [api, key, preset, grouping, version, reference]);
 
   if (!key) return <p className="muted">Tick result sets to build a table.</p>;
   if (error) return <p className="error">{error}</p>;
@@ -49,6 +51,17 @@ export function EvalTable({ resultSetIds, preset, version }: { resultSetIds: rea
       <div className="eval-table-actions">
         <label>
           <input type="checkbox" checked={grouping === 'seed'} onChange={(e) => setGrouping(e.target.checked ? 'seed' : 'none')} /> Group seeds (same method label) into mean ± std
+        </label>
+        <label>
+          Ablation against{' '}
+          <select aria-label="Ablation reference" value={reference ?? ''} onChange={(e) => setReference(e.target.value ? Number(e.target.value) : null)}>
+            <option value="">none</option>
+            {t.rows.map((r) => (
+              <option key={r.resultSetIds[0]} value={r.resultSetIds[0]}>
+                {r.label}
+              </option>
+            ))}
+          </select>
         </label>
         <button type="button" onClick={() => download(`${base}.csv`, result.csv, 'text/csv')}>
           Export CSV
@@ -77,6 +90,7 @@ export function EvalTable({ resultSetIds, preset, version }: { resultSetIds: rea
               <th scope="row">
                 {r.label}
                 {r.resultSetIds.length > 1 ? <span className="muted"> ({r.resultSetIds.length} seeds)</span> : null}
+                {r.switches.length > 0 ? <div className="switches muted">{r.switches.join('; ')}</div> : null}
               </th>
               {t.columns.map((c) => {
                 const cell = r.cells[c.key];
