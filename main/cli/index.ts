@@ -7,6 +7,7 @@ import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
 import { doctorCommand } from './commands/doctor.js';
 import { editCommand, registerImportResults } from './commands/edit.js';
+import { evalCommand } from './commands/eval.js';
 import { info } from './commands/info.js';
 import { jobsCommand } from './commands/jobs.js';
 import { modelCommand } from './commands/model.js';
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
   registerMaskCommands(program, dataDir);
   program.addCommand(captionCommand(dataDir));
   program.addCommand(trainCommand(dataDir));
+  program.addCommand(evalCommand(dataDir));
 
   clusterCommand(program, dataDir);
   program.addCommand(jobsCommand(dataDir));

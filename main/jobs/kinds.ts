@@ -6,6 +6,7 @@ import { apiMethods, gpuJobKinds, textFallbacks, trainingPresets, type JobKind }
 import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
 import { editParamsSchema } from '../../shared/api/edit.js';
 import { defaultDatasetName } from '../data/import-runner.js';
+import { evaluateJobParamsSchema } from '../evals/job.js';
 
 export type Lane = 'gpu' | 'light';
 export const laneOf = (kind: string): Lane => ((gpuJobKinds as readonly string[]).includes(kind) ? 'gpu' : 'light');
@@ -72,6 +73,8 @@ function schemaOf(kind: JobKind): z.ZodType {
     case 'caption':
       // The Api's arguments; without `image` the host reads the captions setting.
       return captionGenerateArgsSchema;
+    case 'evaluate':
+      return evaluateJobParamsSchema;
     case 'train-regionclip':
     case 'train-blip':
     case 'train-editor':

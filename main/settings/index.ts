@@ -16,7 +16,7 @@ const KEYS = {
 } as const;
 
 export const defaultSettings: Settings = {
-  modelFolders: { clip: null, blip: null, editor: null, dino: null },
+  modelFolders: { clip: null, blip: null, editor: null, dino: null, clipB32: null, dinoS16: null, dinoB16: null, inception: null, inceptionFid: null, lpipsVgg: null, lpipsAlex: null },
   vlm: { baseUrl: null, model: null, apiKeySet: false },
   tensorBackend: 'auto',
   theme: 'dark',

@@ -16,6 +16,7 @@ import { DatasetsRepo } from './datasets/repo.js';
 import { storeFaultOf, type FaultContext, type StoreFaultError } from './faults.js';
 import { checkDataFolder, checkStoreFile } from './preflight.js';
 import { DiskReserve } from './reserve.js';
+import { EvalsRepo } from './evals/repo.js';
 import { JobsRepo } from './jobs/repo.js';
 import { MasksRepo } from './masks/repo.js';
 import { ResultsRepo } from './results/repo.js';
@@ -32,6 +33,7 @@ export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/rep
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
 export { DatasetsRepo, type NewSampleError } from './datasets/repo.js';
+export { EvalsRepo, type AggregateInput, type EvaluationRecord, type NewEvaluation, type NewSampleResult, type SampleFeatures, type StoredSample } from './evals/repo.js';
 export { JobsRepo, type JobPatch, type LiveJob, type NewJob, type WatchedJob } from './jobs/repo.js';
 export type { JobRecord, QueueMeta } from './jobs/rows.js';
 export { MasksRepo, type MaskInsert, type NewMaskVersion } from './masks/repo.js';
@@ -63,6 +65,8 @@ export interface Store {
   readonly results: ResultsRepo;
   readonly bundles: BundlesRepo;
   readonly cluster: ClusterRepo;
+  /** Evaluations of result sets: per-sample scores, features, aggregates (shared/api/evals.ts). */
+  readonly evals: EvalsRepo;
   /**
    * Runs `fn` in one transaction: writes of several repositories land together or not at all (an
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
@@ -135,6 +139,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     results: new ResultsRepo(db),
     bundles: new BundlesRepo(db),
     cluster: new ClusterRepo(db),
+    evals: new EvalsRepo(db),
     transaction: (fn) => db.transaction(fn)(),
     schemaVersion: () => schemaVersion(db),
     dataVersion: () => db.pragma('data_version', { simple: true }) as number,

@@ -5,15 +5,13 @@ import { useApi } from './api/ApiProvider';
 import { CommandPalette, type Command } from './components/CommandPalette';
 import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
+import { CompareView } from './views/compare/CompareView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
 import { EditView } from './views/edit/EditView';
-import { NotYetAvailable } from './views/Placeholder';
 import { MasksView } from './views/masks/MasksView';
-import { views, type ViewEntry } from './views/registry';
+import { views } from './views/registry';
 import { SettingsView } from './views/SettingsView';
 import { TrainingView } from './views/training/TrainingView';
-
-const byPath = (path: string): ViewEntry => views.find((v) => v.path === path) ?? views[0]!;
 
 export function App() {
   const api = useApi();
@@ -108,10 +106,7 @@ export function App() {
           <Route path="/masks/:sampleId" element={<MasksView />} />
           <Route path="/training" element={<TrainingView />} />
           <Route path="/edit" element={<EditView />} />
-          <Route
-            path="/compare"
-            element={<NotYetAvailable view={byPath('/compare')} detail="Evaluations and comparisons are not built yet. Nothing to compare." />}
-          />
+          <Route path="/compare" element={<CompareView />} />
           <Route path="/settings" element={<SettingsView onSaved={(s: Settings) => setTheme(s.theme)} />} />
           <Route path="*" element={<Navigate to="/datasets" replace />} />
         </Routes>

@@ -7,6 +7,7 @@ import { captionsEvents, captionsMethods } from './captions.js';
 import { clusterMethods } from './cluster.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
 import { editEvents, editMethods } from './edit.js';
+import { evalsEvents, evalsMethods } from './evals.js';
 import { jobEvents, jobsMethods } from './jobs.js';
 import { masksEvents, masksMethods } from './masks.js';
 import { resultsEvents, resultsMethods } from './results.js';
@@ -26,6 +27,7 @@ export const apiMethods = {
   ...editMethods,
   ...bundlesMethods,
   ...clusterMethods,
+  ...evalsMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -35,6 +37,7 @@ export const apiEvents = {
   ...masksEvents,
   ...resultsEvents,
   ...editEvents,
+  ...evalsEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -64,6 +67,7 @@ export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';
 export * from './edit.js';
+export * from './evals.js';
 export * from './jobs.js';
 export * from './masks.js';
 export * from './results.js';

@@ -6,11 +6,21 @@ export const themeSchema = z.enum(['dark', 'light']);
 export type Theme = z.infer<typeof themeSchema>;
 
 /** Local model folders (Hugging Face layout). Nothing is downloaded at run time (DESIGN.md §3). */
+const folder = z.string().max(4096).nullable();
 export const modelFoldersSchema = z.object({
-  clip: z.string().max(4096).nullable(),
-  blip: z.string().max(4096).nullable(),
-  editor: z.string().max(4096).nullable(),
-  dino: z.string().max(4096).nullable(),
+  clip: folder,
+  blip: folder,
+  editor: folder,
+  dino: folder,
+  // The evaluation metrics' backbones, by the keys the presets name (shared/metrics/presets.ts,
+  // METRIC_MODEL_KEYS); stores from before them read as not set (readSettings fills the defaults).
+  clipB32: folder,
+  dinoS16: folder,
+  dinoB16: folder,
+  inception: folder,
+  inceptionFid: folder,
+  lpipsVgg: folder,
+  lpipsAlex: folder,
 });
 export type ModelFolders = z.infer<typeof modelFoldersSchema>;
 

@@ -40,7 +40,7 @@ export const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['paths', 'events', 'store', 'engine'],
   ['settings'],
   ['data'],
-  ['captions'],
+  ['captions', 'evals'],
   ['jobs', 'cluster'],
   ['api'],
   ['app'],
@@ -62,7 +62,7 @@ const SAME_RANK_ALLOWED = new Set(['engine>store']);
 /** The CLI's way into the app (an App and the in-process Api client, or the web server): nothing else in main/cli/ opens them. */
 export const CLI_BOOTSTRAP = new Set(['main/cli/session.ts', 'main/cli/commands/serve.ts']);
 /** What the CLI never reaches for itself: it calls the Api. */
-const CLI_FORBIDDEN = new Set(['store', 'jobs', 'data', 'captions', 'settings', 'events']);
+const CLI_FORBIDDEN = new Set(['store', 'jobs', 'data', 'captions', 'evals', 'settings', 'events']);
 
 function checkMainImport(file: string, target: string, v: (rule: string) => void): void {
   const from = mainArea(file);

@@ -5,6 +5,7 @@ import { bundlesHandlers } from './bundles.js';
 import { captionsHandlers } from './captions.js';
 import { clusterHandlers } from './cluster.js';
 import { datasetsHandlers } from './datasets.js';
+import { evalsHandlers } from './evals.js';
 import { jobsHandlers } from './jobs.js';
 import { editHandlers } from './edit.js';
 import { masksHandlers } from './masks.js';
@@ -26,5 +27,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...editHandlers(ctx),
     ...bundlesHandlers(ctx),
     ...clusterHandlers(ctx),
+    ...evalsHandlers(ctx),
   };
 }

@@ -1,8 +1,9 @@
-// The job kinds the host runs today: import (main/data) and caption (main/captions). Training
+// The job kinds the host runs today: import (main/data), caption (main/captions) and evaluate
+// (main/evals). Training
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
 import { EventHub } from '../../events/index.js';
 import { appVersion } from '../../paths.js';
-import { readCaptionsConfig, vlmApiKeyFor } from '../../settings/index.js';
+import { readCaptionsConfig, readSettings, vlmApiKeyFor } from '../../settings/index.js';
 import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
 import { importParamsSchema } from '../kinds.js';
 import { JobFailedError, registerRunner, type JobRunContext } from './runners.js';
@@ -74,3 +75,29 @@ registerRunner('edit', async () => (await import('./edit.js')).editRunner(appVer
 registerRunner('import-results', async () => (await import('./results-import.js')).resultsImportRunner(appVersion()));
 registerRunner('train-regionclip', async () => (await import('./training.js')).trainingRunner('regionclip'));
 registerRunner('train-blip', async () => (await import('./training.js')).trainingRunner('blip'));
+
+registerRunner('evaluate', async () => {
+  const { runEvaluation, evaluateJobParamsSchema } = await import('../../evals/job.js');
+  return {
+    pausable: false,
+    async run(ctx) {
+      const params = evaluateJobParamsSchema.parse(ctx.params);
+      const changed = () => ctx.emit('evals.changed', { evaluationId: params.evaluationId, resultSetId: params.resultSetId });
+      return runEvaluation(ctx.store, params, {
+        signal: ctx.signal,
+        boundary: (step) => ctx.boundary(step),
+        progress: (done, total, message) => ctx.progress(done, total, message),
+        log: (level, message) => ctx.log(level, message),
+        changed,
+        modelFolders: readSettings(ctx.store.settings).modelFolders,
+        async initEngine() {
+          const { initBackend, backendOptionsFromEnv } = await import('../../engine/backend.js');
+          const tf = await import('@tensorflow/tfjs');
+          const report = await initBackend(backendOptionsFromEnv());
+          ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
+          return report.active;
+        },
+      });
+    },
+  };
+});

@@ -10,6 +10,14 @@ const MODEL_FOLDERS: { key: keyof ModelFolders; label: string; example: string }
   { key: 'blip', label: 'BLIP (image-text retrieval)', example: '/models/Salesforce/blip-itm-base-coco' },
   { key: 'editor', label: 'Editor (InstructPix2Pix)', example: '/models/timbrooks/instruct-pix2pix' },
   { key: 'dino', label: 'DINO (evaluation)', example: '/models/facebook/dino-vits16' },
+  // The evaluation presets' backbones (Compare view, `ric eval`): the keys the presets name.
+  { key: 'clipB32', label: 'Metrics: CLIP ViT-B/32 (CLIP-I, CLIP-T)', example: '/models/openai/clip-vit-base-patch32' },
+  { key: 'dinoS16', label: 'Metrics: DINO ViT-S/16 (magicbrush preset)', example: '/models/facebook/dino-vits16' },
+  { key: 'dinoB16', label: 'Metrics: DINO ViT-B/16 (ric-authors preset)', example: '/models/facebook/dino-vitb16' },
+  { key: 'inception', label: 'Metrics: Inception-v3, torchvision (FID, IS)', example: '/models/inception-v3-torchvision' },
+  { key: 'lpipsVgg', label: 'Metrics: LPIPS VGG v0.1', example: '/models/lpips-vgg' },
+  { key: 'inceptionFid', label: 'Metrics: Inception, pytorch-fid weights (optional)', example: '/models/pt-inception-2015-12-05' },
+  { key: 'lpipsAlex', label: 'Metrics: LPIPS AlexNet v0.1 (optional)', example: '/models/lpips-alex' },
 ];
 
 interface Draft {
@@ -22,12 +30,7 @@ interface Draft {
 
 function draftOf(s: Settings): Draft {
   return {
-    modelFolders: {
-      clip: s.modelFolders.clip ?? '',
-      blip: s.modelFolders.blip ?? '',
-      editor: s.modelFolders.editor ?? '',
-      dino: s.modelFolders.dino ?? '',
-    },
+    modelFolders: Object.fromEntries(MODEL_FOLDERS.map((m) => [m.key, s.modelFolders[m.key] ?? ''])) as Draft['modelFolders'],
     vlmBaseUrl: s.vlm.baseUrl ?? '',
     vlmModel: s.vlm.model ?? '',
     vlmApiKey: '',
@@ -52,12 +55,7 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
     e.preventDefault();
     if (!draft) return;
     const patch: SettingsPatch = {
-      modelFolders: {
-        clip: orNull(draft.modelFolders.clip),
-        blip: orNull(draft.modelFolders.blip),
-        editor: orNull(draft.modelFolders.editor),
-        dino: orNull(draft.modelFolders.dino),
-      },
+      modelFolders: Object.fromEntries(MODEL_FOLDERS.map((m) => [m.key, orNull(draft.modelFolders[m.key])])) as SettingsPatch['modelFolders'],
       vlm: {
         baseUrl: orNull(draft.vlmBaseUrl),
         model: orNull(draft.vlmModel),
@@ -129,6 +127,7 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
               {fieldError(`modelFolders.${m.key}`)}
             </div>
           ))}
+          <MetricFolderCheck />
         </fieldset>
         <fieldset>
           <legend>VLM endpoint</legend>
@@ -204,5 +203,52 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
         </div>
       </form>
     </section>
+  );
+}
+
+type FolderCheckRow = { preset: string; key: string; metrics: string[]; ok: boolean; problem: string | null };
+
+/**
+ * Checks the saved metric folders against what the built-in presets need (evals.preflight: set,
+ * exists, right kind of model, every tensor present — headers only), so a missing one is named with
+ * the key the preset expects before an evaluation is started.
+ */
+function MetricFolderCheck() {
+  const api = useApi();
+  const [rows, setRows] = useState<FolderCheckRow[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const check = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const out: FolderCheckRow[] = [];
+      for (const preset of ['magicbrush', 'ric-authors']) {
+        const r = await api.call('evals.preflight', { preset });
+        for (const f of r.folders) out.push({ preset, key: f.key, metrics: f.metrics, ok: f.ok, problem: f.problem });
+      }
+      setRows(out);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="field" data-testid="metric-folder-check">
+      <button type="button" onClick={() => void check()} disabled={busy}>
+        {busy ? 'Checking…' : 'Check saved metric folders'}
+      </button>
+      {error ? <p className="error">{error}</p> : null}
+      {rows ? (
+        <ul className="folder-checks">
+          {rows.map((r) => (
+            <li key={`${r.preset}.${r.key}`} className={r.ok ? 'ok' : 'error'}>
+              {r.ok ? '✓' : '✗'} {r.preset}: <code>{r.key}</code> ({r.metrics.join(', ')}){r.ok ? '' : ` — ${r.problem ?? 'not ready'}`}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   );
 }

@@ -1,0 +1,207 @@
+// The `evaluate` job (issue 16): one result set under one preset. It scores sample by sample — each
+// sample's scores, notes and FID/IS features land in one transaction (EvalsRepo.putSample), the
+// resume marker — so a killed or cancelled evaluation started again scores only the samples it has
+// not scored (or whose result image changed), then aggregates over everything stored: FID and IS
+// come from the stored feature vectors, so no finished sample is recomputed.
+//
+// Scope: the dataset's samples (of one split, if asked). A sample without a done image in the result
+// set is `missing` (named, with the reason) and every aggregate says over how many samples it was
+// taken. A sample that cannot be scored (an unreadable image, no target for `reference: "target"`, no
+// caption for CLIP-T) is stored as an error naming the sample and field; the others go on.
+import sharp from 'sharp';
+import { z } from 'zod';
+import { againstSchema } from '../../shared/api/evals.js';
+import { splitSchema } from '../../shared/api/datasets.js';
+import { canonicalJson, describeRules } from '../../shared/evals/metrics.js';
+import { presetModelKeys, resolvePreset, type EvalPreset } from '../../shared/metrics/presets.js';
+import { decodeMaskPng } from '../data/masks/index.js';
+import type { RgbImage } from '../engine/metrics/images.js';
+import type { SampleScores } from '../engine/metrics/index.js';
+import type { SampleRecord, Store } from '../store/index.js';
+import { aggregateRows, scoreRows, scoresOf } from './convert.js';
+import { modelRecord } from './folders.js';
+import { presetSha256 } from './preset.js';
+import crypto from 'node:crypto';
+
+export const evaluateJobParamsSchema = z
+  .object({
+    evaluationId: z.number().int().positive(),
+    resultSetId: z.number().int().positive(),
+    /** The preset with every value (as evals.start resolved it). */
+    preset: z.record(z.string(), z.unknown()),
+    against: againstSchema.nullable().default(null),
+    split: splitSchema.nullable().default(null),
+    /** The app version that queued it (recorded with the evaluation). */
+    codeVersion: z.string().max(100).default('dev'),
+  })
+  .strict();
+export type EvaluateJobParams = z.output<typeof evaluateJobParamsSchema>;
+
+export interface EvaluateIo {
+  signal: AbortSignal;
+  /** Between samples: rejects once the job is cancelled. */
+  boundary(step: number): Promise<void>;
+  progress(done: number, total: number | null, message?: string): void;
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  /** The evaluation scored more samples or finished (evals.changed). */
+  changed(): void;
+  modelFolders: Readonly<Record<string, string | null>>;
+  /** Activates a tensor backend; called only when the preset needs a backbone. Returns its name. */
+  initEngine(): Promise<string>;
+}
+
+export interface EvaluateReport {
+  evaluationId: number;
+  status: 'complete' | 'incomplete';
+  expected: number;
+  scored: number;
+  /** Already scored on the same image by an earlier run of this evaluation. */
+  kept: number;
+  errors: number;
+  missing: number;
+  warnings: string[];
+}
+
+export class EvaluationInputError extends Error {
+  override name = 'EvaluationInputError';
+}
+
+async function decodeRgb(bytes: Uint8Array, what: string): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: 8192 * 8192 }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`${info.channels} channels after removing alpha`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (err) {
+    throw new EvaluationInputError(`${what}: not a readable image (${(err as Error).message})`);
+  }
+}
+
+function blob(store: Store, sha256: string, what: string): Buffer {
+  const bytes = store.blobs.read(sha256);
+  if (!bytes) throw new EvaluationInputError(`${what}: blob ${sha256.slice(0, 12)}… is missing from the data folder`);
+  return bytes;
+}
+
+interface InScope {
+  sample: SampleRecord;
+  imageSha256: string;
+}
+
+/** The samples in scope with a done image, and those without one (with the reason). */
+export function evaluationScope(store: Store, resultSetId: number, split: EvaluateJobParams['split']) {
+  const set = store.results.get(resultSetId);
+  if (!set) throw new EvaluationInputError(`result set ${resultSetId} not found`);
+  const samples = store.samples.records(set.datasetId, split ? { split } : {});
+  const todo: InScope[] = [];
+  const missing: { sampleId: number; externalId: string; reason: string }[] = [];
+  for (const sample of samples) {
+    const img = store.results.image(resultSetId, sample.id);
+    if (img?.status === 'done' && img.image) todo.push({ sample, imageSha256: img.image.sha256 });
+    else missing.push({ sampleId: sample.id, externalId: sample.externalId, reason: img ? `the result set has no image for it: ${img.error ?? 'failed'}` : `not in result set "${set.name}"` });
+  }
+  return { set, expected: samples.length, todo, missing };
+}
+
+export async function runEvaluation(store: Store, params: EvaluateJobParams, io: EvaluateIo): Promise<EvaluateReport> {
+  const id = params.evaluationId;
+  const summary = store.evals.summary(id);
+  if (!summary) throw new EvaluationInputError(`evaluation ${id} not found`);
+  const preset: EvalPreset = resolvePreset(params.preset);
+  if (presetSha256(preset) !== summary.presetSha256) throw new EvaluationInputError(`evaluation ${id}: the job's preset is not the one the evaluation was created with`);
+  try {
+    return await evaluate(store, params, preset, io);
+  } catch (err) {
+    const cancelled = (err as Error).name === 'AbortError';
+    store.evals.setStatus(id, cancelled ? 'incomplete' : 'failed');
+    io.changed();
+    throw err;
+  }
+}
+
+async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPreset, io: EvaluateIo): Promise<EvaluateReport> {
+  const id = params.evaluationId;
+  const { set, expected, todo, missing } = evaluationScope(store, params.resultSetId, params.split);
+  const needs = presetModelKeys(preset);
+  // Engine code is loaded only here (the host loads this module lazily; tfjs is heavy).
+  const { checkModelFolders, createEvaluator, aggregateScores } = await import('../engine/metrics/index.js');
+  const problems = checkModelFolders(preset, io.modelFolders).filter((c) => !c.ok);
+  if (problems.length > 0) throw new EvaluationInputError(`preset "${preset.name}" cannot run: ${problems.map((p) => `${p.key}: ${p.problem}`).join('; ')}`);
+  const backend = needs.size > 0 ? await io.initEngine() : 'none (pixel measures only)';
+  const models = [...needs].map(([key, metrics]) => modelRecord(key, io.modelFolders[key]!, metrics));
+  const inception = preset.metrics.fid ? models.find((m) => m.key === preset.metrics.fid!.model) : undefined;
+  // FID reference features depend on the reference image, the Inception folder and the FID rule only:
+  // another evaluation with the same key (another result set, same dataset) reuses them.
+  const fidRefKey = preset.metrics.fid && inception ? crypto.createHash('sha256').update(canonicalJson({ fid: preset.metrics.fid, inception: inception.configSha256, dir: inception.dir })).digest('hex') : null;
+  const evaluator = await createEvaluator(preset, io.modelFolders);
+  try {
+    const warnings = [...evaluator.warnings];
+    if (missing.length > 0) warnings.push(`${missing.length} of ${expected} samples have no image in result set "${set.name}" and are not scored`);
+    store.evals.setRecord(id, { models, rules: describeRules(preset), warnings, expected, missing, backend, workers: 1, codeVersion: params.codeVersion, fidRefKey });
+    store.evals.forgetSamples(id, new Set(todo.map((t) => t.sample.id)));
+    io.changed();
+    const done = store.evals.doneSamples(id);
+    const pending = todo.filter((t) => done.get(t.sample.id) !== t.imageSha256);
+    const kept = todo.length - pending.length;
+    if (kept > 0) io.log('info', `${kept} samples already scored on the same image: kept`);
+    io.log('info', `evaluating "${set.name}" under ${preset.name} on ${backend}: ${pending.length} to score, ${missing.length} missing`);
+    let errors = 0;
+    for (let i = 0; i < pending.length; i++) {
+      await io.boundary(i);
+      const { sample, imageSha256 } = pending[i]!;
+      const started = performance.now();
+      let scores: SampleScores;
+      try {
+        scores = await evaluator.scoreSample({
+          id: sample.externalId,
+          edited: await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`),
+          source: await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`),
+          target: sample.targetSha256 ? await decodeRgb(blob(store, sample.targetSha256, `sample ${sample.externalId} target`), `sample ${sample.externalId} target`) : null,
+          mask: await maskOf(store, sample),
+          targetText: sample.outputCaption,
+          instruction: sample.instruction,
+          fidReferenceFeatures: fidRefKey ? store.evals.fidReference(fidRefKey, sample.id) : null,
+        });
+      } catch (err) {
+        if ((err as Error).name === 'AbortError') throw err;
+        errors++;
+        const message = (err as Error).message.startsWith('sample ') ? (err as Error).message : `sample ${sample.externalId}: ${(err as Error).message}`;
+        store.evals.putSample(id, { sampleId: sample.id, imageSha256, status: 'error', error: message.slice(0, 2000), seconds: (performance.now() - started) / 1000 });
+        io.log('warn', message);
+        continue;
+      }
+      const f = scores.features ?? {};
+      store.evals.putSample(id, {
+        sampleId: sample.id,
+        imageSha256,
+        status: 'done',
+        scores: scoreRows(scores),
+        notes: scores.notes,
+        seconds: (performance.now() - started) / 1000,
+        features: { fidGenerated: f.fidGenerated ?? null, fidReference: f.fidReference ?? null, isLogits: f.isLogits ?? null },
+      });
+      io.progress(i + 1, pending.length, `${i + 1}/${pending.length} scored`);
+      if ((i + 1) % 25 === 0) io.changed();
+    }
+    // Over everything stored (this run's samples and those kept from before): FID and IS from the stored features.
+    const stored = store.evals.storedSamples(id);
+    const aggregate = aggregateScores(preset, stored.map(scoresOf));
+    const all = [...warnings, ...aggregate.warnings];
+    store.evals.putAggregates(id, aggregateRows(aggregate), { fid: aggregate.fid ?? null, is: aggregate.is ?? null }, all);
+    store.evals.setStatus(id, 'complete');
+    io.changed();
+    io.log('info', `${stored.length} samples scored, ${errors} failed, ${missing.length} missing`);
+    return { evaluationId: id, status: 'complete', expected, scored: pending.length - errors, kept, errors, missing: missing.length, warnings: all };
+  } finally {
+    evaluator.dispose();
+  }
+}
+
+async function maskOf(store: Store, sample: SampleRecord) {
+  const mask = store.masks.current(sample.id);
+  if (!mask) return null;
+  try {
+    return await decodeMaskPng(blob(store, mask.pngSha256, `sample ${sample.externalId} mask`));
+  } catch (err) {
+    throw new EvaluationInputError(`sample ${sample.externalId} mask (version ${mask.version}): ${(err as Error).message}`);
+  }
+}
