@@ -18,6 +18,9 @@ export interface App {
   shutdown(): Promise<void>;
 }
 
+/** How long after start the orphan blob sweep begins. */
+const SWEEP_DELAY_MS = 5000;
+
 export interface OpenAppOptions {
   dataDir: string;
   mode: AppContext['mode'];
@@ -48,6 +51,25 @@ export function openApp(options: OpenAppOptions): App {
     tensorBackend: () => jobs?.backend ?? null,
   };
   if (options.mode !== 'in-process') jobManager();
+  // Blob files a killed process queued for removal go now (cheap); orphans are swept a little later,
+  // in the background, so a short command is not kept waiting (main/store/blobs/sweep.ts).
+  store.blobs.emptyTrash();
+  const sweeping = new AbortController();
+  const sweepTimer = setTimeout(() => {
+    store.sweepBlobs({ signal: sweeping.signal }).then(
+      (r) => {
+        if (r.orphanRows + r.orphanFiles + r.tmpFiles + r.trashRemoved > 0) {
+          log(`[store] blob sweep: ${r.trashRemoved} queued files, ${r.orphanRows} unused blobs, ${r.orphanFiles} files without a row, ${r.tmpFiles} temporary files removed`);
+        }
+      },
+      (err: unknown) => log(`[store] blob sweep stopped: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }, SWEEP_DELAY_MS);
+  sweepTimer.unref();
+  const stopSweep = () => {
+    clearTimeout(sweepTimer);
+    sweeping.abort();
+  };
   const dispatcher = createDispatcher(createHandlers(context), {
     onInternalError: (method, err) =>
       log(`[api] ${method}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
@@ -58,10 +80,12 @@ export function openApp(options: OpenAppOptions): App {
     events,
     dispatcher,
     close: () => {
+      stopSweep();
       jobs?.closeNow();
       store.close();
     },
     shutdown: async () => {
+      stopSweep();
       await jobs?.close();
       store.close();
     },

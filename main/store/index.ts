@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BlobStore } from './blobs/blob-store.js';
+import { sweepBlobs, type SweepOptions, type SweepReport } from './blobs/sweep.js';
 import { CaptionsRepo } from './captions/repo.js';
 import { CaptionTemplatesRepo } from './captions/templates-repo.js';
 import { openDatabase, schemaVersion, type OpenOptions } from './database.js';
@@ -17,7 +18,8 @@ import { RunsRepo } from './runs/repo.js';
 import { SamplesRepo } from './samples/repo.js';
 import { SettingsRepo } from './settings/repo.js';
 
-export { BlobStore, isSha256, type BlobRef } from './blobs/blob-store.js';
+export { BlobStore, isSha256, sha256Of, type BlobRef } from './blobs/blob-store.js';
+export type { SweepOptions, SweepReport } from './blobs/sweep.js';
 export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/repo.js';
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
@@ -53,6 +55,11 @@ export interface Store {
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
    */
   transaction<T>(fn: () => T): T;
+  /**
+   * Finishes blob removals a killed process left (the trash journal) and collects orphans older
+   * than a grace period: unused blob rows, files without a row, stale temporary files (blobs/sweep.ts).
+   */
+  sweepBlobs(options?: SweepOptions): Promise<SweepReport>;
   schemaVersion(): number;
   /** SQLite's integrity check: "ok", or what is wrong with the file. */
   integrityCheck(): string;
@@ -70,10 +77,11 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const databaseFile = path.join(dataDir, DATABASE_FILE);
   const db = openDatabase(databaseFile, options);
+  const blobs = new BlobStore(path.join(dataDir, 'blobs'), db);
   return {
     dataDir,
     databaseFile,
-    blobs: new BlobStore(path.join(dataDir, 'blobs'), db),
+    blobs,
     settings: new SettingsRepo(db),
     jobs: new JobsRepo(db),
     datasets: new DatasetsRepo(db),
@@ -83,6 +91,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     captionTemplates: new CaptionTemplatesRepo(db),
     runs: new RunsRepo(db),
     transaction: (fn) => db.transaction(fn)(),
+    sweepBlobs: (o) => sweepBlobs(db, blobs, o),
     schemaVersion: () => schemaVersion(db),
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),
     close: () => db.close(),

@@ -55,3 +55,4 @@ export * from './masks.js';
 export * from './runs.js';
 export * from './settings.js';
 export * from './system.js';
+export * from './wording.js';

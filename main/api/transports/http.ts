@@ -190,7 +190,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         res,
         401,
         'text/plain; charset=utf-8',
-        'Unauthorized: open the full URL that `ric serve` printed (it carries ?token=...).\n',
+        'Unauthorized: this address needs RIC Studio\'s access token. Open the full address the terminal printed when RIC Studio started ' +
+          '(the "Open: http://...?token=..." line of npm start or ric serve); every start makes a new token.\n',
       );
       return;
     }

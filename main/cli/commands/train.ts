@@ -143,9 +143,7 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     printResult(opts, { ok: finalState === 'completed', job, run }, () =>
       [
         `${family} run ${runId} (job ${jobId}): ${finalState}${job.error ? `: ${job.error}` : ''}`,
-        latestMetrics.val_r1 !== undefined
-          ? `validation recall@1 ${latestMetrics.val_r1.toFixed(3)} (chance ${latestMetrics.val_chance_r1?.toFixed(3) ?? '?'}), recall@5 ${latestMetrics.val_r5?.toFixed(3) ?? '?'}; last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`
-          : `last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`,
+        metricsLine(latestMetrics),
         ...(run?.checkpoints ?? []).map((c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}` : ''})`),
       ].join('\n'),
     );
@@ -156,6 +154,17 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The run's last numbers in words; a metric the run never wrote is left out, not shown as "?". */
+export function metricsLine(m: Record<string, number>): string {
+  const parts: string[] = [];
+  if (m.val_r1 !== undefined) {
+    const chance = m.val_chance_r1 !== undefined ? ` (chance ${m.val_chance_r1.toFixed(3)})` : '';
+    parts.push(`validation recall@1 ${m.val_r1.toFixed(3)}${chance}${m.val_r5 !== undefined ? `, recall@5 ${m.val_r5.toFixed(3)}` : ''}`);
+  }
+  if (m.loss !== undefined) parts.push(`last loss ${m.loss.toFixed(4)}`);
+  return parts.length > 0 ? parts.join('; ') : 'no metrics were recorded (the run stopped before its first step)';
 }
 
 function intArg(value: string): number {

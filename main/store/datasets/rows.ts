@@ -1,5 +1,5 @@
-// The datasets table's rows (migration 2) with their sample and error counts, mapped to the Api's
-// DatasetSummary.
+// The datasets table's rows (migration 2) with their sample and error counts (import problems apart
+// from those of later jobs, captions), mapped to the Api's DatasetSummary.
 import type { DatasetFormat, DatasetSummary } from '../../../shared/api/index.js';
 import { parseObject } from '../json.js';
 
@@ -13,6 +13,7 @@ export interface DatasetSummaryRow {
   created_at: string;
   sample_count: number;
   error_count: number;
+  caption_error_count: number;
 }
 
 export function toDatasetSummary(r: DatasetSummaryRow): DatasetSummary {
@@ -24,6 +25,7 @@ export function toDatasetSummary(r: DatasetSummaryRow): DatasetSummary {
     status: r.status,
     sampleCount: r.sample_count,
     errorCount: r.error_count,
+    captionErrorCount: r.caption_error_count,
     createdAt: r.created_at,
     options: parseObject(r.options),
   };

@@ -3,6 +3,7 @@ import { m001Init } from './001-init.js';
 import { m002ExperimentStore } from './002-experiment-store.js';
 import { m003SampleBrowseIndexes } from './003-sample-browse-indexes.js';
 import { m004MetricRollups } from './004-metric-rollups.js';
+import { m005DatasetLifecycle } from './005-dataset-lifecycle.js';
 
 export interface Migration {
   version: number;
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** Numbered, append-only. Never edit a migration that has shipped; add the next one. */
-export const migrations: Migration[] = [m001Init, m002ExperimentStore, m003SampleBrowseIndexes, m004MetricRollups];
+export const migrations: Migration[] = [m001Init, m002ExperimentStore, m003SampleBrowseIndexes, m004MetricRollups, m005DatasetLifecycle];
