@@ -60,7 +60,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
   const repo = ctx.store.captions;
   const templates = new PromptTemplates(ctx.store.captionTemplates);
   const changed = (datasetId: number | undefined, kind: CaptionKind) => {
-    if (datasetId !== undefined) ctx.events.emit('captions.changed', { datasetId, kind });
+    if (datasetId !== undefined) ctx.events.emit('captions.changed', { datasetId, kind, reason: 'review' });
   };
   return {
     'captions.queue': (args) => repo.queue(args),

@@ -4,7 +4,9 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { CaptionDetail, CaptionFilter, CaptionKind, CaptionQueueItem } from '../../../../shared/api/captions';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
+import { useViewCommands } from '../../components/commands';
 import { ViewHeader } from '../../components/ViewHeader';
 import { FiltersBar } from './FiltersBar';
 import { sourceLabel } from './format';
@@ -33,6 +35,12 @@ export function CaptionsView() {
   const [error, setError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
   const [freshWrites, setFreshWrites] = useState(false);
+  // The command palette's "Approve all … in this filter" asks the filter bar to open its confirmation.
+  const [bulkRequest, setBulkRequest] = useState(0);
+  useViewCommands([
+    { id: 'captions:bulk', label: `Approve all ${kind} captions in this filter…`, keywords: 'bulk approve visible', run: () => setBulkRequest((n) => n + 1) },
+    { id: 'captions:generate', label: `Generate ${kind} descriptions…`, keywords: 'caption vlm template start', run: () => document.querySelector<HTMLDetailsElement>('.generate-panel')?.setAttribute('open', '') },
+  ]);
 
   const queueArgs = useMemo(() => ({ ...(datasetId !== undefined ? { datasetId } : {}), kind, filter }), [datasetId, kind, filter]);
 
@@ -44,7 +52,7 @@ export function CaptionsView() {
         setIndex((i) => Math.min(i, Math.max(0, q.items.length - 1)));
         setError(null);
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(describeError(err)),
     );
   }, [api, queueArgs]);
   useEffect(() => {
@@ -63,7 +71,9 @@ export function CaptionsView() {
     () =>
       api.on('captions.changed', (e) => {
         if (datasetId === undefined || e.datasetId === datasetId) {
-          if (e.kind === kind) setFreshWrites(true);
+          // Only a job's writes change what the list holds; a review (this reviewer's own, most
+          // likely) is already in it.
+          if (e.kind === kind && e.reason !== 'review') setFreshWrites(true);
           refreshCounts();
         }
       }),
@@ -141,7 +151,7 @@ export function CaptionsView() {
           </div>
         }
       />
-      {datasets.error ? <p className="error">Datasets unavailable: {datasets.error.message}</p> : null}
+      {datasets.error ? <p className="error">Datasets unavailable: {describeError(datasets.error)}</p> : null}
       <div className="status-counts" data-testid="caption-counts">
         <span className="count pending">{queue?.counts.pending ?? '–'} pending</span>
         <span className="count approved">{queue?.counts.approved ?? '–'} approved</span>
@@ -159,7 +169,8 @@ export function CaptionsView() {
           <kbd>A</kbd> approve <kbd>R</kbd> reject <kbd>Ctrl Enter</kbd> save edit &amp; approve <kbd>J</kbd>/<kbd>K</kbd> next/previous <kbd>E</kbd> edit
         </span>
       </div>
-      <FiltersBar key={`${datasetId}-${kind}`} datasetId={datasetId} kind={kind} filter={filter} onChange={setFilter} onBulkDone={reload} />
+      <GeneratePanel datasetId={datasetId} kind={kind} onChanged={reload} openByDefault={queue !== null && queue.total === 0 && Object.keys(filter).length === 0} />
+      <FiltersBar key={`${datasetId}-${kind}`} datasetId={datasetId} kind={kind} filter={filter} onChange={setFilter} onBulkDone={reload} bulkRequest={bulkRequest} />
       {error ? (
         <p className="error" role="alert">
           Could not load the queue: {error}
@@ -196,7 +207,6 @@ export function CaptionsView() {
           )}
         </div>
       </div>
-      <GeneratePanel datasetId={datasetId} kind={kind} onChanged={reload} />
       <TemplatesPanel kind={kind} />
     </section>
   );

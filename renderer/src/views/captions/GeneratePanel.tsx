@@ -3,12 +3,13 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptionJobReport, CaptionKind, DescribedImage } from '../../../../shared/api/captions';
 import type { ApiEventPayload } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { formatEta, formatRate } from './format';
 
 type Progress = ApiEventPayload<'job.progress'>;
 
-export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: number | undefined; kind: CaptionKind; onChanged: () => void }) {
+export function GeneratePanel({ datasetId, kind, onChanged, openByDefault = false }: { datasetId: number | undefined; kind: CaptionKind; onChanged: () => void; openByDefault?: boolean }) {
   const api = useApi();
   const settings = useQuery('settings.get', {});
   const config = useQuery('captions.config', {});
@@ -72,7 +73,7 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
       setJobId(id);
       setProgress(seen.current.get(id) ?? null);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(describeError(err));
     }
   };
 
@@ -85,7 +86,7 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
       setProgress(seen.current.get(next) ?? null);
       setJobId(next);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(describeError(err));
     }
   };
 
@@ -97,7 +98,7 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
   const running = progress !== null && (progress.state === 'running' || progress.state === 'queued');
   const vlm = settings.data?.vlm;
   return (
-    <details className="panel generate-panel">
+    <details className="panel generate-panel" open={openByDefault || undefined}>
       <summary>Generate {kind} descriptions</summary>
       <form onSubmit={start} className="generate-form">
         <label>

@@ -3,6 +3,7 @@
 // shortcuts, and every earlier version with a word diff.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaptionDetail, CaptionKind, CaptionQueueItem, CaptionSample } from '../../../../shared/api/captions';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useBlobUrl } from '../../api/ApiProvider';
 import { sourceLabel, when } from './format';
 import { TokenBudget } from './TokenBudget';
@@ -37,16 +38,17 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
         setDiffOf(0);
         setLoadError(null);
       },
-      (err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => live && setLoadError(describeError(err)),
     );
     return () => {
       live = false;
     };
   }, [api, item.sampleId, kind]);
+  // Reloaded whenever the queue says the caption changed: a bulk approval, an edit elsewhere.
   useEffect(() => {
     setActionError(null);
     return load();
-  }, [load, item.captionId]);
+  }, [load, item.captionId, item.status, item.version]);
 
   // Until the newly selected sample has loaded, nothing is current: a key press must never review
   // the previous sample's caption.
@@ -62,7 +64,7 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
         const updated = await api.call('captions.review', { captionId: current.id, action, ...(action === 'edit' ? { text: draft } : {}) });
         onReviewed(updated);
       } catch (err) {
-        setActionError(err instanceof Error ? err.message : String(err));
+        setActionError(describeError(err));
       } finally {
         setBusy(false);
       }

@@ -1,6 +1,7 @@
 // Starting a training run from the UI: trainer, dataset, the tiny preset or the paper's settings,
 // and the few fields people change most; the trainer checks the full config when the job starts.
 import { useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 
 export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) => void; onClose: () => void }) {
@@ -35,7 +36,7 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
       })
       .then(
         (r) => r.runId !== null && onStarted(r.runId),
-        (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => setError(describeError(e)),
       )
       .finally(() => setBusy(false));
   };
