@@ -135,7 +135,7 @@ export class CaptionJobFailed extends Error {
     // The endpoint's problems (the same for every sample) get the way to check it.
     const endpoint = /^(connection|HTTP \d|no answer within|the server answered|the answer is not)/.test(first);
     const hint = report.captioner === 'vlm' && endpoint ? ' Check the VLM endpoint (Settings, Test connection), then resume the job.' : '';
-    super(`${n === 1 ? 'The one sample' : `All ${n} samples`} failed, so nothing was written. The first reason: ${first}.${hint}`);
+    super(`${n === 1 ? 'The one sample' : `All ${n} samples`} failed, so nothing was written. The first reason: ${first.replace(/[.\s]+$/, '')}.${hint}`);
   }
 }
 

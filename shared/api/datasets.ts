@@ -2,7 +2,7 @@
 // CLI use exactly these methods.
 import { z } from 'zod';
 import { method } from './contract.js';
-import { jobSummarySchema } from './jobs.js';
+import { jobStateSchema, jobSummarySchema } from './jobs.js';
 
 export const datasetFormats = ['humanedit', 'magicbrush', 'folder', 'shapes'] as const;
 export const datasetFormatSchema = z.enum(datasetFormats);
@@ -42,6 +42,8 @@ export const datasetSummarySchema = z.object({
   errorCount: z.number().int(),
   /** Samples a caption job could not describe (stage 'caption'): not import problems. */
   captionErrorCount: z.number().int(),
+  /** The state of its newest import job (failed, cancelled, interrupted, ...), null when it has none. */
+  importState: jobStateSchema.nullable(),
   createdAt: z.string(),
   options: z.record(z.string(), z.unknown()),
 });

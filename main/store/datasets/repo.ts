@@ -19,7 +19,8 @@ export class DatasetsRepo {
         `SELECT d.id, d.name, d.format, d.source_path, d.options, d.status, d.created_at,
                 (SELECT count(*) FROM samples s WHERE s.dataset_id = d.id) AS sample_count,
                 (SELECT count(*) FROM sample_errors e WHERE e.dataset_id = d.id AND e.stage = 'import') AS error_count,
-                (SELECT count(*) FROM sample_errors e WHERE e.dataset_id = d.id AND e.stage = 'caption') AS caption_error_count
+                (SELECT count(*) FROM sample_errors e WHERE e.dataset_id = d.id AND e.stage = 'caption') AS caption_error_count,
+                (SELECT j.state FROM jobs j WHERE j.kind = 'import' AND json_extract(j.params, '$.datasetId') = d.id ORDER BY j.id DESC LIMIT 1) AS import_state
          FROM datasets d ${where} ORDER BY d.id DESC`,
       )
       .all(...params)

@@ -1,6 +1,6 @@
 // The datasets table's rows (migration 2) with their sample and error counts (import problems apart
 // from those of later jobs, captions), mapped to the Api's DatasetSummary.
-import type { DatasetFormat, DatasetSummary } from '../../../shared/api/index.js';
+import type { DatasetFormat, DatasetSummary, JobState } from '../../../shared/api/index.js';
 import { parseObject } from '../json.js';
 
 export interface DatasetSummaryRow {
@@ -14,6 +14,7 @@ export interface DatasetSummaryRow {
   sample_count: number;
   error_count: number;
   caption_error_count: number;
+  import_state: JobState | null;
 }
 
 export function toDatasetSummary(r: DatasetSummaryRow): DatasetSummary {
@@ -26,6 +27,7 @@ export function toDatasetSummary(r: DatasetSummaryRow): DatasetSummary {
     sampleCount: r.sample_count,
     errorCount: r.error_count,
     captionErrorCount: r.caption_error_count,
+    importState: r.import_state,
     createdAt: r.created_at,
     options: parseObject(r.options),
   };

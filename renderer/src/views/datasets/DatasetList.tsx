@@ -196,7 +196,7 @@ export function DatasetList() {
                   onToggleErrors={() => setOpenErrors(openErrors === d.id ? null : d.id)}
                   onOpen={() => void navigate(`/datasets/${d.id}`)}
                   progress={showProgress ? <JobProgressBar progress={job.progress} label={job.label} onCancel={() => void cancel(job.jobId).then(list.reload, list.reload)} /> : null}
-                  cancelled={job?.progress?.state === 'cancelled' && d.status !== 'importing'}
+                  cancelled={d.status === 'failed' && (d.importState === 'cancelled' || d.importState === 'interrupted')}
                   onRetry={() => void retry(d)}
                   onDelete={() => setDeleting(d)}
                   rowError={rowError?.id === d.id ? rowError.text : null}
@@ -272,7 +272,7 @@ function DatasetRow({
         </td>
         <td className="caption-errors num">{d.captionErrorCount > 0 ? <a href={`#/datasets/${d.id}`}>{formatCount(d.captionErrorCount)}</a> : <span className="muted">0</span>}</td>
         <td>
-          <span className={`status-pill status-${d.status}`}>{d.status === 'failed' ? (cancelled ? 'cancelled' : 'import failed') : d.status}</span>
+          <span className={`status-pill status-${d.status}`}>{d.status === 'failed' ? (cancelled ? (d.importState ?? 'cancelled') : 'import failed') : d.status}</span>
           {d.status === 'failed' ? (
             <div className="row-actions">
               <button type="button" className="link-button" onClick={onRetry}>
