@@ -100,9 +100,25 @@ try {
         await p.getByTestId('mask-preview-error').waitFor();
       },
     },
-    { name: 'captions', url: `/captions?dataset=${shapes}&kind=region`, ready: (p) => p.getByTestId('caption-status').waitFor() },
+    {
+      name: 'captions',
+      url: `/captions?dataset=${shapes}&kind=region`,
+      ready: async (p) => {
+        await p.getByTestId('caption-status').waitFor();
+        await p.locator('.budget').first().waitFor();
+      },
+    },
     { name: 'masks', url: `/masks/${sample}`, ready: (p) => p.locator('.mask-stage canvas').first().waitFor() },
+    {
+      name: 'masks-import-export',
+      url: `/masks/${sample}`,
+      ready: async (p) => {
+        await p.locator('.mask-stage canvas').first().waitFor();
+        await p.getByLabel('Export folder').scrollIntoViewIfNeeded();
+      },
+    },
     { name: 'training', url: `/training?run=${runs[0].id}`, ready: (p) => p.locator('figure[data-chart] .chart-canvas canvas').first().waitFor() },
+    { name: 'training-new-run', url: '/training?new=1', ready: (p) => p.getByRole('button', { name: 'Start training' }).waitFor() },
     { name: 'training-compare', url: `/training?compare=${runs.map((r) => r.id).join(',')}&view=compare`, ready: (p) => p.locator('.compare-runs .chart-canvas canvas').first().waitFor() },
     { name: 'compare', url: '/compare', ready: (p) => p.getByRole('checkbox').first().waitFor() },
     { name: 'settings', url: '/settings', ready: (p) => p.getByRole('button', { name: 'Save settings' }).waitFor() },

@@ -4,9 +4,11 @@
 // version history with its diff, the token budget with the unread part, bulk approve, and a
 // caption job started from the Generate panel with live progress.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeTinyTokenizer } from '../main/captions/tiny-tokenizer.js';
+import { FIXTURES } from '../main/engine/shared-dir.js';
 import { expect, projectRoot, startServe, stopServe, test, type WebServerHandle } from './fixtures.js';
 
 function ric(dataDir: string, ...args: string[]): string {
@@ -42,9 +44,14 @@ test('review captions: queue, edit and approve, history with diff, token budget,
   const server = await startServe(dataDir);
   try {
     // CLIP reads 8 positions (6 text tokens), BLIP 10 (8): ShapesEdit scene descriptions overflow both.
-    await callApi(server, 'settings.update', {
-      modelFolders: { clip: writeTinyTokenizer(path.join(dataDir, 'models/clip'), 8), blip: writeTinyTokenizer(path.join(dataDir, 'models/blip'), 10) },
-    });
+    // Model folders are checked when saved (issue 17): each holds a reference fixture's config and
+    // weights besides the tiny tokenizer.
+    const folder = (name: 'clip' | 'blip', window: number, fixture: string) => {
+      const dir = writeTinyTokenizer(path.join(dataDir, 'models', name), window);
+      for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(FIXTURES, fixture, f), path.join(dir, f));
+      return dir;
+    };
+    await callApi(server, 'settings.update', { modelFolders: { clip: folder('clip', 8, 'parity/clip/case_a'), blip: folder('blip', 10, 'parity/blip_itr') } });
     const problems = watchProblems(page);
     await page.goto(server.urlWithToken);
     await page.getByRole('link', { name: 'Captions' }).click();

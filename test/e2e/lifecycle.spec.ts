@@ -145,7 +145,8 @@ test('a caption job whose every sample failed is shown as failed; the template c
   await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Captions' }).click();
   await page.getByLabel('Dataset').selectOption({ label: 'f (3)' });
   const panel = page.locator('.generate-panel');
-  // No caption yet: the Generate panel is open at the top.
+  // No caption yet: the queue says so and leads to the Generate panel, at the top of the view.
+  await page.getByRole('navigation', { name: 'Caption queue' }).getByRole('button', { name: 'Generate some' }).click();
   await expect(panel).toHaveAttribute('open', '');
 
   await panel.getByLabel('Captioner').selectOption('template');

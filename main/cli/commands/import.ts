@@ -26,13 +26,13 @@ const formatSeconds = (s: number) => {
 };
 
 /** One line: [#####-----] 120/1000 12% 34.1/s ETA 0:25 */
-export function progressLine(p: Pick<ApiEventPayload<'job.progress'>, 'done' | 'total' | 'rate' | 'etaSeconds'>, width = 30): string {
+export function progressLine(p: Pick<ApiEventPayload<'job.progress'>, 'done' | 'total' | 'rate' | 'etaSeconds'>, width = 30, unit: readonly [string, string] = ['sample', 'samples']): string {
   const total = p.total ?? 0;
   const frac = total > 0 ? Math.min(1, p.done / total) : 0;
   const filled = Math.round(frac * width);
   const bar = total > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` : '';
   // Without a known total, the count still says what it counts (a bare "0" says nothing).
-  const count = total > 0 ? `${p.done}/${total} ${Math.floor(frac * 100)}%` : `${p.done} ${p.done === 1 ? 'sample' : 'samples'} so far`;
+  const count = total > 0 ? `${p.done}/${total} ${Math.floor(frac * 100)}%` : `${p.done} ${p.done === 1 ? unit[0] : unit[1]} so far`;
   const rate = p.rate === null ? '' : ` ${p.rate.toFixed(1)}/s`;
   const eta = p.etaSeconds === null ? '' : ` ETA ${formatSeconds(p.etaSeconds)}`;
   return `${bar}${count}${rate}${eta}`;

@@ -82,7 +82,7 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
       if (!showProgress) return;
       const loss = latest.loss !== undefined ? ` loss ${latest.loss.toFixed(4)}` : '';
       const r1 = latest.val_r1 !== undefined ? ` val R@1 ${latest.val_r1.toFixed(3)}` : '';
-      const line = `${progressLine(p)}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
+      const line = `${progressLine(p, 30, ['step', 'steps'])}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
       const now = Date.now();
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       else if (now - lastPrint > 5000) {

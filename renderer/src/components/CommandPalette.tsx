@@ -61,15 +61,18 @@ export function CommandPalette({ open, onClose, commands, dynamic }: { open: boo
           }
         }}
       />
-      <ul role="listbox" aria-label="Commands">
-        {matches.map((c, i) => (
-          <li key={c.id} role="option" aria-selected={i === active} onMouseEnter={() => setActive(i)} onClick={() => run(c)}>
-            <span>{c.label}</span>
-            {c.hint ? <span className="muted">{c.hint}</span> : null}
-          </li>
-        ))}
-        {matches.length === 0 ? <li className="muted">No command matches.</li> : null}
-      </ul>
+      {/* Listed only while open: a closed palette holds no copies of the screen's words. */}
+      {open ? (
+        <ul role="listbox" aria-label="Commands">
+          {matches.map((c, i) => (
+            <li key={c.id} role="option" aria-selected={i === active} onMouseEnter={() => setActive(i)} onClick={() => run(c)}>
+              <span>{c.label}</span>
+              {c.hint ? <span className="muted">{c.hint}</span> : null}
+            </li>
+          ))}
+          {matches.length === 0 ? <li className="muted">No command matches.</li> : null}
+        </ul>
+      ) : null}
     </dialog>
   );
 }

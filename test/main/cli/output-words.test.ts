@@ -9,6 +9,7 @@ describe('progress and result lines', () => {
     expect(progressLine({ done: 0, total: null, rate: null, etaSeconds: null })).toBe('0 samples so far');
     expect(progressLine({ done: 1, total: null, rate: 2, etaSeconds: null })).toBe('1 sample so far 2.0/s');
     expect(progressLine({ done: 5, total: 10, rate: null, etaSeconds: 3 }, 10)).toBe('[#####-----] 5/10 50% ETA 0:03');
+    expect(progressLine({ done: 0, total: null, rate: null, etaSeconds: null }, 30, ['step', 'steps'])).toBe('0 steps so far');
   });
 
   it('a run states what it measured and leaves out what it did not', () => {

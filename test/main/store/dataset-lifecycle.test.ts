@@ -166,6 +166,14 @@ describe('datasets repository', () => {
     expect(store.datasets.errors(a, 10, 'caption').map((e) => e.sampleRef)).toEqual(['r2', 'r3']);
     expect(store.datasets.errors(a, 10, 'import').map((e) => e.sampleRef)).toEqual(['r1']);
     expect(store.datasets.errors(a, 10)).toHaveLength(3);
+    // Caption counts per sample: one sample with a pending scene and a pending region caption is
+    // one pending sample (the browser's filter counts samples), two pending captions.
+    const [first] = store.samples.records(a);
+    store.captions.insert({ sampleId: first!.id, kind: 'scene', text: 'x', source: 'vlm' });
+    store.captions.insert({ sampleId: first!.id, kind: 'region', text: 'y', source: 'vlm' });
+    const detail = store.datasets.detail(a)!;
+    expect(detail.captionCounts.scene.pending! + detail.captionCounts.region.pending!).toBe(2);
+    expect(detail.captionSampleCounts.pending).toBe(1);
     expect(store.datasets.rename(a, 'b')).toBe(false);
     expect(store.datasets.rename(a, 'renamed')).toBe(true);
     expect(store.datasets.name(a)).toBe('renamed');

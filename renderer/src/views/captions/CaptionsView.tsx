@@ -35,11 +35,18 @@ export function CaptionsView() {
   const [error, setError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
   const [freshWrites, setFreshWrites] = useState(false);
+  // Opens the Generate panel (never closes it, unlike a click on its summary).
+  const openGenerate = () => {
+    const panel = document.querySelector<HTMLDetailsElement>('.generate-panel');
+    if (!panel) return;
+    panel.open = true;
+    panel.querySelector<HTMLElement>('select, input')?.focus();
+  };
   // The command palette's "Approve all … in this filter" asks the filter bar to open its confirmation.
   const [bulkRequest, setBulkRequest] = useState(0);
   useViewCommands([
     { id: 'captions:bulk', label: `Approve all ${kind} captions in this filter…`, keywords: 'bulk approve visible', run: () => setBulkRequest((n) => n + 1) },
-    { id: 'captions:generate', label: `Generate ${kind} descriptions…`, keywords: 'caption vlm template start', run: () => document.querySelector<HTMLDetailsElement>('.generate-panel')?.setAttribute('open', '') },
+    { id: 'captions:generate', label: `Generate ${kind} descriptions…`, keywords: 'caption vlm template start', run: () => openGenerate() },
   ]);
 
   const queueArgs = useMemo(() => ({ ...(datasetId !== undefined ? { datasetId } : {}), kind, filter }), [datasetId, kind, filter]);
@@ -169,7 +176,7 @@ export function CaptionsView() {
           <kbd>A</kbd> approve <kbd>R</kbd> reject <kbd>Ctrl Enter</kbd> save edit &amp; approve <kbd>J</kbd>/<kbd>K</kbd> next/previous <kbd>E</kbd> edit
         </span>
       </div>
-      <GeneratePanel datasetId={datasetId} kind={kind} onChanged={reload} openByDefault={queue !== null && queue.total === 0 && Object.keys(filter).length === 0} />
+      <GeneratePanel datasetId={datasetId} kind={kind} onChanged={reload} />
       <FiltersBar key={`${datasetId}-${kind}`} datasetId={datasetId} kind={kind} filter={filter} onChange={setFilter} onBulkDone={reload} bulkRequest={bulkRequest} />
       {error ? (
         <p className="error" role="alert">
@@ -178,7 +185,15 @@ export function CaptionsView() {
       ) : null}
       <div className="captions-main">
         <nav className="queue-list" aria-label="Caption queue">
-          {queue && items.length === 0 ? <p className="muted">No captions in this filter. Generate some below, or change the filter.</p> : null}
+          {queue && items.length === 0 ? (
+            <p className="muted">
+              No captions in this filter.{' '}
+              <button type="button" className="link-button" onClick={openGenerate}>
+                Generate some
+              </button>{' '}
+              (the panel above), or change the filter.
+            </p>
+          ) : null}
           <ol>
             {items.map((it, i) => (
               <li key={it.sampleId}>

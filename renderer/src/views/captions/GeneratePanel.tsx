@@ -9,7 +9,7 @@ import { formatEta, formatRate } from './format';
 
 type Progress = ApiEventPayload<'job.progress'>;
 
-export function GeneratePanel({ datasetId, kind, onChanged, openByDefault = false }: { datasetId: number | undefined; kind: CaptionKind; onChanged: () => void; openByDefault?: boolean }) {
+export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: number | undefined; kind: CaptionKind; onChanged: () => void }) {
   const api = useApi();
   const settings = useQuery('settings.get', {});
   const config = useQuery('captions.config', {});
@@ -108,7 +108,7 @@ export function GeneratePanel({ datasetId, kind, onChanged, openByDefault = fals
   const running = progress !== null && (progress.state === 'running' || progress.state === 'queued');
   const vlm = settings.data?.vlm;
   return (
-    <details className="panel generate-panel" open={openByDefault || undefined}>
+    <details className="panel generate-panel">
       <summary>Generate {kind} descriptions</summary>
       <form onSubmit={start} className="generate-form">
         <label>

@@ -150,7 +150,6 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
             rows={kind === 'scene' ? 10 : 3}
             onChange={(e) => setDraft(e.target.value)}
           />
-          <TokenBudget text={draft} primary={kind === 'region' ? 'clip' : 'blip'} />
           <div className="review-actions">
             <button type="button" className="primary" disabled={busy || !dirty || draft.trim() === ''} onClick={() => void act('edit')}>
               Save edit &amp; approve <kbd>Ctrl Enter</kbd>
@@ -174,6 +173,8 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
               {actionError}
             </p>
           ) : null}
+          {/* Below the actions, so they stay in view on a 768 px high window. */}
+          <TokenBudget text={draft} primary={kind === 'region' ? 'clip' : 'blip'} />
           {sample.regionDescription || sample.sceneDescription ? (
             <p className="dataset-text">
               <span className="muted">Dataset's own {kind} text (training fallback):</span>{' '}
