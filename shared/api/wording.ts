@@ -96,7 +96,7 @@ export function fieldLabel(path: readonly (string | number)[]): string {
 
 /** One sentence for a refused argument: "VLM endpoint URL: must be an http:// or https:// URL". */
 export function issueSentence(issue: { path: readonly (string | number)[]; message: string }): string {
-  return issue.path.length === 0 ? issue.message.charAt(0).toUpperCase() + issue.message.slice(1) : `${fieldLabel(issue.path)}: ${issue.message}`;
+  return issue.path.length === 0 ? `The request ${issue.message}` : `${fieldLabel(issue.path)}: ${issue.message}`;
 }
 
 /**
