@@ -2,6 +2,7 @@
 # region-context fusion (Eq. 12-16, class-token pooling: only query 0 is attended), the symmetric
 # contrastive loss with a learned temperature (Eq. 11), global-norm clipping and AdamW.
 # Usage: /usr/bin/python3 bench/torch_train_step.py '<json: {"configs": [...], "runs": N, "threads": T}>'
+# "blip": [...] runs the BLIP-base ITC step (BlipLike below) for bench/train-step.mjs --blip --workers N.
 # Prints one JSON object: {"torch", "threads", "matmul_ms", "matmul_median_ms", "results": [{"name", "ms", "median_ms"}...]}.
 import json, sys, time
 import torch
@@ -151,5 +152,70 @@ for c in spec.get("joint", []):
         opt.step()
 
     fastest, median = timed_ms(joint_step, c["runs"])
+    results.append({"name": c["name"], "ms": fastest, "median_ms": median})
+class BertLayer(nn.Module):
+    """BERT's post-norm layer (BLIP's text encoder without its cross-attention, which ITC does not use)."""
+
+    def __init__(self, d, inner, heads):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.ln1, self.ln2 = nn.LayerNorm(d, eps=1e-12), nn.LayerNorm(d, eps=1e-12)
+        self.mlp = nn.Sequential(nn.Linear(d, inner), nn.GELU(), nn.Linear(inner, d))
+
+    def forward(self, h):
+        h = self.ln1(h + self.attn(h, h, h, need_weights=False)[0])
+        return self.ln2(h + self.mlp(h))
+
+
+class BlipLike(nn.Module):
+    """BlipForImageTextRetrieval's ITC path at blip-itm-base-coco's dims: ViT-B/16 at 384 px (pre-norm, GELU),
+    BERT-base text encoder, vision_proj / text_proj of the class tokens to 256, L2-normalised."""
+
+    def __init__(self):
+        super().__init__()
+        d, inner, L = 768, 3072, 12
+        self.patch = nn.Conv2d(3, d, 16, 16)
+        self.cls, self.pos = nn.Parameter(torch.randn(1, 1, d) * 0.02), nn.Parameter(torch.randn(1, 577, d) * 0.02)
+        self.vlayers = nn.ModuleList(EncoderLayer(d, inner, 12) for _ in range(L))
+        for l in self.vlayers:
+            l.mlp[1] = nn.GELU()
+        self.post = nn.LayerNorm(d)
+        self.tok, self.tpos, self.tln = nn.Embedding(30524, d), nn.Embedding(512, d), nn.LayerNorm(d, eps=1e-12)
+        self.tlayers = nn.ModuleList(BertLayer(d, inner, 12) for _ in range(L))
+        self.vision_proj, self.text_proj = nn.Linear(d, 256), nn.Linear(d, 256)
+
+    def image_features(self, px):
+        x = self.patch(px).flatten(2).transpose(1, 2)
+        h = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], 1) + self.pos
+        for l in self.vlayers:
+            h = l(h)
+        return F.normalize(self.vision_proj(self.post(h)[:, 0]), dim=-1)
+
+    def text_features(self, ids):
+        h = self.tln(self.tok(ids) + self.tpos(torch.arange(ids.shape[1])))
+        for l in self.tlayers:
+            h = l(h)
+        return F.normalize(self.text_proj(h[:, 0]), dim=-1)
+
+
+for c in spec.get("blip", []):
+    m = BlipLike()
+    logit_scale = nn.Parameter(torch.tensor(float(torch.log(torch.tensor(1 / 0.07)))))
+    params = list(m.parameters()) + [logit_scale]
+    opt = torch.optim.AdamW(params, lr=1e-5, eps=1e-8, weight_decay=0.01)
+    B = c["batch"]
+    px = torch.randn(B, 3, 384, 384)
+    ids = torch.randint(0, 30523, (B, c["text_tokens"]))
+    labels = torch.arange(B)
+
+    def blip_step():
+        opt.zero_grad(set_to_none=True)
+        logits = m.image_features(px) @ m.text_features(ids).t() * logit_scale.exp()
+        loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    fastest, median = timed_ms(blip_step, c.get("runs", runs))
     results.append({"name": c["name"], "ms": fastest, "median_ms": median})
 print(json.dumps({"torch": torch.__version__, "threads": spec["threads"], "matmul_ms": matmul_ms, "matmul_median_ms": matmul_median_ms, "results": results}))

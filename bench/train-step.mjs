@@ -11,7 +11,10 @@
 // images, 35 text tokens, ITC loss of Eq. 11, batch 2 in micro-batches of --micro=N, default 2).
 // --state=host|device: where the joint/BLIP steps keep AdamW's moments and the gradient sum
 // (training/host-optim.ts; default: the trainers' `optimizer_state: auto` — host on wasm).
-// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint] [--joint-only] [--blip] [--micro=N] [--state=host|device] [--no-checkpointing]
+// --workers N (issue 13): the trainers' own step (training/phase-optimizer.ts) on this thread and on N
+// tensor workers (engine/parallel) in the same run — phase 1 at ViT-B/16 size, or with --blip the
+// BLIP-base step — beside PyTorch's same step (bench/parallel-step.mjs says what each runs).
+// Usage: npx tsc -b && node bench/train-step.mjs [backend=wasm] [runs=5] [--joint] [--joint-only] [--blip] [--micro=N] [--state=host|device] [--no-checkpointing] [--workers N]
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +84,14 @@ const matmulT = await median(async () => {
 });
 const matmulMs = matmulT.min;
 const matmulGflops = (2 * 1024 * 768 * 768) / matmulMs / 1e6;
+
+const workersAt = process.argv.indexOf('--workers');
+const workersArg = arg('workers') ?? (workersAt > 0 ? process.argv[workersAt + 1] : undefined);
+if (workersArg !== undefined) {
+  const { workersTable } = await import('./parallel-step.mjs');
+  await workersTable({ workers: Number(workersArg), blip: blipOnly, runs, backend: report.active, matmul: { ms: matmulMs, median: matmulT.median, gflops: matmulGflops } });
+  process.exit(0);
+}
 
 const ours = [];
 for (const c of jointOnly ? [] : configs) {

@@ -1,8 +1,13 @@
 // Validates every call at the main-side boundary and turns every outcome into an ApiResult.
-// A bad payload is a typed `invalid_args` error; a handler bug is `internal`; nothing throws out.
+// A bad payload is a typed `invalid_args` (or `too_large`) error; a handler bug is `internal`;
+// nothing throws out. Every transport (in-process, IPC, HTTP, WebSocket) ends here, so the size
+// and depth bounds of shared/api/bounds.ts are checked here once for all of them, before the
+// schema or a handler sees the arguments.
 import type { z } from 'zod';
 import {
+  API_BOUNDS,
   apiMethods,
+  checkValue,
   isApiMethodName,
   type ApiMethodName,
   type ApiMethods,
@@ -31,6 +36,8 @@ export interface Dispatcher {
 export interface DispatcherOptions {
   /** Called with handler bugs (not with expected ApiErrors). */
   onInternalError?: (method: string, err: unknown) => void;
+  /** Tighter bounds (tests); API_BOUNDS otherwise. */
+  bounds?: typeof API_BOUNDS;
 }
 
 function issuesOf(err: z.ZodError) {
@@ -38,6 +45,12 @@ function issuesOf(err: z.ZodError) {
     path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
     message: i.message,
   }));
+}
+
+/** A method name as it may be quoted back: never the whole of a hostile value. */
+function describeMethod(method: unknown): string {
+  if (typeof method !== 'string') return `(a ${method === null ? 'null' : typeof method}, not a name)`;
+  return JSON.stringify(method.length > 80 ? `${method.slice(0, 80)}…` : method);
 }
 
 export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptions = {}): Dispatcher {
@@ -48,10 +61,12 @@ export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptio
           ok: false,
           error: {
             code: 'unknown_method',
-            message: `this RIC Studio does not know the request ${JSON.stringify(method)}: the page and the server may be from different versions (reload the page)`,
+            message: `this RIC Studio does not know the request ${describeMethod(method)}: the page and the server may be from different versions (reload the page)`,
           },
         };
       }
+      const violation = checkValue(args, options.bounds ?? API_BOUNDS, 'the data sent with this request');
+      if (violation) return { ok: false, error: violation };
       const spec = apiMethods[method];
       // Problems are worded for people (shared/api/wording.ts); the paths stay for programs.
       const parsed = spec.args.safeParse(args === undefined ? {} : args, { error: plainIssueMessage });

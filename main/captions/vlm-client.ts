@@ -142,8 +142,11 @@ export class VlmClient {
     this.form = form === 'string' ? 'string' : 'object';
     this.openai = new OpenAI({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
-      // Local servers take no key, but the package refuses to start without one.
+      // Local servers take no key, but the package refuses to start without one: without a key the
+      // placeholder is set and the Authorization header removed (null drops a header in this SDK),
+      // so a server never sees a made-up credential.
       apiKey: options.apiKey ?? 'no-key',
+      ...(options.apiKey === undefined ? { defaultHeaders: { Authorization: null } } : {}),
       maxRetries: 0,
       timeout: this.timeoutMs,
       fetch: fetchWithErrorMessages,

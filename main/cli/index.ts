@@ -20,6 +20,14 @@ function parsePort(value: string): number {
 
 export const DEFAULT_PORT = 8731;
 
+/** `--allow-host`: a bare host name or IP (no scheme, port or path), collected over repeats. */
+function collectHost(value: string, previous: string[]): string[] {
+  const v = value.trim().toLowerCase();
+  if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]{1,253}|[0-9a-f:.]{2,45})$/.test(v)) throw new InvalidArgumentError('must be a host name or IP address, without scheme, port or path');
+  if (previous.length >= 32) throw new InvalidArgumentError('at most 32 host names');
+  return [...previous, v];
+}
+
 export function buildProgram(): Command {
   const program = new Command('ric')
     .description('RIC Studio: a workstation for Region-in-Context image-editing research')
@@ -33,8 +41,14 @@ export function buildProgram(): Command {
     .description('serve the workstation in a browser (web mode), on 127.0.0.1 with a per-start token')
     .option('--host <host>', 'interface to listen on (non-loopback prints a warning)', '127.0.0.1')
     .option('--port <port>', 'port (0 = any free one)', parsePort, DEFAULT_PORT)
-    .action(async (opts: { host: string; port: number }) => {
-      await serve({ dataDir: dataDir(), host: opts.host, port: opts.port });
+    .option(
+      '--allow-host <name>',
+      'a host name the browser may use to reach this server besides loopback and --host (e.g. behind a proxy); repeatable',
+      collectHost,
+      [] as string[],
+    )
+    .action(async (opts: { host: string; port: number; allowHost: string[] }) => {
+      await serve({ dataDir: dataDir(), host: opts.host, port: opts.port, allowHosts: opts.allowHost });
     });
 
   program

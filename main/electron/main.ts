@@ -1,13 +1,13 @@
 // The desktop app: one window over the same App (store, dispatcher, events) that web mode uses.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session } from 'electron';
 import { openApp, type App } from '../app.js';
 import { projectRoot, resolveDataDir } from '../paths.js';
 import { registerIpcTransport } from './ipc.js';
 import { privilegedSchemes, registerAppProtocol } from './protocol.js';
 import { utilityProcessSpawner } from './utility-host.js';
-import { APP_ORIGIN, hardenWebContents, secureWebPreferences } from './security.js';
+import { APP_ORIGIN, hardenSession, hardenWebContents, secureWebPreferences } from './security.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -35,6 +35,7 @@ export function runDesktop(): void {
   app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
 
   app.whenReady().then(() => {
+    hardenSession(session.defaultSession);
     ricApp = openApp({ dataDir: resolveDataDir({ env: process.env }), mode: 'desktop', hostSpawner: utilityProcessSpawner });
     registerAppProtocol(protocol, path.join(projectRoot(), 'dist', 'renderer'), ricApp.store.blobs);
     registerIpcTransport({

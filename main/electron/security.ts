@@ -1,6 +1,7 @@
-// The window's security settings in one place: isolated, sandboxed, no Node, no navigation away,
-// no new windows, and IPC accepted only from our own top-level frame.
-import type { WebContents, WebFrameMain, WebPreferences } from 'electron';
+// The window's security settings in one place (Electron's security checklist): isolated, sandboxed,
+// no Node, web security on, no insecure content, no navigation away, no new windows, no webviews,
+// every permission denied, and IPC accepted only from our own top-level frame.
+import type { Session, WebContents, WebFrameMain, WebPreferences } from 'electron';
 
 export const APP_SCHEME = 'ric';
 export const APP_ORIGIN = `${APP_SCHEME}://app`;
@@ -16,8 +17,21 @@ export function secureWebPreferences(preload: string): WebPreferences {
     webSecurity: true,
     allowRunningInsecureContent: false,
     webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    safeDialogs: true,
     spellcheck: false,
   };
+}
+
+/**
+ * The app asks for no permission (camera, notifications, clipboard, geolocation, HID, serial ...):
+ * every request and every check is refused, whoever asks.
+ */
+export function hardenSession(session: Session): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+  session.setDevicePermissionHandler(() => false);
 }
 
 export function hardenWebContents(contents: WebContents): void {
@@ -26,6 +40,9 @@ export function hardenWebContents(contents: WebContents): void {
   });
   contents.on('will-redirect', (event, url) => {
     if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
+  });
+  contents.on('will-frame-navigate', (event) => {
+    if (!event.url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));

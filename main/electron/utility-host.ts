@@ -11,8 +11,19 @@ export const utilityProcessSpawner: HostSpawner = (entry, args) => {
     get pid() {
       return child.pid;
     },
-    send: (message) => child.postMessage(message),
-    onMessage: (listener) => void child.on('message', listener),
+    // JSON text, not structured clone: a string is cloned flat, and JSON.parse does not recurse, so a
+    // message nested thousands deep from a broken host cannot overflow main's stack while it is
+    // deserialised (the same reason forkSpawner uses serialization 'json'); protocol.ts bounds it next.
+    send: (message) => child.postMessage(JSON.stringify(message)),
+    onMessage: (listener) =>
+      void child.on('message', (data: unknown) => {
+        if (typeof data !== 'string') return;
+        try {
+          listener(JSON.parse(data) as unknown);
+        } catch {
+          // Not JSON: dropped, like any malformed message.
+        }
+      }),
     onExit: (listener) => void child.once('exit', (code: number) => listener({ code, signal: null })),
     kill: () => void child.kill(),
   };

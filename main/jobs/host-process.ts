@@ -1,13 +1,15 @@
 // Starting an engine host process, behind a small interface: child_process.fork in web mode, the
 // CLI and tests; Electron's utilityProcess in the desktop app (main/electron/utility-host.ts).
 // EngineHost adds what main needs on top: start on demand, typed messages, exit reasons.
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../paths.js';
-import { fromHostSchema, type FromHost, type HostResources, type ToHost } from './protocol.js';
+import { CHANNEL_ENV, CHANNEL_FD, lineChannel } from './line-channel.js';
+import { checkHostMessage, fromHostSchema, HOST_MESSAGE_BOUNDS, type FromHost, type HostResources, type ToHost } from './protocol.js';
 
 export interface ExitInfo {
   code: number | null;
@@ -18,6 +20,8 @@ export interface HostProcess {
   readonly pid: number | undefined;
   send(message: ToHost): void;
   onMessage(listener: (message: unknown) => void): void;
+  /** Lines the channel could not read as a message (not JSON, over the bound), where it frames them. */
+  onBadMessage?(listener: (reason: string) => void): void;
   onExit(listener: (info: ExitInfo) => void): void;
   kill(signal?: NodeJS.Signals): void;
 }
@@ -39,19 +43,34 @@ export function lowerPriority(pid: number | undefined): void {
   }
 }
 
+/**
+ * A plain Node child whose channel is our own line channel on fd 3 (line-channel.ts), not Node's IPC:
+ * Node parses IPC messages where a throw cannot be caught, so one malformed message from a broken
+ * host would end main (issue 10).
+ */
 export const forkSpawner: HostSpawner = (entry, args) => {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = spawn(process.execPath, [...process.execArgv, entry, ...args], {
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [CHANNEL_ENV]: String(CHANNEL_FD) },
+  });
   lowerPriority(child.pid);
+  const pipe = child.stdio[CHANNEL_FD] as Duplex;
+  const listeners: ((m: unknown) => void)[] = [];
+  const bad: ((reason: string) => void)[] = [];
+  const send = lineChannel(pipe, pipe, HOST_MESSAGE_BOUNDS.maxBytes, {
+    onMessage: (m) => listeners.forEach((fn) => fn(m)),
+    onBadLine: (reason) => bad.forEach((fn) => fn(reason)),
+  });
+  child.on('error', () => undefined); // a failed spawn shows as 'exit'
   return {
     get pid() {
       return child.pid;
     },
-    send: (m) => {
-      if (child.connected) child.send(m);
-    },
-    onMessage: (fn) => child.on('message', fn),
-    onExit: (fn) => child.once('exit', (code, signal) => fn({ code, signal })),
-    kill: (signal) => child.kill(signal),
+    send: (m) => void send(m),
+    onMessage: (fn) => void listeners.push(fn),
+    onBadMessage: (fn) => void bad.push(fn),
+    onExit: (fn) => void child.once('exit', (code, signal) => fn({ code, signal })),
+    kill: (signal) => void child.kill(signal),
   };
 };
 
@@ -99,6 +118,16 @@ export class EngineHost {
   }
 
   send(message: ToHost): void {
+    const violation = checkHostMessage(message, `the ${message.type} message to the ${this.lane} engine host`);
+    if (violation) {
+      // Never sent: a job whose parameters cannot cross ends failed here, instead of crashing the
+      // host on every resume.
+      this.log(`[jobs] ${violation.message}`);
+      if (message.type === 'start') {
+        this.handlers.onMessage({ type: 'finished', jobId: message.jobId, state: 'failed', error: `job parameters refused: ${violation.message}`, stack: null, result: null });
+      }
+      return;
+    }
     this.ensure().send(message);
   }
 
@@ -141,6 +170,11 @@ export class EngineHost {
     const proc = this.spawner(this.entry(), [this.dataDir, `--lane=${this.lane}`]);
     this.proc = proc;
     proc.onMessage((raw) => {
+      const violation = checkHostMessage(raw, `a message from the ${this.lane} engine host`);
+      if (violation) {
+        this.log(`[jobs] dropped ${violation.message}`);
+        return;
+      }
       const parsed = fromHostSchema.safeParse(raw);
       if (!parsed.success) {
         this.log(`[jobs] dropped a malformed message from the ${this.lane} engine host: ${parsed.error.message}`);
@@ -154,6 +188,7 @@ export class EngineHost {
       }
       this.handlers.onMessage(m);
     });
+    proc.onBadMessage?.((reason) => this.log(`[jobs] dropped ${reason} from the ${this.lane} engine host`));
     proc.onExit((info) => {
       if (this.proc === proc) this.proc = null;
       for (const resolve of this.requests.values()) resolve(null);

@@ -2,6 +2,7 @@
 // shared/api: one zod schema per direction, parsed once on arrival, then trusted. Messages are plain
 // structured-clone data, so the same schemas serve child_process.fork and Electron's utilityProcess.
 import { z } from 'zod';
+import { checkValue, type Bounds, type BoundsViolation } from '../../shared/api/bounds.js';
 import { jobEvents, jobStateSchema } from '../../shared/api/jobs.js';
 import { tensorBackendNameSchema } from '../../shared/api/system.js';
 
@@ -91,3 +92,16 @@ export const fromHostSchema = z.discriminatedUnion('type', [
 export type FromHost = z.infer<typeof fromHostSchema>;
 
 export { jobStateSchema };
+
+/**
+ * Bounds on every message, both directions, checked before the schema (issue 10). A metric batch
+ * is at most 5000 points (about 30 000 values); a job's report lists at most one entry per sample.
+ * Depth: no message nests more than a handful of levels; job parameters are bounded to the Api's 64
+ * when queued, and a message one level deeper than that still passes.
+ */
+export const HOST_MESSAGE_BOUNDS: Bounds = { maxBytes: 128 * 1024 * 1024, maxDepth: 72, maxValues: 2_000_000 };
+
+/** Null if `message` may cross the channel, else why not (walked without recursion). */
+export function checkHostMessage(message: unknown, what: string): BoundsViolation | null {
+  return checkValue(message, HOST_MESSAGE_BOUNDS, what);
+}

@@ -2,8 +2,9 @@
 // not hold the model its setting names, is refused with the reason — the same check `ric model
 // check DIR` runs (the engine's checkPretrained: config.json, then every expected tensor's name,
 // shape and dtype in the safetensors headers, no weights read). The editor is a diffusers pipeline
-// folder, which the engine cannot load yet: its layout is checked (model_index.json and the
-// unet, vae and text_encoder sub-folders with a config and weights).
+// folder, checked part by part as the InstructPix2Pix pipeline loads it (the engine's
+// checkPipelineFolder: model_index.json, then each part's config, weight headers, tokenizer files
+// and scheduler config).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ModelFolders } from '../../shared/api/settings.js';
@@ -14,8 +15,6 @@ const EXPECTED: Record<Exclude<keyof ModelFolders, 'editor'>, { modelType: strin
   blip: { modelType: 'blip', what: 'a BLIP retrieval model (e.g. Salesforce/blip-itm-base-coco)' },
   dino: { modelType: 'vit', what: 'a ViT model such as DINO (e.g. facebook/dino-vits16)' },
 };
-
-const EDITOR_PARTS = ['unet', 'vae', 'text_encoder'] as const;
 
 /** Why a folder cannot serve as this model setting, or null when it can. */
 export async function modelFolderProblem(kind: keyof ModelFolders, folder: string): Promise<string | null> {
@@ -28,7 +27,7 @@ export async function modelFolderProblem(kind: keyof ModelFolders, folder: strin
   }
   if (!stat.isDirectory()) return `${dir} is a file; choose the folder that holds the model's config.json`;
   const check = `check it with: ric model check ${dir}`;
-  if (kind === 'editor') return editorProblem(dir);
+  if (kind === 'editor') return await editorProblem(dir);
   const expected = EXPECTED[kind];
   // The engine (and TensorFlow.js with it) loads only when a folder is actually checked.
   const { checkPretrained, describeProblems } = await import('../engine/models/registry.js');
@@ -46,22 +45,17 @@ export async function modelFolderProblem(kind: keyof ModelFolders, folder: strin
   return null;
 }
 
-function editorProblem(dir: string): string | null {
-  const index = path.join(dir, 'model_index.json');
-  let cls: unknown;
+async function editorProblem(dir: string): Promise<string | null> {
+  const { checkPipelineFolder } = await import('../engine/pipelines/folder.js');
+  let parts;
   try {
-    cls = (JSON.parse(fs.readFileSync(index, 'utf8')) as { _class_name?: unknown })._class_name;
-  } catch {
-    return `${dir} has no readable model_index.json: choose a diffusers pipeline folder (e.g. timbrooks/instruct-pix2pix)`;
+    parts = checkPipelineFolder(dir).parts;
+  } catch (err) {
+    // model_index.json missing or unreadable: the engine's message names the file.
+    const reason = err instanceof Error ? err.message : String(err);
+    return `${reason}; choose a diffusers pipeline folder such as timbrooks/instruct-pix2pix`;
   }
-  if (typeof cls !== 'string' || !/StableDiffusion.*Pipeline/.test(cls)) {
-    return `${dir} holds a ${typeof cls === 'string' ? cls : 'pipeline of unknown kind'}, not a Stable Diffusion editing pipeline such as timbrooks/instruct-pix2pix`;
-  }
-  for (const part of EDITOR_PARTS) {
-    const sub = path.join(dir, part);
-    if (!fs.existsSync(path.join(sub, 'config.json'))) return `${dir} has no ${part}/config.json: the pipeline folder is incomplete`;
-    const weights = fs.readdirSync(sub).some((f) => f.endsWith('.safetensors') || f.endsWith('.safetensors.index.json'));
-    if (!weights) return `${dir}/${part} has no .safetensors weights (convert .bin weights to safetensors first)`;
-  }
-  return null;
+  const bad = parts.filter((p) => !p.ok);
+  if (bad.length === 0) return null;
+  return `${dir} is not a usable editing pipeline: ${bad.map((b) => `${b.part}: ${b.problem ?? 'unusable'}`).join('; ')}`;
 }

@@ -29,7 +29,8 @@ export function readSettings(repo: SettingsRepo): Settings {
     vlm: {
       baseUrl: repo.get(KEYS.vlmBaseUrl) ?? null,
       model: repo.get(KEYS.vlmModel) ?? null,
-      apiKeySet: typeof repo.get(KEYS.vlmApiKey) === 'string',
+      // Set for the base URL in use: a key pinned to an earlier URL is not offered to this one.
+      apiKeySet: storedKey(repo)?.endpoint === normaliseEndpoint(repo.get(KEYS.vlmBaseUrl)) && storedKey(repo) !== undefined,
     },
     tensorBackend: repo.get(KEYS.tensorBackend) ?? defaultSettings.tensorBackend,
     theme: repo.get(KEYS.theme) ?? defaultSettings.theme,
@@ -38,10 +39,49 @@ export function readSettings(repo: SettingsRepo): Settings {
   return parsed.success ? parsed.data : defaultSettings;
 }
 
-/** The stored VLM API key; main-side only, never part of an Api result. */
-export function readVlmApiKey(repo: SettingsRepo): string | undefined {
-  const key = repo.get(KEYS.vlmApiKey);
-  return typeof key === 'string' ? key : undefined;
+/**
+ * The VLM API key is stored with the endpoint it was saved for, `{ key, endpoint }` (issue 10): a
+ * call that names another endpoint (captions.generate's `endpoint`, `ric caption --endpoint`) gets
+ * no key, so a caller cannot send the saved secret to a server of its choosing. A key stored
+ * before this (a bare string) belongs to the base URL saved beside it.
+ */
+interface StoredKey {
+  key: string;
+  endpoint: string | null;
+}
+
+function storedKey(repo: SettingsRepo): StoredKey | undefined {
+  const v = repo.get(KEYS.vlmApiKey);
+  if (typeof v === 'string') return { key: v, endpoint: normaliseEndpoint(repo.get(KEYS.vlmBaseUrl)) };
+  const o = asObject(v);
+  if (o && typeof o['key'] === 'string' && (typeof o['endpoint'] === 'string' || o['endpoint'] === null)) return { key: o['key'], endpoint: o['endpoint'] };
+  return undefined;
+}
+
+/** An endpoint as compared: scheme, lower-case host, port only if not the default, path without trailing slashes. */
+export function normaliseEndpoint(url: unknown): string | null {
+  if (typeof url !== 'string' || url.length === 0) return null;
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}${u.search}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The API key for a request to `endpoint`, main-side only and never part of an Api result: the
+ * stored key when `endpoint` is the one it was saved for; else $RIC_VLM_API_KEY when `endpoint` is
+ * $RIC_VLM_BASE_URL (or, without it, the saved base URL); else none.
+ */
+export function vlmApiKeyFor(repo: SettingsRepo, endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const target = normaliseEndpoint(endpoint);
+  if (target === null) return undefined;
+  const envKey = env['RIC_VLM_API_KEY'];
+  if (envKey && target === normaliseEndpoint(env['RIC_VLM_BASE_URL'] ?? repo.get(KEYS.vlmBaseUrl))) return envKey;
+  const stored = storedKey(repo);
+  return stored && stored.endpoint === target ? stored.key : undefined;
 }
 
 export function writeSettings(repo: SettingsRepo, patch: SettingsPatch): void {
@@ -50,9 +90,16 @@ export function writeSettings(repo: SettingsRepo, patch: SettingsPatch): void {
     entries[KEYS.modelFolders] = { ...readSettings(repo).modelFolders, ...patch.modelFolders };
   }
   if (patch.vlm) {
+    const previous = storedKey(repo);
     if ('baseUrl' in patch.vlm) entries[KEYS.vlmBaseUrl] = patch.vlm.baseUrl ?? undefined;
     if ('model' in patch.vlm) entries[KEYS.vlmModel] = patch.vlm.model ?? undefined;
-    if ('apiKey' in patch.vlm) entries[KEYS.vlmApiKey] = patch.vlm.apiKey ?? undefined;
+    const baseUrl = 'baseUrl' in patch.vlm ? patch.vlm.baseUrl : repo.get(KEYS.vlmBaseUrl);
+    if ('apiKey' in patch.vlm) {
+      entries[KEYS.vlmApiKey] = patch.vlm.apiKey ? ({ key: patch.vlm.apiKey, endpoint: normaliseEndpoint(baseUrl) } satisfies StoredKey) : undefined;
+    } else if (previous) {
+      // Pinned to the endpoint it was saved for (an old bare-string key too), whatever the base URL becomes.
+      entries[KEYS.vlmApiKey] = previous satisfies StoredKey;
+    }
   }
   if (patch.tensorBackend) entries[KEYS.tensorBackend] = patch.tensorBackend;
   if (patch.theme) entries[KEYS.theme] = patch.theme;

@@ -20,10 +20,14 @@ export function method<A extends z.ZodType, R extends z.ZodType>(
 export type MethodTable = Record<string, MethodSpec>;
 export type EventTable = Record<string, z.ZodType>;
 
-/** Error codes a caller can branch on. `internal` means a bug on the main side, never bad input. */
+/**
+ * Error codes a caller can branch on. `internal` means a bug on the main side, never bad input;
+ * `too_large` is input over a size bound (shared/api/bounds.ts), `invalid_args` any other bad input.
+ */
 export const apiErrorCodes = [
   'unknown_method',
   'invalid_args',
+  'too_large',
   'not_found',
   'conflict',
   'failed_precondition',

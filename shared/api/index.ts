@@ -47,6 +47,7 @@ export function isApiEventName(name: string): name is ApiEventName {
 export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
 export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
 
+export * from './bounds.js';
 export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';

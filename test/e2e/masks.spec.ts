@@ -43,7 +43,7 @@ function watchProblems(page: Page): string[] {
 
 async function call<T>(page: Page, method: string, args: unknown): Promise<T> {
   const r = await page.evaluate(
-    async ([m, a]) => (await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ method: m, args: a }) })).json(),
+    async ([m, a]) => (await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: m, args: a }) })).json(),
     [method, args] as const,
   );
   if (!r.ok) throw new Error(`${method}: ${JSON.stringify(r.error)}`);

@@ -3,7 +3,7 @@
 import type { ModelFolders } from '../../../shared/api/settings.js';
 import { testVlmConnection } from '../../captions/connection.js';
 import { modelFolderProblem } from '../../settings/checks.js';
-import { readSettings, readVlmApiKey, writeSettings } from '../../settings/index.js';
+import { readSettings, vlmApiKeyFor, writeSettings } from '../../settings/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError } from '../errors.js';
@@ -31,10 +31,9 @@ export function settingsHandlers(ctx: AppContext): Pick<ApiHandlers, SettingsMet
       return { ok: problem === null, message: problem ?? 'The folder holds the expected model.' };
     },
     'settings.testVlm': ({ baseUrl, model, apiKey }) => {
-      // The saved key goes only to the endpoint it was saved for; another URL gets only a key typed for it.
-      const sameEndpoint = readSettings(ctx.store.settings).vlm.baseUrl === baseUrl;
-      const key = apiKey ?? (sameEndpoint ? readVlmApiKey(ctx.store.settings) : undefined);
-      return testVlmConnection({ baseUrl, model, apiKey: key });
+      // The saved key goes only to the endpoint it was pinned to (settings/index.ts, issue 10);
+      // another URL gets only a key typed for it.
+      return testVlmConnection({ baseUrl, model, apiKey: apiKey ?? vlmApiKeyFor(ctx.store.settings, baseUrl) });
     },
   };
 }

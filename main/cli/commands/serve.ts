@@ -8,6 +8,8 @@ export interface ServeOptions {
   dataDir: string;
   host: string;
   port: number;
+  /** Host names the browser may use besides loopback and --host (DNS-rebinding guard). */
+  allowHosts?: string[];
   /** Why web mode was started instead of the desktop window (from `npm start`). */
   reason?: string;
 }
@@ -26,6 +28,7 @@ export async function serve(options: ServeOptions): Promise<void> {
       rendererDir,
       host: options.host,
       port: options.port,
+      allowHosts: options.allowHosts ?? [],
     });
   } catch (err) {
     app.close();

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
-import type { JobState } from '../../../shared/api/index.js';
+import { API_BOUNDS, formatBytes, parseBoundedJson, type JobState } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
 import { FINAL_STATES, withApi } from '../session.js';
 import { progressLine } from './import.js';
@@ -25,27 +25,33 @@ export interface TrainCliOptions {
   json?: boolean;
 }
 
+const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
 export async function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Promise<Record<string, unknown>> {
-  // The trainers (and TensorFlow.js) load only when `ric train` runs, so other commands start fast.
-  const { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } = await import('../../engine/training/index.js');
   let over: Record<string, unknown> = {};
   if (file) {
     let text: string;
     try {
+      // A config is a few hundred bytes: a bigger file is a mistake (a dataset, a checkpoint), not read.
+      const size = fs.statSync(file).size;
+      if (size > MAX_CONFIG_BYTES) throw new CliError(`${file}: ${formatBytes(size)} is too big for a training config (at most ${formatBytes(MAX_CONFIG_BYTES)})`);
       text = fs.readFileSync(file, 'utf8');
     } catch (err) {
+      if (err instanceof CliError) throw err;
       throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     }
     try {
-      const v = JSON.parse(text) as unknown;
+      const v = parseBoundedJson(text, { ...API_BOUNDS, maxBytes: MAX_CONFIG_BYTES }, 'the config');
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
       over = v as Record<string, unknown>;
     } catch (err) {
       throw new CliError(`${file}: invalid JSON: ${(err as Error).message}`);
     }
   }
+  // The trainers (and TensorFlow.js) load only when `ric train` runs (and after the file is read),
+  // so other commands and a bad file answer fast.
+  const { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } = await import('../../engine/training/index.js');
   const base = preset ? (family === 'regionclip' ? regionClipPreset(preset) : blipPreset(preset)) : {};
   const source = file ? path.resolve(file) : `${family} defaults`;
   try {

@@ -19,7 +19,7 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
   });
 }
 
-export type ActivationName = 'gelu' | 'quick_gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu';
+export type ActivationName = 'gelu' | 'quick_gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu' | 'silu';
 
 export function activation(name: string): (x: tf.Tensor) => tf.Tensor {
   switch (name) {
@@ -32,7 +32,15 @@ export function activation(name: string): (x: tf.Tensor) => tf.Tensor {
       return geluTanh;
     case 'relu':
       return (x) => tf.relu(x);
+    case 'silu':
+    case 'swish':
+      return silu;
     default:
-      throw new Error(`unknown activation "${name}" (hidden_act): known are gelu, quick_gelu, gelu_new, gelu_pytorch_tanh, relu`);
+      throw new Error(`unknown activation "${name}" (hidden_act): known are gelu, quick_gelu, gelu_new, gelu_pytorch_tanh, relu, silu`);
   }
+}
+
+/** SiLU / swish: x · σ(x) (diffusers' act_fn "silu", torch.nn.SiLU). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
 }

@@ -11,6 +11,11 @@ import { clipFamily } from './clip/index.js';
 import { vitFamily } from './vit/index.js';
 import { blipFamily } from './blip/index.js';
 import { fusionFamily } from './fusion/index.js';
+import { inceptionFamily } from './inception/index.js';
+import { lpipsFamily } from './lpips/index.js';
+import { clipTextFamily } from './clip/text-model.js';
+import { unetFamily } from './unet/index.js';
+import { vaeFamily } from './vae/index.js';
 
 export { ParamStore };
 
@@ -41,6 +46,17 @@ export interface ModelFamily<C extends object = object, M extends PretrainedMode
   ignoreUnexpected?: readonly RegExp[];
   /** Prefix a task model puts before the base model's names (e.g. "vit."), stripped when present. */
   basePrefix?: string;
+  /** Recognises a config.json that has no model_type (torchvision / lpips exports name a `builder`). */
+  matchesConfig?: (raw: Record<string, unknown>) => boolean;
+  /** More safetensors files in the folder to take tensors from, after model.safetensors (LPIPS's lin layers). */
+  extraWeightFiles?: (dir: string, config: C) => string[];
+  /**
+   * Where the config comes from: transformers' PretrainedConfig (its common attributes are added as
+   * defaults; the default) or a diffusers ConfigMixin (`_class_name` names the class; no common attributes).
+   */
+  library?: 'transformers' | 'diffusers';
+  /** Older state-dict names a checkpoint may store a parameter under (e.g. diffusers' query/key/value). */
+  legacyNames?: (name: string) => string[];
 }
 
 // PretrainedConfig's attributes (transformers v4.35 configuration_utils.py), common to every config.
@@ -62,8 +78,9 @@ const PRETRAINED_CONFIG_DEFAULTS: Record<string, unknown> = {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The config as the reference library holds it after loading: class defaults under the file's values. */
-export function applyConfigDefaults(raw: Record<string, unknown>, defaults: ConfigDefaults): Record<string, unknown> {
-  const full: Record<string, unknown> = { ...PRETRAINED_CONFIG_DEFAULTS, ...defaults.values, ...raw };
+export function applyConfigDefaults(raw: Record<string, unknown>, defaults: ConfigDefaults, library: 'transformers' | 'diffusers' = 'transformers'): Record<string, unknown> {
+  const common = library === 'transformers' ? PRETRAINED_CONFIG_DEFAULTS : {};
+  const full: Record<string, unknown> = { ...common, ...defaults.values, ...raw };
   for (const [key, subDefaults] of Object.entries(defaults.sub ?? {})) {
     const given = raw[key];
     full[key] = { ...PRETRAINED_CONFIG_DEFAULTS, ...subDefaults, ...(isRecord(given) ? given : {}) };
@@ -90,6 +107,11 @@ registerModel(clipFamily);
 registerModel(vitFamily);
 registerModel(blipFamily);
 registerModel(fusionFamily);
+registerModel(inceptionFamily);
+registerModel(lpipsFamily);
+registerModel(clipTextFamily);
+registerModel(unetFamily);
+registerModel(vaeFamily);
 
 export class ModelLoadError extends Error {
   constructor(message: string, readonly report?: CheckReport) {
@@ -138,15 +160,22 @@ export interface ResolvedConfig<C extends object = object> {
 /** Reads DIR/config.json, applies defaults, picks the family. */
 export function resolveConfig(dir: string): ResolvedConfig {
   const file = path.join(dir, 'config.json');
-  const raw = readJson(file);
+  return resolveConfigObject(readJson(file), file);
+}
+
+/** A config.json's content (already read; `file` names it in errors): defaults applied, family picked. */
+export function resolveConfigObject(raw: Record<string, unknown>, file: string): ResolvedConfig {
   const archs = Array.isArray(raw.architectures) ? (raw.architectures as unknown[]).filter((a): a is string => typeof a === 'string') : [];
+  // diffusers' ConfigMixin names the class in `_class_name` instead.
+  if (typeof raw._class_name === 'string') archs.push(raw._class_name);
   const modelType = typeof raw.model_type === 'string' ? raw.model_type : undefined;
-  const family = (modelType ? FAMILIES.get(modelType) : undefined) ?? archs.map((a) => BY_ARCHITECTURE.get(a)).find(Boolean);
+  const family =
+    (modelType ? FAMILIES.get(modelType) : undefined) ?? archs.map((a) => BY_ARCHITECTURE.get(a)).find(Boolean) ?? [...FAMILIES.values()].find((f) => f.matchesConfig?.(raw));
   if (!family) {
     const known = knownModels().map((k) => `${k.modelType} (${k.architectures.join(', ')})`).join('; ');
     throw new ModelLoadError(`${file}: unknown architecture: model_type ${JSON.stringify(modelType ?? null)}, architectures ${JSON.stringify(archs)}; known: ${known}`);
   }
-  const full = applyConfigDefaults(raw, family.defaults);
+  const full = applyConfigDefaults(raw, family.defaults, family.library);
   let config: object;
   try {
     config = family.parseConfig(full, file);
@@ -156,17 +185,33 @@ export function resolveConfig(dir: string): ResolvedConfig {
   return { family, architecture: archs[0] ?? family.architectures[0] ?? family.modelType, full, config };
 }
 
-/** The safetensors files of a model folder: model.safetensors or a sharded index. */
+/**
+ * The safetensors files of a model folder: model.safetensors (transformers) or
+ * diffusion_pytorch_model.safetensors (diffusers), or either's sharded index.
+ */
 function weightFiles(dir: string): string[] {
-  const single = path.join(dir, 'model.safetensors');
-  if (fs.existsSync(single)) return [single];
-  const index = path.join(dir, 'model.safetensors.index.json');
-  if (fs.existsSync(index)) {
-    const map = readJson(index).weight_map;
-    if (!isRecord(map)) throw new ModelLoadError(`${index}: no weight_map`);
-    return [...new Set(Object.values(map).map((f) => path.join(dir, String(f))))];
+  for (const stem of ['model', 'diffusion_pytorch_model']) {
+    const single = path.join(dir, `${stem}.safetensors`);
+    if (fs.existsSync(single)) return [single];
+    const index = path.join(dir, `${stem}.safetensors.index.json`);
+    if (fs.existsSync(index)) {
+      const map = readJson(index).weight_map;
+      if (!isRecord(map)) throw new ModelLoadError(`${index}: no weight_map`);
+      const files = [...new Set(Object.values(map).map(String))];
+      // A shard name is a file in this folder, never a path out of it.
+      const bad = files.find((f) => f !== path.basename(f) || !f.endsWith('.safetensors'));
+      if (bad) throw new ModelLoadError(`${index}: weight_map names "${bad}", which is not a .safetensors file in the folder`);
+      return files.map((f) => path.join(dir, f));
+    }
   }
-  throw new ModelLoadError(`${dir}: no model.safetensors (or model.safetensors.index.json) in the folder`);
+  let pickled: string | undefined;
+  try {
+    pickled = fs.readdirSync(dir).find((f) => f.endsWith('.bin') || f.endsWith('.ckpt') || f.endsWith('.pt'));
+  } catch {
+    // reported below as a missing file
+  }
+  const hint = pickled ? ` (${pickled} is a pickled PyTorch file, which is not read: convert it to safetensors)` : '';
+  throw new ModelLoadError(`${dir}: no model.safetensors or diffusion_pytorch_model.safetensors (or a .safetensors.index.json) in the folder${hint}`);
 }
 
 interface Located {
@@ -177,8 +222,16 @@ interface Located {
 function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport; located: Map<string, Located>; files: SafetensorsFile[] } {
   const { family, config } = resolved;
   const expected = family.paramShapes(config);
-  const files = weightFiles(dir).map((f) => SafetensorsFile.open(f));
+  const extra = (family.extraWeightFiles?.(dir, config) ?? []).filter((f) => fs.existsSync(f));
+  const files: SafetensorsFile[] = [];
+  try {
+    for (const f of [...weightFiles(dir), ...extra]) files.push(SafetensorsFile.open(f));
+  } catch (err) {
+    for (const f of files) f.close();
+    throw err;
+  }
   const stored = new Map<string, SafetensorsFile>();
+  // A tensor in a later file (e.g. LPIPS's lin_v0.1_*.safetensors) takes precedence.
   for (const f of files) for (const n of f.names()) stored.set(n, f);
   const strip = family.basePrefix && ![...expected.keys()].some((n) => stored.has(n)) ? `${family.basePrefix}` : '';
   const located = new Map<string, Located>();
@@ -187,7 +240,8 @@ function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport
     expected: expected.size, numParams: 0, missing: [], unexpected: [], misshapen: [], wrongDtype: [], ok: false,
   };
   for (const [name, shape] of expected) {
-    const key = strip + name;
+    let key = strip + name;
+    if (!stored.has(key)) key = (family.legacyNames?.(name) ?? []).map((n) => strip + n).find((n) => stored.has(n)) ?? key;
     const f = stored.get(key);
     if (!f) {
       report.missing.push(name);
@@ -199,9 +253,10 @@ function checkOpen(dir: string, resolved: ResolvedConfig): { report: CheckReport
     else located.set(name, { file: f, stored: key });
     report.numParams += shape.reduce((a, b) => a * b, 1);
   }
+  const used = new Set([...located.values()].map((l) => l.stored));
   for (const n of stored.keys()) {
     const name = strip && n.startsWith(strip) ? n.slice(strip.length) : n;
-    if (!expected.has(name) && !(family.ignoreUnexpected ?? []).some((re) => re.test(name))) report.unexpected.push(n);
+    if (!expected.has(name) && !used.has(n) && !(family.ignoreUnexpected ?? []).some((re) => re.test(name))) report.unexpected.push(n);
   }
   report.ok = report.missing.length === 0 && report.misshapen.length === 0 && report.wrongDtype.length === 0;
   return { report, located, files };
@@ -258,4 +313,22 @@ export async function fromPretrained<M extends PretrainedModel = PretrainedModel
   } finally {
     for (const f of files) f.close();
   }
+}
+
+/**
+ * Builds the model a config.json object describes around parameters that already exist (a worker's
+ * replica of a model another thread holds, parallel/replica.ts): every expected parameter must be
+ * there with its shape, and nothing else, so a replica is never silently a different model.
+ */
+export function modelFromParams<M extends PretrainedModel = PretrainedModel>(raw: Record<string, unknown>, params: ParamStore, source: string): M {
+  const resolved = resolveConfigObject(raw, source);
+  const expected = resolved.family.paramShapes(resolved.config);
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    if (!params.has(name)) problems.push(`missing ${name}`);
+    else if (params.get(name).shape.join(',') !== shape.join(',')) problems.push(`${name} is [${params.get(name).shape.join(', ')}], expected [${shape.join(', ')}]`);
+  }
+  for (const name of params.names()) if (!expected.has(name)) problems.push(`unexpected ${name}`);
+  if (problems.length > 0) throw new ModelLoadError(`${source}: the parameters do not fit ${resolved.architecture}: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` … (${problems.length} in all)` : ''}`);
+  return resolved.family.build(resolved.config, params) as M;
 }

@@ -35,6 +35,8 @@ interface Manifest {
   case?: unknown;
   inputs?: { file?: unknown; tensors?: unknown };
   outputs?: { file?: unknown; tensors?: { name: string; shape: number[] }[] };
+  /** scheduler cases: one file holds the recorded sequence, inputs and expected values together */
+  data?: { file?: unknown; tensors?: { name: string; shape: number[] }[] };
 }
 
 /** Every README.json below `root` (or `root` itself) that describes one case. */
@@ -71,7 +73,15 @@ function isCaseManifest(file: string): boolean {
   return typeof m.family === 'string' && (m.outputs !== undefined || 'scheduler_class' in m);
 }
 
-export function compareTensor(name: string, got: Float32Array | Int32Array, gotShape: number[], ref: Float32Array | Int32Array, refShape: number[], tolerance: number): TensorComparison {
+export function compareTensor(
+  name: string,
+  got: Float32Array | Int32Array,
+  gotShape: number[],
+  ref: Float32Array | Int32Array,
+  refShape: number[],
+  tolerance: number,
+  criterion: 'elementwise' | 'tensor-max' = 'elementwise',
+): TensorComparison {
   const base = { tensor: name, shape: refShape, tolerance };
   if (gotShape.length !== refShape.length || gotShape.some((d, i) => d !== refShape[i])) {
     return { ...base, maxAbs: Infinity, maxRel: Infinity, pass: false, problem: `shape [${gotShape.join(', ')}], expected [${refShape.join(', ')}]` };
@@ -86,7 +96,9 @@ export function compareTensor(name: string, got: Float32Array | Int32Array, gotS
     if (!(d <= maxAbs)) maxAbs = d;
     if (r > refMax) refMax = r;
   }
-  return { ...base, maxAbs, maxRel: refMax > 0 ? maxAbs / refMax : maxAbs, pass };
+  const maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
+  if (criterion === 'tensor-max') pass = maxRel <= tolerance; // NaN fails
+  return { ...base, maxAbs, maxRel, pass };
 }
 
 export interface ParityOptions {
@@ -107,10 +119,11 @@ export async function runCase(dir: string, options: ParityOptions = {}): Promise
   }
   const tolerance = options.tolerance ?? entry.tolerance;
   try {
-    const specs = m.outputs?.tensors;
+    const inputsOnly = new Set(entry.inputsOnly ?? []);
+    const specs = (m.outputs?.tensors ?? m.data?.tensors)?.filter((t) => !inputsOnly.has(t.name));
     if (!Array.isArray(specs)) throw new Error(`${manifestFile}: outputs.tensors is missing`);
-    const inputs = readSafetensors(path.join(dir, path.basename(String(m.inputs?.file ?? 'inputs.safetensors'))));
-    const expected = readSafetensors(path.join(dir, path.basename(String(m.outputs?.file ?? 'outputs.safetensors'))));
+    const inputs = readSafetensors(path.join(dir, path.basename(String(m.inputs?.file ?? m.data?.file ?? 'inputs.safetensors'))));
+    const expected = readSafetensors(path.join(dir, path.basename(String(m.outputs?.file ?? m.data?.file ?? 'outputs.safetensors'))));
     const outputs = await entry.run(dir, inputs);
     try {
       for (const spec of specs) {
@@ -118,7 +131,10 @@ export async function runCase(dir: string, options: ParityOptions = {}): Promise
         const got = outputs.get(spec.name);
         if (!ref) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not in outputs.safetensors' });
         else if (!got) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not computed by the runner' });
-        else result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tolerance));
+        else {
+          const tol = options.tolerance ?? entry.tensorTolerance?.(spec.name) ?? tolerance;
+          result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tol, entry.criterion));
+        }
       }
     } finally {
       tf.dispose([...outputs.values()]);

@@ -7,6 +7,12 @@ import { fromPretrained } from '../models/registry.js';
 import type { ClipModel } from '../models/clip/index.js';
 import type { VitModel } from '../models/vit/index.js';
 import { blipParityRunner } from '../models/blip/parity.js';
+import { inceptionParityRunner } from '../models/inception/parity.js';
+import { lpipsParityRunner } from '../models/lpips/parity.js';
+import { unetParityRunner } from '../models/unet/parity.js';
+import { vaeParityRunner } from '../models/vae/parity.js';
+import { schedulerParityRunner } from '../schedulers/parity.js';
+import { ip2pParityRunner } from '../pipelines/parity.js';
 
 export type CaseInputs = Map<string, HostTensor>;
 /** Computes outputs by manifest name; the runner reads them back and disposes them. */
@@ -16,6 +22,15 @@ export interface RunnerEntry {
   run: ParityRunner;
   /** Default tolerance (absolute and relative) for this family (fixtures/README.md). */
   tolerance: number;
+  /** A looser or tighter tolerance for some tensors (e.g. Inception's inner blocks); undefined: the default. */
+  tensorTolerance?: (tensor: string) => number | undefined;
+  /** Tensors of the case's data file that are inputs, not results to compare (scheduler sequences). */
+  inputsOnly?: readonly string[];
+  /**
+   * How an element passes: 'elementwise' (default) |got − ref| ≤ tol + tol·|ref|; 'tensor-max' |got − ref| ≤
+   * tol · max|ref| — the pipeline fixtures' criterion, since errors compound over the steps.
+   */
+  criterion?: 'elementwise' | 'tensor-max';
 }
 
 const RUNNERS = new Map<string, RunnerEntry>();
@@ -101,3 +116,9 @@ registerParityRunner('vit', {
 });
 
 registerParityRunner('blip_itr', blipParityRunner);
+registerParityRunner('inception', inceptionParityRunner);
+registerParityRunner('lpips', lpipsParityRunner);
+registerParityRunner('unet', unetParityRunner);
+registerParityRunner('vae', vaeParityRunner);
+registerParityRunner('schedulers', schedulerParityRunner);
+registerParityRunner('ip2p_pipeline', ip2pParityRunner);

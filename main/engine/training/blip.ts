@@ -9,10 +9,16 @@ import { z } from 'zod';
 import { BlipForImageTextRetrieval, type BlipConfigInput } from '../models/blip/index.js';
 import { fromPretrained } from '../models/registry.js';
 import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
-import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { normalizationOf, pixelBatch, type Normalization } from '../preprocess/index.js';
+import { runContrastiveTraining, type ContrastiveTask } from './contrastive.js';
+import { shareModel } from '../parallel/replica.js';
+import { BlipDevice, type SceneBatch, type SceneInputs } from './blip-device.js';
+import type { ParallelTask, ReplicaSpec } from './devices.js';
+import { normalizationOf, type Normalization } from '../preprocess/index.js';
 import { checkpointedMicroBatch, microBatchFor, TAPE_BUDGET_BYTES, tapeBytesPerImage } from './memory.js';
 import { splitPairs } from './split.js';
+import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
+import type { WorkerPlan } from '../parallel/count.js';
+import type { TensorPool } from '../parallel/pool.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type ScenePair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
@@ -32,13 +38,9 @@ export function parseBlipTrainingConfig(raw: unknown, source = 'BLIP training co
   return parseWith(blipTrainingSchema, raw, source);
 }
 
-interface SceneBatch extends PreparedBatch {
-  pixels: tf.Tensor4D;
-  ids: tf.Tensor2D;
-  mask: tf.Tensor2D;
-}
-
-export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
+export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch>, ParallelTask<ScenePair> {
+  /** The compute half on this thread's model (tensor workers run their own on replicas). */
+  readonly device: BlipDevice;
   truncatedTexts = 0;
 
   constructor(
@@ -46,10 +48,12 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     readonly tokenizer: TextBatchEncoder,
     readonly sideFilesDir: string,
     readonly options: { maxTextTokens: number; norm: Normalization },
-  ) {}
+  ) {
+    this.device = new BlipDevice(model, options.norm);
+  }
 
-  setPhase(_phase: PhaseConfig): void {
-    this.model.params.setTrainable(true);
+  setPhase(phase: PhaseConfig): void {
+    this.device.setPhase(phase);
   }
 
   /**
@@ -64,7 +68,7 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
   }
 
   trainableParams(): Map<string, tf.Variable> {
-    return new Map(this.model.params.names().map((n) => [`blip/${n}`, this.model.params.get(n)]));
+    return this.device.trainableParams();
   }
 
   textTrainable(): boolean {
@@ -75,20 +79,32 @@ export class BlipTask implements ContrastiveTask<ScenePair, SceneBatch> {
     return pair.text;
   }
 
-  async makeBatch(pairs: readonly ScenePair[]): Promise<SceneBatch> {
+  /** Decoded images and token ids of a micro-batch (plain data: crosses to a tensor worker). */
+  async inputs(pairs: readonly ScenePair[]): Promise<{ inputs: SceneInputs; commit(): void }> {
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
     const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
-    const pixels = pixelBatch(images, images.map(() => null), this.model.config.vision_config.image_size, this.options.norm);
-    return { size: pairs.length, pixels, ids: encoded.inputIds, mask: encoded.attentionMask, dispose: () => tf.dispose([pixels, encoded.inputIds, encoded.attentionMask]) };
+    return { inputs: { images, texts: { inputIds: encoded.inputIds, attentionMask: encoded.attentionMask, shape: encoded.shape } }, commit: () => undefined };
+  }
+
+  async makeBatch(pairs: readonly ScenePair[]): Promise<SceneBatch> {
+    return this.device.batch((await this.inputs(pairs)).inputs);
   }
 
   imageEmbeddings(b: SceneBatch): tf.Tensor2D {
-    return tf.tidy(() => this.model.imageFeatures(this.model.vision(b.pixels).imageEmbeds));
+    return this.device.imageEmbeddings(b);
   }
 
   textEmbeddings(b: SceneBatch): tf.Tensor2D {
-    return this.model.textFeatures(b.ids, b.mask);
+    return this.device.textEmbeddings(b);
+  }
+
+  async replica(): Promise<ReplicaSpec> {
+    return {
+      kind: 'blip',
+      models: [await shareModel('blip', { ...this.model.config }, this.model.params)],
+      options: { norm: this.options.norm, gradientCheckpointing: this.model.gradientCheckpointing },
+    };
   }
 
   async saveModels(dir: string): Promise<void> {
@@ -115,6 +131,10 @@ export interface TrainBlipOptions {
   outputDir: string;
   callbacks?: TrainerCallbacks;
   resumeFrom?: string | null;
+  /** Tensor workers: a plan made before (the engine host records it on the run), else planned here from the config. */
+  workers?: WorkerPlan;
+  /** Run on this pool (not disposed here; tests use it to end a worker mid-run). */
+  pool?: TensorPool;
 }
 
 export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult & { truncatedTexts: number; split: 'dataset' | 'holdout' }> {
@@ -144,7 +164,10 @@ export async function trainBlip(opts: TrainBlipOptions): Promise<TrainingResult 
       norm: normalizationOf(sideFilesDir),
     });
     if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
-    const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
+    const plan = opts.workers ?? planTrainingWorkers('blip', c, tf.getBackend(), opts.resumeFrom ?? null);
+    const result = await withTrainingWorkers(task, plan, { pool: opts.pool, onLog: opts.callbacks?.onLog }, (parallel) =>
+      runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null, parallel }),
+    );
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} scene descriptions were longer than ${task.options.maxTextTokens} tokens and were truncated`);
     return { ...result, truncatedTexts: task.truncatedTexts, split: source };
   } finally {

@@ -59,6 +59,13 @@ export const contrastiveTrainingSchema = z.object({
    * (faster on a GPU). `auto`: host with the wasm backend, device elsewhere.
    */
   optimizer_state: z.enum(['auto', 'device', 'host']).default('auto'),
+  /**
+   * Tensor workers for data-parallel training (parallel/README.md): each batch's micro-batches run on
+   * this many worker threads with a wasm backend each, gradients summed in shared memory, one optimiser
+   * step — the same numbers as one thread. `auto`: $RIC_ENGINE_WORKERS if set, else the cores, as many
+   * as memory holds; always 1 (in-process) on a GPU backend. Does not change what is trained.
+   */
+  workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto'),
 });
 
 /** Whether `setting` turns checkpointing on for `backend` (tf.getBackend()). */

@@ -3,20 +3,19 @@
 // A task (Region-CLIP, BLIP) says how pairs become image and text embeddings; this file owns the
 // optimisation and everything a run records.
 //
-// Micro-batches are exact: Eq. 11 couples every pair of a batch through its softmax denominators,
-// so summing per-micro-batch losses would train a different objective. Instead (gradient caching,
-// Gao et al. 2021): (1) embed every micro-batch without a tape, (2) take the loss and its gradient
-// with respect to the embeddings over the whole batch, (3) re-run each micro-batch on the tape and
-// back-propagate those embedding gradients (the vector-Jacobian product Σ emb ⊙ ∂L/∂emb). The sum
-// over micro-batches is exactly the full-batch gradient, at the cost of one extra forward.
+// Micro-batches are exact (gradient caching, gradient-caching.ts), whether one thread runs them or
+// the tensor workers do (`parallel`: parallel/data-parallel.ts): the same loss curve either way.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors } from '../io/safetensors.js';
+import type { DataParallel } from '../parallel/data-parallel.js';
 import { optimizerStateFor, type ContrastiveTrainingConfig, type PhaseConfig } from './config.js';
-import { HostAdamW, HostGradients, type HostArray } from './host-optim.js';
+import { chunk, readScalars } from './gradient-caching.js';
+import type { HostArray } from './host-optim.js';
 import { l2Normalize, LearnedTemperature, symmetricContrastiveLoss } from './losses.js';
-import { AdamW, clipGradNormAsync, epochOrder, learningRateAt, type NamedGrads } from './optim.js';
+import { epochOrder, learningRateAt } from './optim.js';
+import { phaseOptimizer, type PhaseOptimizer } from './phase-optimizer.js';
 import { chanceRecallAt1, retrievalRecall } from './retrieval.js';
 import type { MetricValues, TrainerCallbacks, TrainingResult } from './types.js';
 
@@ -56,6 +55,8 @@ export interface ContrastiveRunOptions<P> {
   callbacks?: TrainerCallbacks;
   /** A checkpoint folder to continue from (its models must already be loaded into the task). */
   resumeFrom?: string | null;
+  /** Run the micro-batches on the tensor workers (the task's replica already loaded there). */
+  parallel?: DataParallel<P> | null;
 }
 
 /** Where a run stands; saved as trainer_state.json in every checkpoint. */
@@ -84,123 +85,33 @@ function batchesOf(order: readonly number[], size: number): number[][] {
   return out;
 }
 
-function chunk<T>(xs: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-  return out;
-}
-
-function addInto(acc: NamedGrads, grads: NamedGrads): void {
-  for (const [name, g] of Object.entries(grads)) {
-    const prev = acc[name];
-    if (prev) {
-      acc[name] = tf.add(prev, g);
-      prev.dispose();
-      g.dispose();
-    } else acc[name] = g;
-  }
-}
-
-/** Scalars read asynchronously: WebGPU in Node has no synchronous read (dataSync needs OffscreenCanvas). */
-async function readScalars(ts: readonly tf.Tensor[]): Promise<number[]> {
-  return Promise.all(ts.map(async (t) => (await t.data())[0] as number));
-}
-
-interface StepOutcome {
-  grads: NamedGrads;
-  loss: number;
-  imageToText: number;
-  textToImage: number;
-}
-
-/** One optimiser batch's loss and exact gradients, in micro-batches (see the header); exported for the benchmark. */
-export async function batchGradients<P>(
+/**
+ * Retrieval on the validation pairs: recall@1/5 both ways, the chance level, and the loss. `embed`
+ * gives the chunks' raw embeddings when another thread computes them (the tensor workers).
+ */
+export async function evaluateRetrieval<P>(
   task: ContrastiveTask<P>,
-  pairs: readonly P[],
-  micro: number,
-  variables: tf.Variable[],
-  scale: () => number | tf.Scalar,
-  temperature: LearnedTemperature | null,
-  /** Host accumulation (optimizer_state 'host'): each micro-batch's gradients go here and leave the device; `grads` comes back empty. */
-  host?: HostGradients,
-): Promise<StepOutcome> {
-  const chunks = chunk(pairs, micro);
-  const prepared = [];
-  try {
-    for (const c of chunks) prepared.push(await task.makeBatch(c, 'train'));
-    const lossVars = temperature ? [temperature.logScale] : [];
-    if (prepared.length === 1) {
-      const b = prepared[0]!;
-      let parts: tf.Scalar[] = [];
-      const { value, grads } = tf.variableGrads(() => {
-        const terms = symmetricContrastiveLoss(task.imageEmbeddings(b), task.textEmbeddings(b), scale());
-        parts = [tf.keep(terms.imageToText), tf.keep(terms.textToImage)];
-        return terms.loss;
-      }, [...variables, ...lossVars]);
-      const [loss, i2t, t2i] = await readScalars([value, ...parts]);
-      tf.dispose([value, ...parts]);
-      if (host) await host.add(grads);
-      return { grads: host ? {} : grads, loss: loss!, imageToText: i2t!, textToImage: t2i! };
-    }
-    // (1) Embeddings of every micro-batch, no tape.
-    const z = prepared.map((b) => tf.tidy(() => task.imageEmbeddings(b)));
-    const t = prepared.map((b) => tf.tidy(() => task.textEmbeddings(b)));
-    const zCat = tf.concat(z);
-    const tCat = tf.concat(t);
-    const zAll = tf.variable(zCat, true);
-    const tAll = tf.variable(tCat, true);
-    tf.dispose([...z, ...t, zCat, tCat]);
-    // (2) The full-batch loss and its gradient with respect to the embeddings (and τ).
-    let parts: tf.Scalar[] = [];
-    const outer = tf.variableGrads(() => {
-      const terms = symmetricContrastiveLoss(zAll as tf.Tensor as tf.Tensor2D, tAll as tf.Tensor as tf.Tensor2D, scale());
-      parts = [tf.keep(terms.imageToText), tf.keep(terms.textToImage)];
-      return terms.loss;
-    }, [zAll, tAll, ...lossVars]);
-    const gZ = outer.grads[zAll.name]!;
-    const gT = outer.grads[tAll.name]!;
-    const acc: NamedGrads = {};
-    if (temperature) acc[temperature.logScale.name] = outer.grads[temperature.logScale.name]!;
-    if (host) await host.add(acc);
-    // (3) Back through each micro-batch with its slice of those gradients.
-    const withText = task.textTrainable();
-    let offset = 0;
-    for (const b of prepared) {
-      const n = b.size;
-      const gz = tf.slice(gZ, [offset, 0], [n, -1]);
-      const gt = tf.slice(gT, [offset, 0], [n, -1]);
-      const { value, grads } = tf.variableGrads(() => {
-        const img = tf.sum(tf.mul(task.imageEmbeddings(b), gz));
-        return (withText ? tf.add(img, tf.sum(tf.mul(task.textEmbeddings(b), gt))) : img) as tf.Scalar;
-      }, variables);
-      value.dispose();
-      tf.dispose([gz, gt]);
-      if (host) await host.add(grads);
-      else addInto(acc, grads);
-      offset += n;
-    }
-    const [loss, i2t, t2i] = await readScalars([outer.value, ...parts]);
-    tf.dispose([outer.value, gZ, gT, zAll, tAll, ...parts]);
-    return { grads: host ? {} : acc, loss: loss!, imageToText: i2t!, textToImage: t2i! };
-  } finally {
-    for (const b of prepared) b.dispose();
-  }
-}
-
-/** Retrieval on the validation pairs: recall@1/5 both ways, the chance level, and the loss. */
-export async function evaluateRetrieval<P>(task: ContrastiveTask<P>, val: readonly P[], batchSize: number, scale: number): Promise<MetricValues> {
+  val: readonly P[],
+  batchSize: number,
+  scale: number,
+  embed?: (pairs: readonly P[], chunkSize: number) => Promise<{ z: tf.Tensor2D; t: tf.Tensor2D }[]>,
+): Promise<MetricValues> {
   if (val.length < 2) throw new Error(`validation needs at least 2 pairs, got ${val.length}`);
-  const zs: tf.Tensor2D[] = [];
-  const ts: tf.Tensor2D[] = [];
-  for (const c of chunk(val, batchSize)) {
-    const b = await task.makeBatch(c, 'eval');
-    try {
-      zs.push(tf.tidy(() => l2Normalize(task.imageEmbeddings(b))));
-      ts.push(tf.tidy(() => l2Normalize(task.textEmbeddings(b))));
-    } finally {
-      b.dispose();
+  const raw: { z: tf.Tensor2D; t: tf.Tensor2D }[] = [];
+  if (embed) raw.push(...(await embed(val, batchSize)));
+  else {
+    for (const c of chunk(val, batchSize)) {
+      const b = await task.makeBatch(c, 'eval');
+      try {
+        raw.push({ z: tf.tidy(() => task.imageEmbeddings(b)), t: tf.tidy(() => task.textEmbeddings(b)) });
+      } finally {
+        b.dispose();
+      }
     }
   }
+  const zs = raw.map((r) => tf.tidy(() => l2Normalize(r.z)));
+  const ts = raw.map((r) => tf.tidy(() => l2Normalize(r.t)));
+  tf.dispose(raw.flatMap((r) => [r.z, r.t]));
   const out = tf.tidy(() => {
     const z = tf.concat(zs) as tf.Tensor2D;
     const t = tf.concat(ts) as tf.Tensor2D;
@@ -265,15 +176,11 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
   let stopped = false;
   let stepSeconds = 0;
 
-  async function checkpoint(phase: PhaseConfig, opt: AdamW | HostAdamW, keyOf: (v: tf.Variable) => string): Promise<void> {
+  async function checkpoint(phase: PhaseConfig, opt: PhaseOptimizer): Promise<void> {
     const dir = path.join(opts.outputDir, `checkpoint-${String(state.step).padStart(6, '0')}`);
+    opt.syncModels();
     await task.saveModels(dir);
-    let host: Map<string, HostArray>;
-    if (opt instanceof HostAdamW) host = opt.stateArrays(keyOf);
-    else {
-      host = new Map();
-      for (const [k, t] of opt.stateTensors(keyOf)) host.set(k, { shape: t.shape, values: (await t.data()) as Float32Array });
-    }
+    const host = await opt.stateArrays();
     writeSafetensors(path.join(dir, OPTIMIZER_FILE), host);
     state.optimizerStep = opt.step;
     state.logScale = temperature ? (await readScalars([temperature.logScale]))[0]! : null;
@@ -292,23 +199,11 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
       const keyByName = new Map([...params].map(([k, v]) => [v.name, k]));
       const keyOf = (v: tf.Variable) => (temperature && v === temperature.logScale ? 'temperature/logit_scale' : (keyByName.get(v.name) ?? v.name));
       const variables = [...params.values()];
-      const optVars = temperature ? [...variables, temperature.logScale] : variables;
       const adamW = { lr: phase.lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weight_decay };
-      const hostState = optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host';
-      const opt = hostState ? new HostAdamW(optVars, adamW) : new AdamW(optVars, adamW);
-      const hostGrads = hostState ? new HostGradients() : undefined;
+      const optimizerState = optimizerStateFor(c.optimizer_state, tf.getBackend());
+      const opt = await phaseOptimizer({ task, phase, variables, temperature, scale, keyOf, adamW, state: optimizerState, parallel: opts.parallel ?? null });
       // A checkpoint taken at a phase boundary resumes with the next phase's fresh optimiser.
-      if (restoredMoments && (state.epoch > 0 || state.batch > 0)) {
-        if (opt instanceof HostAdamW) opt.loadState(state.optimizerStep, restoredMoments, keyOf);
-        else {
-          const tensors = new Map([...restoredMoments].map(([k, a]) => [k, tf.tensor(a.values, a.shape, 'float32')]));
-          try {
-            opt.loadState(state.optimizerStep, tensors, keyOf);
-          } finally {
-            tf.dispose([...tensors.values()]);
-          }
-        }
-      }
+      if (restoredMoments && (state.epoch > 0 || state.batch > 0)) opt.loadState(state.optimizerStep, restoredMoments);
       restoredMoments = null;
       // Micro-batch: the config's, else the task's default for this phase (sized for the wasm heap).
       const micro = Math.min(c.micro_batch_size ?? task.defaultMicroBatch?.(phase) ?? c.batch_size, c.batch_size);
@@ -329,27 +224,14 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
             }
             const started = performance.now();
             const pairs = batches[state.batch]!.map((i) => train[i]!);
-            const out = await batchGradients(task, pairs, micro, variables, scale, temperature, hostGrads);
+            const out = await opt.gradients(pairs, micro);
             const phaseStep = state.epoch * stepsPerEpoch + state.batch;
             const lr = learningRateAt(schedule, phaseStep);
-            let gradNorm: number;
-            if (hostGrads && opt instanceof HostAdamW) {
-              if (!Number.isFinite(out.loss)) {
-                hostGrads.clear();
-                throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
-              }
-              gradNorm = hostGrads.clip(c.max_grad_norm);
-              await opt.apply(hostGrads.sums, lr);
-              hostGrads.clear();
-            } else if (opt instanceof AdamW) {
-              if (!Number.isFinite(out.loss)) {
-                tf.dispose(Object.values(out.grads));
-                throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
-              }
-              gradNorm = await clipGradNormAsync(out.grads, c.max_grad_norm);
-              opt.apply(out.grads, lr);
-              tf.dispose(Object.values(out.grads));
-            } else throw new Error('optimizer and gradient accumulation disagree');
+            if (!Number.isFinite(out.loss)) {
+              opt.discard();
+              throw new Error(`loss became ${out.loss} at step ${state.step + 1}: lower the learning rate or check the data`);
+            }
+            const gradNorm = await opt.apply(lr, c.max_grad_norm);
             const seconds = (performance.now() - started) / 1000;
             stepSeconds = stepSeconds === 0 ? seconds : 0.9 * stepSeconds + 0.1 * seconds;
             state.step += 1;
@@ -371,14 +253,14 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
               const next = { ...state, batch: state.batch + 1 };
               const saved = state;
               state = next;
-              await checkpoint(phase, opt, keyOf);
+              await checkpoint(phase, opt);
               state = saved;
             }
           }
           if (stopped) break;
           const lastEpoch = state.epoch + 1 === phase.epochs;
           if (val.length >= 2 && ((state.epoch + 1) % c.eval_every_epochs === 0 || lastEpoch)) {
-            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue());
+            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue(), opt.embeddings);
             await cb.onMetrics?.(state.step, state.validation);
             cb.onLog?.('info', `step ${state.step} (${phase.name} epoch ${state.epoch + 1}): val recall@1 ${state.validation.val_r1!.toFixed(3)} (chance ${state.validation.val_chance_r1!.toFixed(3)}), recall@5 ${state.validation.val_r5!.toFixed(3)}`);
           }
@@ -386,16 +268,16 @@ export async function runContrastiveTraining<P>(opts: ContrastiveRunOptions<P>):
             const saved = { ...state };
             state = { ...state, epoch: state.epoch + 1, batch: 0 };
             if (lastEpoch) state = { ...state, phaseIndex: state.phaseIndex + 1, epoch: 0 };
-            await checkpoint(phase, opt, keyOf);
+            await checkpoint(phase, opt);
             state = saved;
           }
         }
         if (stopped && state.step > 0) {
           if (val.length >= 2) {
-            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue());
+            state.validation = await evaluateRetrieval(task, val, c.eval_batch_size, await scaleValue(), opt.embeddings);
             await cb.onMetrics?.(state.step, state.validation);
           }
-          await checkpoint(phase, opt, keyOf);
+          await checkpoint(phase, opt);
         }
       } finally {
         opt.dispose();

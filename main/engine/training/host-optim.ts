@@ -13,6 +13,65 @@ export interface HostArray {
   values: Float32Array;
 }
 
+/** The per-element constants of one AdamW step (torch's bias correction). */
+export interface AdamWStep {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** lr / (1 − β1^t). */
+  stepSize: number;
+  /** √(1 − β2^t). */
+  sqrtBc2: number;
+  /** 1 − lr·wd for matrices (decoupled decay), 1 otherwise. */
+  decay: number;
+}
+
+export function biasCorrection(config: AdamWConfig, step: number, lr: number): { stepSize: number; sqrtBc2: number } {
+  return { stepSize: lr / (1 - config.beta1 ** step), sqrtBc2: Math.sqrt(1 - config.beta2 ** step) };
+}
+
+/** Decoupled weight decay on matrices only (rank ≥ 2), as optim.ts's AdamW. */
+export function decayFactor(config: AdamWConfig, lr: number, rank: number): number {
+  return config.weightDecay > 0 && rank >= 2 ? 1 - lr * config.weightDecay : 1;
+}
+
+/**
+ * One AdamW update of one parameter: moments `m`, `v` in place, the new weights into `out` (which may
+ * be `current` itself). The one loop both the single-process optimiser (HostAdamW) and the
+ * data-parallel workers run (parallel/contrastive-worker.ts), so their numbers are the same to the bit.
+ */
+export function adamWUpdate(current: Float32Array, out: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, c: AdamWStep): void {
+  const { beta1, beta2, eps, stepSize, sqrtBc2, decay } = c;
+  for (let i = 0; i < out.length; i++) {
+    const gi = g[i]!;
+    const mi = (m[i] = beta1 * m[i]! + (1 - beta1) * gi);
+    const vi = (v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi);
+    out[i] = current[i]! * decay - (mi * stepSize) / (Math.sqrt(vi) / sqrtBc2 + eps);
+  }
+}
+
+/** Scales gradients in place by the clipping factor (rounded to float32, as HostGradients.clip stores them). */
+export function scaleInPlace(s: Float32Array, factor: number): void {
+  for (let i = 0; i < s.length; i++) s[i] = s[i]! * factor;
+}
+
+/** Σ s² in float64 (the global norm's part of one array). */
+export function sumOfSquares(s: Float32Array): number {
+  let total = 0;
+  for (let i = 0; i < s.length; i++) total += s[i]! * s[i]!;
+  return total;
+}
+
+/** Adds `values` into `sum` elementwise (float32 accumulation, as the micro-batch sum). */
+export function addInto(sum: Float32Array, values: Float32Array): void {
+  for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + values[i]!;
+}
+
+/** torch's clip_grad_norm_ factor: maxNorm / (norm + 1e-6) above the limit, else 1 (≤ 0 disables). */
+export function clipFactor(norm: number, maxNorm: number): number {
+  return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+}
+
 /** The running gradient sum over micro-batches, on the host. */
 export class HostGradients {
   readonly sums = new Map<string, Float32Array>();
@@ -28,7 +87,7 @@ export class HostGradients {
           this.sums.set(name, Float32Array.from(values));
         } else {
           if (sum.length !== values.length) throw new Error(`gradient "${name}" has ${values.length} values, its sum ${sum.length}`);
-          for (let i = 0; i < sum.length; i++) sum[i] = sum[i]! + values[i]!;
+          addInto(sum, values);
         }
       } finally {
         g.dispose();
@@ -42,12 +101,10 @@ export class HostGradients {
    */
   clip(maxNorm: number): number {
     let total = 0;
-    for (const s of this.sums.values()) for (let i = 0; i < s.length; i++) total += s[i]! * s[i]!;
+    for (const s of this.sums.values()) total += sumOfSquares(s);
     const norm = Math.sqrt(total);
-    if (maxNorm > 0 && norm > maxNorm) {
-      const factor = maxNorm / (norm + 1e-6);
-      for (const s of this.sums.values()) for (let i = 0; i < s.length; i++) s[i] = s[i]! * factor;
-    }
+    const factor = clipFactor(norm, maxNorm);
+    if (factor !== 1) for (const s of this.sums.values()) scaleInPlace(s, factor);
     return norm;
   }
 
@@ -80,25 +137,15 @@ export class HostAdamW {
   /** One update with learning rate `lr` from host gradients by variable name. */
   async apply(grads: ReadonlyMap<string, Float32Array>, lr: number): Promise<void> {
     this.step += 1;
-    const { beta1, beta2, eps, weightDecay } = this.config;
-    const bc1 = 1 - beta1 ** this.step;
-    const sqrtBc2 = Math.sqrt(1 - beta2 ** this.step);
-    const stepSize = lr / bc1;
+    const { beta1, beta2, eps } = this.config;
+    const { stepSize, sqrtBc2 } = biasCorrection(this.config, this.step, lr);
     for (const p of this.variables) {
       const g = grads.get(p.name);
       if (!g) continue; // frozen or unused this step
       const current = (await p.data()) as Float32Array;
       if (current.length !== g.length) throw new Error(`gradient of "${p.name}" has ${g.length} values, the parameter ${current.length}`);
-      const m = this.moment(this.m, p);
-      const v = this.moment(this.v, p);
-      const decay = weightDecay > 0 && p.rank >= 2 ? 1 - lr * weightDecay : 1;
       const next = new Float32Array(current.length);
-      for (let i = 0; i < next.length; i++) {
-        const gi = g[i]!;
-        const mi = (m[i] = beta1 * m[i]! + (1 - beta1) * gi);
-        const vi = (v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi);
-        next[i] = current[i]! * decay - (mi * stepSize) / (Math.sqrt(vi) / sqrtBc2 + eps);
-      }
+      adamWUpdate(current, next, g, this.moment(this.m, p), this.moment(this.v, p), { beta1, beta2, eps, stepSize, sqrtBc2, decay: decayFactor(this.config, lr, p.rank) });
       const t = tf.tensor(next, p.shape, 'float32');
       p.assign(t);
       t.dispose();

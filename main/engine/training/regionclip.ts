@@ -8,10 +8,16 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { RegionClip } from '../models/fusion/region-clip.js';
 import { checkpointingFor, contrastiveTrainingSchema, optimizerStateFor, parseWith, phaseSchema, type PhaseConfig } from './config.js';
-import { runContrastiveTraining, type ContrastiveTask, type PreparedBatch } from './contrastive.js';
-import { clampBox, normalizationOf, pixelBatch, type Normalization } from '../preprocess/index.js';
+import { runContrastiveTraining, type ContrastiveTask } from './contrastive.js';
+import { shareModel } from '../parallel/replica.js';
+import type { ParallelTask, ReplicaSpec } from './devices.js';
+import { clampBox, normalizationOf, type Normalization } from '../preprocess/index.js';
 import { checkpointedMicroBatch, microBatchFor, TAPE_BUDGET_BYTES, tapeBytesPerImage } from './memory.js';
+import { FeatureCache, featureRowFloats, RegionClipDevice, type RegionBatch, type RegionInputs } from './regionclip-device.js';
 import { splitPairs } from './split.js';
+import { planTrainingWorkers, withTrainingWorkers } from './workers.js';
+import type { WorkerPlan } from '../parallel/count.js';
+import type { TensorPool } from '../parallel/pool.js';
 import { copyModelSideFiles, folderTextEncoder, writeWordTokenizer, type TextBatchEncoder } from './text.js';
 import { loadImage, type RegionPair, type TrainerCallbacks, type TrainingResult } from './types.js';
 
@@ -42,28 +48,10 @@ export function parseRegionClipConfig(raw: unknown, source = 'Region-CLIP traini
   return parseWith(regionClipTrainingSchema, raw, source);
 }
 
-interface RegionBatch extends PreparedBatch {
-  /** Frozen-CLIP path: features computed outside the tape. */
-  eR?: tf.Tensor;
-  eF?: tf.Tensor;
-  text?: tf.Tensor2D;
-  /** Joint path: model inputs. */
-  crop?: tf.Tensor4D;
-  full?: tf.Tensor4D;
-  ids?: tf.Tensor2D;
-  mask?: tf.Tensor2D;
-}
-
-interface CachedFeatures {
-  eR: Float32Array;
-  eF: Float32Array;
-  text: Float32Array;
-}
-
-export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> {
-  private clipFrozen = true;
-  private readonly cache = new Map<string, CachedFeatures>();
-  private cacheBytes = 0;
+export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch>, ParallelTask<RegionPair> {
+  /** The compute half on this thread's model (tensor workers run their own on replicas). */
+  readonly device: RegionClipDevice;
+  private readonly cache: FeatureCache;
   truncatedTexts = 0;
 
   constructor(
@@ -72,18 +60,14 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
     /** The folder whose tokenizer/preprocessor files every checkpoint's clip/ gets. */
     readonly sideFilesDir: string,
     readonly options: { maxTextTokens: number; norm: Normalization; featureCacheBytes: number },
-  ) {}
-
-  setPhase(phase: PhaseConfig): void {
-    this.clipFrozen = phase.name === 'fusion';
-    this.model.clip.params.setTrainable(!this.clipFrozen);
-    this.model.fusion.params.setTrainable(true);
-    if (!this.clipFrozen) this.clearCache();
+  ) {
+    this.device = new RegionClipDevice(model, options.norm);
+    this.cache = new FeatureCache(featureRowFloats(model), options.featureCacheBytes);
   }
 
-  private clearCache(): void {
-    this.cache.clear();
-    this.cacheBytes = 0;
+  setPhase(phase: PhaseConfig): void {
+    this.device.setPhase(phase);
+    if (!this.device.frozen) this.cache.clear();
   }
 
   /**
@@ -104,92 +88,73 @@ export class RegionClipTask implements ContrastiveTask<RegionPair, RegionBatch> 
   }
 
   trainableParams(): Map<string, tf.Variable> {
-    const out = new Map<string, tf.Variable>();
-    for (const n of this.model.fusion.params.names()) out.set(`fusion/${n}`, this.model.fusion.params.get(n));
-    if (!this.clipFrozen) for (const n of this.model.clip.params.names()) out.set(`clip/${n}`, this.model.clip.params.get(n));
-    return out;
+    return this.device.trainableParams();
   }
 
   textTrainable(): boolean {
-    return !this.clipFrozen;
+    return this.device.textTrainable();
   }
 
   textOf(pair: RegionPair): string {
     return pair.text;
   }
 
-  private async inputs(pairs: readonly RegionPair[]) {
-    const size = this.model.clip.config.vision_config.image_size;
+  /** Decoded images, boxes (Eq. 6) and token ids of the pairs. */
+  private async pixelInputs(pairs: readonly RegionPair[]): Promise<Pick<RegionInputs, 'images' | 'boxes' | 'texts'>> {
     const images = await Promise.all(pairs.map((p) => loadImage(p.target)));
     const boxes = pairs.map((p, i) => clampBox(p.box, images[i]!.width, images[i]!.height, `sample ${p.id}`));
     const encoded = this.tokenizer.encode(pairs.map((p) => p.text));
     this.truncatedTexts += encoded.truncated;
-    return {
-      crop: pixelBatch(images, boxes, size, this.options.norm),
-      full: pixelBatch(images, images.map(() => null), size, this.options.norm),
-      ids: encoded.inputIds,
-      mask: encoded.attentionMask,
-    };
+    return { images, boxes, texts: { inputIds: encoded.inputIds, attentionMask: encoded.attentionMask, shape: encoded.shape } };
+  }
+
+  /**
+   * A micro-batch's inputs as plain data. With CLIP frozen (and for evaluation) each pair is a cached
+   * feature row or computed and kept (while the cache budget lasts); `commit` marks the rows computed
+   * once the device that computed them has finished.
+   */
+  async inputs(pairs: readonly RegionPair[], purpose: 'train' | 'eval'): Promise<{ inputs: RegionInputs; commit(): void }> {
+    if (!this.device.frozen && purpose === 'train') return { inputs: { mode: 'inputs', size: pairs.length, ...(await this.pixelInputs(pairs)), rows: [] }, commit: () => undefined };
+    const rows: RegionInputs['rows'] = [];
+    const missing: RegionPair[] = [];
+    const stored: string[] = [];
+    for (const p of pairs) {
+      const cached = this.device.frozen ? this.cache.cached(p.id) : undefined;
+      if (cached) {
+        rows.push({ cached });
+        continue;
+      }
+      const store = this.device.frozen ? this.cache.reserve(p.id) : null;
+      if (store) stored.push(p.id);
+      rows.push({ compute: missing.length, store });
+      missing.push(p);
+    }
+    const computed = missing.length > 0 ? await this.pixelInputs(missing) : { images: [], boxes: [], texts: { inputIds: new Int32Array(0), attentionMask: new Int32Array(0), shape: [0, 0] as [number, number] } };
+    return { inputs: { mode: 'features', size: pairs.length, ...computed, rows }, commit: () => this.cache.commit(stored) };
   }
 
   async makeBatch(pairs: readonly RegionPair[], purpose: 'train' | 'eval'): Promise<RegionBatch> {
-    if (!this.clipFrozen && purpose === 'train') {
-      const x = await this.inputs(pairs);
-      return { size: pairs.length, ...x, dispose: () => tf.dispose([x.crop, x.full, x.ids, x.mask]) };
-    }
-    // CLIP is frozen (or this is evaluation): its features, computed once and cached in phase "fusion".
-    const missing = pairs.filter((p) => !this.cache.has(p.id));
-    let fresh: { eR: tf.Tensor; eF: tf.Tensor; text: tf.Tensor2D } | null = null;
-    if (missing.length > 0) {
-      const x = await this.inputs(missing);
-      fresh = tf.tidy(() => ({ eR: this.model.visionTokens(x.crop), eF: this.model.visionTokens(x.full), text: this.model.textEmbedding(x.ids, x.mask) }));
-      tf.dispose([x.crop, x.full, x.ids, x.mask]);
-      const perPair = (fresh.eR.size + fresh.eF.size + fresh.text.size) / missing.length;
-      if (this.clipFrozen && this.cacheBytes + perPair * 4 * missing.length <= this.options.featureCacheBytes) {
-        const [eR, eF, text] = (await Promise.all([fresh.eR.data(), fresh.eF.data(), fresh.text.data()])) as Float32Array[];
-        const [r, f, t] = [eR!.length / missing.length, eF!.length / missing.length, text!.length / missing.length];
-        missing.forEach((p, i) => this.cache.set(p.id, { eR: eR!.slice(i * r, (i + 1) * r), eF: eF!.slice(i * f, (i + 1) * f), text: text!.slice(i * t, (i + 1) * t) }));
-        this.cacheBytes += perPair * 4 * missing.length;
-      }
-    }
-    if (fresh && missing.length === pairs.length) {
-      const f = fresh;
-      return { size: pairs.length, eR: f.eR, eF: f.eF, text: f.text, dispose: () => tf.dispose([f.eR, f.eF, f.text]) };
-    }
-    // Assemble from the cache (every pair is there now, unless the budget ran out mid-batch).
-    if (fresh) tf.dispose([fresh.eR, fresh.eF, fresh.text]);
-    const v = this.model.clip.config.vision_config;
-    const tokens = (v.image_size / v.patch_size) ** 2 + 1;
-    const rows = pairs.map((p) => this.cache.get(p.id));
-    if (rows.some((r) => !r)) {
-      const x = await this.inputs(pairs);
-      const out = tf.tidy(() => ({ eR: this.model.visionTokens(x.crop), eF: this.model.visionTokens(x.full), text: this.model.textEmbedding(x.ids, x.mask) }));
-      tf.dispose([x.crop, x.full, x.ids, x.mask]);
-      return { size: pairs.length, ...out, dispose: () => tf.dispose([out.eR, out.eF, out.text]) };
-    }
-    const cat = (k: keyof CachedFeatures) => {
-      const parts = rows.map((r) => r![k]);
-      const all = new Float32Array(parts.reduce((s, a) => s + a.length, 0));
-      let o = 0;
-      for (const a of parts) {
-        all.set(a, o);
-        o += a.length;
-      }
-      return all;
-    };
-    const eR = tf.tensor3d(cat('eR'), [pairs.length, tokens, v.hidden_size]);
-    const eF = tf.tensor3d(cat('eF'), [pairs.length, tokens, v.hidden_size]);
-    const text = tf.tensor2d(cat('text'), [pairs.length, this.model.clip.config.projection_dim]);
-    return { size: pairs.length, eR, eF, text, dispose: () => tf.dispose([eR, eF, text]) };
+    const { inputs, commit } = await this.inputs(pairs, purpose);
+    const batch = await this.device.batch(inputs);
+    commit();
+    return batch;
   }
 
   imageEmbeddings(b: RegionBatch): tf.Tensor2D {
-    if (b.eR && b.eF) return this.model.fusion.forward(b.eR, b.eF, { constantInputs: true }).regionEmbedding;
-    return this.model.regionEmbedding(b.crop!, b.full!);
+    return this.device.imageEmbeddings(b);
   }
 
   textEmbeddings(b: RegionBatch): tf.Tensor2D {
-    return b.text ? (tf.clone(b.text) as tf.Tensor2D) : this.model.textEmbedding(b.ids!, b.mask!);
+    return this.device.textEmbeddings(b);
+  }
+
+  /** What a tensor worker builds: CLIP and the fusion module from shared weights, and their settings. */
+  async replica(): Promise<ReplicaSpec> {
+    return {
+      kind: 'regionclip',
+      models: [await shareModel('clip', this.model.clipConfigJson, this.model.clip.params), await shareModel('fusion', { ...this.model.fusion.config }, this.model.fusion.params)],
+      options: { norm: this.options.norm, gradientCheckpointing: this.model.clip.gradientCheckpointing },
+    };
   }
 
   async saveModels(dir: string): Promise<void> {
@@ -217,6 +182,10 @@ export interface TrainRegionClipOptions {
   callbacks?: TrainerCallbacks;
   /** A checkpoint folder of an earlier run with the same config. */
   resumeFrom?: string | null;
+  /** Tensor workers: a plan made before (the engine host records it on the run), else planned here from the config. */
+  workers?: WorkerPlan;
+  /** Run on this pool (not disposed here; tests use it to end a worker mid-run). */
+  pool?: TensorPool;
 }
 
 export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<TrainingResult & { truncatedTexts: number; split: 'dataset' | 'holdout' }> {
@@ -250,7 +219,10 @@ export async function trainRegionClip(opts: TrainRegionClipOptions): Promise<Tra
       featureCacheBytes: c.feature_cache_mb * 1024 * 1024,
     });
     if (optimizerStateFor(c.optimizer_state, tf.getBackend()) === 'host') opts.callbacks?.onLog?.('info', `optimizer state on the host (${c.optimizer_state}, backend ${tf.getBackend()}): AdamW moments and the gradient sum live in Node memory, not on the backend`);
-    const result = await runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null });
+    const plan = opts.workers ?? planTrainingWorkers('regionclip', c, tf.getBackend(), opts.resumeFrom ?? null);
+    const result = await withTrainingWorkers(task, plan, { pool: opts.pool, onLog: opts.callbacks?.onLog }, (parallel) =>
+      runContrastiveTraining({ task, train, val, config: c, phases: c.phases, outputDir: opts.outputDir, callbacks: opts.callbacks, resumeFrom: opts.resumeFrom ?? null, parallel }),
+    );
     if (task.truncatedTexts > 0) opts.callbacks?.onLog?.('warn', `${task.truncatedTexts} region descriptions were longer than ${c.max_text_tokens} tokens and were truncated`);
     return { ...result, truncatedTexts: task.truncatedTexts, split: source };
   } finally {

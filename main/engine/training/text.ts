@@ -6,9 +6,11 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ModelTokenizer } from '../tokenizers/index.js';
 
+/** Padded token ids and attention mask [n, width], row-major, as plain arrays (they cross to tensor workers). */
 export interface EncodedTexts {
-  inputIds: tf.Tensor2D;
-  attentionMask: tf.Tensor2D;
+  inputIds: Int32Array;
+  attentionMask: Int32Array;
+  shape: [number, number];
   /** How many of the texts were longer than the window and cut. */
   truncated: number;
 }
@@ -23,13 +25,15 @@ export function folderTextEncoder(dir: string, maxLength: number, padId: number)
   return {
     encode(texts) {
       const b = tokenizer.encodeBatch(texts);
-      return {
-        inputIds: tf.tensor2d(b.inputIds, b.shape, 'int32'),
-        attentionMask: tf.tensor2d(b.attentionMask, b.shape, 'int32'),
-        truncated: b.truncated.length,
-      };
+      return { inputIds: b.inputIds, attentionMask: b.attentionMask, shape: [b.shape[0], b.shape[1]], truncated: b.truncated.length };
     },
   };
+}
+
+/** The id and mask tensors of encoded texts (int32 [n, width]). */
+export function textTensors(e: { inputIds: Int32Array; attentionMask: Int32Array; shape: readonly [number, number] | readonly number[] }): { ids: tf.Tensor2D; mask: tf.Tensor2D } {
+  const shape: [number, number] = [e.shape[0]!, e.shape[1]!];
+  return { ids: tf.tensor2d(e.inputIds, shape, 'int32'), mask: tf.tensor2d(e.attentionMask, shape, 'int32') };
 }
 
 /** The words of a text as BERT's pre-tokenizer splits them (lower-cased): runs of letters/digits, single punctuation. */

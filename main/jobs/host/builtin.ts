@@ -1,7 +1,7 @@
 // The job kinds the host runs today: import (main/data) and caption (main/captions). Training
 // kinds (Region-CLIP, BLIP) run the trainers of main/engine/training (host/training.ts).
 import { EventHub } from '../../events/index.js';
-import { readCaptionsConfig, readVlmApiKey } from '../../settings/index.js';
+import { readCaptionsConfig, vlmApiKeyFor } from '../../settings/index.js';
 import { captionGenerateArgsSchema } from '../../../shared/api/captions.js';
 import { importParamsSchema } from '../kinds.js';
 import { registerRunner, type JobRunContext } from './runners.js';
@@ -35,8 +35,9 @@ registerRunner('caption', async () => {
     async run(ctx) {
       const { image, ...params } = captionGenerateArgsSchema.parse(ctx.params);
       const report = await runCaptionJob(ctx.store, ctx.jobId, params, {
-        // The host inherits the environment of the process that started it (`ric caption`, `ric serve`).
-        apiKey: process.env.RIC_VLM_API_KEY ?? readVlmApiKey(ctx.store.settings),
+        // Only for the endpoint the key was saved for (settings/index.ts); the host inherits the
+        // environment of the process that started it (`ric caption`, `ric serve`) for $RIC_VLM_API_KEY.
+        apiKey: vlmApiKeyFor(ctx.store.settings, params.endpoint),
         image: image ?? readCaptionsConfig(ctx.store.settings).image,
         signal: ctx.signal,
         onProgress: (p) => ctx.emit('job.progress', p),

@@ -4,9 +4,11 @@
 // share the file) and commits its own bulk writes — metric points, checkpoints, samples — so main's
 // event loop never spends time on them; main only relays the already-committed batches to
 // subscribers and keeps the job rows (state, log). argv[2] is the data folder.
+import net from 'node:net';
 import { tensorBackendNameSchema } from '../../../shared/api/system.js';
 import { openStore } from '../../store/index.js';
-import { toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
+import { CHANNEL_ENV, CHANNEL_FD, lineChannel } from '../line-channel.js';
+import { checkHostMessage, HOST_MESSAGE_BOUNDS, toHostSchema, type FromHost, type HostResources, type ToHost } from '../protocol.js';
 import './builtin.js';
 import { runnerFor, type EngineInfo, type JobRunContext } from './runners.js';
 
@@ -17,12 +19,46 @@ interface Channel {
 
 type ParentPort = { on(event: 'message', listener: (e: { data: unknown }) => void): void; postMessage(message: unknown): void };
 
-function parentChannel(): Channel {
+function parentChannel(onClose: () => void): Channel {
   const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-  if (parentPort) return { send: (m) => parentPort.postMessage(m), onMessage: (fn) => parentPort.on('message', (e) => fn(e.data)) };
-  const send = process.send?.bind(process);
-  if (!send) throw new Error('the engine host is started by RIC Studio (child_process.fork or utilityProcess), not on its own');
-  return { send: (m) => void send(m), onMessage: (fn) => process.on('message', fn) };
+  let post: (m: FromHost) => void;
+  let listen: (fn: (message: unknown) => void) => void;
+  if (parentPort) {
+    // Electron's utilityProcess: messages travel as JSON text (main/electron/utility-host.ts).
+    post = (m) => parentPort.postMessage(JSON.stringify(m));
+    listen = (fn) =>
+      parentPort.on('message', (e) => {
+        try {
+          if (typeof e.data === 'string') fn(JSON.parse(e.data) as unknown);
+        } catch {
+          process.stderr.write('[engine host] dropped a message that is not JSON\n');
+        }
+      });
+  } else if (process.env[CHANNEL_ENV] === String(CHANNEL_FD)) {
+    // Node: our line channel on fd 3 (line-channel.ts), started by main's forkSpawner.
+    const pipe = new net.Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+    const listeners: ((m: unknown) => void)[] = [];
+    const send = lineChannel(pipe, pipe, HOST_MESSAGE_BOUNDS.maxBytes, {
+      onMessage: (m) => listeners.forEach((fn) => fn(m)),
+      onBadLine: (reason) => process.stderr.write(`[engine host] dropped ${reason}\n`),
+    });
+    pipe.on('close', onClose);
+    post = (m) => void send(m);
+    listen = (fn) => void listeners.push(fn);
+  } else {
+    throw new Error('the engine host is started by RIC Studio (its job queue, or Electron\'s utilityProcess), not on its own');
+  }
+  return {
+    // Main refuses a message over the bounds of protocol.ts; say so here, where the cause is. A job's
+    // result that cannot cross ends the job failed rather than leaving it running in main's eyes.
+    send(m) {
+      const violation = checkHostMessage(m, `the ${m.type} message to main`);
+      if (violation === null) return post(m);
+      process.stderr.write(`[engine host] not sent: ${violation.message}\n`);
+      if (m.type === 'finished') post({ ...m, state: 'failed', error: `the job's result cannot be sent: ${violation.message}`, stack: null, result: null });
+    },
+    onMessage: listen,
+  };
 }
 
 const MAX_POINTS_PER_MESSAGE = 5000;
@@ -37,7 +73,7 @@ interface Active {
 
 const dataDir = process.argv[2];
 if (!dataDir) throw new Error('engine host: the data folder is the first argument');
-const channel = parentChannel();
+const channel = parentChannel(() => shutdown());
 const store = openStore(dataDir);
 const metrics = store.runs.metricWriter((runId, points) => {
   for (let i = 0; i < points.length; i += MAX_POINTS_PER_MESSAGE) {
@@ -134,6 +170,11 @@ function shutdown(): void {
 }
 
 channel.onMessage((raw) => {
+  const violation = checkHostMessage(raw, 'a message from main');
+  if (violation) {
+    process.stderr.write(`[engine host] dropped ${violation.message}\n`);
+    return;
+  }
   const parsed = toHostSchema.safeParse(raw);
   if (!parsed.success) {
     process.stderr.write(`[engine host] dropped a malformed message: ${parsed.error.message}\n`);
@@ -171,7 +212,6 @@ channel.onMessage((raw) => {
       break;
   }
 });
-process.on('disconnect', shutdown);
 // Ctrl-C in a terminal reaches the whole process group: main decides (cancel the job, or shut us
 // down), so the host does not die under a job that main is about to cancel cleanly.
 process.on('SIGINT', () => undefined);

@@ -73,15 +73,18 @@ export function trainingRunner(family: Family): JobRunner {
 
       const report = await initBackend(backendOptionsFromEnv());
       ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
-      store.runs.setEngine(runId, report.active, config);
-      ctx.log('info', `backend ${report.active}; ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);
+      const resumeFrom = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
+      // Data-parallel tensor workers (engine/parallel): the run records how many ran it.
+      const workers = training.planTrainingWorkers(family, config, tf.getBackend(), resumeFrom);
+      const engine = workers.workers > 1 ? `${report.active} × ${workers.workers} workers` : report.active;
+      store.runs.setEngine(runId, engine, config);
+      ctx.log('info', `backend ${engine} (${workers.reason}); ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);
 
       const { pairs, dropped, images } = datasetPairs(store, datasetId, family);
       if (dropped > 0) ctx.log('warn', `${dropped} samples have no approved caption/dataset text${family === 'regionclip' ? ' or no mask' : ''} and are left out`);
       if (pairs.length < 2) throw new Error(`dataset ${datasetId} has ${pairs.length} usable pairs; training needs at least 2`);
 
       const outputDir = path.join(store.dataDir, 'runs', String(runId));
-      const resumeFrom = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
       if (resumeFrom && !fs.existsSync(resumeFrom)) throw new Error(`checkpoint folder ${resumeFrom} (step ${ctx.resume!.step}) is gone; resume from another checkpoint`);
       // Retrieval examples at every checkpoint, on a fixed few validation pairs (host/samples.ts).
       const split = training.splitPairs(pairs as (RegionPair | ScenePair)[], config.val_fraction, config.seed);
@@ -127,8 +130,8 @@ export function trainingRunner(family: Family): JobRunner {
       };
       const result =
         family === 'regionclip'
-          ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom })
-          : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom });
+          ? await training.trainRegionClip({ config: config as ReturnType<typeof training.parseRegionClipConfig>, pairs: pairs as RegionPair[], outputDir, callbacks, resumeFrom, workers })
+          : await training.trainBlip({ config: config as ReturnType<typeof training.parseBlipTrainingConfig>, pairs: pairs as ScenePair[], outputDir, callbacks, resumeFrom, workers });
       const { losses, ...summary } = result;
       return { ...summary, lastLoss: losses[losses.length - 1] ?? null };
     },

@@ -104,7 +104,9 @@ function httpTransport(): RendererTransport {
         res = await fetch('/api/call', {
           method: 'POST',
           credentials: 'same-origin',
-          headers: { 'Content-Type': 'application/json' },
+          // Both headers are required by the server: a page on another origin (another port of
+          // this host included) cannot send them without a CORS preflight, which it never approves.
+          headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' },
           body: JSON.stringify({ method, args }),
         });
       } catch {

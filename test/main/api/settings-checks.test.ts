@@ -12,7 +12,24 @@ import { FIXTURES } from '../engine/shared-dir.js';
 const CLIP = path.join(FIXTURES, 'parity/clip/case_a');
 const BLIP = path.join(FIXTURES, 'parity/blip_itr');
 const DINO = path.join(FIXTURES, 'metrics/vit/dino_a');
-const PIPELINE = path.join(FIXTURES, 'parity/ip2p_pipeline/a');
+const IP2P = path.join(FIXTURES, 'parity/ip2p_pipeline/a');
+
+/**
+ * A pipeline folder laid out as timbrooks/instruct-pix2pix ships (the fixture keeps its schedulers
+ * as scheduler_* and has no tokenizer folder): the fixture's unet, vae and text_encoder, its Euler
+ * scheduler as scheduler/, and tokenizer files (only their presence is checked before loading).
+ */
+function pipelineFolder(parts: readonly string[] = ['unet', 'vae', 'text_encoder']): string {
+  const dir = tempDir('ric-pipeline-');
+  fs.copyFileSync(path.join(IP2P, 'model_index.json'), path.join(dir, 'model_index.json'));
+  for (const part of parts) fs.symlinkSync(path.join(IP2P, part), path.join(dir, part));
+  fs.mkdirSync(path.join(dir, 'scheduler'));
+  fs.copyFileSync(path.join(IP2P, 'scheduler_euler/scheduler_config.json'), path.join(dir, 'scheduler/scheduler_config.json'));
+  fs.mkdirSync(path.join(dir, 'tokenizer'));
+  fs.writeFileSync(path.join(dir, 'tokenizer/vocab.json'), '{}');
+  fs.writeFileSync(path.join(dir, 'tokenizer/merges.txt'), '');
+  return dir;
+}
 
 let t: TestApp | undefined;
 let server: TestServer | undefined;
@@ -36,6 +53,7 @@ describe('model folders are checked when saved', () => {
   it('accepts folders that hold their model, refuses the rest with the reason and the field', async () => {
     t = openTestApp();
     const api = t.client;
+    const PIPELINE = pipelineFolder();
     const saved = await api.call('settings.update', { modelFolders: { clip: CLIP, blip: BLIP, dino: DINO, editor: PIPELINE } });
     expect(saved.modelFolders).toEqual({ clip: CLIP, blip: BLIP, dino: DINO, editor: PIPELINE });
 
@@ -60,14 +78,16 @@ describe('model folders are checked when saved', () => {
     expect(misfit.issues?.[0]?.message).toMatch(/the weights do not fit .*misshapen tensors/);
 
     const notPipeline = await refusal(api.call('settings.update', { modelFolders: { editor: CLIP } }));
-    expect(notPipeline.issues?.[0]?.message).toMatch(/no readable model_index\.json/);
+    expect(notPipeline.issues?.[0]?.message).toMatch(/model_index\.json: not found: is this a diffusers pipeline folder.*instruct-pix2pix/);
+    const noVae = pipelineFolder(['unet', 'text_encoder']);
+    const partMissing = await refusal(api.call('settings.update', { modelFolders: { editor: noVae } }));
+    expect(partMissing.issues?.[0]?.message).toMatch(/is not a usable editing pipeline: vae: .*the vae folder is missing/);
 
     // Nothing refused was stored; an unchanged folder is not checked again.
     expect((await api.call('settings.get', {})).modelFolders.clip).toBe(CLIP);
     await api.call('settings.update', { modelFolders: { clip: CLIP }, theme: 'light' });
     expect(await api.call('settings.checkModelFolder', { kind: 'blip', path: BLIP })).toEqual({ ok: true, message: 'The folder holds the expected model.' });
-    fs.rmSync(empty, { recursive: true, force: true });
-    fs.rmSync(broken, { recursive: true, force: true });
+    for (const dir of [empty, broken, PIPELINE, noVae]) fs.rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -63,7 +63,7 @@ describe('transports', () => {
         async call(method, args) {
           const res = await fetch(`${server.url}api/call`, {
             method: 'POST',
-            headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+            headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', 'X-RIC-Call': '1' },
             body: JSON.stringify({ method, args }),
           });
           return (await res.json()) as ApiResult;
@@ -79,7 +79,7 @@ describe('transports', () => {
 
     it('answers a body that is not a call with a typed error, not a crash', async () => {
       const post = (body: string) =>
-        fetch(`${server.url}api/call`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}` }, body });
+        fetch(`${server.url}api/call`, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body });
       for (const body of ['{not json', '[]', '{"args":{}}', '{"method":7}']) {
         const res = await post(body);
         expect(res.status).toBe(400);

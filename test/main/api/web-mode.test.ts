@@ -78,7 +78,7 @@ describe('web mode', () => {
       expect((await rawGet(server.port, p)).status, p).toBe(401);
       expect((await rawGet(server.port, p, { Authorization: 'Bearer wrong' })).status, p).toBe(401);
       expect((await rawGet(server.port, `${p}?token=wrong`)).status, p).toBe(401);
-      expect((await rawGet(server.port, p, { Cookie: 'ric_token=wrong' })).status, p).toBe(401);
+      expect((await rawGet(server.port, p, { Cookie: `${server.cookieName}=wrong` })).status, p).toBe(401);
     }
     const res = await fetch(`${server.url}api/call`, { method: 'POST', body: JSON.stringify({ method: 'system.ping', args: {} }) });
     expect(res.status).toBe(401);
@@ -101,9 +101,9 @@ describe('web mode', () => {
     const ws = `ws://127.0.0.1:${server.port}/ws`;
     expect(await socketOutcome(ws)).toBe(401);
     expect(await socketOutcome(`${ws}?token=wrong`)).toBe(401);
-    expect(await socketOutcome(ws, { Cookie: 'ric_token=wrong' })).toBe(401);
-    expect(await socketOutcome(ws, { ...bearer(), Origin: 'http://evil.example' })).toBe(401);
-    expect(await socketOutcome(`ws://127.0.0.1:${server.port}/other`, bearer())).toBe(401);
+    expect(await socketOutcome(ws, { Cookie: `${server.cookieName}=wrong` })).toBe(401);
+    expect(await socketOutcome(ws, { ...bearer(), Origin: 'http://evil.example' })).toBe(403);
+    expect(await socketOutcome(`ws://127.0.0.1:${server.port}/other`, bearer())).toBe(404);
     expect(await socketOutcome(`${ws}?token=${server.token}`)).toBe('open');
     expect(await socketOutcome(ws, { ...bearer(), Origin: `http://127.0.0.1:${server.port}` })).toBe('open');
   });

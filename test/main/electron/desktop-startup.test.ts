@@ -13,6 +13,7 @@ const state = vi.hoisted(() => ({
   loaded: [] as string[],
   appEvents: new Map<string, (...a: unknown[]) => void>(),
   ready: undefined as undefined | (() => void),
+  permissions: [] as string[],
 }));
 
 vi.mock('electron', () => {
@@ -53,6 +54,13 @@ vi.mock('electron', () => {
       handle: (channel: string, fn: (...a: unknown[]) => unknown) => state.ipcHandlers.set(channel, fn),
       removeHandler: (channel: string) => state.ipcHandlers.delete(channel),
     },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: () => state.permissions.push('request'),
+        setPermissionCheckHandler: () => state.permissions.push('check'),
+        setDevicePermissionHandler: () => state.permissions.push('device'),
+      },
+    },
     protocol: {
       registerSchemesAsPrivileged: (schemes: unknown[]) => state.privileged.push(...schemes),
       handle: (_scheme: string, fn: Handler) => (state.protocolHandler = fn),
@@ -75,6 +83,7 @@ describe('desktop startup (electron mocked)', () => {
 
     expect(fs.existsSync(path.join(dataDir, 'ric.sqlite'))).toBe(true);
     expect(state.loaded).toEqual(['ric://app/index.html']);
+    expect(state.permissions.sort()).toEqual(['check', 'device', 'request']);
     expect([...state.ipcHandlers.keys()]).toEqual(['ric:call']);
 
     const page = await state.protocolHandler!({ url: 'ric://app/index.html' });

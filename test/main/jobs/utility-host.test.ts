@@ -33,11 +33,18 @@ describe('utilityProcess spawner', () => {
     expect(forks[0]).toMatchObject({ entry: '/app/dist/main/jobs/host/main.js', args: ['/data', '--lane=gpu'] });
     expect(host.pid).toBe(4242);
     host.send({ type: 'cancel', jobId: 3 });
-    expect(forks[0]!.child.sent).toEqual([{ type: 'cancel', jobId: 3 }]);
+    // Messages cross as JSON text (a string is cloned flat; JSON.parse does not recurse).
+    expect(forks[0]!.child.sent).toEqual([JSON.stringify({ type: 'cancel', jobId: 3 })]);
     const got: unknown[] = [];
     host.onMessage((m) => got.push(m));
-    forks[0]!.child.emit('message', { type: 'ready', pid: 4242 });
+    forks[0]!.child.emit('message', JSON.stringify({ type: 'ready', pid: 4242 }));
     expect(got).toEqual([{ type: 'ready', pid: 4242 }]);
+    // Not text, or not JSON: dropped without a throw. 100 000 levels deep: parsed without recursion.
+    forks[0]!.child.emit('message', { type: 'ready', pid: 1 });
+    forks[0]!.child.emit('message', '{"type":');
+    expect(got).toHaveLength(1);
+    forks[0]!.child.emit('message', '['.repeat(100_000) + ']'.repeat(100_000));
+    expect(got).toHaveLength(2);
     const exits: unknown[] = [];
     host.onExit((e) => exits.push(e));
     forks[0]!.child.emit('exit', 137);

@@ -3,6 +3,7 @@ import { CLIP_DEFAULTS, clipParamShapes, parseClipConfig, type ClipConfig } from
 import { ClipModel } from './model.js';
 
 export { ClipModel, type ClipVisionOutput, type ClipTextOutput, type ClipOutput } from './model.js';
+export { ClipTextModel, clipTextFamily, type ClipTextModelConfig } from './text-model.js';
 export { CLIP_DEFAULTS, clipParamShapes, parseClipConfig, type ClipConfig, type ClipTextConfig, type ClipVisionConfig } from './config.js';
 
 export const clipFamily: ModelFamily<ClipConfig, ClipModel> = {

@@ -2,7 +2,7 @@
 // own ops, whose built-in gradients run on the cpu backend (which has every kernel). The engine
 // op runs on the backend under test; values and all input gradients must agree.
 import * as tf from '@tensorflow/tfjs';
-import { activation, batchMatMul, causalMask, conv1d, conv2d, embedding, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding } from '../../../../main/engine/layers/index.js';
+import { activation, batchMatMul, causalMask, conv1d, conv2d, embedding, groupNorm, headwiseAttention, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding, silu, upsampleNearest, upsampleNearest2x } from '../../../../main/engine/layers/index.js';
 
 export interface InputSpec {
   shape: number[];
@@ -145,6 +145,71 @@ export const GRAD_CASES: GradCase[] = [
     ref: ([x, w1, w3]) => {
       const y = tf.conv2d(x! as tf.Tensor4D, tf.transpose(w1!, [2, 3, 1, 0]) as tf.Tensor4D, 1, 'valid');
       return tf.conv2d(tf.pad(y, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, tf.transpose(w3!, [2, 3, 1, 0]) as tf.Tensor4D, 2, 'valid');
+    },
+  },
+  {
+    name: 'conv2d 3×3 stride 2 pad 1, odd size (UNet Downsample2D)',
+    inputs: [{ shape: [2, 7, 5, 3] }, { shape: [4, 3, 3, 3] }, { shape: [4] }],
+    op: ([x, w, b]) => conv2d(x!, w!, b, { stride: 2, padding: 1 }),
+    ref: ([x, w, b]) => tf.add(tf.conv2d(tf.pad(x!, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, tf.transpose(w!, [2, 3, 1, 0]) as tf.Tensor4D, 2, 'valid'), b!),
+  },
+  {
+    name: 'conv2d 3×3 stride 2, asymmetric padding, odd size',
+    inputs: [{ shape: [1, 5, 7, 2] }, { shape: [3, 2, 3, 3] }],
+    op: ([x, w]) => conv2d(x!, w!, undefined, { stride: 2, padding: [0, 1, 0, 1] }),
+    ref: ([x, w]) => tf.conv2d(tf.pad(x!, [[0, 0], [0, 1], [0, 1], [0, 0]]) as tf.Tensor4D, tf.transpose(w!, [2, 3, 1, 0]) as tf.Tensor4D, 2, 'valid'),
+  },
+  {
+    name: 'conv2d 5×5 padding 2 (conv_in_kernel 5)',
+    inputs: [{ shape: [1, 6, 6, 2] }, { shape: [3, 2, 5, 5] }],
+    op: ([x, w]) => conv2d(x!, w!, undefined),
+    ref: ([x, w]) => tf.conv2d(x! as tf.Tensor4D, tf.transpose(w!, [2, 3, 1, 0]) as tf.Tensor4D, 1, 'same'),
+  },
+  {
+    name: 'groupNorm (4 groups over [B, H, W, 8])',
+    inputs: [{ shape: [2, 3, 5, 8] }, { shape: [8] }, { shape: [8] }],
+    op: ([x, g, b]) => groupNorm(tf.mul(x!, 3), { weight: g!, bias: b! }, 4, 1e-5),
+    ref: ([x, g, b]) => {
+      const y = tf.reshape(tf.mul(x!, 3), [2, 15, 4, 2]);
+      const { mean, variance } = tf.moments(y, [1, 3], true);
+      return tf.add(tf.mul(tf.reshape(tf.div(tf.sub(y, mean), tf.sqrt(tf.add(variance, 1e-5))), [2, 3, 5, 8]), g!), b!);
+    },
+  },
+  {
+    name: 'silu',
+    inputs: [{ shape: [3, 9] }],
+    op: ([x]) => silu(tf.mul(x!, 4)),
+    ref: ([x]) => {
+      const y = tf.mul(x!, 4);
+      return tf.div(y, tf.add(1, tf.exp(tf.neg(y))));
+    },
+  },
+  {
+    name: 'upsampleNearest2x',
+    inputs: [{ shape: [2, 3, 4, 5] }],
+    op: ([x]) => upsampleNearest2x(x!),
+    // (not tf.image.resizeNearestNeighbor: the cpu backend's ResizeNearestNeighborGrad is wrong for batch > 1, measured)
+    ref: ([x]) => tf.gather(tf.gather(x!, tf.tensor1d([0, 0, 1, 1, 2, 2], 'int32'), 1), tf.tensor1d([0, 0, 1, 1, 2, 2, 3, 3], 'int32'), 2),
+  },
+  {
+    name: 'upsampleNearest to a size that is not ×2',
+    inputs: [{ shape: [1, 3, 4, 2] }],
+    op: ([x]) => upsampleNearest(x!, [5, 9]),
+    ref: ([x]) => {
+      // torch nearest: src = floor(dst · in / out)
+      const rows = tf.tensor1d([0, 0, 1, 1, 2], 'int32');
+      const cols = tf.tensor1d([0, 0, 0, 1, 1, 2, 2, 3, 3], 'int32');
+      return tf.gather(tf.gather(x!, rows, 1), cols, 2);
+    },
+  },
+  {
+    name: 'headwiseAttention (2 heads, Lq != Lk)',
+    inputs: [{ shape: [2, 5, 8] }, { shape: [2, 3, 8] }, { shape: [2, 3, 8] }],
+    op: ([q, k, v]) => headwiseAttention(tf.mul(q!, 2), k!, v!, 2),
+    ref: ([q, k, v]) => {
+      const split = (t: tf.Tensor) => t.reshape([t.shape[0]!, t.shape[1]!, 2, -1]).transpose([0, 2, 1, 3]);
+      const s = tf.div(tf.matMul(split(tf.mul(q!, 2)), split(k!), false, true), Math.sqrt(4));
+      return tf.matMul(tf.softmax(s), split(v!)).transpose([0, 2, 1, 3]).reshape([2, 5, 8]);
     },
   },
   {

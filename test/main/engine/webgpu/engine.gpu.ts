@@ -1,5 +1,6 @@
 // On WebGPU (SwiftShader): every layer op and custom gradient against the cpu backend, CLIP
-// gradients against cpu, and the parity runner on the CLIP, BLIP and ViT fixtures.
+// gradients against cpu, the metric backbones' pool and prepared-conv ops against cpu, and the
+// parity runner on the CLIP, BLIP and ViT fixtures.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import type { ClipModel } from '../../../../main/engine/models/clip/index.js';
 import { fromPretrained } from '../../../../main/engine/models/registry.js';
 import { formatParityTable, runParity } from '../../../../main/engine/parity/index.js';
 import { compareAllWithCpu } from '../layers/grad-cases.js';
+import { avgPool2d, conv2d, conv2dWeightT, maxPool2d } from '../../../../main/engine/layers/index.js';
 import { FIXTURES } from '../shared-dir.js';
 
 beforeAll(async () => {
@@ -24,6 +26,28 @@ describe('engine on WebGPU (SwiftShader)', () => {
 
   it('layer ops and custom gradients match the cpu reference', async () => {
     expect(await compareAllWithCpu('webgpu')).toEqual([]);
+    // the metric backbones' inference ops (pools with torch padding rules, conv2d with a prepared
+    // weight matrix): values against the cpu backend. The LPIPS parity case itself passes on
+    // SwiftShader too (`ric model parity …/metrics/lpips --backend webgpu`) but takes ~50 s here.
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const x = tf.randomNormal([2, 9, 9, 5], 0, 1, 'float32', 21);
+      const w = tf.randomNormal([6, 5, 3, 3], 0, 0.3, 'float32', 22);
+      const wT = conv2dWeightT(w);
+      const outs = [
+        maxPool2d(x, { kernel: 3, stride: 2 }),
+        maxPool2d(x, { kernel: 3, stride: 1, padding: 1 }),
+        avgPool2d(x, { kernel: 3, stride: 1, padding: 1 }),
+        avgPool2d(x, { kernel: 3, stride: 1, padding: 1, countIncludePad: false }),
+        conv2d(x, w, undefined, { stride: 2, padding: 1, weightT: wT }),
+      ];
+      const values = await Promise.all(outs.map(async (t) => Array.from((await t.data()) as Float32Array)));
+      tf.dispose([x, w, wT, ...outs]);
+      return values;
+    };
+    const gpu = await run('webgpu');
+    const cpu = await run('cpu');
+    for (const [i, g] of gpu.entries()) expect(Math.max(...g.map((v, j) => Math.abs(v - cpu[i]![j]!))), `op ${i}`).toBeLessThan(1e-5);
     await tf.setBackend('webgpu');
   });
 

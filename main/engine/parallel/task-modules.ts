@@ -1,0 +1,3 @@
+// Every module that defines worker tasks (defineWorkerTask), imported by the worker so it knows them.
+// Add yours here (one line) when you add a task file; see README.md.
+import './tasks.js';
