@@ -105,16 +105,26 @@ test('review captions: queue, edit and approve, history with diff, token budget,
     await page.getByTestId('version-1').click();
     await expect(diff).toContainText(original.slice(0, 20));
 
-    // Bulk approve the rest of the filtered set, after confirming the count.
-    await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('pending');
+    // The pending filter holds the four left.
+    const status = page.getByRole('combobox', { name: 'Status', exact: true });
+    await status.selectOption('pending');
     await expect(page.getByTestId('queue-item')).toHaveCount(4);
+    await status.selectOption('');
+    await expect(page.getByTestId('queue-item')).toHaveCount(6);
+
+    // Bulk approve every unapproved caption in view, after confirming the count (issue 17): the
+    // caption on screen, pending before, says approved after, and the reviewer's own approvals do
+    // not announce "new captions were written".
+    await page.getByTestId('queue-item').filter({ has: page.locator('.status-pending') }).first().click();
+    await expect(page.getByTestId('caption-status')).toHaveText('v1 · pending');
     await page.getByRole('button', { name: 'Bulk approve…' }).click();
     await page.getByRole('button', { name: 'Approve 4' }).click();
     await expect(counts).toContainText('6 approved');
     await expect(counts).toContainText('0 pending');
+    await expect(page.getByTestId('caption-status')).toHaveText('v1 · approved');
+    await expect(page.getByText('New captions were written')).toHaveCount(0);
 
     // Generate region descriptions from the panel: live progress, then the report.
-    await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('');
     await page.getByRole('radio', { name: 'Region (CLIP)' }).click();
     await page.getByText('Generate region descriptions').click();
     await page.getByLabel('Captioner').selectOption('template');

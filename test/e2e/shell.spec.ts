@@ -7,6 +7,8 @@ test('refuses a browser without the token', async ({ page, server }) => {
   const res = await page.goto(server.origin + '/');
   expect(res?.status()).toBe(401);
   await expect(page.locator('body')).toContainText('Unauthorized');
+  // Issue 17: the page says what to do whichever way RIC Studio was started (npm start or ric serve).
+  await expect(page.locator('body')).toContainText('the "Open: http://...?token=..." line of npm start or ric serve');
 });
 
 test('opens with the printed URL and navigates every view by mouse and keyboard', async ({ page, server }) => {

@@ -1,7 +1,7 @@
 // Caption review (issue 5): the queue of current captions (pending first), one sample at a time,
 // filters and bulk approval, generation jobs and the prompt templates. Dataset and kind live in
 // the URL so a review position can be bookmarked.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { CaptionDetail, CaptionFilter, CaptionKind, CaptionQueueItem } from '../../../../shared/api/captions';
 import { describeError } from '../../../../shared/api/wording';
@@ -49,6 +49,7 @@ export function CaptionsView() {
     { id: 'captions:generate', label: `Generate ${kind} descriptions…`, keywords: 'caption vlm template start', run: () => openGenerate() },
   ]);
 
+  const shownSample = useRef<number | undefined>(undefined);
   const queueArgs = useMemo(() => ({ ...(datasetId !== undefined ? { datasetId } : {}), kind, filter }), [datasetId, kind, filter]);
 
   const reload = useCallback(() => {
@@ -56,7 +57,10 @@ export function CaptionsView() {
     api.call('captions.queue', { ...queueArgs, offset: 0, limit: PAGE }).then(
       (q) => {
         setQueue(q);
-        setIndex((i) => Math.min(i, Math.max(0, q.items.length - 1)));
+        // The sample on screen stays selected while the reloaded queue holds it: a bulk approval
+        // reorders a pending-first queue, and the same position would show another sample.
+        const kept = q.items.findIndex((it) => it.sampleId === shownSample.current);
+        setIndex((i) => (kept >= 0 ? kept : Math.min(i, Math.max(0, q.items.length - 1))));
         setError(null);
       },
       (err: unknown) => setError(describeError(err)),
@@ -97,6 +101,9 @@ export function CaptionsView() {
 
   const items = queue?.items ?? [];
   const item = items[index];
+  useEffect(() => {
+    shownSample.current = item?.sampleId;
+  }, [item?.sampleId]);
   const next = useCallback(() => {
     setIndex((i) => Math.min(i + 1, Math.max(0, items.length - 1)));
     if (index >= items.length - 5) loadMore();
