@@ -18,6 +18,9 @@ export interface App {
   shutdown(): Promise<void>;
 }
 
+/** How long after start the orphan blob sweep begins. */
+const SWEEP_DELAY_MS = 5000;
+
 export interface OpenAppOptions {
   dataDir: string;
   mode: AppContext['mode'];
@@ -54,6 +57,25 @@ export function openApp(options: OpenAppOptions): App {
     store.close();
     throw store.fault(err, 'open') ?? err;
   }
+  // Blob files a killed process queued for removal go now (cheap); orphans are swept a little later,
+  // in the background, so a short command is not kept waiting (main/store/blobs/sweep.ts).
+  store.blobs.emptyTrash();
+  const sweeping = new AbortController();
+  const sweepTimer = setTimeout(() => {
+    store.sweepBlobs({ signal: sweeping.signal }).then(
+      (r) => {
+        if (r.orphanRows + r.orphanFiles + r.tmpFiles + r.trashRemoved > 0) {
+          log(`[store] blob sweep: ${r.trashRemoved} queued files, ${r.orphanRows} unused blobs, ${r.orphanFiles} files without a row, ${r.tmpFiles} temporary files removed`);
+        }
+      },
+      (err: unknown) => log(`[store] blob sweep stopped: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  }, SWEEP_DELAY_MS);
+  sweepTimer.unref();
+  const stopSweep = () => {
+    clearTimeout(sweepTimer);
+    sweeping.abort();
+  };
   const dispatcher = createDispatcher(createHandlers(context), {
     storeFault: (err) => store.fault(err)?.message ?? null,
     onInternalError: (method, err) =>
@@ -65,10 +87,12 @@ export function openApp(options: OpenAppOptions): App {
     events,
     dispatcher,
     close: () => {
+      stopSweep();
       jobs?.closeNow();
       store.close();
     },
     shutdown: async () => {
+      stopSweep();
       await jobs?.close();
       store.close();
     },

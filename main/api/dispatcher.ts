@@ -14,6 +14,7 @@ import {
   type ApiParsedArgs,
   type ApiResult,
 } from '../../shared/api/index.js';
+import { issueSentence, plainIssueMessage } from '../../shared/api/wording.js';
 import { ApiError } from './errors.js';
 
 export interface CallContext {
@@ -64,24 +65,23 @@ export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptio
       if (typeof method !== 'string' || !isApiMethodName(method)) {
         return {
           ok: false,
-          error: { code: 'unknown_method', message: `unknown method ${describeMethod(method)}` },
+          error: {
+            code: 'unknown_method',
+            message: `this RIC Studio does not know the request ${describeMethod(method)}: the page and the server may be from different versions (reload the page)`,
+          },
         };
       }
-      const violation = checkValue(args, options.bounds ?? API_BOUNDS, `the arguments of ${method}`);
+      const violation = checkValue(args, options.bounds ?? API_BOUNDS, 'the data sent with this request');
       if (violation) return { ok: false, error: violation };
       const spec = apiMethods[method];
-      const parsed = spec.args.safeParse(args === undefined ? {} : args);
+      // Problems are worded for people (shared/api/wording.ts); the paths stay for programs.
+      const parsed = spec.args.safeParse(args === undefined ? {} : args, { error: plainIssueMessage });
       if (!parsed.success) {
         const issues = issuesOf(parsed.error);
         const first = issues[0];
-        const where = first && first.path.length > 0 ? ` at ${first.path.join('.')}` : '';
         return {
           ok: false,
-          error: {
-            code: 'invalid_args',
-            message: `invalid arguments for ${method}${where}: ${first?.message ?? 'rejected'}`,
-            issues,
-          },
+          error: { code: 'invalid_args', message: first ? issueSentence(first) : 'The request was refused', issues },
         };
       }
       try {
@@ -92,7 +92,7 @@ export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptio
           options.onInternalError?.(method, checked.error);
           return {
             ok: false,
-            error: { code: 'internal', message: `${method} produced a result that does not match its schema` },
+            error: { code: 'internal', message: 'an answer came out in a form this version does not expect (the result does not match its schema)' },
           };
         }
         return { ok: true, value: checked.data };
@@ -105,9 +105,13 @@ export function createDispatcher(handlers: ApiHandlers, options: DispatcherOptio
         }
         const fault = options.storeFault?.(err) ?? null;
         if (fault !== null) return { ok: false, error: { code: 'unavailable', message: fault } };
+        // The method and the stack go to the log (onInternalError); the caller gets the message.
         options.onInternalError?.(method, err);
         const message = err instanceof Error ? err.message : String(err);
-        return { ok: false, error: { code: 'internal', message: `${method} failed: ${message}` } };
+        return {
+          ok: false,
+          error: { code: 'internal', message: `Something went wrong inside RIC Studio (${message}). This is a bug; the terminal that started RIC Studio has the details.` },
+        };
       }
     },
   };

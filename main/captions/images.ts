@@ -3,7 +3,7 @@
 // in the blob store, so a caption's image_sha256 always names exactly the pixels the model saw.
 import sharp from 'sharp';
 import type { CaptionKind, CaptionSample, DescribedImage } from '../../shared/api/captions.js';
-import type { SampleRecord, Store } from '../store/index.js';
+import { sha256Of, type SampleRecord, type Store } from '../store/index.js';
 
 export interface MaskBox {
   x: number;
@@ -59,18 +59,18 @@ export async function imageForCaption(
   sample: SampleRecord,
   kind: CaptionKind,
   which: DescribedImage,
-): Promise<{ bytes: Uint8Array; mediaType: string; sha256: string }> {
+): Promise<{ bytes: Uint8Array; mediaType: string; sha256: string; stored: boolean }> {
   const sha = describedSha(sample, which);
   const blob = store.blobs.get(sha);
   const bytes = blob ? store.blobs.read(sha) : undefined;
   if (!blob || !bytes) throw new SampleProblem(`the ${which} image ${sha.slice(0, 12)} is missing from the blob store`);
-  if (kind === 'scene') return { bytes, mediaType: blob.mediaType, sha256: sha };
+  if (kind === 'scene') return { bytes, mediaType: blob.mediaType, sha256: sha, stored: true };
   const box = currentMaskBox(store, sample.id);
   if (!box) throw new SampleProblem('no mask (or an empty one): a region description needs the mask box');
   const b = scaledBox(box, imageSize(store, sha));
   const crop = await sharp(bytes).extract({ left: b.x, top: b.y, width: b.width, height: b.height }).png().toBuffer();
-  const ref = store.blobs.put(crop, 'image/png');
-  return { bytes: crop, mediaType: 'image/png', sha256: ref.sha256 };
+  // Not stored yet: the crop's blob lands with the caption that saw it (BlobStore's rules).
+  return { bytes: crop, mediaType: 'image/png', sha256: sha256Of(crop), stored: false };
 }
 
 /** The reviewer's view of a sample: the described image and the mask box drawn over it. */

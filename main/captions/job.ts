@@ -118,7 +118,10 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
     await Promise.all(Array.from({ length: Math.min(params.concurrency, Math.max(1, toCaption.length)) }, worker));
     report.cancelled = options.signal?.aborted === true;
     report.durationMs = performance.now() - started;
-    const failedNote = report.failed.length > 0 ? `${report.failed.length} samples failed` : null;
+    // A job that described nothing did not work, whatever its count says: it fails, with the reason
+    // of the first sample (usually the endpoint's, the same for every one) and what to do about it.
+    if (!report.cancelled && report.failed.length > 0 && report.written + report.fromCache === 0) throw new CaptionJobFailed(report);
+    const failedNote = report.failed.length > 0 ? `${report.failed.length} of ${toCaption.length} samples failed` : null;
     tracker.finish(report.cancelled ? 'cancelled' : 'completed', report, failedNote);
     options.onWritten?.();
     return report;
@@ -131,6 +134,19 @@ export async function runCaptionJob(store: Store, jobId: number, params: Caption
       // The store cannot record it even from the reserve: the error below says why.
     }
     throw err;
+  }
+}
+
+/** Every selected sample failed; the report (kept on the job) lists each one's reason. */
+export class CaptionJobFailed extends Error {
+  override name = 'CaptionJobFailed';
+  constructor(readonly report: CaptionJobReport) {
+    const first = report.failed[0]?.reason ?? 'unknown';
+    const n = report.failed.length;
+    // The endpoint's problems (the same for every sample) get the way to check it.
+    const endpoint = /^(connection|HTTP \d|no answer within|the server answered|the answer is not)/.test(first);
+    const hint = report.captioner === 'vlm' && endpoint ? ' Check the VLM endpoint (Settings, Test connection), then resume the job.' : '';
+    super(`${n === 1 ? 'The one sample' : `All ${n} samples`} failed, so nothing was written. The first reason: ${first.replace(/[.\s]+$/, '')}.${hint}`);
   }
 }
 
@@ -180,21 +196,31 @@ async function captionWithVlm(
   const promptSha256 = sha256Hex(prompt);
   const model = params.model!;
   const base = { sampleId: sample.id, kind: params.kind, source: 'vlm' as const, templateId: template.id, promptSha256, imageSha256: image.sha256, model };
+  // The image the VLM saw (a crop, for region captions) is stored with the caption that names it.
+  const storeImage = () => {
+    if (!image.stored) store.blobs.put(image.bytes, image.mediaType);
+  };
   const cached = repo.cacheGet(image.sha256, promptSha256, model);
   if (cached) {
-    repo.insert({ ...base, text: cached.text, endpointModel: cached.endpointModel, sampling: { temperature: 0, max_tokens: maxTokens, cached: true }, durationMs: null });
+    store.transaction(() => {
+      storeImage();
+      repo.insert({ ...base, text: cached.text, endpointModel: cached.endpointModel, sampling: { temperature: 0, max_tokens: maxTokens, cached: true }, durationMs: null });
+    });
     return true;
   }
   const answer = await client.describe({ image: image.bytes, mediaType: image.mediaType, prompt, maxTokens, temperature: 0, signal: options.signal });
-  repo.cacheAndInsert(
-    { imageSha256: image.sha256, promptSha256, model, text: answer.text, endpointModel: answer.endpointModel },
-    {
-      ...base,
-      text: answer.text,
-      endpointModel: answer.endpointModel,
-      sampling: { ...answer.sampling, image_url_form: answer.imageUrlForm, attempts: answer.attempts, finish_reason: answer.finishReason },
-      durationMs: answer.durationMs,
-    },
-  );
+  store.transaction(() => {
+    storeImage();
+    repo.cacheAndInsert(
+      { imageSha256: image.sha256, promptSha256, model, text: answer.text, endpointModel: answer.endpointModel },
+      {
+        ...base,
+        text: answer.text,
+        endpointModel: answer.endpointModel,
+        sampling: { ...answer.sampling, image_url_form: answer.imageUrlForm, attempts: answer.attempts, finish_reason: answer.finishReason },
+        durationMs: answer.durationMs,
+      },
+    );
+  });
   return false;
 }

@@ -106,7 +106,8 @@ export class JobTracker {
     clearInterval(this.heartbeat);
     const now = new Date().toISOString();
     if (this.managed) {
-      this.store.jobs.update(this.jobId, { done: this.done, total: this.total, heartbeatAt: now, result });
+      // The queue records the state; the note (how many failed) stays on the row for the job lists.
+      this.store.jobs.update(this.jobId, { done: this.done, total: this.total, heartbeatAt: now, result, message: error });
       this.emitNow('running', error ?? undefined);
       return;
     }

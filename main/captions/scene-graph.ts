@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { CaptionKind } from '../../shared/api/captions.js';
 import { describeScene, regionPhrase, type SceneGraph, type Shape } from '../data/shapes.js';
-import type { SampleRecord } from '../store/index.js';
+import type { SampleRecord, Store } from '../store/index.js';
 import { SampleProblem } from './images.js';
 
 export const TEMPLATE_CAPTIONER_MODEL = 'template:shapes-scene-graph-v1';
@@ -78,4 +78,26 @@ export function regionFromGraph(g: ShapesSceneMeta): string {
 export function templateCaption(sample: Pick<SampleRecord, 'meta' | 'externalId' | 'width'>, kind: CaptionKind): string {
   const g = sceneMetaOf(sample);
   return kind === 'scene' ? describeScene(g.after, g.size) : regionFromGraph(g);
+}
+
+const FORMAT_WORDS: Record<string, string> = { humanedit: 'a HumanEdit dataset', magicbrush: 'a MagicBrush dataset', folder: 'a folder dataset', shapes: 'a ShapesEdit dataset' };
+
+/**
+ * Why the template captioner cannot describe a dataset, or null when it can: it renders ShapesEdit
+ * scene graphs, so a dataset without them is refused when the job is queued, not sample by sample.
+ */
+export function templateCaptionerRefusal(store: Pick<Store, 'datasets' | 'samples'>, datasetId: number): string | null {
+  const d = store.datasets.summary(datasetId);
+  if (d === undefined) return null; // "not found" is said where the dataset is looked up
+  const sample = store.samples.first(datasetId);
+  if (sample === undefined) return `"${d.name}" has no samples yet, so there is nothing to describe.`;
+  try {
+    sceneMetaOf(sample);
+    return null;
+  } catch {
+    return (
+      `The template captioner writes descriptions from ShapesEdit scene graphs, and "${d.name}" is ${FORMAT_WORDS[d.format] ?? 'a dataset'} without them. ` +
+      'Describe it with a VLM instead: set the VLM endpoint in Settings and choose the VLM captioner.'
+    );
+  }
 }

@@ -41,3 +41,42 @@ export function trainingTexts(store: Pick<Store, 'captions'>, datasetId: number,
   }
   return { texts, missing };
 }
+
+/**
+ * Why a dataset cannot train a family, or null when it can: the trainers (main/jobs/host/training.ts)
+ * take the train and val samples with a text under the rule above (falling back to the dataset's
+ * own descriptions), and Region-CLIP also needs each one's mask box. Checked when the job is queued,
+ * so the answer names the dataset and says what to do, instead of a training job that fails later.
+ */
+export function trainingPairsRefusal(store: Pick<Store, 'captions' | 'samples' | 'datasets'>, datasetId: number, family: 'regionclip' | 'blip'): string | null {
+  const name = store.datasets.name(datasetId);
+  if (name === undefined) return null;
+  const kind: CaptionKind = family === 'regionclip' ? 'region' : 'scene';
+  const rows = store.samples.trainingSamples(datasetId);
+  const { texts } = trainingTexts(store, datasetId, kind, 'dataset');
+  let usable = 0;
+  let withoutText = 0;
+  let withoutMask = 0;
+  for (const r of rows) {
+    const text = texts.has(r.id);
+    const box = r.box !== null && r.box.width > 0 && r.box.height > 0;
+    if (!text) withoutText++;
+    if (family === 'regionclip' && !box) withoutMask++;
+    if (text && (family === 'blip' || box)) usable++;
+  }
+  if (usable >= 2) return null;
+  const model = family === 'regionclip' ? 'Region-CLIP' : 'BLIP';
+  const needs = family === 'regionclip' ? 'an approved region caption (or a region description of its own) and a mask' : 'an approved scene caption (or a scene description of its own)';
+  const missing = [
+    rows.length === 0 ? 'it has no samples in the train or val split' : null,
+    withoutText > 0 ? `${withoutText} of its ${rows.length} train and val samples have no ${kind} text` : null,
+    withoutMask > 0 ? `${withoutMask} have no mask` : null,
+  ].filter((x): x is string => x !== null);
+  const next = [withoutText > 0 ? `generate ${kind} captions and approve them (Captions)` : null, withoutMask > 0 ? 'draw the missing masks (Masks)' : null].filter(
+    (x): x is string => x !== null,
+  );
+  return (
+    `"${name}" has ${usable} sample${usable === 1 ? '' : 's'} ${model} can train on; it needs at least 2. Each needs ${needs}: ${missing.join(', ')}.` +
+    (next.length > 0 ? ` To fix it, ${next.join(' and ')}.` : '')
+  );
+}

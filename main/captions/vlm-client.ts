@@ -113,6 +113,16 @@ function rootCause(err: Error): string {
   return message;
 }
 
+/** A signal that aborts when `parent` does, until `dispose` unlinks it. */
+function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  if (!parent) return { signal: controller.signal, dispose: () => undefined };
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+
 export class VlmClient {
   private readonly openai: OpenAI;
   private form: 'object' | 'string';
@@ -209,7 +219,17 @@ export class VlmClient {
       max_tokens: sampling.max_tokens,
       stream: false,
     } as unknown as ChatCompletionCreateParamsNonStreaming;
-    const raw: unknown = await this.openai.chat.completions.create(body, { signal, timeout: this.timeoutMs });
+    // The package adds an abort listener to the signal it is given and never removes it: handed the
+    // job's own signal, a job of more than ten requests trips Node's MaxListenersExceededWarning
+    // (and keeps every listener alive). Each request gets a signal of its own, linked to the job's
+    // for exactly as long as the request runs.
+    const link = linkedSignal(signal);
+    let raw: unknown;
+    try {
+      raw = await this.openai.chat.completions.create(body, { signal: link.signal, timeout: this.timeoutMs });
+    } finally {
+      link.dispose();
+    }
     if (typeof raw === 'string') {
       throw new VlmError(`the server answered non-JSON: ${JSON.stringify(raw.slice(0, 120))}`, false);
     }

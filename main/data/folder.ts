@@ -120,7 +120,7 @@ function readRecords(file: string): Parsed[] {
 export async function folderSource(root: string): Promise<DatasetSource> {
   if (!fs.statSync(root).isDirectory()) throw new Error(`${root} is not a folder (expected source/, target/, mask/ and a .jsonl or .csv)`);
   const sourceDir = path.join(root, 'source');
-  if (!fs.existsSync(sourceDir)) throw new Error(`${root} has no source/ folder`);
+  if (!fs.existsSync(sourceDir)) throw new Error(`${root} has no source/ folder (a folder dataset holds source/, target/ and mask/ images with matching file names, and a .jsonl or .csv of instructions)`);
   const instructionsFile = findInstructionsFile(root);
   if (instructionsFile === undefined) throw new Error(`${root} has no .jsonl or .csv file of instructions`);
   const sources = indexImages(sourceDir);

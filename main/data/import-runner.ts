@@ -5,7 +5,7 @@
 // the same import skips every sample whose (dataset, external id) is already stored, so an import
 // killed at any instant and run again ends with exactly the rows of an uninterrupted one.
 import path from 'node:path';
-import type { DatasetFormat, ImportReport } from '../../shared/api/index.js';
+import type { DatasetFormat, DatasetSummary, ImportReport } from '../../shared/api/index.js';
 
 export type { ImportReport } from '../../shared/api/index.js';
 import type { EventHub } from '../events/index.js';
@@ -14,7 +14,7 @@ import { folderSource } from './folder.js';
 import { humanEditSource } from './humanedit.js';
 import { SampleFieldError } from './images.js';
 import { magicBrushSource } from './magicbrush.js';
-import { prepareSample, writeBlobs, type PreparedSample } from './prepare.js';
+import { prepareSample, writeBlobs, type PreparedSample, type WrittenBlobs } from './prepare.js';
 import { shapesSource, type ShapesOptions } from './shapes-source.js';
 import { maskOptionsFor, messageOf, type DatasetSource, type ImportOptions, type SourceItem } from './source.js';
 
@@ -72,6 +72,23 @@ export function importDataset(store: Store, spec: ImportSpec): { datasetId: numb
     throw new ImportConflictError(`a dataset named "${name}" already exists from ${existing.sourcePath ?? existing.format} with other options; choose another name`);
   }
   return { datasetId: existing.id, name, existed: true };
+}
+
+/**
+ * The import that made a dataset, rebuilt from what its row stores (format, source, options, name):
+ * running it again resumes into the same dataset. `sourcePath` replaces the stored source.
+ */
+export function specOfDataset(d: Pick<DatasetSummary, 'name' | 'format' | 'sourcePath' | 'options'>, sourcePath?: string): ImportSpec {
+  const o = d.options;
+  const int = (v: unknown, fallback: number) => (typeof v === 'number' && Number.isInteger(v) ? v : fallback);
+  if (d.format === 'shapes') return { format: 'shapes', name: d.name, count: int(o['count'], 1), seed: int(o['seed'], 0), size: int(o['size'], 64) };
+  const where = sourcePath ?? d.sourcePath;
+  if (where === null) throw new ImportConflictError(`dataset "${d.name}" has no source path to import from`);
+  const options: ImportOptions = {};
+  if (o['polarity'] === 'white' || o['polarity'] === 'black') options.maskPolarity = o['polarity'];
+  if (typeof o['alphaMarksEdit'] === 'boolean') options.alphaMarksEdit = o['alphaMarksEdit'];
+  if (typeof o['threshold'] === 'number') options.maskThreshold = o['threshold'];
+  return { format: d.format, path: where, name: d.name, options };
 }
 
 function storedOptions(spec: ImportSpec): Record<string, unknown> {
@@ -175,9 +192,9 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
       const written = writeBlobs(store, staged.prepared);
       const previous = lastCommit;
       lastCommit = (async () => {
-        const rows = await written;
+        const { rows, blobs } = await written;
         await previous;
-        commitRows(store, c, rows, staged.errors, report);
+        commitRows(store, c, rows, blobs, staged.errors, report);
         done += items.length;
         store.jobs.update(c.jobId, { done, total: report.total === null ? null : Math.max(report.total, done), heartbeatAt: new Date().toISOString() });
         progress('running');
@@ -219,7 +236,12 @@ async function runImport(store: Store, events: EventHub | null, c: RunContext, s
     done,
     total: report.total,
     error: report.error ?? null,
-    message: report.state === 'cancelled' ? 'cancelled by the user' : null,
+    message:
+      report.state === 'cancelled'
+        ? 'cancelled by the user'
+        : report.errors.length > 0
+          ? `${report.errors.length} ${report.errors.length === 1 ? 'sample was' : 'samples were'} skipped (the dataset's import report says why)`
+          : null,
     result: stored,
   }));
   store.critical(() => store.datasets.setStatus(c.datasetId, report.state === 'completed' ? 'ready' : 'failed'));
@@ -270,10 +292,11 @@ async function prepareBatch(
   return { prepared: prepared.filter((p): p is PreparedSample => p !== null), errors };
 }
 
-/** The rows (whose blobs are durable by now) and the batch's errors, in one transaction. */
-function commitRows(store: Store, c: RunContext, rows: NewSample[], errors: NewSampleError[], report: ImportReport): void {
+/** The rows with their blobs' rows (the files are durable by now) and the batch's errors, in one transaction. */
+function commitRows(store: Store, c: RunContext, rows: NewSample[], blobs: WrittenBlobs, errors: NewSampleError[], report: ImportReport): void {
   // Counted once the commit has landed: a transaction that fails (a full disk) counts nothing.
   const inserted = store.transaction(() => {
+    store.blobs.record(blobs.refs, blobs.bytes);
     const n = store.samples.insertMany(c.datasetId, rows);
     store.datasets.addErrors(c.datasetId, c.jobId, 'import', errors);
     return n;

@@ -1,7 +1,7 @@
 // One sample from its source to rows ready for the store: text checked, every image decoded and
 // thumbnailed, the mask normalised, and the blobs made durable (fsync + rename) before any row
 // refers to them. A problem becomes a SampleFieldError naming the field; nothing is written then.
-import type { NewImage, NewSample, Store } from '../store/index.js';
+import type { BlobRef, NewImage, NewSample, Store } from '../store/index.js';
 import { decodeImage, encodeMask, normaliseMask, SampleFieldError, type DecodedImage, type MaskOptions, type NormalisedMask } from './images.js';
 import { splitOf } from './shapes.js';
 import type { LoadedSample } from './source.js';
@@ -106,13 +106,25 @@ export function withHashes(p: PreparedSample, hashes: readonly string[]): NewSam
   return row;
 }
 
-/** Makes the blobs of these samples durable (fsyncs in parallel) and returns their rows. */
-export async function writeBlobs(store: Store, prepared: readonly PreparedSample[]): Promise<NewSample[]> {
-  const refs = await store.blobs.putMany(prepared.flatMap((p) => p.blobs));
+/** Blob files made durable, whose rows are still to be recorded (with the samples that use them). */
+export interface WrittenBlobs {
+  refs: BlobRef[];
+  bytes: Uint8Array[];
+}
+
+/**
+ * Makes the blob files of these samples durable (fsyncs in parallel) and returns their rows. The
+ * blob rows are recorded by the caller in the transaction that inserts the samples
+ * (Store.blobs.record), so no committed blob row is ever left without the sample that uses it.
+ */
+export async function writeBlobs(store: Store, prepared: readonly PreparedSample[]): Promise<{ rows: NewSample[]; blobs: WrittenBlobs }> {
+  const bytes = prepared.flatMap((p) => p.blobs);
+  const refs = await store.blobs.writeFiles(bytes);
   let at = 0;
-  return prepared.map((p) => {
+  const rows = prepared.map((p) => {
     const hashes = refs.slice(at, at + p.blobs.length).map((r) => r.sha256);
     at += p.blobs.length;
     return withHashes(p, hashes);
   });
+  return { rows, blobs: { refs, bytes } };
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { apiMethods, gpuJobKinds, textFallbacks, trainingPresets, type JobKind } from '../../shared/api/index.js';
 import { captionGenerateArgsSchema } from '../../shared/api/captions.js';
 import { editParamsSchema } from '../../shared/api/edit.js';
+import { issueSentence, plainIssueMessage } from '../../shared/api/wording.js';
 import { defaultDatasetName } from '../data/import-runner.js';
 import { evaluateJobParamsSchema } from '../evals/job.js';
 
@@ -47,11 +48,10 @@ export class JobParamsError extends Error {
 
 /** Checks and normalises parameters when a job is queued, so a bad one fails at once, not in the host. */
 export function checkParams(kind: JobKind, params: Record<string, unknown>): Record<string, unknown> {
-  const parsed = schemaOf(kind).safeParse(params);
+  const parsed = schemaOf(kind).safeParse(params, { error: plainIssueMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? ` at params.${issue.path.join('.')}` : '';
-    throw new JobParamsError(`${kind} job: ${issue?.message ?? 'invalid parameters'}${where}`);
+    throw new JobParamsError(`The ${kind} job was refused: ${issue ? issueSentence({ path: issue.path.map(String), message: issue.message }) : 'its settings are not valid'}`);
   }
   const value = parsed.data as Record<string, unknown>;
   if ((kind === 'import' || kind === 'import-results') && typeof value['path'] === 'string') value['path'] = path.resolve(value['path']);

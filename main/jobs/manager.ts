@@ -6,6 +6,8 @@
 import type { JobKind, JobState, TensorBackendName } from '../../shared/api/index.js';
 import { isApiEventName } from '../../shared/api/index.js';
 import type { EventHub } from '../events/index.js';
+import { templateCaptionerRefusal } from '../captions/scene-graph.js';
+import { trainingPairsRefusal } from '../captions/training-texts.js';
 import type { Store } from '../store/index.js';
 import { EngineHost, describeExit, forkSpawner, hostEntry, type ExitInfo, type HostSpawner } from './host-process.js';
 import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainParamsSchema, type Lane } from './kinds.js';
@@ -42,6 +44,13 @@ export interface JobManagerOptions {
 }
 
 const HEARTBEAT_MS = 5000;
+
+function refusalOf(store: Store, kind: JobKind, params: Record<string, unknown>, datasetId: number): string | null {
+  if (kind === 'caption' && params['captioner'] === 'template') return templateCaptionerRefusal(store, datasetId);
+  if (kind === 'train-regionclip' || kind === 'train-blip') return trainingPairsRefusal(store, datasetId, kind === 'train-regionclip' ? 'regionclip' : 'blip');
+  return null;
+}
+
 export class JobManager {
   private readonly hosts: Record<Lane, EngineHost>;
   private readonly active = new Map<number, ActiveJob>();
@@ -93,6 +102,9 @@ export class JobManager {
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
     // The host checks again when the job starts: the dataset's state may change while it waits.
     if (datasetId !== null && kind !== 'import') readyOrRefuse(store, datasetId, kind);
+    // Refused now, with the reason, rather than failing in the host sample by sample.
+    const refusal = datasetId === null ? null : refusalOf(store, kind, params, datasetId);
+    if (refusal !== null) throw new JobStartError(refusal);
     const title = opts.title ?? titleOf(kind, params, datasetName);
     const queued = store.transaction(() => {
       const id = store.jobs.create({

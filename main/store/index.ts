@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BlobStore } from './blobs/blob-store.js';
 import { BundlesRepo } from './bundles/repo.js';
+import { sweepBlobs, type SweepOptions, type SweepReport } from './blobs/sweep.js';
 import { CaptionsRepo } from './captions/repo.js';
 import { ClusterRepo } from './cluster/repo.js';
 import { CaptionTemplatesRepo } from './captions/templates-repo.js';
@@ -24,11 +25,12 @@ import { RunsRepo } from './runs/repo.js';
 import { SamplesRepo } from './samples/repo.js';
 import { SettingsRepo } from './settings/repo.js';
 
-export { BlobReadError, BlobStore, isSha256, type BlobRef } from './blobs/blob-store.js';
+export { BlobReadError, BlobStore, isSha256, sha256Of, type BlobRef } from './blobs/blob-store.js';
 export { diskFullMessage, StoreFaultError, type FaultContext, type StoreFaultKind } from './faults.js';
 export { RESERVE_BYTES, RESERVE_FILE } from './reserve.js';
 export { BundlesRepo, type BundleCheckpointRecord, type BundleSampleRecord, type ImportOutcome, type RunExport, type RunImport } from './bundles/repo.js';
 export { ClusterRepo, type NewSubmission, type SubmissionRecord, type SubmissionState, type TaskPatch, type TaskRecord } from './cluster/repo.js';
+export type { SweepOptions, SweepReport } from './blobs/sweep.js';
 export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/repo.js';
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
@@ -72,6 +74,11 @@ export interface Store {
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
    */
   transaction<T>(fn: () => T): T;
+  /**
+   * Finishes blob removals a killed process left (the trash journal) and collects orphans older
+   * than a grace period: unused blob rows, files without a row, stale temporary files (blobs/sweep.ts).
+   */
+  sweepBlobs(options?: SweepOptions): Promise<SweepReport>;
   schemaVersion(): number;
   /**
    * SQLite's data_version: it changes when another connection (another process, an engine host) has
@@ -141,6 +148,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     cluster: new ClusterRepo(db),
     evals: new EvalsRepo(db),
     transaction: (fn) => db.transaction(fn)(),
+    sweepBlobs: (o) => sweepBlobs(db, blobs, o),
     schemaVersion: () => schemaVersion(db),
     dataVersion: () => db.pragma('data_version', { simple: true }) as number,
     integrityCheck: () => String(db.pragma('integrity_check', { simple: true })),

@@ -1,19 +1,31 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import type { DatasetSummary } from '../../shared/api/datasets';
 import type { Settings, Theme } from '../../shared/api/settings';
 import { useApi } from './api/ApiProvider';
-import { CommandPalette, type Command } from './components/CommandPalette';
+import { CommandPalette } from './components/CommandPalette';
+import { CommandsProvider, useRegisteredCommands, type Command } from './components/commands';
+import { NotFound } from './components/NotFound';
 import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
 import { CompareView } from './views/compare/CompareView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
 import { EditView } from './views/edit/EditView';
+import { SampleById } from './views/datasets/SampleById';
 import { MasksView } from './views/masks/MasksView';
 import { views } from './views/registry';
 import { SettingsView } from './views/SettingsView';
 import { TrainingView } from './views/training/TrainingView';
 
 export function App() {
+  return (
+    <CommandsProvider>
+      <Shell />
+    </CommandsProvider>
+  );
+}
+
+function Shell() {
   const api = useApi();
   const navigate = useNavigate();
   const location = useLocation();
@@ -56,12 +68,35 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [navigate]);
 
+  const registered = useRegisteredCommands();
   const commands = useMemo<Command[]>(
     () => [
       ...views.map((v, i) => ({ id: `go:${v.path}`, label: `Go to ${v.label}`, hint: `Alt+${i + 1}`, run: () => void navigate(v.path) })),
-      { id: 'theme', label: 'Toggle dark / light theme', run: toggleTheme },
+      ...registered,
+      { id: 'import', label: 'Import a dataset…', keywords: 'new add humanedit magicbrush folder shapesedit generate', run: () => void navigate('/datasets?import=1') },
+      { id: 'new-run', label: 'New training run…', keywords: 'train start regionclip blip', run: () => void navigate('/training?new=1') },
+      { id: 'theme', label: 'Toggle dark / light theme', keywords: 'colour color dark light', run: toggleTheme },
     ],
-    [navigate, toggleTheme],
+    [navigate, toggleTheme, registered],
+  );
+
+  // Commands made from what is typed: a sample by its id, a dataset by its name.
+  const [datasets, setDatasets] = useState<DatasetSummary[]>([]);
+  useEffect(() => {
+    if (paletteOpen) api.call('datasets.list', {}).then(setDatasets, () => setDatasets([]));
+  }, [api, paletteOpen]);
+  const dynamic = useCallback(
+    (query: string): Command[] => {
+      const out: Command[] = [];
+      const id = /^(?:sample\s*)?#?(\d{1,12})$/i.exec(query)?.[1];
+      if (id) out.push({ id: `sample:${id}`, label: `Open sample ${id}`, run: () => void navigate(`/samples/${id}`) });
+      const q = query.toLowerCase();
+      for (const d of datasets.filter((x) => x.name.toLowerCase().includes(q)).slice(0, 5)) {
+        out.push({ id: `dataset:${d.id}`, label: `Open dataset ${d.name}`, hint: `${d.sampleCount} samples`, run: () => void navigate(`/datasets/${d.id}`) });
+      }
+      return out;
+    },
+    [datasets, navigate],
   );
 
   // Arrow keys move between navigation links (one tab stop for the whole list).
@@ -104,15 +139,25 @@ export function App() {
           <Route path="/captions" element={<CaptionsView />} />
           <Route path="/masks" element={<MasksView />} />
           <Route path="/masks/:sampleId" element={<MasksView />} />
+          <Route path="/samples/:sampleId" element={<SampleById />} />
           <Route path="/training" element={<TrainingView />} />
           <Route path="/edit" element={<EditView />} />
           <Route path="/compare" element={<CompareView />} />
           <Route path="/settings" element={<SettingsView onSaved={(s: Settings) => setTheme(s.theme)} />} />
-          <Route path="*" element={<Navigate to="/datasets" replace />} />
+          <Route path="*" element={<UnknownPage />} />
         </Routes>
       </main>
       <StatusBar theme={theme} onToggleTheme={toggleTheme} />
-      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} commands={commands} />
+      <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} commands={commands} dynamic={dynamic} />
     </div>
+  );
+}
+
+function UnknownPage() {
+  const location = useLocation();
+  return (
+    <NotFound title="Page not found" links={views.map((v) => ({ to: v.path, label: v.label }))}>
+      RIC Studio has no page at <code>#{location.pathname}</code>. Choose one of its views:
+    </NotFound>
   );
 }

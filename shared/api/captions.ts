@@ -263,5 +263,10 @@ export const captionsMethods = {
 
 export const captionsEvents = {
   /** Captions of a dataset were written or reviewed (queues and counts should refresh). */
-  'captions.changed': z.object({ datasetId: z.number().int(), kind: captionKindSchema }),
+  'captions.changed': z.object({
+    datasetId: z.number().int(),
+    kind: captionKindSchema,
+    /** 'job': a caption job wrote captions; 'review': someone reviewed or edited (the reviewer's own view need not say "new captions"). */
+    reason: z.enum(['job', 'review']).optional(),
+  }),
 };

@@ -2,6 +2,7 @@
 // CLI use exactly these methods.
 import { z } from 'zod';
 import { method } from './contract.js';
+import { jobStateSchema, jobSummarySchema } from './jobs.js';
 
 export const datasetFormats = ['humanedit', 'magicbrush', 'folder', 'shapes'] as const;
 export const datasetFormatSchema = z.enum(datasetFormats);
@@ -37,7 +38,12 @@ export const datasetSummarySchema = z.object({
   sourcePath: z.string().nullable(),
   status: z.enum(['importing', 'ready', 'failed']),
   sampleCount: z.number().int(),
+  /** Samples the import skipped, with a reason each (datasets.errors with stage 'import'). */
   errorCount: z.number().int(),
+  /** Samples a caption job could not describe (stage 'caption'): not import problems. */
+  captionErrorCount: z.number().int(),
+  /** The state of its newest import job (failed, cancelled, interrupted, ...), null when it has none. */
+  importState: jobStateSchema.nullable(),
   createdAt: z.string(),
   options: z.record(z.string(), z.unknown()),
 });
@@ -50,8 +56,12 @@ export const datasetDetailSchema = datasetSummarySchema.extend({
     scene: z.record(captionStatusSchema, z.number().int()),
     region: z.record(captionStatusSchema, z.number().int()),
   }),
+  /** Samples whose current scene or region caption has the status (what the browser's filter counts). */
+  captionSampleCounts: z.record(captionStatusSchema, z.number().int()),
   maskCount: z.number().int(),
   sessionCount: z.number().int(),
+  /** The newest import job of the dataset (its state and, when it failed, why), if any. */
+  lastImport: jobSummarySchema.nullable(),
 });
 export type DatasetDetail = z.infer<typeof datasetDetailSchema>;
 
@@ -183,9 +193,43 @@ export const datasetsMethods = {
     'A dataset by name, else by id when the reference is a number (what a command line names)',
   ),
   'datasets.errors': method(
-    z.object({ id: z.number().int(), limit: z.number().int().min(1).max(10_000).default(1000) }).strict(),
+    z
+      .object({
+        id: z.number().int(),
+        limit: z.number().int().min(1).max(10_000).default(1000),
+        /** Only the problems of one stage: 'import' (skipped samples) or 'caption' (failed descriptions). */
+        stage: z.enum(['import', 'caption']).optional(),
+      })
+      .strict(),
     z.array(sampleErrorSchema),
     'The per-sample problems its imports (and later jobs) reported',
+  ),
+  'datasets.rename': method(
+    z.object({ id: z.number().int(), name: z.string().trim().min(1).max(200) }).strict(),
+    datasetSummarySchema,
+    'Give a dataset another name (names are unique)',
+  ),
+  'datasets.delete': method(
+    z
+      .object({
+        id: z.number().int(),
+        /** The dataset's name, typed or shown to the person who confirmed: a stale id deletes nothing. */
+        name: z.string().min(1).max(200),
+      })
+      .strict(),
+    z.object({ name: z.string(), samples: z.number().int(), freedBlobs: z.number().int(), removedFiles: z.number().int() }),
+    'Delete a dataset with its samples, masks, captions and errors; images no other dataset or run uses are removed',
+  ),
+  'datasets.retryImport': method(
+    z
+      .object({
+        id: z.number().int(),
+        /** Another path for a dataset that has no samples yet (the first import found nothing there). */
+        path: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+    z.object({ jobId: z.number().int(), datasetId: z.number().int() }),
+    'Run a failed, cancelled or interrupted import of a dataset again, into the same dataset',
   ),
   'datasets.import': method(
     z

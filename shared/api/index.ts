@@ -74,3 +74,4 @@ export * from './results.js';
 export * from './runs.js';
 export * from './settings.js';
 export * from './system.js';
+export * from './wording.js';

@@ -18,6 +18,8 @@ export const jobSummarySchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
+  /** The runner's last note: how many samples failed or were skipped in a job that completed, ... */
+  message: z.string().nullable(),
 });
 export type JobSummary = z.infer<typeof jobSummarySchema>;
 
@@ -30,7 +32,6 @@ export const gpuJobKinds: readonly JobKind[] = ['train-regionclip', 'train-blip'
 export const jobDetailSchema = jobSummarySchema.extend({
   priority: z.number().int(),
   params: z.record(z.string(), z.unknown()),
-  message: z.string().nullable(),
   stack: z.string().nullable(),
   heartbeatAt: z.string().nullable(),
   result: z.unknown(),

@@ -64,7 +64,38 @@ export const settingsPatchSchema = z
   .strict();
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
+export const vlmTestResultSchema = z.object({
+  ok: z.boolean(),
+  /** One sentence for the person: what came back, or why nothing usable did. */
+  message: z.string(),
+  answer: z.string().nullable(),
+  endpointModel: z.string().nullable(),
+  durationMs: z.number(),
+});
+export type VlmTestResult = z.infer<typeof vlmTestResultSchema>;
+
 export const settingsMethods = {
   'settings.get': method(z.object({}).strict(), settingsSchema, 'The workstation settings'),
-  'settings.update': method(settingsPatchSchema, settingsSchema, 'Change some settings; returns all of them'),
+  'settings.update': method(
+    settingsPatchSchema,
+    settingsSchema,
+    'Change some settings; returns all of them. A model folder that does not exist or does not hold its model is refused',
+  ),
+  'settings.checkModelFolder': method(
+    z.object({ kind: modelFoldersSchema.keyof(), path: z.string().min(1).max(4096) }).strict(),
+    z.object({ ok: z.boolean(), message: z.string() }),
+    'Whether a folder holds the model a setting needs (the check `ric model check` runs)',
+  ),
+  'settings.testVlm': method(
+    z
+      .object({
+        baseUrl: httpUrl,
+        model: z.string().min(1).max(512),
+        /** A key typed but not saved yet; without it the saved key is used only for the saved endpoint. */
+        apiKey: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+    vlmTestResultSchema,
+    'Send one tiny request to a VLM endpoint and say what came back',
+  ),
 };

@@ -4,9 +4,11 @@
 // version history with its diff, the token budget with the unread part, bulk approve, and a
 // caption job started from the Generate panel with live progress.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { writeTinyTokenizer } from '../main/captions/tiny-tokenizer.js';
+import { FIXTURES } from '../main/engine/shared-dir.js';
 import { expect, projectRoot, startServe, stopServe, test, type WebServerHandle } from './fixtures.js';
 
 function ric(dataDir: string, ...args: string[]): string {
@@ -42,9 +44,14 @@ test('review captions: queue, edit and approve, history with diff, token budget,
   const server = await startServe(dataDir);
   try {
     // CLIP reads 8 positions (6 text tokens), BLIP 10 (8): ShapesEdit scene descriptions overflow both.
-    await callApi(server, 'settings.update', {
-      modelFolders: { clip: writeTinyTokenizer(path.join(dataDir, 'models/clip'), 8), blip: writeTinyTokenizer(path.join(dataDir, 'models/blip'), 10) },
-    });
+    // Model folders are checked when saved (issue 17): each holds a reference fixture's config and
+    // weights besides the tiny tokenizer.
+    const folder = (name: 'clip' | 'blip', window: number, fixture: string) => {
+      const dir = writeTinyTokenizer(path.join(dataDir, 'models', name), window);
+      for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(FIXTURES, fixture, f), path.join(dir, f));
+      return dir;
+    };
+    await callApi(server, 'settings.update', { modelFolders: { clip: folder('clip', 8, 'parity/clip/case_a'), blip: folder('blip', 10, 'parity/blip_itr') } });
     const problems = watchProblems(page);
     await page.goto(server.urlWithToken);
     await page.getByRole('link', { name: 'Captions' }).click();
@@ -98,16 +105,26 @@ test('review captions: queue, edit and approve, history with diff, token budget,
     await page.getByTestId('version-1').click();
     await expect(diff).toContainText(original.slice(0, 20));
 
-    // Bulk approve the rest of the filtered set, after confirming the count.
-    await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('pending');
+    // The pending filter holds the four left.
+    const status = page.getByRole('combobox', { name: 'Status', exact: true });
+    await status.selectOption('pending');
     await expect(page.getByTestId('queue-item')).toHaveCount(4);
+    await status.selectOption('');
+    await expect(page.getByTestId('queue-item')).toHaveCount(6);
+
+    // Bulk approve every unapproved caption in view, after confirming the count (issue 17): the
+    // caption on screen, pending before, says approved after, and the reviewer's own approvals do
+    // not announce "new captions were written".
+    await page.getByTestId('queue-item').filter({ has: page.locator('.status-pending') }).first().click();
+    await expect(page.getByTestId('caption-status')).toHaveText('v1 · pending');
     await page.getByRole('button', { name: 'Bulk approve…' }).click();
     await page.getByRole('button', { name: 'Approve 4' }).click();
     await expect(counts).toContainText('6 approved');
     await expect(counts).toContainText('0 pending');
+    await expect(page.getByTestId('caption-status')).toHaveText('v1 · approved');
+    await expect(page.getByText('New captions were written')).toHaveCount(0);
 
     // Generate region descriptions from the panel: live progress, then the report.
-    await page.getByRole('combobox', { name: 'Status', exact: true }).selectOption('');
     await page.getByRole('radio', { name: 'Region (CLIP)' }).click();
     await page.getByText('Generate region descriptions').click();
     await page.getByLabel('Captioner').selectOption('template');

@@ -224,9 +224,12 @@ test('a running import keeps showing its progress after a reload, and can be can
   await expect(progress).toContainText('of 20,000');
   await expect(progress).toContainText(/\/s · .* left|estimating/);
   await page.locator('.progress-row').getByRole('button', { name: 'Cancel import' }).click();
-  await expect(row).toContainText('failed');
-  await expect(row).toContainText('cancelled; importing the same source again resumes it');
+  // Said as what happened (cancelled, not failed), with the way on: resume, or delete.
+  await expect(row.locator('.status-pill')).toHaveText('cancelled');
+  await expect(row.getByRole('button', { name: 'Resume' })).toBeVisible();
   await expect(page.locator('.progress-row')).toHaveCount(0);
+  await page.reload();
+  await expect(row.locator('.status-pill')).toHaveText('cancelled');
   expect(problems).toEqual([]);
 });
 

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test as base, expect } from '@playwright/test';
+import { internalNames } from '../helpers/internal-names.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -18,6 +19,9 @@ export interface WebServerHandle {
   process: ChildProcess;
   output(): string;
 }
+
+/** Every server started in this worker: the message scan reads what each printed. */
+const started: WebServerHandle[] = [];
 
 export async function startServe(dataDir: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<WebServerHandle> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'bin/ric.js'), '--data', dataDir, 'serve', '--port', '0', ...extraArgs], {
@@ -33,7 +37,9 @@ export async function startServe(dataDir: string, extraArgs: string[] = [], env:
     const m = /Open: (http:\/\/[^\s]+\?token=([\w-]+))/.exec(out);
     if (m) {
       const urlWithToken = m[1]!;
-      return { urlWithToken, origin: new URL(urlWithToken).origin, token: m[2]!, dataDir, process: child, output: () => out };
+      const handle = { urlWithToken, origin: new URL(urlWithToken).origin, token: m[2]!, dataDir, process: child, output: () => out };
+      started.push(handle);
+      return handle;
     }
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`ric serve did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -52,8 +58,67 @@ export function tempDataDir(prefix = 'ric-e2e-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** `server`: a fresh `ric serve` on its own data folder. `app`: a page opened with its token. */
-export const test = base.extend<{ dataDir: string; server: WebServerHandle }>({
+declare global {
+  interface Window {
+    __ricShown?: (text: string) => void;
+    __ricFlush?: () => void;
+  }
+}
+
+/**
+ * Collects every text the page shows: the body once loaded, then the visible text of every element
+ * added or changed, through a binding (so it survives navigations and reloads).
+ */
+function watchShownText(): void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0 || !window.__ricShown) return;
+    const text = pending.join('\n');
+    pending = [];
+    window.__ricShown(text);
+  };
+  window.__ricFlush = flush;
+  const textOf = (n: Node | null): string => {
+    const el = n instanceof Element ? n : n?.parentElement;
+    if (!el || el.closest('script, style')) return '';
+    return el instanceof HTMLElement ? el.innerText : (el.textContent ?? '');
+  };
+  // Sent at once per batch of changes: a text shown just before a navigation must not be lost.
+  const start = () => {
+    pending.push(document.body?.innerText ?? '');
+    flush();
+    new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === 'characterData') pending.push(textOf(r.target));
+        else r.addedNodes.forEach((n) => pending.push(textOf(n)));
+      }
+      flush();
+    }).observe(document.documentElement, { subtree: true, childList: true, characterData: true });
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+}
+
+/**
+ * `server`: a fresh `ric serve` on its own data folder. Every test also gets the message scan
+ * (issue 17): after it, nothing the page showed and nothing a server printed may carry an internal
+ * name (test/helpers/internal-names.ts).
+ */
+export const test = base.extend<{ dataDir: string; server: WebServerHandle; messageScan: void }>({
+  messageScan: [
+    async ({ page }, use) => {
+      const shown: string[] = [];
+      await page.exposeBinding('__ricShown', (_source, text: string) => void shown.push(text));
+      await page.addInitScript(watchShownText);
+      const before = started.length;
+      await use();
+      await page.evaluate(() => window.__ricFlush?.()).catch(() => undefined);
+      const found = internalNames(shown.join('\n')).map((f) => ({ ...f, where: 'page' }));
+      for (const s of started.slice(before)) found.push(...internalNames(s.output()).map((f) => ({ ...f, where: 'ric serve output' })));
+      expect(found, 'internal names shown to a person').toEqual([]);
+    },
+    { auto: true },
+  ],
   dataDir: async ({}, use) => {
     const dir = tempDataDir();
     await use(dir);

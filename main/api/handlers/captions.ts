@@ -60,7 +60,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
   const repo = ctx.store.captions;
   const templates = new PromptTemplates(ctx.store.captionTemplates);
   const changed = (datasetId: number | undefined, kind: CaptionKind) => {
-    if (datasetId !== undefined) ctx.events.emit('captions.changed', { datasetId, kind });
+    if (datasetId !== undefined) ctx.events.emit('captions.changed', { datasetId, kind, reason: 'review' });
   };
   return {
     'captions.queue': (args) => repo.queue(args),
@@ -137,7 +137,7 @@ export function captionsHandlers(ctx: AppContext): Pick<ApiHandlers, CaptionMeth
     },
     'captions.job': (args) => {
       const r = captionJob(ctx, args.jobId);
-      const job = { id: r.id, kind: r.kind, state: r.state, title: r.title, done: r.done, total: r.total, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error };
+      const job = { id: r.id, kind: r.kind, state: r.state, title: r.title, done: r.done, total: r.total, createdAt: r.createdAt, startedAt: r.startedAt, finishedAt: r.finishedAt, error: r.error, message: r.message };
       const parsed = captionJobReportSchema.safeParse(r.result);
       return { job, params: (jobArgs(r.params) ?? {}) as Record<string, unknown>, report: parsed.success ? parsed.data : null };
     },

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { normaliseMask, previewDataUri } from '../../data/images.js';
-import { activeImportJob, defaultDatasetName, ImportConflictError, importDataset, openSource, type ImportSpec } from '../../data/import-runner.js';
+import { activeImportJob, defaultDatasetName, ImportConflictError, importDataset, openSource, specOfDataset, type ImportSpec } from '../../data/import-runner.js';
 import { maskOptionsFor, messageOf } from '../../data/source.js';
 import type { AppContext } from '../context.js';
 import { jobsApiError } from './jobs.js';
@@ -18,6 +18,9 @@ type DatasetMethods =
   | 'datasets.get'
   | 'datasets.resolve'
   | 'datasets.errors'
+  | 'datasets.rename'
+  | 'datasets.delete'
+  | 'datasets.retryImport'
   | 'datasets.import'
   | 'datasets.importShapes'
   | 'datasets.cancelImport'
@@ -72,6 +75,8 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
       }
       return jobsApiError(err);
     }
+    // The dataset is known now, so its page can find this job (and its outcome) by id.
+    store.jobs.update(jobId, { paramsPatch: { datasetId } });
     events.emit('dataset.changed', { datasetId });
     return { jobId, datasetId };
   };
@@ -82,7 +87,7 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
     'datasets.get': ({ id }) => {
       const d = store.datasets.detail(id);
       if (d === undefined) throw notFound(`dataset ${id}`);
-      return d;
+      return { ...d, lastImport: store.jobs.latestImport(id) ?? null };
     },
 
     'datasets.resolve': ({ ref }) => {
@@ -92,9 +97,59 @@ export function datasetsHandlers(ctx: AppContext): Pick<ApiHandlers, DatasetMeth
       throw new ApiError('not_found', `no dataset "${ref}"${names.length ? `; datasets: ${names.slice(0, 20).join(', ')}` : ' (there are no datasets yet)'}`);
     },
 
-    'datasets.errors': ({ id, limit }) => {
+    'datasets.errors': ({ id, limit, stage }) => {
       requireDataset(id);
-      return store.datasets.errors(id, limit);
+      return store.datasets.errors(id, limit, stage);
+    },
+
+    'datasets.rename': ({ id, name }) => {
+      const d = requireDataset(id);
+      if (d.name === name) return d;
+      if (d.status === 'importing') throw new ApiError('conflict', `"${d.name}" is being imported; rename it once the import has finished`);
+      if (!store.datasets.rename(id, name)) throw new ApiError('conflict', `another dataset is already called "${name}"; choose another name`);
+      events.emit('dataset.changed', { datasetId: id });
+      return requireDataset(id);
+    },
+
+    'datasets.delete': ({ id, name }) => {
+      const d = requireDataset(id);
+      if (d.name !== name) throw new ApiError('conflict', `dataset ${id} is called "${d.name}", not "${name}": nothing was deleted`);
+      const busy = store.jobs.activeOnDataset(id);
+      if (busy.length > 0) {
+        const list = busy.map((j) => `"${j.title}" (${j.state})`).join(', ');
+        throw new ApiError('conflict', `"${d.name}" is in use by ${list}; cancel ${busy.length === 1 ? 'that job' : 'those jobs'} or wait for ${busy.length === 1 ? 'it' : 'them'} to finish, then delete it`);
+      }
+      const deleted = store.datasets.delete(id);
+      if (deleted === undefined) throw notFound(`dataset ${id}`);
+      // The rows are committed: only now do the freed blobs' files go (a crash here is finished by the sweep at start).
+      const removedFiles = store.blobs.emptyTrash();
+      events.emit('dataset.changed', { datasetId: id });
+      return { name: deleted.name, samples: deleted.samples, freedBlobs: deleted.freedBlobs.length, removedFiles };
+    },
+
+    'datasets.retryImport': ({ id, path: newPath }) => {
+      const d = requireDataset(id);
+      if (d.status === 'ready' && newPath === undefined) throw new ApiError('failed_precondition', `"${d.name}" was imported completely; there is nothing to retry`);
+      if (d.format === 'shapes' && newPath !== undefined) throw new ApiError('invalid_args', 'a generated ShapesEdit dataset has no path', [{ path: ['path'], message: 'not for ShapesEdit' }]);
+      let source: string | undefined;
+      if (newPath !== undefined) {
+        source = requirePath(newPath);
+        if (source !== d.sourcePath) {
+          if (d.sampleCount > 0) {
+            throw new ApiError('failed_precondition', `"${d.name}" already holds ${d.sampleCount} samples from ${d.sourcePath ?? 'its source'}; import the other path as a new dataset instead`);
+          }
+          store.datasets.setSource(id, source);
+        }
+      }
+      let spec: ImportSpec;
+      try {
+        spec = specOfDataset(requireDataset(id), source);
+      } catch (err) {
+        if (err instanceof ImportConflictError) throw new ApiError('failed_precondition', err.message);
+        throw err;
+      }
+      if (spec.format !== 'shapes') requirePath(spec.path);
+      return start(spec);
     },
 
     'datasets.import': ({ format, path: p, name, options }) =>

@@ -216,7 +216,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     const auth = presentedToken(req, url, token, cookieName);
     if (!auth) {
-      send(res, 401, TEXT, 'Unauthorized: open the full URL that `ric serve` printed (it carries ?token=...).\n');
+      send(
+        res,
+        401,
+        TEXT,
+        'Unauthorized: this address needs RIC Studio\'s access token. Open the full address the terminal printed when RIC Studio started ' +
+          '(the "Open: http://...?token=..." line of npm start or ric serve); every start makes a new token.\n',
+      );
       return;
     }
     if (auth.via === 'query' && (req.method === 'GET' || req.method === 'HEAD')) {

@@ -4,6 +4,7 @@
 // (samples finished by an earlier, maybe killed, run are skipped).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { captionGenerateArgsSchema, captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
+import { plainIssueMessage } from '../../../shared/api/wording.js';
 import { CliError, printResult } from '../output.js';
 import { jobEnd, withApi } from '../session.js';
 
@@ -79,25 +80,29 @@ export async function caption(dataDir: string, opts: CaptionCliOptions): Promise
       const vlm = (await api.call('settings.get', {})).vlm;
       const captioner = opts.template ? 'template' : 'vlm';
       // Checked here too, so a bad option is named as the option it is.
-      const parsed = captionGenerateArgsSchema.safeParse({
-        datasetId: dataset.id,
-        kind: opts.kind,
-        captioner,
-        ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
-        concurrency: opts.concurrency,
-        onlyMissing: opts.onlyMissing === true,
-        includeReviewed: opts.includeReviewed === true,
-        timeoutMs: opts.timeoutMs,
-        maxRetries: opts.retries,
-        ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
-        imageUrlForm: opts.imageUrlForm,
-        ...(opts.split ? { split: opts.split } : {}),
-        ...(opts.editType ? { editType: opts.editType } : {}),
-        ...(opts.image ? { image: opts.image } : {}),
-      });
+      const parsed = captionGenerateArgsSchema.safeParse(
+        {
+          datasetId: dataset.id,
+          kind: opts.kind,
+          captioner,
+          ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
+          concurrency: opts.concurrency,
+          onlyMissing: opts.onlyMissing === true,
+          includeReviewed: opts.includeReviewed === true,
+          timeoutMs: opts.timeoutMs,
+          maxRetries: opts.retries,
+          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+          imageUrlForm: opts.imageUrlForm,
+          ...(opts.split ? { split: opts.split } : {}),
+          ...(opts.editType ? { editType: opts.editType } : {}),
+          ...(opts.image ? { image: opts.image } : {}),
+        },
+        { error: plainIssueMessage },
+      );
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new CliError(`--${String(issue?.path[0] ?? 'options')}: ${issue?.message ?? 'invalid'}`);
+        const flag = String(issue?.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+        throw new CliError(`--${flag} ${issue?.message ?? 'is not valid'}`);
       }
       if (parsed.data.captioner === 'vlm' && (!parsed.data.endpoint || !parsed.data.model)) {
         throw new CliError('a VLM caption job needs an endpoint URL and a model name (--endpoint and --model, or Settings, VLM endpoint)');

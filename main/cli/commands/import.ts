@@ -7,7 +7,7 @@ import path from 'node:path';
 import { importReportSchema, type ApiArgs, type ApiEventPayload, type ImportReport, type MaskPolarity } from '../../../shared/api/index.js';
 import { CliError, printResult, type OutputOptions } from '../output.js';
 import { jobEnd, withApi } from '../session.js';
-import { listDatasets } from './datasets.js';
+import { listDatasets, registerDatasetSubcommands } from './datasets.js';
 
 /** What `ric import` asks for: a dataset file or folder in a format, or the generated ShapesEdit set. */
 export type ImportRequest = ({ format: 'shapes' } & ApiArgs<'datasets.importShapes'>) | ApiArgs<'datasets.import'>;
@@ -26,18 +26,19 @@ const formatSeconds = (s: number) => {
 };
 
 /** One line: [#####-----] 120/1000 12% 34.1/s ETA 0:25 */
-export function progressLine(p: Pick<ApiEventPayload<'job.progress'>, 'done' | 'total' | 'rate' | 'etaSeconds'>, width = 30): string {
+export function progressLine(p: Pick<ApiEventPayload<'job.progress'>, 'done' | 'total' | 'rate' | 'etaSeconds'>, width = 30, unit: readonly [string, string] = ['sample', 'samples']): string {
   const total = p.total ?? 0;
   const frac = total > 0 ? Math.min(1, p.done / total) : 0;
   const filled = Math.round(frac * width);
   const bar = total > 0 ? `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ` : '';
-  const count = total > 0 ? `${p.done}/${total} ${Math.floor(frac * 100)}%` : `${p.done}`;
+  // Without a known total, the count still says what it counts (a bare "0" says nothing).
+  const count = total > 0 ? `${p.done}/${total} ${Math.floor(frac * 100)}%` : `${p.done} ${p.done === 1 ? unit[0] : unit[1]} so far`;
   const rate = p.rate === null ? '' : ` ${p.rate.toFixed(1)}/s`;
   const eta = p.etaSeconds === null ? '' : ` ETA ${formatSeconds(p.etaSeconds)}`;
   return `${bar}${count}${rate}${eta}`;
 }
 
-function humanReport(r: ImportReport): string {
+export function humanReport(r: ImportReport): string {
   const lines = [
     `${r.state === 'completed' ? 'imported' : r.state} ${r.dataset} (dataset ${r.datasetId}, job ${r.jobId}): ` +
       `${r.imported} imported, ${r.skipped} skipped, ${r.errors.length} errors in ${r.seconds.toFixed(1)} s`,
@@ -151,11 +152,12 @@ export function registerDatasetCommands(program: Command, dataDir: () => string)
       await runImportCommand(dataDir(), { format: 'shapes', count: opts.count, seed: opts.seed, size: opts.size, ...(opts.name ? { name: opts.name } : {}) }, opts);
     });
 
-  program
+  const datasets = program
     .command('datasets')
-    .description('list datasets: name, format, sample count, error count')
+    .description('list datasets: name, format, status, samples, skipped samples, caption errors; rename, delete or retry one')
     .option('--json', 'one JSON document on stdout')
     .action(async (opts: OutputOptions) => {
       await listDatasets(dataDir(), opts);
     });
+  registerDatasetSubcommands(datasets, dataDir);
 }

@@ -16,7 +16,9 @@ const int = (value: string) => {
 
 function line(j: JobSummary): string {
   const progress = j.total ? `${j.done}/${j.total}` : j.done > 0 ? String(j.done) : '';
-  return `${String(j.id).padStart(5)}  ${j.state.padEnd(11)} ${j.kind.padEnd(16)} ${progress.padEnd(12)} ${j.title}${j.error ? `  — ${j.error}` : ''}`;
+  // A failed job says why; a finished one says what it skipped or could not do (its last note).
+  const note = j.error ?? (j.state === 'completed' ? j.message : null);
+  return `${String(j.id).padStart(5)}  ${j.state.padEnd(11)} ${j.kind.padEnd(16)} ${progress.padEnd(12)} ${j.title}${note ? `  — ${note}` : ''}`;
 }
 
 async function detail(api: ApiClient, id: number): Promise<JobDetail> {

@@ -88,7 +88,7 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
       // An epoch's mean once there is one (a single step's loss is one batch's).
       const loss = latest.epoch_loss !== undefined ? ` epoch loss ${latest.epoch_loss.toFixed(4)}` : latest.loss !== undefined ? ` step loss ${latest.loss.toFixed(4)}` : '';
       const r1 = latest.val_r1 !== undefined ? ` val R@1 ${latest.val_r1.toFixed(3)}` : '';
-      const line = `${progressLine(p)}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
+      const line = `${progressLine(p, 30, ['step', 'steps'])}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
       const now = Date.now();
       if (tty) process.stderr.write(`\r${line}\x1b[K`);
       else if (now - lastPrint > 5000) {
@@ -158,14 +158,11 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     const job = await client.call('jobs.get', { id: jobId });
     const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
     const latestMetrics = Object.fromEntries((run?.latest ?? []).map((m) => [m.key, m.value]));
-    const loss = latestMetrics.epoch_loss !== undefined ? `mean loss of the last epoch ${latestMetrics.epoch_loss.toFixed(4)}` : 'no epoch finished';
     const best = Math.max(...(run?.checkpoints ?? []).map((c) => c.validationScore ?? -1));
     printResult(opts, { ok: finalState === 'completed', job, run }, () =>
       [
         `${run ? runLabelWithJob(run) : `${family} job ${jobId}`}: ${finalState}${job.error ? `: ${job.error}` : ''}`,
-        latestMetrics.val_r1 !== undefined
-          ? `validation recall@1 ${latestMetrics.val_r1.toFixed(3)} (chance ${latestMetrics.val_chance_r1?.toFixed(3) ?? '?'}), recall@5 ${latestMetrics.val_r5?.toFixed(3) ?? '?'}; ${loss}`
-          : loss,
+        metricsLine(latestMetrics),
         ...(run?.checkpoints ?? []).map(
           (c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}${c.validationScore === best ? ', best' : ''}` : ''})`,
         ),
@@ -179,6 +176,19 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The run's last numbers in words; a metric the run never wrote is left out, not shown as "?". */
+export function metricsLine(m: Record<string, number>): string {
+  const parts: string[] = [];
+  if (m.val_r1 !== undefined) {
+    const chance = m.val_chance_r1 !== undefined ? ` (chance ${m.val_chance_r1.toFixed(3)})` : '';
+    parts.push(`validation recall@1 ${m.val_r1.toFixed(3)}${chance}${m.val_r5 !== undefined ? `, recall@5 ${m.val_r5.toFixed(3)}` : ''}`);
+  }
+  // An epoch's mean says how training goes; one step's loss is noise (issue 12).
+  if (m.epoch_loss !== undefined) parts.push(`mean loss of the last epoch ${m.epoch_loss.toFixed(4)}`);
+  else if (m.loss !== undefined) parts.push(`last loss ${m.loss.toFixed(4)}`);
+  return parts.length > 0 ? parts.join('; ') : 'no metrics were recorded (the run stopped before its first step)';
 }
 
 function intArg(value: string): number {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MaskImportOptions, MaskVersion } from '../../../shared/api/masks.js';
 import { diffMasks, isOn, maskStats, rleFromBase64, rleToBase64, unionRect, emptyRect, type MaskBuffer, type Rect } from '../../../shared/mask/index.js';
-import type { MaskSample, MasksRepo, NewMaskVersion, Store } from '../../store/index.js';
+import { sha256Of, type MaskSample, type MasksRepo, type NewMaskVersion, type Store } from '../../store/index.js';
 import { decodeMaskFile, decodeMaskPng, encodeMaskPng, MASK_FILE_EXTENSIONS, previewPng } from './mask-png.js';
 
 /** An expected failure with a kind the Api maps to its error codes. */
@@ -70,11 +70,21 @@ export class MaskService {
   ): Promise<MaskVersion> {
     const stats = maskStats(mask);
     const png = await encodeMaskPng(mask);
-    const blob = this.store.blobs.put(png, 'image/png');
+    // The blob's row and the version that uses it land in one transaction (BlobStore's rules).
+    return this.store.transaction(() => this.insertVersion(sample, mask, stats, this.store.blobs.put(png, 'image/png').sha256, meta));
+  }
+
+  private insertVersion(
+    sample: MaskSample,
+    mask: MaskBuffer,
+    stats: ReturnType<typeof maskStats>,
+    pngSha256: string,
+    meta: { source: MaskVersion['source']; author: string; note: string | null; parentId: number | null; baseVersion?: number | null },
+  ): MaskVersion {
     const version = {
       sampleId: sample.id,
       parentId: meta.parentId,
-      pngSha256: blob.sha256,
+      pngSha256,
       width: mask.width,
       height: mask.height,
       area: stats.area,
@@ -233,7 +243,7 @@ export class MaskService {
           const decoded = await this.decodeFor(path.join(args.path, file), sample, args.options);
           const png = await encodeMaskPng(decoded.mask);
           const current = this.repo.current(sample.id);
-          const sha = this.store.blobs.put(png, 'image/png').sha256;
+          const sha = sha256Of(png);
           if (current && current.pngSha256 === sha) unchanged++;
           else {
             await this.storeVersion(sample, decoded.mask, { source: 'import', author, note, parentId: current?.id ?? null });

@@ -63,7 +63,7 @@ registerRunner('caption', async () => {
         image: image ?? readCaptionsConfig(ctx.store.settings).image,
         signal: ctx.signal,
         onProgress: (p) => ctx.emit('job.progress', p),
-        onWritten: () => ctx.emit('captions.changed', { datasetId: params.datasetId, kind: params.kind }),
+        onWritten: () => ctx.emit('captions.changed', { datasetId: params.datasetId, kind: params.kind, reason: 'job' }),
       });
       ctx.log('info', `${report.written} written, ${report.fromCache} from cache, ${report.failed.length} failed, ${report.skipped} skipped`);
       return report;

@@ -1,6 +1,6 @@
-// The datasets table's rows (migration 2) with their sample and error counts, mapped to the Api's
-// DatasetSummary.
-import type { DatasetFormat, DatasetSummary } from '../../../shared/api/index.js';
+// The datasets table's rows (migration 2) with their sample and error counts (import problems apart
+// from those of later jobs, captions), mapped to the Api's DatasetSummary.
+import type { DatasetFormat, DatasetSummary, JobState } from '../../../shared/api/index.js';
 import { parseObject } from '../json.js';
 
 export interface DatasetSummaryRow {
@@ -13,6 +13,8 @@ export interface DatasetSummaryRow {
   created_at: string;
   sample_count: number;
   error_count: number;
+  caption_error_count: number;
+  import_state: JobState | null;
 }
 
 export function toDatasetSummary(r: DatasetSummaryRow): DatasetSummary {
@@ -24,6 +26,8 @@ export function toDatasetSummary(r: DatasetSummaryRow): DatasetSummary {
     status: r.status,
     sampleCount: r.sample_count,
     errorCount: r.error_count,
+    captionErrorCount: r.caption_error_count,
+    importState: r.import_state,
     createdAt: r.created_at,
     options: parseObject(r.options),
   };

@@ -219,6 +219,25 @@ export class JobsRepo {
       .map((r) => ({ id: r.id, params: parseObject(r.params), beatAt: r.beat }));
   }
 
+  /** The newest import job that wrote (or was queued to write) a dataset. */
+  latestImport(datasetId: number): JobSummary | undefined {
+    const row = this.db
+      .prepare<[number], JobRow>(`SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE kind = 'import' AND json_extract(params, '$.datasetId') = ? ORDER BY id DESC LIMIT 1`)
+      .get(datasetId);
+    return row ? toJobSummary(row) : undefined;
+  }
+
+  /** Jobs of any kind that are queued, running or paused on a dataset (they block its deletion). */
+  activeOnDataset(datasetId: number): JobSummary[] {
+    return this.db
+      .prepare<{ id: number }, JobRow>(
+        `SELECT ${SUMMARY_COLUMNS} FROM jobs WHERE state IN ('queued','running','paused')
+           AND (json_extract(params, '$.datasetId') = @id OR json_extract(params, '$.args.datasetId') = @id) ORDER BY id`,
+      )
+      .all({ id: datasetId })
+      .map(toJobSummary);
+  }
+
   /** A dataset's import left 'running' by a killed process is not running any more. */
   interruptImports(datasetId: number, exceptJobId: number | null, now = new Date().toISOString()): void {
     this.db

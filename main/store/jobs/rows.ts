@@ -37,9 +37,9 @@ export interface JobRow {
   heartbeat_at: string | null;
 }
 
-export const SUMMARY_COLUMNS = 'id, kind, state, title, done, total, created_at, started_at, finished_at, error';
+export const SUMMARY_COLUMNS = 'id, kind, state, title, done, total, created_at, started_at, finished_at, error, message';
 
-export function toJobSummary(r: Pick<JobRow, 'id' | 'kind' | 'state' | 'title' | 'done' | 'total' | 'created_at' | 'started_at' | 'finished_at' | 'error'>): JobSummary {
+export function toJobSummary(r: Pick<JobRow, 'id' | 'kind' | 'state' | 'title' | 'done' | 'total' | 'created_at' | 'started_at' | 'finished_at' | 'error' | 'message'>): JobSummary {
   return {
     id: r.id,
     kind: r.kind,
@@ -51,6 +51,7 @@ export function toJobSummary(r: Pick<JobRow, 'id' | 'kind' | 'state' | 'title' |
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     error: r.error,
+    message: r.message,
   };
 }
 
@@ -65,7 +66,6 @@ export function toJobRecord(r: JobRow & { run_id: number | null }): JobRecord {
     ...toJobSummary(r),
     priority: r.priority,
     params: parseObject(r.params),
-    message: r.message,
     stack: r.stack,
     heartbeatAt: r.heartbeat_at,
     result: parseJson(r.result, null),

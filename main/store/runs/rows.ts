@@ -11,6 +11,8 @@ export interface RunRow {
   status: JobState;
   dataset_id: number | null;
   dataset_name: string | null;
+  /** Migration 5: the dataset's name, kept when the dataset is deleted. */
+  deleted_dataset_name: string | null;
   config: string;
   seed: number;
   backend: string;
@@ -61,7 +63,7 @@ export function toRunSummary(r: RunRow): RunSummary {
     name: r.name,
     status: r.status,
     datasetId: r.dataset_id,
-    datasetName: r.dataset_name,
+    datasetName: r.dataset_name ?? (r.deleted_dataset_name ? `${r.deleted_dataset_name} (deleted)` : null),
     configSummary: configSummary(config),
     backend: r.backend,
     seed: r.seed,

@@ -171,6 +171,12 @@ export class SamplesRepo {
     return row ? toSampleRecord(row) : undefined;
   }
 
+  /** A dataset's first sample (what a check of the dataset's kind reads), or undefined when it has none. */
+  first(datasetId: number): SampleRecord | undefined {
+    const row = this.db.prepare<[number], SampleRow>('SELECT * FROM samples WHERE dataset_id = ? ORDER BY id LIMIT 1').get(datasetId);
+    return row ? toSampleRecord(row) : undefined;
+  }
+
   /** A dataset's samples in id order, optionally of one split and one edit type. */
   records(datasetId: number, only: { split?: Split | undefined; editType?: string | undefined } = {}): SampleRecord[] {
     return this.db

@@ -6,6 +6,10 @@ import type { ApiResult } from '../../../shared/api/contract';
 
 export type ConnectionState = 'connected' | 'connecting' | 'disconnected';
 
+const UNREACHABLE = 'Cannot reach the RIC Studio server. If it has stopped, start it again (npm start, or ric serve) and open the address it prints.';
+const TOKEN_REFUSED =
+  'This page’s access token was refused: RIC Studio was started again, and every start makes a new token. Open the address the terminal printed when it started (npm start or ric serve).';
+
 export interface RendererTransport extends ApiTransport {
   readonly kind: 'ipc' | 'http';
   /** Where the renderer loads a stored image (blob store, by content hash). */
@@ -72,7 +76,7 @@ function httpTransport(): RendererTransport {
       if (socket === ws) socket = undefined;
       // Calls in flight on a dead socket may or may not have run: say so rather than retrying them.
       for (const resolve of pending.values()) {
-        resolve({ ok: false, error: { code: 'unavailable', message: 'the connection to the RIC Studio server was lost during this call' } });
+        resolve({ ok: false, error: { code: 'unavailable', message: 'The connection to the RIC Studio server was lost during this action; it may or may not have been carried out. Check, then try again.' } });
       }
       pending.clear();
       setState('disconnected');
@@ -105,14 +109,17 @@ function httpTransport(): RendererTransport {
           headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' },
           body: JSON.stringify({ method, args }),
         });
-      } catch (err) {
+      } catch {
+        // fetch says only "Failed to fetch": the server is down or unreachable.
         setState('disconnected');
-        return { ok: false, error: { code: 'unavailable', message: `cannot reach the RIC Studio server: ${String(err)}` } };
+        return { ok: false, error: { code: 'unavailable', message: UNREACHABLE } };
       }
-      if (res.status === 401) {
-        return { ok: false, error: { code: 'unauthorized', message: 'the access token was refused: open the URL that `ric serve` printed' } };
+      if (res.status === 401) return { ok: false, error: { code: 'unauthorized', message: TOKEN_REFUSED } };
+      try {
+        return (await res.json()) as ApiResult;
+      } catch {
+        return { ok: false, error: { code: 'unavailable', message: `The RIC Studio server answered something other than an Api result (HTTP ${res.status}). Reload the page.` } };
       }
-      return (await res.json()) as ApiResult;
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -1,14 +1,11 @@
-// Ctrl/Cmd+K: every view and action by name, filtered as you type, run with Enter.
+// Ctrl/Cmd+K: every view and action by name, filtered as you type, run with Enter. `dynamic` adds
+// commands made from what was typed ("Open sample 123", a dataset by its name).
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Command } from './commands';
 
-export interface Command {
-  id: string;
-  label: string;
-  hint?: string;
-  run(): void;
-}
+export type { Command } from './commands';
 
-export function CommandPalette({ open, onClose, commands }: { open: boolean; onClose: () => void; commands: Command[] }) {
+export function CommandPalette({ open, onClose, commands, dynamic }: { open: boolean; onClose: () => void; commands: Command[]; dynamic?: (query: string) => Command[] }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
@@ -25,8 +22,14 @@ export function CommandPalette({ open, onClose, commands }: { open: boolean; onC
 
   const matches = useMemo(() => {
     const q = query.trim().toLowerCase();
-    return q === '' ? commands : commands.filter((c) => c.label.toLowerCase().includes(q) || c.hint?.toLowerCase().includes(q));
-  }, [commands, query]);
+    const words = q.split(/\s+/).filter(Boolean);
+    const fits = (c: Command) => {
+      const hay = `${c.label} ${c.hint ?? ''} ${c.keywords ?? ''}`.toLowerCase();
+      return words.every((w) => hay.includes(w));
+    };
+    const extra = dynamic && q !== '' ? dynamic(query.trim()) : [];
+    return [...extra, ...(q === '' ? commands : commands.filter(fits))];
+  }, [commands, query, dynamic]);
 
   const run = (c: Command | undefined) => {
     if (!c) return;
@@ -39,7 +42,7 @@ export function CommandPalette({ open, onClose, commands }: { open: boolean; onC
       <input
         autoFocus
         aria-label="Command"
-        placeholder="Type a command or view…"
+        placeholder="Type a command, a view, a dataset name or a sample id…"
         value={query}
         onChange={(e) => {
           setQuery(e.target.value);
@@ -58,15 +61,18 @@ export function CommandPalette({ open, onClose, commands }: { open: boolean; onC
           }
         }}
       />
-      <ul role="listbox" aria-label="Commands">
-        {matches.map((c, i) => (
-          <li key={c.id} role="option" aria-selected={i === active} onMouseEnter={() => setActive(i)} onClick={() => run(c)}>
-            <span>{c.label}</span>
-            {c.hint ? <span className="muted">{c.hint}</span> : null}
-          </li>
-        ))}
-        {matches.length === 0 ? <li className="muted">No command matches.</li> : null}
-      </ul>
+      {/* Listed only while open: a closed palette holds no copies of the screen's words. */}
+      {open ? (
+        <ul role="listbox" aria-label="Commands">
+          {matches.map((c, i) => (
+            <li key={c.id} role="option" aria-selected={i === active} onMouseEnter={() => setActive(i)} onClick={() => run(c)}>
+              <span>{c.label}</span>
+              {c.hint ? <span className="muted">{c.hint}</span> : null}
+            </li>
+          ))}
+          {matches.length === 0 ? <li className="muted">No command matches.</li> : null}
+        </ul>
+      ) : null}
     </dialog>
   );
 }

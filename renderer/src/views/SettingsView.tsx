@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiCallError } from '../../../shared/api/contract';
-import type { ModelFolders, Settings, SettingsPatch } from '../../../shared/api/settings';
+import type { ModelFolders, Settings, SettingsPatch, VlmTestResult } from '../../../shared/api/settings';
+import { describeError, fieldProblems } from '../../../shared/api/wording';
 import { tensorBackendNames } from '../../../shared/api/system';
 import { useApi, useQuery } from '../api/ApiProvider';
 import { ViewHeader } from '../components/ViewHeader';
@@ -45,7 +45,11 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
   const settings = useQuery('settings.get', {});
   const system = useQuery('system.info', {});
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string; field?: string } | null>(null);
+  const [status, setStatus] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  // Problems by field path ("modelFolders.clip", "vlm.baseUrl"), shown next to their field.
+  const [problems, setProblems] = useState<Map<string, string>>(() => new Map());
+  const [checks, setChecks] = useState<Partial<Record<keyof ModelFolders, { ok: boolean; message: string } | 'checking'>>>({});
+  const [vlmTest, setVlmTest] = useState<VlmTestResult | 'testing' | null>(null);
 
   useEffect(() => {
     if (settings.data) setDraft(draftOf(settings.data));
@@ -66,15 +70,34 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
     try {
       const saved = await api.call('settings.update', patch);
       setDraft(draftOf(saved));
+      setProblems(new Map());
       setStatus({ kind: 'ok', text: 'Saved.' });
       onSaved(saved);
     } catch (err) {
-      const issue = err instanceof ApiCallError ? err.issues?.[0] : undefined;
-      setStatus({
-        kind: 'error',
-        text: err instanceof Error ? err.message : String(err),
-        ...(issue ? { field: issue.path.join('.') } : {}),
-      });
+      const byField = fieldProblems(err);
+      setProblems(byField);
+      setStatus({ kind: 'error', text: byField.size > 0 ? `Not saved: ${byField.size === 1 ? 'one setting needs' : `${byField.size} settings need`} a fix (see above).` : describeError(err) });
+    }
+  };
+
+  const checkFolder = async (kind: keyof ModelFolders) => {
+    if (!draft || draft.modelFolders[kind].trim() === '') return;
+    setChecks((c) => ({ ...c, [kind]: 'checking' }));
+    try {
+      const r = await api.call('settings.checkModelFolder', { kind, path: draft.modelFolders[kind].trim() });
+      setChecks((c) => ({ ...c, [kind]: r }));
+    } catch (err) {
+      setChecks((c) => ({ ...c, [kind]: { ok: false, message: describeError(err) } }));
+    }
+  };
+
+  const testVlm = async () => {
+    if (!draft) return;
+    setVlmTest('testing');
+    try {
+      setVlmTest(await api.call('settings.testVlm', { baseUrl: draft.vlmBaseUrl.trim(), model: draft.vlmModel.trim(), ...(draft.vlmApiKey ? { apiKey: draft.vlmApiKey } : {}) }));
+    } catch (err) {
+      setVlmTest({ ok: false, message: describeError(err), answer: null, endpointModel: null, durationMs: 0 });
     }
   };
 
@@ -85,13 +108,13 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
     setStatus({ kind: 'ok', text: 'API key removed.' });
   };
 
-  if (settings.error) return <p className="error">Could not read settings: {settings.error.message}</p>;
+  if (settings.error) return <p className="error">Could not read settings: {describeError(settings.error)}</p>;
   if (!draft || !settings.data) return <p className="muted">Loading settings…</p>;
 
   const fieldError = (path: string) =>
-    status?.kind === 'error' && status.field === path ? (
-      <span className="field-error" role="alert">
-        {status.text}
+    problems.has(path) ? (
+      <span className="field-error" role="alert" data-testid={`problem-${path}`}>
+        {problems.get(path)}
       </span>
     ) : null;
 
@@ -117,14 +140,23 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
           {MODEL_FOLDERS.map((m) => (
             <div className="field" key={m.key}>
               <label htmlFor={`model-${m.key}`}>{m.label}</label>
-              <input
-                id={`model-${m.key}`}
-                value={draft.modelFolders[m.key]}
-                placeholder={m.example}
-                spellCheck={false}
-                onChange={(e) => setDraft({ ...draft, modelFolders: { ...draft.modelFolders, [m.key]: e.target.value } })}
-              />
+              <div className="path-row">
+                <input
+                  id={`model-${m.key}`}
+                  value={draft.modelFolders[m.key]}
+                  placeholder={m.example}
+                  spellCheck={false}
+                  onChange={(e) => {
+                    setDraft({ ...draft, modelFolders: { ...draft.modelFolders, [m.key]: e.target.value } });
+                    setChecks((c) => ({ ...c, [m.key]: undefined }));
+                  }}
+                />
+                <button type="button" className="secondary" disabled={draft.modelFolders[m.key].trim() === ''} onClick={() => void checkFolder(m.key)}>
+                  Check
+                </button>
+              </div>
               {fieldError(`modelFolders.${m.key}`)}
+              <FolderCheck result={checks[m.key]} />
             </div>
           ))}
           <MetricFolderCheck />
@@ -152,6 +184,7 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
               spellCheck={false}
               onChange={(e) => setDraft({ ...draft, vlmModel: e.target.value })}
             />
+            {fieldError('vlm.model')}
           </div>
           <div className="field">
             <label htmlFor="vlm-key">API key</label>
@@ -163,10 +196,26 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
               placeholder={settings.data.vlm.apiKeySet ? '•••••••• (stored; type to replace)' : 'none'}
               onChange={(e) => setDraft({ ...draft, vlmApiKey: e.target.value })}
             />
+            {fieldError('vlm.apiKey')}
             {settings.data.vlm.apiKeySet ? (
               <button type="button" className="link-button" onClick={() => void clearKey()}>
                 Remove stored key
               </button>
+            ) : null}
+          </div>
+          <div className="field">
+            <span />
+            <div className="form-actions">
+              <button type="button" className="secondary" disabled={draft.vlmBaseUrl.trim() === '' || draft.vlmModel.trim() === '' || vlmTest === 'testing'} onClick={() => void testVlm()}>
+                {vlmTest === 'testing' ? 'Testing…' : 'Test connection'}
+              </button>
+              <span className="hint">Sends one tiny request (an 8×8 image, a few tokens) with the URL, model and key above, saved or not.</span>
+            </div>
+            {vlmTest && vlmTest !== 'testing' ? (
+              <p className={vlmTest.ok ? 'ok test-result' : 'error test-result'} role="status" data-testid="vlm-test-result">
+                {vlmTest.ok ? '✓ ' : '✗ '}
+                {vlmTest.message}
+              </p>
             ) : null}
           </div>
         </fieldset>
@@ -250,5 +299,16 @@ function MetricFolderCheck() {
         </ul>
       ) : null}
     </div>
+  );
+}
+
+function FolderCheck({ result }: { result: { ok: boolean; message: string } | 'checking' | undefined }) {
+  if (result === undefined) return null;
+  if (result === 'checking') return <span className="hint">Checking…</span>;
+  return (
+    <span className={result.ok ? 'ok small' : 'field-error'} role="status">
+      {result.ok ? '✓ ' : '✗ '}
+      {result.message}
+    </span>
   );
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, type ApiHandlers } from '../../../main/api/dispatcher.js';
 import { ApiError } from '../../../main/api/errors.js';
+import { ApiCallError, describeError } from '../../../shared/api/index.js';
 
 // Only the methods under test have handlers; the dispatcher never touches the others here.
 const handlersWith = (overrides: Partial<ApiHandlers>): ApiHandlers => overrides as ApiHandlers;
@@ -47,5 +48,19 @@ describe('dispatcher', () => {
       ok: false,
       error: { code: 'internal', message: expect.stringContaining('does not match its schema') },
     });
+  });
+});
+
+describe('the dispatcher words refusals for people', () => {
+  const d = createDispatcher(handlersWith({ 'settings.update': () => ({}) as never }));
+  it('names the field by its label, keeps the code and the path, never the method', async () => {
+    const r = await d.call('settings.update', { vlm: { baseUrl: 'not a url' }, theme: 3 }, { transport: 'in-process' });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('invalid_args');
+    expect(r.error.message).toBe('VLM endpoint URL: must be an http:// or https:// URL');
+    expect(r.error.message).not.toMatch(/settings\.update|Invalid input|expected/);
+    expect(r.error.issues?.map((i) => i.path.join('.'))).toEqual(['vlm.baseUrl', 'theme']);
+    expect(describeError(new ApiCallError(r.error))).toBe('VLM endpoint URL: must be an http:// or https:// URL; Theme: must be one of: dark, light');
   });
 });

@@ -16,9 +16,9 @@ async function roundTrip(transport: ApiTransport, emit: () => void): Promise<voi
   expect(await client.call('system.ping', { echo: 'över ✓' })).toMatchObject({ echo: 'över ✓' });
   const info = await client.call('system.info', {});
   expect(info.schemaVersion).toBeGreaterThanOrEqual(2);
-  const saved = await client.call('settings.update', { theme: 'light', modelFolders: { clip: '/models/clip' } });
+  const saved = await client.call('settings.update', { theme: 'light', vlm: { model: 'deepseek-vl2-tiny' } });
   expect(saved.theme).toBe('light');
-  expect((await client.call('settings.get', {})).modelFolders.clip).toBe('/models/clip');
+  expect((await client.call('settings.get', {})).vlm.model).toBe('deepseek-vl2-tiny');
   await expect(client.call('settings.update', { theme: 'purple' } as never)).rejects.toMatchObject({ code: 'invalid_args' });
   const got = new Promise((resolve) => {
     const off = client.on('job.progress', (p) => {

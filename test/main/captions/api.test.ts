@@ -9,6 +9,7 @@ import { createInProcessTransport } from '../../../main/api/transports/in-proces
 import { trainingTexts } from '../../../main/captions/training-texts.js';
 import { seededStore, tempDir } from './fixtures.js';
 import { writeTinyTokenizer } from './tiny-tokenizer.js';
+import { FIXTURES } from '../engine/shared-dir.js';
 import { startTestServer, type TestServer } from './vlm-test-server.js';
 
 let app: App | undefined;
@@ -102,7 +103,10 @@ describe('captions Api', () => {
       ['clip', false],
       ['blip', false],
     ]);
-    await api.call('settings.update', { modelFolders: { clip: writeTinyTokenizer(path.join(tempDir(), 'clip'), 5) } });
+    // A model folder is checked when saved (issue 17): the fixture CLIP's config and weights, with a tiny tokenizer.
+    const clipDir = writeTinyTokenizer(path.join(tempDir(), 'clip'), 5);
+    for (const f of ['config.json', 'model.safetensors']) fs.copyFileSync(path.join(FIXTURES, 'parity/clip/case_a', f), path.join(clipDir, f));
+    await api.call('settings.update', { modelFolders: { clip: clipDir } });
     const [clip, blip] = await api.call('captions.tokens', { text: 'a red circle on grey' });
     expect(clip).toMatchObject({ available: true, window: 5, count: 5, readUntil: 'a red circle'.length + 1 });
     expect(blip!.available).toBe(false);
@@ -110,19 +114,24 @@ describe('captions Api', () => {
 
   it('starts a job, pushes progress, reports, and refuses without an endpoint', async () => {
     const { api, datasetId } = await appWithCaptions(0);
-    // An empty dataset: the job still runs, reports and ends (template captioner, no server needed).
     await expect(api.call('captions.generate', { datasetId, kind: 'scene' })).rejects.toMatchObject({ code: 'failed_precondition' });
+    // The template captioner has nothing to render on an empty dataset: refused at once, saying so.
+    await expect(api.call('captions.generate', { datasetId, kind: 'scene', captioner: 'template' })).rejects.toMatchObject({
+      code: 'failed_precondition',
+      message: '"fixture" has no samples yet, so there is nothing to describe.',
+    });
     server = await startTestServer();
     await api.call('settings.update', { vlm: { baseUrl: server.url, model: 'served' } });
     const events: { jobId: number; done: number; total: number | null; state: string }[] = [];
     const off = api.on('job.progress', (p) => events.push(p));
-    const { jobId } = await api.call('captions.generate', { datasetId, kind: 'scene', captioner: 'template' });
+    // An empty dataset: a VLM job still runs, reports and ends (no request is needed).
+    const { jobId } = await api.call('captions.generate', { datasetId, kind: 'scene' });
     for (let i = 0; i < 300 && !events.some((e) => e.jobId === jobId && e.state !== 'running' && e.state !== 'queued'); i++) await new Promise((r) => setTimeout(r, 20));
     off();
     const job = await api.call('captions.job', { jobId });
     expect(job.job.state).toBe('completed');
     expect(job.report).toMatchObject({ selected: 0, written: 0 });
-    expect(job.params).toMatchObject({ datasetId, kind: 'scene', captioner: 'template' });
+    expect(job.params).toMatchObject({ datasetId, kind: 'scene', captioner: 'vlm' });
   });
 
   it('runs a VLM job through the Api with the settings endpoint, and cancels one', async () => {

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { captionGenerateArgsSchema, type CaptionGenerateArgs } from '../../../shared/api/captions.js';
-import { createCaptionJob, runCaptionJob } from '../../../main/captions/job.js';
+import { CaptionJobFailed, createCaptionJob, runCaptionJob } from '../../../main/captions/job.js';
 import type { JobProgress } from '../../../main/captions/progress.js';
 import { fillTemplate, sha256Hex, PromptTemplates } from '../../../main/captions/templates.js';
 import { generateShapesSample } from '../../../main/data/shapes.js';
@@ -118,10 +118,13 @@ describe('caption job against a scripted server', () => {
     expect(promptOf(server.requests[0]!)).toMatch(/crop around the region.*"make object \d blue"/s);
     const row = sqlOf(store).prepare('SELECT image_sha256 FROM captions WHERE sample_id = ?').get(sampleIds[0]) as { image_sha256: string };
     expect(store.blobs.get(row.image_sha256)).toBeDefined(); // the exact crop the VLM saw is kept
-    // A sample without a mask fails alone, with the reason.
+    // A sample without a mask fails alone, with the reason; as it is the only one left to do, the
+    // job that described nothing fails (issue 17), keeping its report.
     await addSample(store, datasetId, { externalId: 'nomask', instruction: 'x', index: 99 });
-    const second = await run(store, { datasetId, kind: 'region', endpoint: server.url, model: 'm' });
-    expect(second.report.failed).toEqual([expect.objectContaining({ externalId: 'nomask', reason: expect.stringMatching(/no mask/) })]);
+    const second = await run(store, { datasetId, kind: 'region', endpoint: server.url, model: 'm' }).catch((err: unknown) => err);
+    expect(second).toBeInstanceOf(CaptionJobFailed);
+    expect((second as CaptionJobFailed).message).toMatch(/^The one sample failed, so nothing was written\. The first reason: no mask/);
+    expect((second as CaptionJobFailed).report.failed).toEqual([expect.objectContaining({ externalId: 'nomask', reason: expect.stringMatching(/no mask/) })]);
   });
 
   it('cancels between samples and keeps what was written; the rerun picks up the rest', async () => {

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VlmAborted, VlmClient, VlmError } from '../../../main/captions/vlm-client.js';
 import { backoffMs, retryAfterMs } from '../../../main/captions/retry.js';
@@ -33,6 +34,22 @@ describe('VlmClient against an OpenAI-compatible server', () => {
     expect(req.body.max_tokens).toBe(520);
     expect(promptOf(req)).toBe('describe it');
     expect(req.body.messages[0]!.content[0]).toEqual({ type: 'image_url', image_url: { url: `data:image/png;base64,${Buffer.from(PNG).toString('base64')}` } });
+  });
+
+  it('leaves no listener on a job signal shared by many requests (no MaxListenersExceededWarning)', async () => {
+    const job = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const c = client();
+      for (let i = 0; i < 15; i++) await ask(c, job.signal);
+      await new Promise((r) => setImmediate(r));
+      expect(getEventListeners(job.signal, 'abort')).toHaveLength(0);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('sends image_url as a plain string when asked to', async () => {

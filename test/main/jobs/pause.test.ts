@@ -87,6 +87,6 @@ describe('pause and resume', () => {
     expect((await waitState(app, id, ['cancelled'])).state).toBe('cancelled');
     await waitState(app, b.id, ['cancelled']);
     expect((await app.client.call('jobs.get', { id: c.id })).startedAt).toBeNull();
-    await expect(app.client.call('jobs.start', { kind: 'import', params: { format: 'shapes', count: 0 } })).rejects.toMatchObject({ code: 'invalid_args', message: expect.stringMatching(/params\.count/) });
+    await expect(app.client.call('jobs.start', { kind: 'import', params: { format: 'shapes', count: 0 } })).rejects.toMatchObject({ code: 'invalid_args', message: 'The import job was refused: Number of samples: must be at least 1' });
   }, 120_000);
 });

@@ -1,10 +1,12 @@
 // Caption review (issue 5): the queue of current captions (pending first), one sample at a time,
 // filters and bulk approval, generation jobs and the prompt templates. Dataset and kind live in
 // the URL so a review position can be bookmarked.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { CaptionDetail, CaptionFilter, CaptionKind, CaptionQueueItem } from '../../../../shared/api/captions';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
+import { useViewCommands } from '../../components/commands';
 import { ViewHeader } from '../../components/ViewHeader';
 import { FiltersBar } from './FiltersBar';
 import { sourceLabel } from './format';
@@ -33,7 +35,21 @@ export function CaptionsView() {
   const [error, setError] = useState<string | null>(null);
   const [index, setIndex] = useState(0);
   const [freshWrites, setFreshWrites] = useState(false);
+  // Opens the Generate panel (never closes it, unlike a click on its summary).
+  const openGenerate = () => {
+    const panel = document.querySelector<HTMLDetailsElement>('.generate-panel');
+    if (!panel) return;
+    panel.open = true;
+    panel.querySelector<HTMLElement>('select, input')?.focus();
+  };
+  // The command palette's "Approve all … in this filter" asks the filter bar to open its confirmation.
+  const [bulkRequest, setBulkRequest] = useState(0);
+  useViewCommands([
+    { id: 'captions:bulk', label: `Approve all ${kind} captions in this filter…`, keywords: 'bulk approve visible', run: () => setBulkRequest((n) => n + 1) },
+    { id: 'captions:generate', label: `Generate ${kind} descriptions…`, keywords: 'caption vlm template start', run: () => openGenerate() },
+  ]);
 
+  const shownSample = useRef<number | undefined>(undefined);
   const queueArgs = useMemo(() => ({ ...(datasetId !== undefined ? { datasetId } : {}), kind, filter }), [datasetId, kind, filter]);
 
   const reload = useCallback(() => {
@@ -41,10 +57,13 @@ export function CaptionsView() {
     api.call('captions.queue', { ...queueArgs, offset: 0, limit: PAGE }).then(
       (q) => {
         setQueue(q);
-        setIndex((i) => Math.min(i, Math.max(0, q.items.length - 1)));
+        // The sample on screen stays selected while the reloaded queue holds it: a bulk approval
+        // reorders a pending-first queue, and the same position would show another sample.
+        const kept = q.items.findIndex((it) => it.sampleId === shownSample.current);
+        setIndex((i) => (kept >= 0 ? kept : Math.min(i, Math.max(0, q.items.length - 1))));
         setError(null);
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(describeError(err)),
     );
   }, [api, queueArgs]);
   useEffect(() => {
@@ -63,7 +82,9 @@ export function CaptionsView() {
     () =>
       api.on('captions.changed', (e) => {
         if (datasetId === undefined || e.datasetId === datasetId) {
-          if (e.kind === kind) setFreshWrites(true);
+          // Only a job's writes change what the list holds; a review (this reviewer's own, most
+          // likely) is already in it.
+          if (e.kind === kind && e.reason !== 'review') setFreshWrites(true);
           refreshCounts();
         }
       }),
@@ -80,6 +101,9 @@ export function CaptionsView() {
 
   const items = queue?.items ?? [];
   const item = items[index];
+  useEffect(() => {
+    shownSample.current = item?.sampleId;
+  }, [item?.sampleId]);
   const next = useCallback(() => {
     setIndex((i) => Math.min(i + 1, Math.max(0, items.length - 1)));
     if (index >= items.length - 5) loadMore();
@@ -141,7 +165,7 @@ export function CaptionsView() {
           </div>
         }
       />
-      {datasets.error ? <p className="error">Datasets unavailable: {datasets.error.message}</p> : null}
+      {datasets.error ? <p className="error">Datasets unavailable: {describeError(datasets.error)}</p> : null}
       <div className="status-counts" data-testid="caption-counts">
         <span className="count pending">{queue?.counts.pending ?? '–'} pending</span>
         <span className="count approved">{queue?.counts.approved ?? '–'} approved</span>
@@ -159,7 +183,8 @@ export function CaptionsView() {
           <kbd>A</kbd> approve <kbd>R</kbd> reject <kbd>Ctrl Enter</kbd> save edit &amp; approve <kbd>J</kbd>/<kbd>K</kbd> next/previous <kbd>E</kbd> edit
         </span>
       </div>
-      <FiltersBar key={`${datasetId}-${kind}`} datasetId={datasetId} kind={kind} filter={filter} onChange={setFilter} onBulkDone={reload} />
+      <GeneratePanel datasetId={datasetId} kind={kind} onChanged={reload} />
+      <FiltersBar key={`${datasetId}-${kind}`} datasetId={datasetId} kind={kind} filter={filter} onChange={setFilter} onBulkDone={reload} bulkRequest={bulkRequest} />
       {error ? (
         <p className="error" role="alert">
           Could not load the queue: {error}
@@ -167,7 +192,15 @@ export function CaptionsView() {
       ) : null}
       <div className="captions-main">
         <nav className="queue-list" aria-label="Caption queue">
-          {queue && items.length === 0 ? <p className="muted">No captions in this filter. Generate some below, or change the filter.</p> : null}
+          {queue && items.length === 0 ? (
+            <p className="muted">
+              No captions in this filter.{' '}
+              <button type="button" className="link-button" onClick={openGenerate}>
+                Generate some
+              </button>{' '}
+              (the panel above), or change the filter.
+            </p>
+          ) : null}
           <ol>
             {items.map((it, i) => (
               <li key={it.sampleId}>
@@ -196,7 +229,6 @@ export function CaptionsView() {
           )}
         </div>
       </div>
-      <GeneratePanel datasetId={datasetId} kind={kind} onChanged={reload} />
       <TemplatesPanel kind={kind} />
     </section>
   );

@@ -1,6 +1,7 @@
 // Filters over the current caption of each sample — status, source, model, prompt version, length,
 // text — and bulk approval of exactly the filtered set, after the user confirmed its size.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { CaptionFilter, CaptionKind } from '../../../../shared/api/captions';
 import { useApi } from '../../api/ApiProvider';
 
@@ -10,11 +11,13 @@ interface Props {
   filter: CaptionFilter;
   onChange: (f: CaptionFilter) => void;
   onBulkDone: (approved: number) => void;
+  /** Bumped to ask for the bulk confirmation from outside (the command palette). */
+  bulkRequest?: number;
 }
 
 const num = (s: string): number | undefined => (s.trim() === '' || !/^\d+$/.test(s.trim()) ? undefined : Number(s));
 
-export function FiltersBar({ datasetId, kind, filter, onChange, onBulkDone }: Props) {
+export function FiltersBar({ datasetId, kind, filter, onChange, onBulkDone, bulkRequest = 0 }: Props) {
   const api = useApi();
   const [text, setText] = useState({ model: filter.model ?? '', templateVersion: filter.templateVersion?.toString() ?? '', minWords: filter.minWords?.toString() ?? '', maxWords: filter.maxWords?.toString() ?? '', search: filter.search ?? '' });
   const [confirm, setConfirm] = useState<number | null>(null);
@@ -49,9 +52,14 @@ export function FiltersBar({ datasetId, kind, filter, onChange, onBulkDone }: Pr
       const { count } = await api.call('captions.bulkCount', { ...(datasetId !== undefined ? { datasetId } : {}), kind, filter });
       setConfirm(count);
     } catch (err) {
-      setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setMessage({ ok: false, text: describeError(err) });
     }
   };
+
+  useEffect(() => {
+    if (bulkRequest > 0) void askBulk();
+    // Only a new request asks; askBulk is recreated every render.
+  }, [bulkRequest]);
 
   const doBulk = async () => {
     if (confirm === null) return;
@@ -60,7 +68,7 @@ export function FiltersBar({ datasetId, kind, filter, onChange, onBulkDone }: Pr
       setMessage({ ok: true, text: `Approved ${approved}.` });
       onBulkDone(approved);
     } catch (err) {
-      setMessage({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setMessage({ ok: false, text: describeError(err) });
     }
     setConfirm(null);
   };

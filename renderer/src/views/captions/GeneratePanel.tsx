@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { CaptionJobReport, CaptionKind, DescribedImage } from '../../../../shared/api/captions';
 import type { ApiEventPayload } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { formatEta, formatRate } from './format';
 
@@ -49,9 +50,17 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
     }, 1000);
     return () => clearInterval(timer);
   }, [api, jobId, finished]);
+  // Once it ended: the report, and for a job that failed, why (every sample failed, the endpoint, ...).
+  const [jobError, setJobError] = useState<string | null>(null);
   useEffect(() => {
     if (jobId === null || !finished) return;
-    api.call('captions.job', { jobId }).then((j) => setReport(j.report), () => undefined);
+    api.call('captions.job', { jobId }).then(
+      (j) => {
+        setReport(j.report);
+        setJobError(j.job.state === 'failed' || j.job.state === 'interrupted' ? (j.job.error ?? 'the job stopped before it finished') : null);
+      },
+      () => undefined,
+    );
     onChanged();
   }, [api, jobId, finished, onChanged]);
 
@@ -60,6 +69,7 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
     if (datasetId === undefined) return;
     setError(null);
     setReport(null);
+    setJobError(null);
     setProgress(null);
     try {
       const selection = { ...(split ? { split } : {}), ...(editType.trim() ? { editType: editType.trim() } : {}) };
@@ -72,20 +82,21 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
       setJobId(id);
       setProgress(seen.current.get(id) ?? null);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(describeError(err));
     }
   };
 
   const resume = async (id: number) => {
     setError(null);
     setReport(null);
+    setJobError(null);
     try {
       const { jobId: next } = await api.call('captions.resume', { jobId: id });
       jobIdRef.current = next;
       setProgress(seen.current.get(next) ?? null);
       setJobId(next);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(describeError(err));
     }
   };
 
@@ -176,6 +187,11 @@ export function GeneratePanel({ datasetId, kind, onChanged }: { datasetId: numbe
         </p>
       ) : null}
       {jobId !== null ? <JobLine jobId={jobId} progress={progress} /> : null}
+      {jobError && finished ? (
+        <p className="error" role="alert" data-testid="caption-job-error">
+          The job failed: {jobError}
+        </p>
+      ) : null}
       {report ? <ReportView report={report} /> : null}
     </details>
   );

@@ -3,6 +3,7 @@
 // shortcuts, and every earlier version with a word diff.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CaptionDetail, CaptionKind, CaptionQueueItem, CaptionSample } from '../../../../shared/api/captions';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi } from '../../api/ApiProvider';
 import { BlobImage } from '../../components/BlobImage';
 import { sourceLabel, when } from './format';
@@ -38,16 +39,17 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
         setDiffOf(0);
         setLoadError(null);
       },
-      (err: unknown) => live && setLoadError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => live && setLoadError(describeError(err)),
     );
     return () => {
       live = false;
     };
   }, [api, item.sampleId, kind]);
+  // Reloaded whenever the queue says the caption changed: a bulk approval, an edit elsewhere.
   useEffect(() => {
     setActionError(null);
     return load();
-  }, [load, item.captionId]);
+  }, [load, item.captionId, item.status, item.version]);
 
   // Until the newly selected sample has loaded, nothing is current: a key press must never review
   // the previous sample's caption.
@@ -63,7 +65,7 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
         const updated = await api.call('captions.review', { captionId: current.id, action, ...(action === 'edit' ? { text: draft } : {}) });
         onReviewed(updated);
       } catch (err) {
-        setActionError(err instanceof Error ? err.message : String(err));
+        setActionError(describeError(err));
       } finally {
         setBusy(false);
       }
@@ -149,7 +151,6 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
             rows={kind === 'scene' ? 10 : 3}
             onChange={(e) => setDraft(e.target.value)}
           />
-          <TokenBudget text={draft} primary={kind === 'region' ? 'clip' : 'blip'} />
           <div className="review-actions">
             <button type="button" className="primary" disabled={busy || !dirty || draft.trim() === ''} onClick={() => void act('edit')}>
               Save edit &amp; approve <kbd>Ctrl Enter</kbd>
@@ -173,6 +174,8 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
               {actionError}
             </p>
           ) : null}
+          {/* Below the actions, so they stay in view on a 768 px high window. */}
+          <TokenBudget text={draft} primary={kind === 'region' ? 'clip' : 'blip'} />
           {sample.regionDescription || sample.sceneDescription ? (
             <p className="dataset-text">
               <span className="muted">Dataset's own {kind} text (training fallback):</span>{' '}

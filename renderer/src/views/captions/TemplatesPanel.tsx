@@ -1,6 +1,7 @@
 // The prompt templates, versioned: the paper's Table 4 prompt ships as scene v1; an edit saves a new
 // version that the next caption job uses. Captions keep the version that produced them.
 import { useEffect, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { CaptionKind } from '../../../../shared/api/captions';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { when } from './format';
@@ -19,7 +20,7 @@ export function TemplatesPanel({ kind }: { kind: CaptionKind }) {
       setStatus({ ok: true, text: `Saved as version ${t.version}.` });
       templates.reload();
     } catch (err) {
-      setStatus({ ok: false, text: err instanceof Error ? err.message : String(err) });
+      setStatus({ ok: false, text: describeError(err) });
     }
   };
 
@@ -28,7 +29,7 @@ export function TemplatesPanel({ kind }: { kind: CaptionKind }) {
       <summary>
         Prompt template ({kind}){current ? ` · v${current.version}` : ''}
       </summary>
-      {templates.error ? <p className="error">{templates.error.message}</p> : null}
+      {templates.error ? <p className="error">{describeError(templates.error)}</p> : null}
       <p className="hint">
         <code>{'{edit_prompt}'}</code> is replaced by the sample's instruction. Saving makes a new version; earlier captions keep theirs.
       </p>

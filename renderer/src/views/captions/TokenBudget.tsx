@@ -2,6 +2,7 @@
 // configured CLIP and BLIP folders. The part past a reader's window is greyed out: the model
 // will not read it (DESIGN.md §1). Without a folder there is no count, and the screen says so.
 import { useEffect, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import { Link } from 'react-router';
 import type { TokenBudget as Budget, TokenReader } from '../../../../shared/api/captions';
 import { useApi } from '../../api/ApiProvider';
@@ -23,7 +24,7 @@ export function TokenBudget({ text, primary }: { text: string; primary: TokenRea
           setResult({ text, budgets });
           setError(null);
         },
-        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) => live && setError(describeError(err)),
       );
     }, 150);
     return () => {

@@ -4,6 +4,7 @@
 // side under one pan and zoom, each pane with its per-sample scores; and the table of the ticked sets
 // with its exports. Keyboard: j / ↓ next sample, k / ↑ previous, 0 resets the zoom, b toggles the box.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link } from 'react-router';
 import type { EvalMetric } from '../../../../shared/evals/metrics';
 import { columnLabel, EVAL_METRICS, METRIC_INFO } from '../../../../shared/evals/metrics';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
@@ -186,6 +187,19 @@ export function CompareView() {
         <p className="muted" role="status">
           {message}
         </p>
+      ) : null}
+      {datasets.data && (datasets.data.length === 0 || (sets.data && sets.data.length === 0)) ? (
+        // No dead end (issue 17): say where result sets come from, and where runs are compared.
+        <div className="panel compare-intro" data-testid="compare-empty">
+          <p>
+            {datasets.data.length === 0 ? 'No dataset yet.' : 'This dataset has no result sets yet.'} A result set is one method's edits of a
+            dataset: make one in <Link to="/edit">Edit a dataset</Link>, or bring another tool's outputs with <code>ric import results</code>.
+          </p>
+          <p>
+            Training runs (metric curves overlaid, configuration differences) are compared in{' '}
+            <Link to="/training?view=compare">Training → Compare runs</Link>; to start one: <Link to="/training?new=1">New training run</Link>.
+          </p>
+        </div>
       ) : null}
       <ul className="compare-sets" aria-label="Result sets">
         {(sets.data ?? []).map((s) => {

@@ -1,12 +1,16 @@
-// Every dataset with its counts and status; the import report (per-sample errors) opens in place.
+// Every dataset with its counts and status; the import report (skipped samples) opens in place; a
+// failed import is retried or its dataset deleted from its row.
 // A path dropped onto the list (text, e.g. from a file manager or terminal) opens the import dialog.
 import { useEffect, useState, type DragEvent, type ReactNode } from 'react';
-import { useNavigate } from 'react-router';
+import { useNavigate, useSearchParams } from 'react-router';
 import type { DatasetSummary } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { EmptyState } from '../../components/EmptyState';
 import { ViewHeader } from '../../components/ViewHeader';
-import { formatCount } from './format';
+import { DeleteDatasetDialog, retryImport } from './DatasetActions';
+import { SampleErrors } from './DatasetStatus';
+import { formatCount, formatWhen } from './format';
 import { ImportDialog } from './ImportDialog';
 import { useImportJobs } from './importJobs';
 import { JobProgressBar } from './JobProgressBar';
@@ -37,6 +41,28 @@ export function DatasetList() {
   const [openErrors, setOpenErrors] = useState<number | null>(null);
   const [dragging, setDragging] = useState(false);
   const [dropNote, setDropNote] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<DatasetSummary | null>(null);
+  const [rowError, setRowError] = useState<{ id: number; text: string } | null>(null);
+
+  // #/datasets?import=1 (the command palette's "Import a dataset…") opens the dialog.
+  const [params, setParams] = useSearchParams();
+  useEffect(() => {
+    if (params.get('import') === null) return;
+    setDroppedPath(undefined);
+    setImportOpen(true);
+    setParams({}, { replace: true });
+  }, [params, setParams]);
+
+  const retry = async (d: DatasetSummary) => {
+    setRowError(null);
+    try {
+      const started = await retryImport(api, d);
+      track({ jobId: started.jobId, datasetId: d.id, label: d.name });
+      list.reload();
+    } catch (err) {
+      setRowError({ id: d.id, text: describeError(err) });
+    }
+  };
 
   // Counts change while an import runs; the main side says so per dataset (throttled here).
   useEffect(() => {
@@ -128,7 +154,7 @@ export function DatasetList() {
       ) : null}
       {list.error ? (
         <p className="error" role="alert">
-          Could not list datasets: {list.error.message}
+          Could not list datasets: {describeError(list.error)}
         </p>
       ) : null}
       {list.data && datasets.length === 0 ? (
@@ -148,8 +174,11 @@ export function DatasetList() {
               <th scope="col" className="num">
                 Samples
               </th>
-              <th scope="col" className="num">
-                Errors
+              <th scope="col" className="num" title="Samples the import skipped, each with its reason">
+                Skipped
+              </th>
+              <th scope="col" className="num" title="Samples caption jobs could not describe">
+                Caption errors
               </th>
               <th scope="col">Status</th>
               <th scope="col">Created</th>
@@ -167,13 +196,17 @@ export function DatasetList() {
                   onToggleErrors={() => setOpenErrors(openErrors === d.id ? null : d.id)}
                   onOpen={() => void navigate(`/datasets/${d.id}`)}
                   progress={showProgress ? <JobProgressBar progress={job.progress} label={job.label} onCancel={() => void cancel(job.jobId).then(list.reload, list.reload)} /> : null}
-                  cancelled={job?.progress?.state === 'cancelled' && d.status !== 'importing'}
+                  cancelled={d.status === 'failed' && (d.importState === 'cancelled' || d.importState === 'interrupted')}
+                  onRetry={() => void retry(d)}
+                  onDelete={() => setDeleting(d)}
+                  rowError={rowError?.id === d.id ? rowError.text : null}
                 />
               );
             })}
           </tbody>
         </table>
       ) : null}
+      {deleting ? <DeleteDatasetDialog dataset={deleting} open onClose={() => setDeleting(null)} onDeleted={list.reload} /> : null}
       <ImportDialog
         open={importOpen}
         initialPath={droppedPath}
@@ -197,9 +230,15 @@ function DatasetRow({
   onOpen,
   progress,
   cancelled,
+  onRetry,
+  onDelete,
+  rowError,
 }: {
   dataset: DatasetSummary;
   cancelled: boolean;
+  onRetry(): void;
+  onDelete(): void;
+  rowError: string | null;
   errorsOpen: boolean;
   onToggleErrors(): void;
   onOpen(): void;
@@ -231,58 +270,42 @@ function DatasetRow({
             <span className="muted">0</span>
           )}
         </td>
+        <td className="caption-errors num">{d.captionErrorCount > 0 ? <a href={`#/datasets/${d.id}`}>{formatCount(d.captionErrorCount)}</a> : <span className="muted">0</span>}</td>
         <td>
-          <span className={`status-pill status-${d.status}`}>{d.status}</span>
-          {cancelled ? <div className="muted small">cancelled; importing the same source again resumes it</div> : null}
+          <span className={`status-pill status-${d.status}`}>{d.status === 'failed' ? (cancelled ? (d.importState ?? 'cancelled') : 'import failed') : d.status}</span>
+          {d.status === 'failed' ? (
+            <div className="row-actions">
+              <button type="button" className="link-button" onClick={onRetry}>
+                {cancelled ? 'Resume' : 'Retry'}
+              </button>
+              <a href={`#/datasets/${d.id}`}>Why?</a>
+              <button type="button" className="link-button danger-link" onClick={onDelete}>
+                Delete…
+              </button>
+            </div>
+          ) : null}
+          {rowError ? (
+            <div className="error small" role="alert">
+              {rowError}
+            </div>
+          ) : null}
         </td>
-        <td className="muted">{new Date(d.createdAt).toLocaleString()}</td>
+        <td className="muted nowrap" title={new Date(d.createdAt).toLocaleString()}>
+          {formatWhen(d.createdAt)}
+        </td>
       </tr>
       {progress ? (
         <tr className="progress-row">
-          <td colSpan={6}>{progress}</td>
+          <td colSpan={7}>{progress}</td>
         </tr>
       ) : null}
       {errorsOpen ? (
         <tr className="errors-row">
-          <td colSpan={6}>
-            <ImportErrors datasetId={d.id} total={d.errorCount} />
+          <td colSpan={7}>
+            <SampleErrors datasetId={d.id} stage="import" total={d.errorCount} />
           </td>
         </tr>
       ) : null}
     </>
-  );
-}
-
-function ImportErrors({ datasetId, total }: { datasetId: number; total: number }) {
-  const errors = useQuery('datasets.errors', { id: datasetId, limit: 1000 });
-  if (errors.error) return <p className="error">Could not read the report: {errors.error.message}</p>;
-  if (!errors.data) return <p className="muted">Reading the import report…</p>;
-  return (
-    <div className="import-errors" data-testid={`dataset-errors-${datasetId}`}>
-      <p className="hint">
-        These samples were skipped; the rest of the import went on. {total > errors.data.length ? `Showing the first ${formatCount(errors.data.length)} of ${formatCount(total)}; ` : ''}
-        The command line prints the whole report with <code>--json</code>.
-      </p>
-      <table className="data-table compact">
-        <thead>
-          <tr>
-            <th scope="col">Sample</th>
-            <th scope="col">Stage</th>
-            <th scope="col">Field</th>
-            <th scope="col">Reason</th>
-          </tr>
-        </thead>
-        <tbody>
-          {errors.data.map((e, i) => (
-            <tr key={i}>
-              <td className="mono">{e.sampleRef}</td>
-              <td>{e.stage}</td>
-              <td className="mono">{e.field ?? '—'}</td>
-              <td>{e.reason}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

@@ -1,6 +1,7 @@
 // A folder browser on the machine that runs the engine (files.browse): in web mode that machine is
 // often a remote GPU box, so the browser's own file picker would show the wrong disk.
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import { useQuery } from '../../api/ApiProvider';
 import { formatBytes } from './format';
 
@@ -78,7 +79,7 @@ export function FolderBrowser({ start, onChoose, acceptFile }: Props) {
       </form>
       {listing.error ? (
         <p className="error" role="alert">
-          Cannot list {path ?? 'the home folder'}: {listing.error.message}
+          Cannot list {path ?? 'the home folder'}: {describeError(listing.error)}
         </p>
       ) : null}
       <ul

@@ -1,13 +1,16 @@
 // Import a dataset: HumanEdit, MagicBrush or a folder from a path on the engine's machine (with a
 // folder browser and a mask-polarity preview), or generate ShapesEdit. After starting, the dialog
-// shows the job's live progress; closing it leaves the import running (the list keeps showing it).
+// shows the job's live progress (ImportOutcome), and once it ends what came of it: a failure with
+// its reason, retry (from a corrected path) and delete; closing it leaves a running import running.
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiCallError } from '../../../../shared/api/contract';
-import type { MaskPolarity } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
+import type { DatasetSummary, MaskPolarity } from '../../../../shared/api/index';
 import { useApi } from '../../api/ApiProvider';
+import { DeleteDatasetDialog } from './DatasetActions';
 import { FolderBrowser } from './FolderBrowser';
-import { useImportJobs, isFinished } from './importJobs';
-import { JobProgressBar } from './JobProgressBar';
+import { ImportOutcome } from './ImportOutcome';
+import { useImportJobs } from './importJobs';
 import { MaskPreview } from './MaskPreview';
 
 export type ImportFormat = 'humanedit' | 'magicbrush' | 'folder' | 'shapes';
@@ -47,6 +50,10 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
   const [started, setStarted] = useState<{ jobId: number; datasetId: number } | null>(null);
   const [error, setError] = useState<{ field?: string; text: string } | null>(null);
   const [submitting, setSubmitting] = useState(false);
+  // What the mask preview found wrong with the path (no source/ folder, not a parquet file, ...): the
+  // import would fail the same way, so it cannot be started until the path is fixed.
+  const [previewProblem, setPreviewProblem] = useState<string | null>(null);
+  const blocked = format !== 'shapes' && previewProblem !== null;
 
   useEffect(() => {
     const d = dialog.current;
@@ -100,9 +107,35 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
       setStarted(result);
     } catch (err) {
       const issue = err instanceof ApiCallError ? err.issues?.[0] : undefined;
-      setError({ text: err instanceof Error ? err.message : String(err), ...(issue ? { field: String(issue.path[0]) } : {}) });
+      setError({ text: describeError(err), ...(issue ? { field: String(issue.path[0]) } : {}) });
     } finally {
       setSubmitting(false);
+    }
+  };
+
+  /** The failed import again, into the same dataset (from a corrected path when nothing was imported). */
+  const retry = async (retryPath: string | undefined) => {
+    if (!started) return;
+    setError(null);
+    try {
+      const again = await api.call('datasets.retryImport', { id: started.datasetId, ...(retryPath ? { path: retryPath } : {}) });
+      if (retryPath) setPath(retryPath);
+      track({ ...again, label: job?.label ?? name.trim() ?? 'Import' });
+      setStarted(again);
+    } catch (err) {
+      setError({ text: describeError(err) });
+    }
+  };
+
+  // Deleting goes through the same confirmation as everywhere else (it may hold a partial import).
+  const [deleting, setDeleting] = useState<DatasetSummary | null>(null);
+  const removeDataset = async () => {
+    if (!started) return;
+    setError(null);
+    try {
+      setDeleting(await api.call('datasets.get', { id: started.datasetId }));
+    } catch (err) {
+      setError({ text: describeError(err) });
     }
   };
 
@@ -124,24 +157,18 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
         </button>
       </header>
       {started ? (
-        <div className="dialog-body">
-          <JobProgressBar progress={job?.progress ?? null} label={job?.label ?? 'Import'} onCancel={() => void cancel(started.jobId).catch((err: unknown) => setError({ text: String(err) }))} />
-          {error ? (
-            <p className="error" role="alert">
-              {error.text}
-            </p>
-          ) : null}
-          {job?.progress?.state === 'failed' ? <p className="error">The import failed: {job.progress.message ?? 'see the dataset’s report'}.</p> : null}
-          <p className="hint">You can close this dialog; the import goes on and the list shows its progress.</p>
-          <div className="form-actions">
-            <button type="button" className="primary" onClick={() => onOpenDataset(started.datasetId)}>
-              {isFinished(job?.progress ?? null) ? 'Open dataset' : 'Open dataset (partial)'}
-            </button>
-            <button type="button" className="secondary" onClick={onClose}>
-              Close
-            </button>
-          </div>
-        </div>
+        <ImportOutcome
+          job={job}
+          datasetId={started.datasetId}
+          format={format}
+          path={path}
+          error={error?.text ?? null}
+          onCancel={() => void cancel(started.jobId).catch((err: unknown) => setError({ text: describeError(err) }))}
+          onRetry={(retryPath) => void retry(retryPath)}
+          onOpen={() => onOpenDataset(started.datasetId)}
+          onDelete={() => void removeDataset()}
+          onClose={onClose}
+        />
       ) : (
         <form className="dialog-body" onSubmit={(e) => void submit(e)}>
           <fieldset className="format-choice">
@@ -237,7 +264,14 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
                 </p>
                 {fieldError('options')}
               </div>
-              <MaskPreview format={format} path={path} maskPolarity={polarity} alphaMarksEdit={alphaMarksEdit} maskThreshold={validThreshold(threshold)} />
+              <MaskPreview
+                format={format}
+                path={path}
+                maskPolarity={polarity}
+                alphaMarksEdit={alphaMarksEdit}
+                maskThreshold={validThreshold(threshold)}
+                onProblem={setPreviewProblem}
+              />
             </>
           )}
           {error && !error.field ? (
@@ -246,7 +280,7 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
             </p>
           ) : null}
           <div className="form-actions">
-            <button type="submit" className="primary" disabled={submitting}>
+            <button type="submit" className="primary" disabled={submitting || blocked} title={blocked ? 'The path cannot be imported as it is: see above' : undefined}>
               {format === 'shapes' ? 'Generate' : 'Import'}
             </button>
             <button type="button" className="secondary" onClick={onClose}>
@@ -255,6 +289,17 @@ export function ImportDialog({ open, initialPath, onClose, onOpenDataset }: Prop
           </div>
         </form>
       )}
+      {deleting ? (
+        <DeleteDatasetDialog
+          dataset={deleting}
+          open
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            setDeleting(null);
+            setStarted(null);
+          }}
+        />
+      ) : null}
     </dialog>
   );
 }

@@ -15,11 +15,8 @@ export function JobProgressBar({ progress, label, onCancel }: { progress: JobPro
   const running = state === 'running' || state === 'queued';
   return (
     <div className="job-progress" role="status" aria-live="polite" data-state={state}>
-      <progress
-        max={total ?? undefined}
-        value={total ? done : undefined}
-        aria-label={`${label} progress`}
-      />
+      {/* Indeterminate (animated) only while it runs without a known total: an ended job's bar stands still. */}
+      <progress max={total ?? 1} value={total ? done : running ? undefined : state === 'completed' ? 1 : 0} aria-label={`${label} progress`} />
       <span className="job-progress-text">
         <strong>{formatCount(done)}</strong>
         {total !== null ? ` of ${formatCount(total)}` : ''}
@@ -40,7 +37,7 @@ export function JobProgressBar({ progress, label, onCancel }: { progress: JobPro
           Cancel import
         </button>
       ) : null}
-      {message ? <span className="muted job-progress-message">{message}</span> : null}
+      {message && running ? <span className="muted job-progress-message">{message}</span> : null}
     </div>
   );
 }

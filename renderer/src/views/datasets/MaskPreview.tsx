@@ -2,6 +2,7 @@
 // after import): a wrong polarity shows at once as an edit region covering most of the image.
 import { useEffect, useState } from 'react';
 import type { ApiReturn, MaskPolarity } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi } from '../../api/ApiProvider';
 import { formatPercent } from './format';
 
@@ -14,9 +15,11 @@ interface Props {
   maskPolarity: MaskPolarity;
   alphaMarksEdit: boolean;
   maskThreshold: number;
+  /** What is wrong with the path (the import would fail the same way), or null. */
+  onProblem?(problem: string | null): void;
 }
 
-export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit, maskThreshold }: Props) {
+export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit, maskThreshold, onProblem }: Props) {
   const api = useApi();
   const [state, setState] = useState<{ loading: boolean; data?: Preview; error?: string }>({ loading: false });
 
@@ -33,7 +36,7 @@ export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit, maskTh
         .call('datasets.previewMasks', { format, path, options: { maskPolarity, maskThreshold, ...(format !== 'humanedit' ? { alphaMarksEdit } : {}) }, count: 3 })
         .then(
           (data) => live && setState({ loading: false, data }),
-          (err: unknown) => live && setState({ loading: false, error: err instanceof Error ? err.message : String(err) }),
+          (err: unknown) => live && setState({ loading: false, error: describeError(err) }),
         );
     }, 300);
     return () => {
@@ -42,11 +45,13 @@ export function MaskPreview({ format, path, maskPolarity, alphaMarksEdit, maskTh
     };
   }, [api, format, path, maskPolarity, alphaMarksEdit, maskThreshold]);
 
+  useEffect(() => onProblem?.(path.trim() === '' ? null : (state.error ?? null)), [onProblem, path, state.error]);
+
   if (path.trim() === '') return <p className="hint">Choose a path to preview its masks.</p>;
   if (state.error) {
     return (
       <p className="error" role="alert" data-testid="mask-preview-error">
-        Cannot preview masks: {state.error}
+        This path cannot be imported: {state.error}
       </p>
     );
   }

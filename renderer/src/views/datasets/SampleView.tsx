@@ -1,9 +1,12 @@
 // One sample: the images with mask and region box, its text (instruction, descriptions, captions),
 // its multi-turn session as a strip, a review flag, and previous / next through the grid's list.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
+import { ApiCallError } from '../../../../shared/api/contract';
 import type { SampleDetail } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
+import { NotFound } from '../../components/NotFound';
 import { formatCount, formatPercent } from './format';
 import { ImageStage, zoomLevels, type Overlay, type Zoom } from './ImageStage';
 import { SampleResults, type ShownResult } from './SampleResults';
@@ -61,7 +64,7 @@ export function SampleView() {
       await api.call('samples.setFlag', { id: sampleId, flagged: !detail.data.flagged });
       detail.reload();
     } catch (err) {
-      setFlagError(err instanceof Error ? err.message : String(err));
+      setFlagError(describeError(err));
     }
   }, [api, detail, sampleId]);
 
@@ -87,7 +90,15 @@ export function SampleView() {
     return () => window.removeEventListener('keydown', onKey);
   }, [prev, next, index, go, toggleFlag, navigate, backToGrid]);
 
+  if (detail.error instanceof ApiCallError && detail.error.code === 'not_found') {
+    return (
+      <NotFound title="No such sample" links={[{ to: `/datasets/${datasetId}`, label: dataset.data ? `Back to ${dataset.data.name}` : 'The dataset' }, { to: '/datasets', label: 'All datasets' }]}>
+        There is no sample {Number.isFinite(sampleId) ? sampleId : `“${sampleParam ?? ''}”`} in this data folder. It may have been deleted with its dataset.
+      </NotFound>
+    );
+  }
   const s = detail.data;
+  if (s && s.datasetId !== datasetId) return <Navigate replace to={`/datasets/${s.datasetId}/samples/${s.id}`} />;
   return (
     <section className="view sample-view" aria-labelledby="view-title">
       <header className="view-header sample-header">
@@ -126,7 +137,7 @@ export function SampleView() {
       ) : null}
       {detail.error ? (
         <p className="error" role="alert">
-          Cannot open sample {sampleId}: {detail.error.message}
+          Cannot open sample {sampleId}: {describeError(detail.error)}
         </p>
       ) : null}
       {s ? (

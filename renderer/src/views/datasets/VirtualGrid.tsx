@@ -2,13 +2,18 @@
 // cells scroll like 100. Fixed row height, columns from the width; arrow keys, Page Up/Down,
 // Home/End move the selection (aria-activedescendant keeps one tab stop), Enter opens.
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useSelected, type SelectionStore } from './selection';
 import { columnsFor, gridWindow, moveSelection, scrollToReveal, type GridGeometry } from './windowing';
 
 interface Props {
   count: number;
   rowHeight: number;
   minCellWidth: number;
-  selected: number | null;
+  /**
+   * The one source of truth of the selection (selection.ts): keys read it when they arrive, the
+   * grid renders it. `onSelect` must write it before returning.
+   */
+  selection: SelectionStore;
   /**
    * Must be stable (useCallback): rows are memoised on it. `lite` is true while the grid moves
    * several rows a frame (a dragged scrollbar, a jump): draw a cheap cell, the full one follows
@@ -34,7 +39,8 @@ const LITE_ROWS_PER_FRAME = 2;
 const SETTLE_MS = 120;
 
 export function VirtualGrid(props: Props) {
-  const { count, rowHeight, minCellWidth, selected, onSelect, onOpen, onRangeChange, listKey } = props;
+  const { count, rowHeight, minCellWidth, selection, onSelect, onOpen, onRangeChange, listKey } = props;
+  const selected = useSelected(selection).index;
   const scroller = useRef<HTMLDivElement>(null);
   const [viewport, setViewport] = useState({ width: 0, height: 0 });
   const [scrollTop, setScrollTop] = useState(0);
@@ -120,14 +126,10 @@ export function VirtualGrid(props: Props) {
     }
   }, [listKey, viewport.height, selected, count, reveal]);
 
-  // Key repeat can deliver the next key before the new selection has come back as a prop: moves
-  // start from the last selection this grid issued.
-  const current = useRef(selected);
-  useEffect(() => {
-    current.current = selected;
-  }, [selected]);
+  // Every key reads the store as it is now, not as last rendered: key repeat and Enter right after
+  // the arrows act on the latest selection.
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const at = current.current;
+    const at = selection.index();
     if (e.key === 'Enter' && at !== null) {
       e.preventDefault();
       onOpen(at);
@@ -137,7 +139,6 @@ export function VirtualGrid(props: Props) {
     const next = moveSelection(at, e.key, geometry, pageRows);
     if (next === null) return;
     e.preventDefault();
-    current.current = next;
     onSelect(next);
     reveal(next);
   };

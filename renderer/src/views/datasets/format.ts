@@ -40,3 +40,11 @@ export function formatBytes(n: number | null): string {
   }
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
+
+const whenFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
+/** "5 Dec, 08:01": a date and time that fits a table cell (the full one goes in its title). */
+export function formatWhen(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : whenFormat.format(d);
+}

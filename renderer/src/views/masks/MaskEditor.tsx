@@ -1,6 +1,7 @@
 // The editor for one sample: the canvas (useMaskCanvas: engine.ts + interaction.ts), the toolbar,
 // the sample panel, tool settings, versions (save, restore, diff) and drafts (useMaskDraft).
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { MaskEditorSample, MaskVersion } from '../../../../shared/api/masks';
 import { growMask, rleFromBase64, rleToBase64, type Rect } from '../../../../shared/mask/index';
 import { useApi } from '../../api/ApiProvider';
@@ -8,7 +9,7 @@ import { dropDraft } from './drafts';
 import { diffOverlay } from './engine';
 import { MaskToolbar } from './MaskToolbar';
 import { HelpOverlay, ImportExportPanel, VersionsPanel } from './Panels';
-import { type MaskPrefs } from './prefs';
+import { withBrushFor, type MaskPrefs } from './prefs';
 import { SamplePanel, type EditorMessage } from './SamplePanel';
 import { useMaskShortcuts } from './shortcuts';
 import { ToolSettings } from './ToolSettings';
@@ -28,10 +29,12 @@ export interface EditorProps {
 
 type Diff = { version: number; data: Uint8Array; added: number; removed: number };
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const messageOf = (err: unknown) => (describeError(err));
 
-export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigate, nav, onReload }: EditorProps) {
+export function MaskEditor({ sample, initial, images, prefs: stored, setPrefs, onNavigate, nav, onReload }: EditorProps) {
   const api = useApi();
+  // Until the user picks a brush size, the brush is sized to this image (prefs.ts autoBrushSize).
+  const prefs = useMemo(() => withBrushFor(stored, sample.width, sample.height), [stored, sample.width, sample.height]);
   const baseVersion = useRef<number | null>(sample.mask?.version ?? null);
   const savedHead = useRef(0);
   const [revision, setRevision] = useState(0);
@@ -220,7 +223,7 @@ export function MaskEditor({ sample, initial, images, prefs, setPrefs, onNavigat
             setMessage={setMessage}
             onReload={onReload}
           />
-          <ToolSettings prefs={prefs} setPrefs={setPrefs} showTarget={showTarget} hasTarget={images.target !== null} onGrow={(n) => whole(n > 0 ? `Grow ${n}` : `Shrink ${-n}`, () => growMask(surface.mask, n))} />
+          <ToolSettings prefs={prefs} autoBrush={stored.brushSize === 0} setPrefs={setPrefs} showTarget={showTarget} hasTarget={images.target !== null} onGrow={(n) => whole(n > 0 ? `Grow ${n}` : `Shrink ${-n}`, () => growMask(surface.mask, n))} />
           <VersionsPanel versions={versions} error={versionsError} diffOf={diff?.version ?? null} diffCounts={diff && diff.added >= 0 ? diff : null} onDiff={(v) => void showDiff(v)} onRestore={(v) => void restore(v)} />
           <ImportExportPanel datasetId={sample.datasetId} onImported={() => void refreshFromStore()} />
         </aside>

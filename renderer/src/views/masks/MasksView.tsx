@@ -2,8 +2,11 @@
 import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import type { MaskEditorSample, MaskNavFilter } from '../../../../shared/api/masks';
+import { ApiCallError } from '../../../../shared/api/contract';
+import { describeError } from '../../../../shared/api/wording';
 import { rleFromBase64 } from '../../../../shared/mask/index';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
+import { NotFound } from '../../components/NotFound';
 import { ViewHeader } from '../../components/ViewHeader';
 import { MaskEditor } from './MaskEditor';
 import { usePrefs, type NavFilter } from './prefs';
@@ -24,8 +27,13 @@ interface Loaded {
 }
 
 async function bitmap(url: string): Promise<ImageBitmap> {
-  const res = await fetch(url, { credentials: 'same-origin' });
-  if (!res.ok) throw new Error(`image ${url} could not be loaded (${res.status})`);
+  let res: Response;
+  try {
+    res = await fetch(url, { credentials: 'same-origin' });
+  } catch {
+    throw new Error('cannot reach the RIC Studio server to load this sample’s images; if it has stopped, start it again and reload');
+  }
+  if (!res.ok) throw new Error(`an image of this sample could not be loaded (HTTP ${res.status}); the data folder may be missing it`);
   return createImageBitmap(await res.blob());
 }
 
@@ -40,6 +48,7 @@ export function MasksView() {
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
   const [nav, setNav] = useState<{ position: number | null; total: number } | null>(null);
+  const [missing, setMissing] = useState<number | null>(null);
   const datasets = useQuery('datasets.list', {});
 
   useEffect(() => {
@@ -64,7 +73,11 @@ export function MasksView() {
       }
       const initial = mask ? rleFromBase64(mask.rle, sample.width * sample.height) : null;
       if (live) setLoaded({ sample, initial, images: { source, target }, loadId: generation });
-    })().catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+    })().catch((err: unknown) => {
+      if (!live) return;
+      if (err instanceof ApiCallError && err.code === 'not_found') setMissing(sampleId);
+      else setError(describeError(err));
+    });
     return () => {
       live = false;
     };
@@ -89,11 +102,27 @@ export function MasksView() {
           void navigate(`/masks/${r.sampleId}`);
         }
       } catch (err) {
-        setError(err instanceof Error ? err.message : String(err));
+        setError(describeError(err));
       }
     },
     [api, navigate, prefs.filter],
   );
+
+  if (param !== undefined && (sampleId === null || missing === sampleId)) {
+    return (
+      <NotFound title="No such sample" links={[{ to: '/masks', label: 'Masks: open a dataset' }, { to: '/datasets', label: 'Datasets' }]}>
+        There is no sample {sampleId ?? `“${param}”`} to edit a mask of. It may have been deleted with its dataset.
+      </NotFound>
+    );
+  }
+
+  if (param !== undefined && (sampleId === null || missing === sampleId)) {
+    return (
+      <NotFound title="No such sample" links={[{ to: '/masks', label: 'Masks: open a dataset' }, { to: '/datasets', label: 'Datasets' }]}>
+        There is no sample {sampleId ?? `“${param}”`} to edit a mask of. It may have been deleted with its dataset.
+      </NotFound>
+    );
+  }
 
   if (sampleId === null) {
     return (
@@ -101,7 +130,7 @@ export function MasksView() {
         <ViewHeader title="Masks" summary="Fix edit-region masks at full resolution: brush, polygon, rectangle, fill, grow/shrink, versions." />
         <section className="mask-panel mask-start">
           <h2>Open a dataset</h2>
-          {datasets.error ? <p className="error">{datasets.error.message}</p> : null}
+          {datasets.error ? <p className="error">{describeError(datasets.error)}</p> : null}
           {datasets.data && datasets.data.length === 0 ? <p className="hint">No dataset yet: import one in Datasets (or ric import …).</p> : null}
           <label className="mask-field">
             <span>Step through</span>

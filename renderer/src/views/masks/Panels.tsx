@@ -1,5 +1,6 @@
 // Side panels of the mask editor: versions (restore, diff), import/export, and the help overlay.
 import { useEffect, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { MaskImportOptions, MaskVersion } from '../../../../shared/api/masks';
 import { useApi } from '../../api/ApiProvider';
 
@@ -97,7 +98,7 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
     const t = setTimeout(() => {
       api.call('masks.previewImport', { datasetId, path: dir.trim(), options, count: 4 }).then(
         (data) => live && setPreview({ loading: false, error: null, data }),
-        (err: unknown) => live && setPreview({ loading: false, error: err instanceof Error ? err.message : String(err), data: null }),
+        (err: unknown) => live && setPreview({ loading: false, error: describeError(err), data: null }),
       );
     }, 300);
     return () => {
@@ -117,7 +118,7 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
       );
       onImported();
     } catch (err) {
-      setReport(`Import failed: ${err instanceof Error ? err.message : String(err)}`);
+      setReport(`Import failed: ${describeError(err)}`);
     } finally {
       setBusy(false);
     }
@@ -130,7 +131,7 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
       const r = await api.call('masks.export', { datasetId, path: exportDir.trim(), polarity: exportPolarity });
       setReport(`Exported ${r.written} masks to ${r.dir}${r.withoutMask ? ` (${r.withoutMask} samples without a mask)` : ''}`);
     } catch (err) {
-      setReport(`Export failed: ${err instanceof Error ? err.message : String(err)}`);
+      setReport(`Export failed: ${describeError(err)}`);
     } finally {
       setBusy(false);
     }
@@ -205,7 +206,10 @@ export function ImportExportPanel({ datasetId, onImported }: { datasetId: number
         </>
       ) : null}
       <div className="mask-row mask-export">
-        <input value={exportDir} onChange={(e) => setExportDir(e.target.value)} placeholder="export folder" aria-label="Export folder" />
+        <label className="mask-field mask-export-dir">
+          <span>Export every mask of the dataset to</span>
+          <input value={exportDir} onChange={(e) => setExportDir(e.target.value)} placeholder="/path/to/export folder" aria-label="Export folder" spellCheck={false} />
+        </label>
         <select value={exportPolarity} aria-label="Export polarity" onChange={(e) => setExportPolarity(e.target.value as 'white' | 'black')}>
           <option value="white">white = edit</option>
           <option value="black">black = edit</option>

@@ -1,6 +1,7 @@
 // The sample side of the editor: which sample, stepping through the dataset (with a filter), the
 // review flag, the mask's area and tight box (Eq. 6) with its warnings, a waiting draft, messages.
 import { useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { MaskEditorSample } from '../../../../shared/api/masks';
 import { useApi } from '../../api/ApiProvider';
 import type { MaskStatsNow } from './engine';
@@ -37,7 +38,7 @@ export function SamplePanel({ sample, nav, navigate, filter, setFilter, stats, d
     setFlagged(next);
     api.call('samples.setFlag', { id: sample.id, flagged: next }).catch((err: unknown) => {
       setFlagged(!next);
-      setMessage({ kind: 'error', text: `Flag not changed: ${err instanceof Error ? err.message : String(err)}` });
+      setMessage({ kind: 'error', text: `Flag not changed: ${describeError(err)}` });
     });
   };
   return (

@@ -1,11 +1,21 @@
 // Brush, look and grow/shrink settings of the mask editor (persisted through prefs.ts).
 import type { MaskPrefs } from './prefs';
 
-export function ToolSettings({ prefs, setPrefs, showTarget, hasTarget, onGrow }: { prefs: MaskPrefs; setPrefs(patch: Partial<MaskPrefs>): void; showTarget: boolean; hasTarget: boolean; onGrow(n: number): void }) {
+export function ToolSettings(props: { prefs: MaskPrefs; autoBrush: boolean; setPrefs(patch: Partial<MaskPrefs>): void; showTarget: boolean; hasTarget: boolean; onGrow(n: number): void }) {
+  const { prefs, setPrefs, showTarget, hasTarget, onGrow } = props;
   return (
   <section className="mask-panel" aria-label="Tool settings">
     <label className="mask-field">
-      <span>Brush {prefs.brushSize} px</span>
+      <span>
+        Brush {prefs.brushSize} px{' '}
+        {props.autoBrush ? (
+          <span className="muted">(fits the image)</span>
+        ) : (
+          <button type="button" className="link-button" onClick={() => setPrefs({ brushSize: 0 })} title="A sixteenth of the image's shorter side">
+            fit to image
+          </button>
+        )}
+      </span>
       <input type="range" min={1} max={512} value={Math.min(512, prefs.brushSize)} aria-label="Brush size" onChange={(e) => setPrefs({ brushSize: Number(e.target.value) })} />
     </label>
     <label className="mask-field">

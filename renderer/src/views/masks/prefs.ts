@@ -7,6 +7,7 @@ export type NavFilter = 'all' | 'flagged' | 'withMask' | 'withoutMask';
 
 export interface MaskPrefs {
   tool: Tool;
+  /** In image pixels; 0 = sized to the image (autoBrushSize) until the user picks a size. */
   brushSize: number;
   hardness: number;
   pressure: boolean;
@@ -21,7 +22,7 @@ export interface MaskPrefs {
 
 export const defaultPrefs: MaskPrefs = {
   tool: 'brush',
-  brushSize: 24,
+  brushSize: 0,
   hardness: 1,
   pressure: true,
   colour: '#ff4060',
@@ -42,7 +43,7 @@ export function loadPrefs(): MaskPrefs {
     const parsed = JSON.parse(raw) as Partial<MaskPrefs>;
     const merged = { ...defaultPrefs, ...parsed };
     // Anything out of range falls back to the default rather than breaking the editor.
-    if (!(merged.brushSize >= 1 && merged.brushSize <= 2048)) merged.brushSize = defaultPrefs.brushSize;
+    if (!(merged.brushSize >= 0 && merged.brushSize <= 2048)) merged.brushSize = defaultPrefs.brushSize;
     if (!(merged.hardness >= 0 && merged.hardness <= 1)) merged.hardness = defaultPrefs.hardness;
     if (!(merged.opacity >= 0 && merged.opacity <= 1)) merged.opacity = defaultPrefs.opacity;
     if (!(merged.onion >= 0 && merged.onion <= 1)) merged.onion = defaultPrefs.onion;
@@ -73,4 +74,17 @@ export function usePrefs(): [MaskPrefs, (patch: Partial<MaskPrefs>) => void] {
 export function stepSize(size: number, up: boolean): number {
   const next = up ? Math.max(size + 1, Math.round(size * 1.2)) : Math.min(size - 1, Math.round(size / 1.2));
   return Math.min(2048, Math.max(1, next));
+}
+
+/**
+ * The brush that fits an image: a sixteenth of its shorter side (4 px on a 64 px ShapesEdit image,
+ * 32 px on 512 px), so the first stroke covers about what a region is, not a quarter of the image.
+ */
+export function autoBrushSize(width: number, height: number): number {
+  return Math.max(1, Math.round(Math.min(width, height) / 16));
+}
+
+/** The prefs the tools use: the brush size resolved for this image. */
+export function withBrushFor(prefs: MaskPrefs, width: number, height: number): MaskPrefs {
+  return prefs.brushSize > 0 ? prefs : { ...prefs, brushSize: autoBrushSize(width, height) };
 }

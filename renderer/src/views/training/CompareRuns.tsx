@@ -1,6 +1,7 @@
 // Compare runs: chosen metrics of several runs overlaid on one chart each, and their config
 // differences side by side (only the keys whose values differ).
 import { useEffect, useMemo, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { RunDetail } from '../../../../shared/api/index';
 import { useApi } from '../../api/ApiProvider';
 import { MetricChart } from './MetricChart';
@@ -20,7 +21,7 @@ export function CompareRuns({ runIds, onOpen }: { runIds: number[]; onOpen: (id:
     let live = true;
     Promise.all(runIds.map((id) => api.call('runs.get', { id }))).then(
       (r) => live && (setRuns(r), setError(null)),
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      (e: unknown) => live && setError(describeError(e)),
     );
     return () => {
       live = false;

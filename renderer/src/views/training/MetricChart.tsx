@@ -3,6 +3,7 @@
 // series). Drag to zoom (refetches the range at full detail), double-click or 0 to reset, arrow
 // keys or the buttons to pan; the hover read-out is synchronised across charts with the same key.
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useApi } from '../../api/ApiProvider';
@@ -67,7 +68,7 @@ export function MetricChart({ title, specs, smoothing, log, syncKey, liveToken, 
         setRaw(alignSeries(found));
         setError(null);
       },
-      (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => live && setError(describeError(err)),
     );
     return () => {
       live = false;

@@ -3,8 +3,10 @@
 // step time, throughput) that grow as batches arrive, smoothing, log axis, a step slider that
 // moves every chart's cursor and the samples panel, checkpoints, resources and the log.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ApiCallError } from '../../../../shared/api/contract';
 import type { ApiEventPayload, Checkpoint } from '../../../../shared/api/index';
 import { runLabel } from '../../../../shared/runs/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { formatEta, formatRate } from '../datasets/format';
 import { MetricChart } from './MetricChart';
@@ -13,7 +15,7 @@ import { CheckpointsPanel, LogPanel, ResourcesPanel, SamplesPanel } from './pane
 
 type Progress = ApiEventPayload<'job.progress'>;
 
-export function RunMonitor({ runId }: { runId: number }) {
+export function RunMonitor({ runId, onClose }: { runId: number; onClose?: () => void }) {
   const api = useApi();
   const run = useQuery('runs.get', { id: runId });
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -60,14 +62,27 @@ export function RunMonitor({ runId }: { runId: number }) {
   const act = useCallback(
     (fn: () => Promise<unknown>) => {
       setActionError(null);
-      fn().then(reloadRun, (e: unknown) => setActionError(e instanceof Error ? e.message : String(e)));
+      fn().then(reloadRun, (e: unknown) => setActionError(describeError(e)));
     },
     [reloadRun],
   );
   const onSampleSteps = useCallback((steps: number[]) => setSampleSteps(steps), []);
   const groups = useMemo(() => chartGroups((run.data?.latest ?? []).map((m) => m.key)), [run.data?.latest]);
 
-  if (run.error) return <p className="error">{run.error.message}</p>;
+  if (run.error instanceof ApiCallError && run.error.code === 'not_found') {
+    return (
+      <section className="panel not-found-panel" data-testid="not-found" aria-labelledby="run-missing">
+        <h2 id="run-missing">No such run</h2>
+        <p className="muted">There is no training run {runId} in this data folder. Choose one in the list above, or start one with “New training run”.</p>
+        {onClose ? (
+          <button type="button" className="secondary" onClick={onClose}>
+            Close
+          </button>
+        ) : null}
+      </section>
+    );
+  }
+  if (run.error) return <p className="error">Cannot show run {runId}: {describeError(run.error)}</p>;
   const r = run.data;
   if (!r) return <p className="muted">Loading run {runId}…</p>;
   const state = progress?.state ?? r.status;
@@ -118,12 +133,15 @@ export function RunMonitor({ runId }: { runId: number }) {
       </header>
       {actionError ? <p className="error small" role="alert">{actionError}</p> : null}
       <div className="job-progress" role="status" aria-live="polite">
-        <progress max={progress?.total ?? undefined} value={progress?.total ? progress.done : undefined} aria-label="training progress" />
+        {/* Moving only while the run runs: an ended run's bar stands still. */}
+        <progress max={progress?.total ?? 1} value={progress?.total ? progress.done : active ? undefined : state === 'completed' ? 1 : 0} aria-label="training progress" />
         <span className="small">
           step <strong data-testid="run-step">{jobStep}</strong>
           {progress?.total ? ` of ${progress.total}` : ''} · last checkpoint{' '}
-          <strong data-testid="run-checkpoint-step">{checkpointStep ?? 'none yet'}</strong> · {formatRate(progress?.rate ?? null).replace('/s', ' steps/s')} ·{' '}
-          {progress?.etaSeconds !== null && progress?.etaSeconds !== undefined ? `${formatEta(progress.etaSeconds)} left` : state === 'running' ? 'estimating time left' : state}
+          <strong data-testid="run-checkpoint-step">{checkpointStep ?? 'none yet'}</strong> ·{' '}
+          {state === 'running'
+            ? `${formatRate(progress?.rate ?? null).replace('/s', ' steps/s')} · ${progress?.etaSeconds !== null && progress?.etaSeconds !== undefined ? `${formatEta(progress.etaSeconds)} left` : 'estimating time left'}`
+            : state}
           {progress?.message ? ` · ${progress.message}` : ''}
           {epochLoss ? ` · epoch mean loss ${formatValue(epochLoss.value)}` : latest.get('loss') ? ` · step loss ${formatValue(latest.get('loss')!.value)}` : ''}
           {r.bestValidationScore !== null ? ` · best val R@1 ${formatValue(r.bestValidationScore)}` : ''}

@@ -2,6 +2,7 @@
 // step; filter by status and text, sort by column; tick several to overlay them.
 import type { JobState, RunSummary } from '../../../../shared/api/index';
 import { runLabel } from '../../../../shared/runs/index';
+import { formatWhen } from '../datasets/format';
 import { formatDuration, formatValue } from './metrics';
 
 export type RunSort = 'created' | 'duration' | 'best' | 'name' | 'step';
@@ -21,12 +22,13 @@ interface Props {
   onText: (t: string) => void;
 }
 
-const COLUMNS: { key: RunSort | null; label: string; num?: boolean }[] = [
+const COLUMNS: { key: RunSort | null; label: string; num?: boolean; className?: string }[] = [
   { key: 'name', label: 'Run' },
   { key: null, label: 'Status' },
   { key: null, label: 'Dataset' },
-  { key: null, label: 'Config' },
-  { key: null, label: 'Backend' },
+  // Narrow windows drop these two first (the open run's header shows both).
+  { key: null, label: 'Config', className: 'col-config' },
+  { key: null, label: 'Backend', className: 'col-backend' },
   { key: 'duration', label: 'Duration', num: true },
   { key: 'step', label: 'Step', num: true },
   { key: 'best', label: 'Best val R@1', num: true },
@@ -58,7 +60,7 @@ export function RunsTable(p: Props) {
                 <span className="visually-hidden">Overlay</span>
               </th>
               {COLUMNS.map((c) => (
-                <th key={c.label} className={c.num ? 'num' : undefined} aria-sort={c.key === p.sort ? (p.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+                <th key={c.label} className={[c.num ? 'num' : '', c.className ?? ''].join(' ').trim() || undefined} aria-sort={c.key === p.sort ? (p.order === 'asc' ? 'ascending' : 'descending') : undefined}>
                   {c.key ? (
                     <button type="button" className="link-button" onClick={() => p.onSort(c.key!)}>
                       {c.label}
@@ -85,18 +87,22 @@ export function RunsTable(p: Props) {
                 <td>
                   <span className={`status-pill status-${r.status}`}>{r.status}</span>
                 </td>
-                <td>{r.datasetName ?? '—'}</td>
-                <td className="mono small config-cell" title={r.configSummary}>
+                <td className="dataset-cell" title={r.datasetName ?? undefined}>
+                  {r.datasetName ?? '—'}
+                </td>
+                <td className="mono small config-cell col-config" title={r.configSummary}>
                   {r.configSummary}
                 </td>
-                <td>{r.backend}</td>
+                <td className="col-backend">{r.backend}</td>
                 <td className="num">{formatDuration(r.durationSeconds)}</td>
                 <td className="num" title={r.checkpointStep !== null ? `last checkpoint at step ${r.checkpointStep}` : 'no checkpoint yet'}>
                   {r.jobStep ?? r.lastStep ?? '—'}
                   {r.checkpointStep !== null && r.checkpointStep !== (r.jobStep ?? r.lastStep) ? <span className="muted small"> (ckpt {r.checkpointStep})</span> : null}
                 </td>
                 <td className="num">{formatValue(r.bestValidationScore)}</td>
-                <td className="small">{new Date(r.createdAt).toLocaleString()}</td>
+                <td className="small" title={new Date(r.createdAt).toLocaleString()}>
+                  {formatWhen(r.createdAt)}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import type { DatasetSummary, TrainingPreflight } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 
 type Kind = TrainingPreflight['kind'];
@@ -93,7 +94,7 @@ export function StartRun({ onStarted, onClose }: { onStarted: (runId: number) =>
       .call('jobs.start', { kind, params: current.params })
       .then(
         (r) => r.runId !== null && onStarted(r.runId),
-        (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => setError(describeError(e)),
       )
       .finally(() => setBusy(false));
   };

@@ -4,7 +4,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { JobState } from '../../../../shared/api/index';
+import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
+import { useViewCommands } from '../../components/commands';
 import { CompareRuns } from './CompareRuns';
 import { RunMonitor } from './RunMonitor';
 import { RunsTable, type RunSort } from './RunsTable';
@@ -16,7 +18,9 @@ const parseIds = (list: string): number[] => list.split(',').filter(Boolean).map
 export function TrainingView() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
-  const openId = params.get('run') ? Number(params.get('run')) : null;
+  const runParam = params.get('run');
+  // A run id that is not a number opens the monitor's "no such run" too (id 0 exists nowhere).
+  const openId = runParam === null ? null : /^\d{1,12}$/.test(runParam) ? Number(runParam) : 0;
   // The ticked runs live in the URL (?compare=1,2), mirrored in state so a checkbox reflects a click
   // at once rather than after the router's navigation has re-rendered the view.
   const compareParam = params.get('compare') ?? '';
@@ -31,7 +35,13 @@ export function TrainingView() {
   const [order, setOrder] = useState<'asc' | 'desc'>('desc');
   const [status, setStatus] = useState<JobState | ''>('');
   const [text, setText] = useState('');
-  const [starting, setStarting] = useState(false);
+  const [starting, setStarting] = useState(() => params.get('new') !== null);
+  // #/training?new=1 (the command palette's "New training run…"): open the form, then drop the flag.
+  useEffect(() => {
+    if (params.get('new') === null) return;
+    setStarting(true);
+    set(() => ({ new: null }));
+  }, [params]);
   const runs = useQuery('runs.list', { sort, order, ...(status ? { status: [status] } : {}), ...(text.trim() ? { text: text.trim() } : {}) });
   const reload = runs.reload;
 
@@ -76,6 +86,7 @@ export function TrainingView() {
     else (setSort(s), setOrder(s === 'name' ? 'asc' : 'desc'));
   };
   const comparing = params.get('view') === 'compare' && checked.length >= 2;
+  useViewCommands(checked.length >= 2 ? [{ id: 'training:compare', label: `Compare the ${checked.length} ticked runs`, run: () => set(() => ({ view: 'compare' })) }] : []);
 
   return (
     <div className="training-view">
@@ -105,7 +116,7 @@ export function TrainingView() {
           }}
         />
       ) : null}
-      {runs.error ? <p className="error">{runs.error.message}</p> : null}
+      {runs.error ? <p className="error">Could not list runs: {describeError(runs.error)}</p> : null}
       <RunsTable
         runs={runs.data ?? []}
         openId={openId}
@@ -120,7 +131,15 @@ export function TrainingView() {
         text={text}
         onText={setText}
       />
-      {comparing ? <CompareRuns runIds={checked} onOpen={open} /> : openId !== null ? <RunMonitor key={openId} runId={openId} /> : null}
+      {comparing ? (
+        <CompareRuns runIds={checked} onOpen={open} />
+      ) : openId !== null ? (
+        <RunMonitor key={openId} runId={openId} onClose={() => set(() => ({ run: null }))} />
+      ) : params.get('view') === 'compare' ? (
+        <p className="muted panel" data-testid="compare-hint">
+          Tick two or more runs in the list, then choose “Compare runs”.
+        </p>
+      ) : null}
     </div>
   );
 }

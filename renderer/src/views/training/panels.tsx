@@ -1,6 +1,7 @@
 // The side panels of a run: checkpoints (resume from one), resources of the engine host, samples
 // stored during training at the slider's step, and the job's log (live).
 import { useEffect, useState } from 'react';
+import { describeError } from '../../../../shared/api/wording';
 import type { Checkpoint, JobLogLine, Resources, RunSample } from '../../../../shared/api/index';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
 import { formatBytes, formatValue } from './metrics';
@@ -55,7 +56,7 @@ export function ResourcesPanel({ active }: { active: boolean }) {
     const load = () =>
       api.call('runs.resources', {}).then(
         (x) => live && (setR(x), setError(null)),
-        (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+        (e: unknown) => live && setError(describeError(e)),
       );
     void load();
     const timer = active ? setInterval(load, 2000) : undefined;
@@ -99,7 +100,7 @@ export function SamplesPanel({ runId, step, refreshKey, onSteps }: { runId: numb
   return (
     <section className="panel" aria-labelledby="samples-h">
       <h2 id="samples-h">Samples{q.data?.step !== null && q.data?.step !== undefined ? ` at step ${q.data.step}` : ''}</h2>
-      {q.error ? <p className="error small">{q.error.message}</p> : null}
+      {q.error ? <p className="error small">{describeError(q.error)}</p> : null}
       {q.data && q.data.samples.length === 0 ? <p className="muted small">This run has stored no sample outputs.</p> : null}
       <ul className="run-samples">
         {q.data?.samples.map((s) => (
