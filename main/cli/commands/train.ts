@@ -1,4 +1,4 @@
-// `ric train regionclip|blip --dataset D [--config FILE] [--preset tiny]`: queues the same training
+// `ric train regionclip|blip|editor --dataset D [--config FILE] [--preset tiny]`: queues the same training
 // job the Training view starts (it runs in an engine host process and writes its metric points,
 // checkpoints and best validation score to the store), follows it with a progress line and the
 // trainer's log on stderr, and prints the run (checkpoints, validation recall) at the end.
@@ -11,10 +11,11 @@ import { API_BOUNDS, formatBytes, parseBoundedJson, type JobState } from '../../
 import { CliError, printResult } from '../output.js';
 import { FINAL_STATES, withApi } from '../session.js';
 import { progressLine } from './import.js';
+import { editorJobParams, editorOptions, type EditorCliOptions } from './train-editor.js';
 
-type Family = 'regionclip' | 'blip';
+type Family = 'regionclip' | 'blip' | 'editor';
 
-export interface TrainCliOptions {
+export interface TrainCliOptions extends EditorCliOptions {
   dataset?: string;
   config?: string;
   preset?: 'tiny';
@@ -27,8 +28,8 @@ export interface TrainCliOptions {
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
-export async function readTrainConfig(family: Family, file: string | undefined, preset: 'tiny' | undefined): Promise<Record<string, unknown>> {
+/** The --config file as a JSON object ({} without one). */
+export function readConfigFile(file: string | undefined): Record<string, unknown> {
   let over: Record<string, unknown> = {};
   if (file) {
     let text: string;
@@ -49,6 +50,12 @@ export async function readTrainConfig(family: Family, file: string | undefined, 
       throw new CliError(`${file}: invalid JSON: ${(err as Error).message}`);
     }
   }
+  return over;
+}
+
+/** The --config file: JSON, checked against the trainer's schema (with the preset) before anything is queued. */
+export async function readTrainConfig(family: 'regionclip' | 'blip', file: string | undefined, preset: 'tiny' | undefined): Promise<Record<string, unknown>> {
+  const over = readConfigFile(file);
   // The trainers (and TensorFlow.js) load only when `ric train` runs (and after the file is read),
   // so other commands and a bad file answer fast.
   const { blipPreset, mergeConfig, parseBlipTrainingConfig, parseRegionClipConfig, regionClipPreset } = await import('../../engine/training/index.js');
@@ -122,10 +129,10 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
       if (!opts.dataset) throw new CliError('--dataset is required (a dataset name or id; `ric datasets` lists them)');
       const dataset = await client.call('datasets.resolve', { ref: opts.dataset });
       if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
-      const config = await readTrainConfig(family, opts.config, opts.preset);
+      const { config, extra } = family === 'editor' ? await editorJobParams(opts, readConfigFile(opts.config)) : { config: await readTrainConfig(family, opts.config, opts.preset), extra: {} };
       const started = await client.call('jobs.start', {
         kind: `train-${family}`,
-        params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
+        params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...extra, ...(opts.preset ? { preset: opts.preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
       });
       jobId = started.id;
       runId = started.runId;
@@ -149,7 +156,9 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     printResult(opts, { ok: finalState === 'completed', job, run }, () =>
       [
         `${family} run ${runId} (job ${jobId}): ${finalState}${job.error ? `: ${job.error}` : ''}`,
-        latestMetrics.val_r1 !== undefined
+        latestMetrics.val_l1_in !== undefined
+          ? `validation edits: inside-mask L1 ${latestMetrics.val_l1_in.toFixed(4)} (unedited source ${latestMetrics.val_l1_in_source?.toFixed(4) ?? '?'}), PSNR ${latestMetrics.val_psnr_in?.toFixed(2) ?? '?'} dB; last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`
+          : latestMetrics.val_r1 !== undefined
           ? `validation recall@1 ${latestMetrics.val_r1.toFixed(3)} (chance ${latestMetrics.val_chance_r1?.toFixed(3) ?? '?'}), recall@5 ${latestMetrics.val_r5?.toFixed(3) ?? '?'}; last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`
           : `last loss ${latestMetrics.loss?.toFixed(4) ?? '?'}`,
         ...(run?.checkpoints ?? []).map((c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}` : ''})`),
@@ -171,7 +180,7 @@ function intArg(value: string): number {
 }
 
 export function trainCommand(dataDir: () => string): Command {
-  const train = new Command('train').description('train Region-CLIP or BLIP on a dataset as a job (progress on stderr; metrics and checkpoints in the store)');
+  const train = new Command('train').description('train Region-CLIP, BLIP or the editor on a dataset as a job (progress on stderr; metrics and checkpoints in the store)');
   for (const family of ['regionclip', 'blip'] as const) {
     train
       .command(family)
@@ -193,5 +202,21 @@ export function trainCommand(dataDir: () => string): Command {
         await runTrain(dataDir(), family, opts);
       });
   }
+  const editor = train
+    .command('editor')
+    .description('the editor (InstructPix2Pix UNet) with the Region-in-Context losses: denoising + region (Region-CLIP) + global (BLIP) (paper: AdamW 1e-4, 9000 steps, batch 8, 256²)')
+    .option('--dataset <name|id>', 'the editing dataset to train on (source, target, instruction, mask, approved descriptions)')
+    .option('--config <file>', 'JSON training config (fields override the defaults or the preset)')
+    .option('--preset <name>', 'tiny: a pixel-space editor on ShapesEdit at 32² (from scratch, or from --pipeline)');
+  editorOptions(editor)
+    .option('--seed <n>', 'random seed (data order, noise, dropout)', intArg)
+    .option('--name <name>', 'run name')
+    .option('--resume-job <id>', 'continue a cancelled, failed or interrupted training job from its last checkpoint', intArg)
+    .option('--no-progress', 'no progress line or log on stderr')
+    .option('--json', 'print the job and run as one JSON document')
+    .action(async (opts: TrainCliOptions) => {
+      if (opts.preset !== undefined && opts.preset !== 'tiny') throw new CliError(`unknown preset "${opts.preset}" (known: tiny)`);
+      await runTrain(dataDir(), 'editor', opts);
+    });
   return train;
 }

@@ -51,3 +51,4 @@ registerRunner('caption', async () => {
 
 registerRunner('train-regionclip', async () => (await import('./training.js')).trainingRunner('regionclip'));
 registerRunner('train-blip', async () => (await import('./training.js')).trainingRunner('blip'));
+registerRunner('train-editor', async () => (await import('./editor.js')).editorTrainingRunner());
