@@ -114,7 +114,8 @@ export const ricStepParityRunner: RunnerEntry = {
       out.set('loss_total', value);
       const byVar = new Map(unet.params.names().map((n) => [unet.params.get(n).name, n]));
       for (const [vn, g] of Object.entries(grads)) out.set(`grad/unet.${byVar.get(vn) ?? vn}`, g);
-      out.set('grad_norm_unet', tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))))));
+      // pairwise adds, not tf.addN: WebGPU's AddN binds every input at once (209 > its 8 storage buffers).
+      out.set('grad_norm_unet', tf.tidy(() => tf.sqrt(Object.values(grads).map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b)))));
       // Both token sets of the fusion (Eq. 7's e_r, e_f) and the no_fusion ablation's terms (Table 3).
       const image = probes.get('image_hat')!;
       const cropPixels = probes.get('crop_pixel_values')!;
