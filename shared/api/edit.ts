@@ -87,7 +87,7 @@ export const editMemoryLayoutSchema = z.object({
 export const editCheckSchema = z.object({
   folder: z.string(),
   /** Every part: folder present, config readable, weights' headers match (no weights are read). */
-  parts: z.array(z.object({ part: z.string(), dir: z.string(), className: z.string().nullable(), ok: z.boolean(), problem: z.string().nullable() })),
+  parts: z.array(z.object({ part: z.string(), dir: z.string().nullable(), className: z.string().nullable(), ok: z.boolean(), problem: z.string().nullable() })),
   /** Problems that stop an edit, each naming its file (empty: the folder is usable). */
   problems: z.array(z.string()),
   /** The model's own resolution (UNet sample_size × the VAE's downscale), and the one checked. */

@@ -1,9 +1,10 @@
-// `ric train regionclip|blip --dataset D [--config FILE] [--preset tiny|paper]`: the same pre-flight
-// and the same training job the Training view's New-run form uses (`runs.preflight`, then `jobs.start`:
-// it runs in an engine host process and writes its metric points, checkpoints and best validation
-// score to the store), followed with a progress line and the trainer's log on stderr; the run (its
-// checkpoints, validation recall, the last epoch's mean loss) is printed at the end. Ctrl-C cancels:
-// the trainer writes a checkpoint first, and `--resume-job ID` continues from it.
+// `ric train regionclip|blip|editor --dataset D [--config FILE] [--preset tiny|paper]`: the same
+// pre-flight and the same training job the Training view's New-run form uses (`runs.preflight`, then
+// `jobs.start`: it runs in an engine host process and writes its metric points, checkpoints and best
+// validation score to the store), followed with a progress line and the trainer's log on stderr; the
+// run (its checkpoints, validation recall or edits, the last epoch's mean loss) is printed at the end.
+// The editor (issue 15) is checked here against its own schema and towers before it is queued.
+// Ctrl-C cancels: the trainer writes a checkpoint first, and `--resume-job ID` continues from it.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -13,10 +14,11 @@ import { runLabelWithJob } from '../../../shared/runs/index.js';
 import { CliError, printResult } from '../output.js';
 import { FINAL_STATES, withApi } from '../session.js';
 import { progressLine } from './import.js';
+import { editorJobParams, editorOptions, type EditorCliOptions } from './train-editor.js';
 
-type Family = 'regionclip' | 'blip';
+type Family = 'regionclip' | 'blip' | 'editor';
 
-export interface TrainCliOptions {
+export interface TrainCliOptions extends EditorCliOptions {
   dataset?: string;
   config?: string;
   preset?: 'tiny' | 'paper';
@@ -121,27 +123,40 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     } else {
       if (!opts.dataset) throw new CliError('--dataset is required (a dataset name or id; `ric datasets` lists them)');
       const dataset = await client.call('datasets.resolve', { ref: opts.dataset });
-      const config = readTrainConfig(opts.config);
-      const params = {
-        datasetId: dataset.id,
-        seed: opts.seed ?? Number(config.seed ?? 0),
-        config,
-        ...(opts.preset ? { preset: opts.preset } : {}),
-        ...(opts.textFallback ? { textFallback: opts.textFallback } : {}),
-        ...(opts.name ? { name: opts.name } : {}),
-      };
-      // The form's pre-flight: a run that would fail at once is refused here, with what fixes it.
-      const check = await client.call('runs.preflight', { kind: `train-${family}`, params });
-      refuseUnlessReady(check, opts.config);
-      if (showProgress) for (const w of check.warnings) process.stderr.write(`note: ${w}\n`);
-      const started = await client.call('jobs.start', { kind: `train-${family}`, params: check.params });
+      let started: { id: number; runId: number | null };
+      let what: string;
+      if (family === 'editor') {
+        if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
+        // `paper` is the editor config's defaults; `tiny` its preset.
+        const preset = opts.preset === 'tiny' ? 'tiny' : undefined;
+        const { config, extra } = await editorJobParams({ ...opts, preset }, readTrainConfig(opts.config));
+        started = await client.call('jobs.start', {
+          kind: 'train-editor',
+          params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...extra, ...(preset ? { preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
+        });
+        what = `editor on "${dataset.name}"${preset ? ', preset tiny' : ''}`;
+      } else {
+        const config = readTrainConfig(opts.config);
+        const params = {
+          datasetId: dataset.id,
+          seed: opts.seed ?? Number(config.seed ?? 0),
+          config,
+          ...(opts.preset ? { preset: opts.preset } : {}),
+          ...(opts.textFallback ? { textFallback: opts.textFallback } : {}),
+          ...(opts.name ? { name: opts.name } : {}),
+        };
+        // The form's pre-flight: a run that would fail at once is refused here, with what fixes it.
+        const check = await client.call('runs.preflight', { kind: `train-${family}`, params });
+        refuseUnlessReady(check, opts.config);
+        if (showProgress) for (const w of check.warnings) process.stderr.write(`note: ${w}\n`);
+        started = await client.call('jobs.start', { kind: `train-${family}`, params: check.params });
+        const texts = check.textFallback === 'none' ? 'approved captions' : "approved captions, else the dataset's own descriptions";
+        what = `${family} on "${dataset.name}", preset ${check.preset}, ${check.trainPairs} training + ${check.valPairs} validation pairs (${texts})`;
+      }
       jobId = started.id;
       runId = started.runId;
       const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
-      if (showProgress) {
-        const texts = check.textFallback === 'none' ? 'approved captions' : "approved captions, else the dataset's own descriptions";
-        process.stderr.write(`${run ? runLabelWithJob(run) : `job ${jobId}`}: ${family} on "${dataset.name}", preset ${check.preset}, ${check.trainPairs} training + ${check.valPairs} validation pairs (${texts})\n`);
-      }
+      if (showProgress) process.stderr.write(`${run ? runLabelWithJob(run) : `job ${jobId}`}: ${what}\n`);
     }
     // Wait for the final state (events), polling as a fallback.
     while (!finalState) {
@@ -181,6 +196,10 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
 /** The run's last numbers in words; a metric the run never wrote is left out, not shown as "?". */
 export function metricsLine(m: Record<string, number>): string {
   const parts: string[] = [];
+  if (m.val_l1_in !== undefined) {
+    const source = m.val_l1_in_source !== undefined ? ` (unedited source ${m.val_l1_in_source.toFixed(4)})` : '';
+    parts.push(`validation edits: inside-mask L1 ${m.val_l1_in.toFixed(4)}${source}${m.val_psnr_in !== undefined ? `, PSNR ${m.val_psnr_in.toFixed(2)} dB` : ''}`);
+  }
   if (m.val_r1 !== undefined) {
     const chance = m.val_chance_r1 !== undefined ? ` (chance ${m.val_chance_r1.toFixed(3)})` : '';
     parts.push(`validation recall@1 ${m.val_r1.toFixed(3)}${chance}${m.val_r5 !== undefined ? `, recall@5 ${m.val_r5.toFixed(3)}` : ''}`);
@@ -198,7 +217,7 @@ function intArg(value: string): number {
 }
 
 export function trainCommand(dataDir: () => string): Command {
-  const train = new Command('train').description('train Region-CLIP or BLIP on a dataset as a job (progress on stderr; metrics and checkpoints in the store)');
+  const train = new Command('train').description('train Region-CLIP, BLIP or the editor on a dataset as a job (progress on stderr; metrics and checkpoints in the store)');
   for (const family of ['regionclip', 'blip'] as const) {
     train
       .command(family)
@@ -222,5 +241,21 @@ export function trainCommand(dataDir: () => string): Command {
         await runTrain(dataDir(), family, opts);
       });
   }
+  const editor = train
+    .command('editor')
+    .description('the editor (InstructPix2Pix UNet) with the Region-in-Context losses: denoising + region (Region-CLIP) + global (BLIP) (paper: AdamW 1e-4, 9000 steps, batch 8, 256²)')
+    .option('--dataset <name|id>', 'the editing dataset to train on (source, target, instruction, mask, approved descriptions)')
+    .option('--config <file>', 'JSON training config (fields override the defaults or the preset)')
+    .option('--preset <name>', 'tiny: a pixel-space editor on ShapesEdit at 32² (from scratch, or from --pipeline)');
+  editorOptions(editor)
+    .option('--seed <n>', 'random seed (data order, noise, dropout)', intArg)
+    .option('--name <name>', 'run name')
+    .option('--resume-job <id>', 'continue a cancelled, failed or interrupted training job from its last checkpoint', intArg)
+    .option('--no-progress', 'no progress line or log on stderr')
+    .option('--json', 'print the job and run as one JSON document')
+    .action(async (opts: TrainCliOptions) => {
+      if (opts.preset !== undefined && opts.preset !== 'tiny') throw new CliError(`unknown preset "${opts.preset}" (known: tiny)`);
+      await runTrain(dataDir(), 'editor', opts);
+    });
   return train;
 }

@@ -13,3 +13,4 @@ export { timestepEmbedding, type TimestepEmbeddingOptions } from './timestep.js'
 export { checkpoint } from './checkpoint.js';
 export { fastWasmSlices } from './wasm-slice.js';
 export { maxPool2d, avgPool2d, batchNorm, foldBatchNorm, type PoolOptions, type BatchNormParams } from './pool.js';
+export { cropResizeBilinear, bilinearMatrix, type InclusiveBox } from './crop-resize.js';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors } from '../io/safetensors.js';
-import { parityRunner } from './runners.js';
+import { parityRunner, type Criterion } from './runners.js';
 
 export interface TensorComparison {
   tensor: string;
@@ -80,7 +80,7 @@ export function compareTensor(
   ref: Float32Array | Int32Array,
   refShape: number[],
   tolerance: number,
-  criterion: 'elementwise' | 'tensor-max' = 'elementwise',
+  criterion: Criterion = 'elementwise',
 ): TensorComparison {
   const base = { tensor: name, shape: refShape, tolerance };
   if (gotShape.length !== refShape.length || gotShape.some((d, i) => d !== refShape[i])) {
@@ -98,6 +98,7 @@ export function compareTensor(
   }
   const maxRel = refMax > 0 ? maxAbs / refMax : maxAbs;
   if (criterion === 'tensor-max') pass = maxRel <= tolerance; // NaN fails
+  if (criterion === 'abs-or-tensor-max') pass = maxAbs <= tolerance || maxRel <= tolerance;
   return { ...base, maxAbs, maxRel, pass };
 }
 
@@ -133,7 +134,7 @@ export async function runCase(dir: string, options: ParityOptions = {}): Promise
         else if (!got) result.tensors.push({ tensor: spec.name, shape: spec.shape, maxAbs: NaN, maxRel: NaN, tolerance, pass: false, problem: 'not computed by the runner' });
         else {
           const tol = options.tolerance ?? entry.tensorTolerance?.(spec.name) ?? tolerance;
-          result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tol, entry.criterion));
+          result.tensors.push(compareTensor(spec.name, (await got.data()) as Float32Array, got.shape, ref.values, ref.shape, tol, entry.tensorCriterion?.(spec.name) ?? entry.criterion));
         }
       }
     } finally {

@@ -13,6 +13,7 @@ import { unetParityRunner } from '../models/unet/parity.js';
 import { vaeParityRunner } from '../models/vae/parity.js';
 import { schedulerParityRunner } from '../schedulers/parity.js';
 import { ip2pParityRunner } from '../pipelines/parity.js';
+import { ricStepParityRunner } from '../training/editor/parity.js';
 
 export type CaseInputs = Map<string, HostTensor>;
 /** Computes outputs by manifest name; the runner reads them back and disposes them. */
@@ -30,8 +31,16 @@ export interface RunnerEntry {
    * How an element passes: 'elementwise' (default) |got − ref| ≤ tol + tol·|ref|; 'tensor-max' |got − ref| ≤
    * tol · max|ref| — the pipeline fixtures' criterion, since errors compound over the steps.
    */
-  criterion?: 'elementwise' | 'tensor-max';
+  criterion?: Criterion;
+  /** A criterion for some tensors (a step case: gradients 'tensor-max', the rest 'abs-or-tensor-max'); undefined: `criterion`. */
+  tensorCriterion?: (tensor: string) => Criterion | undefined;
 }
+
+/**
+ * 'elementwise': |got − ref| ≤ tol + tol·|ref| everywhere; 'tensor-max': max|got − ref| ≤ tol · max|ref|;
+ * 'abs-or-tensor-max': max|got − ref| ≤ tol, or ≤ tol · max|ref| (a fixture's "tol absolute or relative").
+ */
+export type Criterion = 'elementwise' | 'tensor-max' | 'abs-or-tensor-max';
 
 const RUNNERS = new Map<string, RunnerEntry>();
 
@@ -122,3 +131,4 @@ registerParityRunner('unet', unetParityRunner);
 registerParityRunner('vae', vaeParityRunner);
 registerParityRunner('schedulers', schedulerParityRunner);
 registerParityRunner('ip2p_pipeline', ip2pParityRunner);
+registerParityRunner('ric_step', ricStepParityRunner);

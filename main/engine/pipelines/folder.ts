@@ -11,7 +11,8 @@ export const PIPELINE_PARTS = {
   unet: ['UNet2DConditionModel'],
   vae: ['AutoencoderKL'],
   text_encoder: ['CLIPTextModel'],
-  tokenizer: ['CLIPTokenizer', 'CLIPTokenizerFast'],
+  // BertTokenizer: the tiny editor's word-level tokenizer.json (training/text.ts writeWordTokenizer)
+  tokenizer: ['CLIPTokenizer', 'CLIPTokenizerFast', 'BertTokenizer', 'BertTokenizerFast'],
   scheduler: knownSchedulerClasses(),
 } as const;
 export type PipelinePart = keyof typeof PIPELINE_PARTS;
@@ -62,7 +63,8 @@ export function readModelIndex(dir: string): ModelIndex {
 
 export interface PartCheck {
   part: PipelinePart;
-  dir: string;
+  /** the part's folder; null for a vae left out (`"vae": [null, null]`: pixel space) */
+  dir: string | null;
   className: string | null;
   ok: boolean;
   problem?: string;
@@ -80,7 +82,14 @@ function partDir(dir: string, part: PipelinePart, opts: PipelineCheckOptions): s
   return path.join(dir, part);
 }
 
+/** A pipeline whose model_index.json lists `"vae": [null, null]` works in pixel space (models/vae/pixel-space.ts). */
+export function isPixelSpace(index: ModelIndex): boolean {
+  const vae = index.parts['vae'];
+  return vae !== undefined && vae[0] === null && vae[1] === null;
+}
+
 function checkPart(dir: string, index: ModelIndex, part: PipelinePart, opts: PipelineCheckOptions): PartCheck {
+  if (part === 'vae' && isPixelSpace(index)) return { part, dir: null, className: null, ok: true };
   const sub = partDir(dir, part, opts);
   const listed = index.parts[part];
   const className = part === 'scheduler' && opts.schedulerDir ? null : (listed?.[1] ?? null);

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClipTextModel } from '../models/clip/text-model.js';
 import type { UNet2DConditionModel, UNetConfig } from '../models/unet/index.js';
-import type { AutoencoderKL, VaeConfig } from '../models/vae/index.js';
+import type { LatentCodec, LatentCodecConfig } from '../models/vae/index.js';
 import { SeededRandom } from '../random.js';
 import type { NoiseScheduler } from '../schedulers/index.js';
 import type { ModelTokenizer } from '../tokenizers/index.js';
@@ -84,8 +84,11 @@ export interface Ip2pParts {
    * layout in which SD 1.5 fits the wasm heap. Previews need the VAE inside the loop: not with this layout.
    */
   unet: UNet2DConditionModel | OnDemand<UNet2DConditionModel, UNetConfig>;
-  /** resident, or loaded to encode the source and to decode (previews included) and freed after each */
-  vae: AutoencoderKL | OnDemand<AutoencoderKL, VaeConfig>;
+  /**
+   * resident, or loaded to encode the source and to decode (previews included) and freed after each;
+   * an AutoencoderKL, or PixelSpace (the tiny editor: the UNet works on pixels, encode/decode are identities)
+   */
+  vae: LatentCodec | OnDemand<LatentCodec, LatentCodecConfig>;
   /**
    * The text encoder kept loaded, or a loader called for each encoding and freed after it (on the wasm
    * heap SD 1.5's UNet + VAE + text encoder do not fit together: 4.27 GB of weights).
@@ -103,7 +106,7 @@ export class InstructPix2PixPipeline {
     /** where it was loaded from (errors name it) */
     readonly source = 'pipeline',
   ) {
-    const need = (parts.vae.config as VaeConfig).latent_channels * 2;
+    const need = parts.vae.config.latent_channels * 2;
     const inChannels = (parts.unet.config as UNetConfig).in_channels;
     if (inChannels !== need) {
       throw new Error(`${source}: unet/config.json in_channels is ${inChannels}; InstructPix2Pix needs ${need} (noisy latents + image latents). A text-to-image UNet must be widened to ${need} input channels first`);
@@ -138,7 +141,7 @@ export class InstructPix2PixPipeline {
     }
   }
 
-  private async withVae<T>(f: (vae: AutoencoderKL) => T): Promise<T> {
+  private async withVae<T>(f: (vae: LatentCodec) => T): Promise<T> {
     const v = this.parts.vae;
     const vae = 'load' in v ? await v.load() : v;
     try {

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { fromPretrained, resolveConfig, type PretrainedModel } from '../models/registry.js';
 import type { ClipTextModel } from '../models/clip/text-model.js';
 import type { UNet2DConditionModel, UNetConfig } from '../models/unet/index.js';
-import type { AutoencoderKL, VaeConfig } from '../models/vae/index.js';
+import { PixelSpace, type AutoencoderKL, type LatentCodecConfig, type VaeConfig } from '../models/vae/index.js';
 import { SCHEDULER_NAMES, loadScheduler, type SchedulerName } from '../schedulers/index.js';
 import { pipelineTokenizer } from '../tokenizers/clip-vocab.js';
-import { PipelineFolderError, assertPipelineFolder, type ModelIndex, type PipelinePart } from './folder.js';
+import { PipelineFolderError, assertPipelineFolder, isPixelSpace, type ModelIndex, type PipelinePart } from './folder.js';
 import { InstructPix2PixPipeline } from './instruct-pix2pix.js';
 
 export interface LoadPipelineOptions {
@@ -35,7 +35,7 @@ export interface LoadPipelineOptions {
 export interface LoadedPipeline {
   pipeline: InstructPix2PixPipeline;
   index: ModelIndex;
-  /** the folder each part was read from */
+  /** the folder each part was read from (vae: null in pixel space) */
   dirs: Record<PipelinePart, string | null>;
 }
 
@@ -45,10 +45,12 @@ export async function loadInstructPix2Pix(dir: string, opts: LoadPipelineOptions
   const dirOf = (p: PipelinePart) => parts.find((x) => x.part === p)?.dir ?? null;
   // The UNet must take noisy latents + image latents: say so before reading gigabytes of weights.
   const unetConfig = resolveConfig(dirOf('unet')!).config as UNetConfig;
-  const vaeConfig = resolveConfig(dirOf('vae')!).config as VaeConfig;
+  const pixelSpace = isPixelSpace(index);
+  const vaeConfig: LatentCodecConfig = pixelSpace ? new PixelSpace().config : (resolveConfig(dirOf('vae')!).config as VaeConfig);
   if (unetConfig.in_channels !== 2 * vaeConfig.latent_channels) {
-    throw new PipelineFolderError(`${path.join(dirOf('unet')!, 'config.json')}: in_channels is ${unetConfig.in_channels}; InstructPix2Pix needs ${2 * vaeConfig.latent_channels} (noisy latents + source image latents) — this looks like a text-to-image UNet`);
+    throw new PipelineFolderError(`${path.join(dirOf('unet')!, 'config.json')}: in_channels is ${unetConfig.in_channels}; InstructPix2Pix needs ${2 * vaeConfig.latent_channels} (noisy ${pixelSpace ? 'image + source image: the pipeline works in pixel space' : 'latents + source image latents'}) — ${pixelSpace ? 'a pixel-space UNet takes 6 channels' : 'this looks like a text-to-image UNet'}`);
   }
+  if (pixelSpace && unetConfig.out_channels !== 3) throw new PipelineFolderError(`${path.join(dirOf('unet')!, 'config.json')}: out_channels is ${unetConfig.out_channels}; a pixel-space UNet predicts 3 channels`);
   const className = opts.scheduler ? ((SCHEDULER_NAMES as Record<string, string>)[opts.scheduler] ?? opts.scheduler) : undefined;
   const scheduler = loadScheduler(dirOf('scheduler')!, className);
   const loaded: PretrainedModel[] = [];
@@ -59,7 +61,7 @@ export async function loadInstructPix2Pix(dir: string, opts: LoadPipelineOptions
       return m;
     };
     const textEncoder = opts.textEncoder === 'on-demand' ? () => fromPretrained<ClipTextModel>(dirOf('text_encoder')!) : await load<ClipTextModel>('text_encoder', false);
-    const vae = opts.vae === 'on-demand' ? { config: vaeConfig, load: () => fromPretrained<AutoencoderKL>(dirOf('vae')!) } : await load<AutoencoderKL>('vae', false);
+    const vae = pixelSpace ? new PixelSpace() : opts.vae === 'on-demand' ? { config: vaeConfig, load: () => fromPretrained<AutoencoderKL>(dirOf('vae')!) } : await load<AutoencoderKL>('vae', false);
     const unet = opts.unet === 'on-demand' ? { config: unetConfig, load: () => fromPretrained<UNet2DConditionModel>(dirOf('unet')!, { trainable: opts.trainableUnet ?? false }) } : await load<UNet2DConditionModel>('unet', opts.trainableUnet ?? false);
     const tokenizer = opts.tokenizer === false ? null : pipelineTokenizer(dirOf('tokenizer')!);
     const pipeline = new InstructPix2PixPipeline({ unet, vae, textEncoder, tokenizer, scheduler }, dir);

@@ -101,3 +101,5 @@ registerRunner('evaluate', async () => {
     },
   };
 });
+
+registerRunner('train-editor', async () => (await import('./editor.js')).editorTrainingRunner());

@@ -4,7 +4,7 @@ import type { Caption, ImageRef, MaskSummary, SampleDetail, SampleSummary, Split
 import type { Db } from '../database.js';
 import { toMaskSummary, type MaskRow } from '../masks/rows.js';
 import { SampleBrowser, type SampleQuery } from './browse.js';
-import { toImageRef, toSampleRecord, type ImageRow, type NewImage, type NewSample, type SampleRecord, type SampleRow, type TrainingSample } from './rows.js';
+import { toImageRef, toSampleRecord, type ImageRow, type NewImage, type NewSample, type SampleRecord, type SampleRow, type TrainingSample, type EditorTrainingSample } from './rows.js';
 
 function prepareInserts(db: Db) {
   return {
@@ -203,5 +203,17 @@ export class SamplesRepo {
         imageSha256: r.image,
         box: r.box_x === null || r.box_y === null || r.box_w === null || r.box_h === null ? null : { x: r.box_x, y: r.box_y, width: r.box_w, height: r.box_h },
       }));
+  }
+
+  /** The editor's training rows (train and val splits): source, target, instruction and the current mask's PNG. */
+  editorTrainingSamples(datasetId: number): EditorTrainingSample[] {
+    return this.db
+      .prepare<[number], { id: number; external_id: string; split: Split; source_sha256: string; target_sha256: string | null; instruction: string; png_sha256: string | null }>(
+        `SELECT s.id, s.external_id, s.split, s.source_sha256, s.target_sha256, s.instruction, m.png_sha256
+         FROM samples s LEFT JOIN masks m ON m.id = (SELECT id FROM masks WHERE sample_id = s.id ORDER BY version DESC LIMIT 1)
+         WHERE s.dataset_id = ? AND s.split != 'test' ORDER BY s.id`,
+      )
+      .all(datasetId)
+      .map((r) => ({ id: r.id, externalId: r.external_id, split: r.split, sourceSha256: r.source_sha256, targetSha256: r.target_sha256, instruction: r.instruction, maskSha256: r.png_sha256 }));
   }
 }

@@ -157,6 +157,19 @@ export const toImageRef = (r: ImageRow): ImageRef => ({ sha256: r.sha256, width:
  * What a trainer needs of a sample (main/jobs/host/training.ts): its split, the image it is trained
  * on (the target, else the source) and the tight box of its current mask (Eq. 6), null without one.
  */
+/** A sample as the editor trains on it (issue 15): both images, the instruction and its current mask's PNG. */
+export interface EditorTrainingSample {
+  id: number;
+  externalId: string;
+  split: Split;
+  sourceSha256: string;
+  /** null: the dataset has no edited image for this sample (not trainable) */
+  targetSha256: string | null;
+  instruction: string;
+  /** the current mask version's PNG (null: no mask) */
+  maskSha256: string | null;
+}
+
 export interface TrainingSample {
   id: number;
   externalId: string;

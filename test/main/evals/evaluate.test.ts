@@ -9,6 +9,7 @@ import { openTestApp, type TestApp } from '../../helpers/app.js';
 import { BLUE, card, H, RED, seedEvalDataset, seedResultSet, SQUARE, W, png } from '../../helpers/eval-seed.js';
 import { waitState } from '../jobs/helpers.js';
 import { sqlOf } from '../../helpers/sql.js';
+import { writeSettings } from '../../../main/settings/index.js';
 
 const open: TestApp[] = [];
 afterEach(() => {
@@ -128,7 +129,9 @@ describe('evaluate job (exact preset, no backbone)', () => {
     // magicbrush needs CLIP B/32 and DINO S/16 folders: named with the keys Settings uses.
     const ok = await seedResultSet(store, datasetId, sampleIds, 'ok', 'Oracle', () => card(BLUE));
     await expect(t.client.call('evals.start', { resultSetId: ok, preset: 'magicbrush' })).rejects.toMatchObject({ code: 'failed_precondition', message: expect.stringMatching(/clipB32: not set[\s\S]*dinoS16: not set/) });
-    await t.client.call('settings.update', { modelFolders: { clipB32: '/nowhere/clip' } });
+    // A folder saved earlier and gone since (settings.update itself refuses a folder that does not
+    // exist, issue 17): written to the store as it was saved then.
+    writeSettings(store.settings, { modelFolders: { clipB32: '/nowhere/clip' } });
     const pre = await t.client.call('evals.preflight', { preset: 'magicbrush', resultSetId: ok });
     expect(pre.ok).toBe(false);
     expect(pre.folders.find((f) => f.key === 'clipB32')).toMatchObject({ ok: false, dir: '/nowhere/clip', problem: '/nowhere/clip does not exist' });

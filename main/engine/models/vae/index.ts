@@ -15,3 +15,4 @@ export const vaeFamily: ModelFamily<VaeConfig, AutoencoderKL> = {
   build: (config, params) => new AutoencoderKL(config, params),
   legacyNames: vaeLegacyNames,
 };
+export { PixelSpace, type LatentCodec, type LatentCodecConfig } from './pixel-space.js';

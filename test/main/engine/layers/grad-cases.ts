@@ -2,7 +2,7 @@
 // own ops, whose built-in gradients run on the cpu backend (which has every kernel). The engine
 // op runs on the backend under test; values and all input gradients must agree.
 import * as tf from '@tensorflow/tfjs';
-import { activation, batchMatMul, causalMask, conv1d, conv2d, embedding, groupNorm, headwiseAttention, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding, silu, upsampleNearest, upsampleNearest2x } from '../../../../main/engine/layers/index.js';
+import { activation, batchMatMul, causalMask, cropResizeBilinear, conv1d, conv2d, embedding, groupNorm, headwiseAttention, layerNorm, linear, multiHeadAttention, paddingMask, patchEmbedding, silu, upsampleNearest, upsampleNearest2x } from '../../../../main/engine/layers/index.js';
 
 export interface InputSpec {
   shape: number[];
@@ -37,6 +37,45 @@ export function makeValues(spec: InputSpec, seed: number): number[] {
   return Array.from({ length: n }, () => 2 * r());
 }
 
+/**
+ * torch's bilinear resize of the inclusive range start..end of one axis to `out` samples
+ * (align_corners=False: src = (i + ½)·size/out − ½, clamped at 0, the upper index clamped at the
+ * edge), as two gathers and a weighted sum: a formulation independent of cropResizeBilinear's
+ * interpolation matrices, whose gradient (gather's) the cpu backend has built in.
+ */
+function refResizeAxis(x: tf.Tensor, axis: number, start: number, end: number, out: number): tf.Tensor {
+  const size = end - start + 1;
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const lambda: number[] = [];
+  for (let i = 0; i < out; i++) {
+    const src = Math.max(0, ((i + 0.5) * size) / out - 0.5);
+    const i0 = Math.min(Math.floor(src), size - 1);
+    lo.push(start + i0);
+    hi.push(start + Math.min(i0 + 1, size - 1));
+    lambda.push(src - i0);
+  }
+  const shape = x.shape.map((_, k) => (k === axis ? out : 1));
+  const l = tf.tensor(lambda, shape);
+  const a = tf.gather(x, tf.tensor1d(lo, 'int32'), axis);
+  const b = tf.gather(x, tf.tensor1d(hi, 'int32'), axis);
+  return tf.add(tf.mul(a, tf.sub(1, l)), tf.mul(b, l));
+}
+
+/** Crop-and-resize boxes of the cases: non-square crops, up- and down-sampled, one of them the whole image. */
+const CROP_BOXES = [
+  { y0: 1, x0: 2, y1: 4, x1: 8 },
+  { y0: 0, x0: 0, y1: 6, x1: 9 },
+  { y0: 3, x0: 5, y1: 3, x1: 6 },
+];
+
+function refCropResize(x: tf.Tensor, size: [number, number]): tf.Tensor {
+  return tf.concat(
+    CROP_BOXES.map((b, i) => refResizeAxis(refResizeAxis(tf.slice(x, [i, 0, 0, 0], [1, -1, -1, -1]), 2, b.y0, b.y1, size[0]), 3, b.x0, b.x1, size[1])),
+    0,
+  );
+}
+
 const nchwToNhwc = (x: tf.Tensor) => tf.transpose(x, [0, 2, 3, 1]);
 
 function refAttention(xs: tf.Tensor[], heads: number, mask?: tf.Tensor): tf.Tensor {
@@ -54,6 +93,18 @@ function refAttention(xs: tf.Tensor[], heads: number, mask?: tf.Tensor): tf.Tens
 }
 
 export const GRAD_CASES: GradCase[] = [
+  {
+    name: 'cropResizeBilinear (3 boxes, 7×10 → 5×6)',
+    inputs: [{ shape: [3, 2, 7, 10] }],
+    op: ([x]) => cropResizeBilinear(x!, CROP_BOXES, [5, 6]),
+    ref: ([x]) => refCropResize(x!, [5, 6]),
+  },
+  {
+    name: 'cropResizeBilinear (3 boxes, 7×10 → 9×4)',
+    inputs: [{ shape: [3, 3, 7, 10] }],
+    op: ([x]) => cropResizeBilinear(x!, CROP_BOXES, [9, 4]),
+    ref: ([x]) => refCropResize(x!, [9, 4]),
+  },
   {
     name: 'linear (rank 3, bias)',
     inputs: [{ shape: [2, 5, 7] }, { shape: [6, 7] }, { shape: [6] }],
