@@ -7,7 +7,6 @@ import type { JobKind, JobState, TensorBackendName } from '../../shared/api/inde
 import { isApiEventName } from '../../shared/api/index.js';
 import type { EventHub } from '../events/index.js';
 import { templateCaptionerRefusal } from '../captions/scene-graph.js';
-import { trainingPairsRefusal } from '../captions/training-texts.js';
 import type { Store } from '../store/index.js';
 import { EngineHost, describeExit, forkSpawner, hostEntry, type ExitInfo, type HostSpawner } from './host-process.js';
 import { checkParams, isTrainingKind, laneOf, LIGHT_CONCURRENCY, titleOf, trainParamsSchema, type Lane } from './kinds.js';
@@ -46,8 +45,8 @@ export interface JobManagerOptions {
 const HEARTBEAT_MS = 5000;
 
 function refusalOf(store: Store, kind: JobKind, params: Record<string, unknown>, datasetId: number): string | null {
+  // Training runs are refused by the training pre-flight (preflight.ts), which names the fix.
   if (kind === 'caption' && params['captioner'] === 'template') return templateCaptionerRefusal(store, datasetId);
-  if (kind === 'train-regionclip' || kind === 'train-blip') return trainingPairsRefusal(store, datasetId, kind === 'train-regionclip' ? 'regionclip' : 'blip');
   return null;
 }
 
@@ -90,6 +89,11 @@ export class JobManager {
   start(kind: JobKind, rawParams: Record<string, unknown>, opts: { title?: string | undefined; priority?: number } = {}): { id: number; runId: number | null } {
     let params = checkParams(kind, rawParams);
     const { store } = this;
+    // A dataset that is not ready is refused first, saying what happened to it and what to do
+    // (data/readiness.ts: an import still running, or stopped and to be re-run); the host checks
+    // again when the job starts, as the state may change while it waits.
+    const given = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
+    if (given !== null && kind !== 'import' && store.datasets.name(given) !== undefined) readyOrRefuse(store, given, kind);
     if (kind === 'train-regionclip' || kind === 'train-blip') {
       // The same pre-flight the form and `ric train` show: a run that would fail at once is never created.
       const check = trainingPreflight(store, kind, params);
@@ -100,8 +104,6 @@ export class JobManager {
     const datasetId = typeof params['datasetId'] === 'number' ? params['datasetId'] : null;
     const datasetName = datasetId === null ? null : (store.datasets.name(datasetId) ?? null);
     if (datasetId !== null && datasetName === null) throw new JobStartError(`dataset ${datasetId} not found`);
-    // The host checks again when the job starts: the dataset's state may change while it waits.
-    if (datasetId !== null && kind !== 'import') readyOrRefuse(store, datasetId, kind);
     // Refused now, with the reason, rather than failing in the host sample by sample.
     const refusal = datasetId === null ? null : refusalOf(store, kind, params, datasetId);
     if (refusal !== null) throw new JobStartError(refusal);

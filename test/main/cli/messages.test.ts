@@ -41,7 +41,8 @@ describe('ric refuses in words', () => {
       args: ['caption', '--dataset', 'incoming', '--kind', 'scene', '--template'],
       says: /The template captioner writes descriptions from ShapesEdit scene graphs, and "incoming" is a folder dataset without them\. Describe it with a VLM instead/,
     },
-    { args: ['train', 'regionclip', '--dataset', 'incoming', '--preset', 'tiny'], says: /"incoming" has 0 samples Region-CLIP can train on; it needs at least 2\..*To fix it, generate region captions and approve them \(Captions\)/ },
+    // The training pre-flight (issue 12) shared by the form, `ric train` and jobs.start: what is missing and the command that fixes it.
+    { args: ['train', 'regionclip', '--dataset', 'incoming', '--preset', 'tiny'], says: /"incoming" has 0 usable pairs for Region-CLIP, training needs at least 2 to train and 2 to validate: 2 of its 2 samples have no approved region caption\n\s+fix: ric caption --dataset incoming --kind region/ },
     { args: ['datasets', 'delete', 'incoming'], says: /this would delete "incoming" with its 2 samples .*run again with --yes/ },
     { args: ['datasets', 'retry', 'incoming'], says: /"incoming" was imported completely; there is nothing to retry/ },
     { args: ['jobs', 'show', '999'], says: /job 999 not found \(ric jobs lists them\)/ },

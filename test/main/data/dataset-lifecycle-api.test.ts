@@ -150,8 +150,9 @@ describe('jobs that failed say so', () => {
     );
     const train = await rejected(api.call('jobs.start', { kind: 'train-blip', params: { datasetId: imp.datasetId, preset: 'tiny' } }));
     expect(train.code).toBe('failed_precondition');
+    // The training pre-flight's refusal (issue 12), the same words the form and `ric train` show.
     expect(train.message).toBe(
-      '"f" has 0 samples BLIP can train on; it needs at least 2. Each needs an approved scene caption (or a scene description of its own): 3 of its 3 train and val samples have no scene text. To fix it, generate scene captions and approve them (Captions).',
+      'dataset "f" has 0 usable pairs for BLIP, training needs at least 2 to train and 2 to validate: 3 of its 3 samples have no approved scene caption (Review scene captions of f; or: ric caption --dataset f --kind scene --endpoint URL --model M)',
     );
     expect((await api.call('jobs.list', {})).filter((j) => j.kind !== 'import' && j.kind !== 'caption')).toEqual([]);
     fs.rmSync(root, { recursive: true, force: true });
