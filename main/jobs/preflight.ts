@@ -80,7 +80,7 @@ export function trainingPreflight(store: Store, kind: Kind, raw: Record<string, 
     problems.push({ field: 'dataset', message: `${named} ${why}`, fix: { label: `Open ${dataset.name}`, href: `/datasets/${dataset.id}`, cli: `ric jobs` } });
   } else countPairs(store, dataset, kind, fallback, valFraction, batchSize, out);
 
-  out.params = { datasetId: dataset.id, seed: p.seed, preset, textFallback: fallback, config: over, ...(p.name ? { name: p.name } : {}) };
+  out.params = { datasetId: dataset.id, seed: p.seed, preset, textFallback: fallback, config: over, ...(p.name ? { name: p.name } : {}), ...(p.runUid ? { runUid: p.runUid } : {}) };
   out.ok = problems.length === 0;
   return out;
 }

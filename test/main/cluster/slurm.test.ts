@@ -13,6 +13,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainingPreflight } from '../../../main/jobs/preflight.js';
+import { openStore } from '../../../main/store/index.js';
 import type { Submission } from '../../../shared/api/index.js';
 import { tempDir } from '../../helpers/app.js';
 
@@ -56,9 +58,11 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
   const profile = (name: string, extra: string[]) =>
     ric(['cluster', 'profile', 'add', name, '--partition', 'debug', '--time', '10', '--gpus', '0', '--cpus', '1', '--work-dir', work, '--ric', `${process.execPath} ${path.join(root, 'bin/ric.js')}`, ...extra]);
 
-  // Tiny Region-CLIP: 24 ShapesEdit samples (~21 training pairs, 3 batches an epoch), 2 + 6 epochs
-  // = 24 steps, a checkpoint every 4 steps — seconds per run.
-  const STEPS = 24;
+  // Tiny Region-CLIP: 24 ShapesEdit samples (~21 training pairs: 2 full batches an epoch, the
+  // trainers' drop_last), 3 + 9 epochs ≈ 24 steps, a checkpoint every 4 steps — seconds per run.
+  // STEPS is the pre-flight's count (beforeAll), the split the trainer makes.
+  const BASE = { batch_size: 8, micro_batch_size: 8, phases: [{ name: 'fusion', epochs: 3, lr: 5e-3 }, { name: 'joint', epochs: 9, lr: 2e-3 }], checkpoint_every_steps: 4, keep_checkpoints: 2 };
+  let STEPS = 0;
   const matrixFile = path.join(base, 'matrix.json');
 
   beforeAll(async () => {
@@ -67,6 +71,18 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
     const imported = await ric(['import', 'shapes', '--count', '24', '--seed', '5', '--size', '64', '--name', 'shapes', '--no-progress']);
     expect(imported.status, imported.stderr).toBe(0);
     expect((await profile('local', [])).status).toBe(0);
+    // Steps of one run: epochs × ⌊training pairs / batch_size⌋ (full batches only), the pairs as the pre-flight counts them.
+    const store = openStore(data);
+    try {
+      const datasetId = sql<{ id: number }>("SELECT id FROM datasets WHERE name = 'shapes'").id;
+      const check = trainingPreflight(store, 'train-regionclip', { datasetId, preset: 'tiny', config: BASE });
+      expect(check.problems).toEqual([]);
+      STEPS = check.phases.reduce((n, p) => n + p.epochs, 0) * Math.floor(check.trainPairs / BASE.batch_size);
+    } finally {
+      store.close();
+    }
+    // Long enough that a task killed after its second checkpoint still has most of its steps left.
+    expect(STEPS).toBeGreaterThanOrEqual(20);
     fs.writeFileSync(
       matrixFile,
       JSON.stringify({
@@ -74,7 +90,7 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
         kind: 'train-regionclip',
         dataset: 'shapes',
         preset: 'tiny',
-        base: { batch_size: 8, micro_batch_size: 8, phases: [{ name: 'fusion', epochs: 2, lr: 5e-3 }, { name: 'joint', epochs: 6, lr: 2e-3 }], checkpoint_every_steps: 4, keep_checkpoints: 2 },
+        base: BASE,
         axes: [
           { key: 'fusion.pooling', values: ['cls', 'mean'], labels: ['cls', 'mean'] },
           { key: 'seed', values: [0, 1] },

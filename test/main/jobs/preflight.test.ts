@@ -122,4 +122,15 @@ describe('jobs.start runs the same pre-flight', () => {
     expect(await t.client.call('jobs.list', {})).toEqual([]);
     expect(await t.client.call('runs.list', {})).toEqual([]);
   });
+
+  it("keeps the run's uid through the checked parameters: a cluster task's run takes its placeholder's", async () => {
+    t = openTestApp();
+    const id = seed(t, 'shapes-like', 20, { masks: 20, approved: 20 });
+    const runUid = 'e3ff'.padEnd(32, '0');
+    const check = await t.client.call('runs.preflight', { kind: 'train-regionclip', params: { datasetId: id, preset: 'tiny', runUid } });
+    expect(check.params).toMatchObject({ runUid });
+    const started = await t.client.call('jobs.start', { kind: 'train-regionclip', params: { datasetId: id, preset: 'tiny', runUid } });
+    // The run exists from the moment the job is queued (the job itself is left to the app's close).
+    expect(sqlOf(t.app.store).prepare('SELECT uid FROM runs WHERE id = ?').get(started.runId)).toEqual({ uid: runUid });
+  });
 });
