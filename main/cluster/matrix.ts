@@ -72,7 +72,7 @@ export function stepsOf(config: Record<string, unknown>, trainPairs: number): nu
   const batch = typeof config['batch_size'] === 'number' && config['batch_size'] > 0 ? config['batch_size'] : null;
   if (!Array.isArray(phases) || batch === null) return maxSteps;
   let steps = 0;
-  for (const p of phases as { epochs?: unknown }[]) steps += (typeof p.epochs === 'number' ? p.epochs : 0) * Math.ceil(trainPairs / batch);
+  for (const p of phases as { epochs?: unknown }[]) steps += (typeof p.epochs === 'number' ? p.epochs : 0) * Math.max(1, Math.floor(trainPairs / batch)); // full batches only (a split smaller than one batch trains whole each step)
   return maxSteps === null ? steps : Math.min(steps, maxSteps);
 }
 

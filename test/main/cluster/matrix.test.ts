@@ -46,7 +46,8 @@ describe('run matrix', () => {
 
   it('counts steps from phases, batch size and the training pairs, capped by max_steps', () => {
     const config = { batch_size: 32, phases: [{ epochs: 4 }, { epochs: 8 }] };
-    expect(stepsOf(config, 100)).toBe(12 * 4);
+    expect(stepsOf(config, 100)).toBe(12 * 3); // 3 full batches of 32 an epoch (the trainers drop the last partial one)
+    expect(stepsOf(config, 20)).toBe(12); // a split smaller than one batch: one step an epoch
     expect(stepsOf({ ...config, max_steps: 10 }, 100)).toBe(10);
     expect(stepsOf({ max_steps: 9000 }, 100)).toBe(9000);
     expect(stepsOf({}, 100)).toBeNull();
