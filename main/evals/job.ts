@@ -92,14 +92,14 @@ export function evaluationScope(store: Store, resultSetId: number, split: Evalua
   const set = store.results.get(resultSetId);
   if (!set) throw new EvaluationInputError(`result set ${resultSetId} not found`);
   const samples = store.samples.records(set.datasetId, split ? { split } : {});
-  const todo: InScope[] = [];
+  const inScope: InScope[] = [];
   const missing: { sampleId: number; externalId: string; reason: string }[] = [];
   for (const sample of samples) {
     const img = store.results.image(resultSetId, sample.id);
-    if (img?.status === 'done' && img.image) todo.push({ sample, imageSha256: img.image.sha256 });
+    if (img?.status === 'done' && img.image) inScope.push({ sample, imageSha256: img.image.sha256 });
     else missing.push({ sampleId: sample.id, externalId: sample.externalId, reason: img ? `the result set has no image for it: ${img.error ?? 'failed'}` : `not in result set "${set.name}"` });
   }
-  return { set, expected: samples.length, todo, missing };
+  return { set, expected: samples.length, inScope, missing };
 }
 
 export async function runEvaluation(store: Store, params: EvaluateJobParams, io: EvaluateIo): Promise<EvaluateReport> {
@@ -120,7 +120,7 @@ export async function runEvaluation(store: Store, params: EvaluateJobParams, io:
 
 async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPreset, io: EvaluateIo): Promise<EvaluateReport> {
   const id = params.evaluationId;
-  const { set, expected, todo, missing } = evaluationScope(store, params.resultSetId, params.split);
+  const { set, expected, inScope, missing } = evaluationScope(store, params.resultSetId, params.split);
   const needs = presetModelKeys(preset);
   // Engine code is loaded only here (the host loads this module lazily; tfjs is heavy).
   const { checkModelFolders, createEvaluator, aggregateScores } = await import('../engine/metrics/index.js');
@@ -137,11 +137,11 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
     const warnings = [...evaluator.warnings];
     if (missing.length > 0) warnings.push(`${missing.length} of ${expected} samples have no image in result set "${set.name}" and are not scored`);
     store.evals.setRecord(id, { models, rules: describeRules(preset), warnings, expected, missing, backend, workers: 1, codeVersion: params.codeVersion, fidRefKey });
-    store.evals.forgetSamples(id, new Set(todo.map((t) => t.sample.id)));
+    store.evals.forgetSamples(id, new Set(inScope.map((t) => t.sample.id)));
     io.changed();
     const done = store.evals.doneSamples(id);
-    const pending = todo.filter((t) => done.get(t.sample.id) !== t.imageSha256);
-    const kept = todo.length - pending.length;
+    const pending = inScope.filter((t) => done.get(t.sample.id) !== t.imageSha256);
+    const kept = inScope.length - pending.length;
     if (kept > 0) io.log('info', `${kept} samples already scored on the same image: kept`);
     io.log('info', `evaluating "${set.name}" under ${preset.name} on ${backend}: ${pending.length} to score, ${missing.length} missing`);
     let errors = 0;

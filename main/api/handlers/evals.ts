@@ -68,7 +68,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
         throw new ApiError('failed_precondition', `preset "${preset.name}" needs model folders that are not ready (Settings → model folders): ${problems.map((p) => `${p.key}: ${p.problem}`).join('; ')}`);
       }
       const scope = evaluationScope(ctx.store, resultSetId, split ?? null);
-      if (scope.todo.length === 0) {
+      if (scope.inScope.length === 0) {
         throw new ApiError('failed_precondition', `result set "${set.name}" has no image for any of the ${scope.expected} samples${split ? ` of split ${split}` : ''}: nothing to evaluate`);
       }
       const existing = repo.list({ resultSetId }).find((e) => e.presetSha256 === sha256 && e.against === (against ?? null) && e.split === (split ?? null));

@@ -27,8 +27,8 @@ export async function runDatasetEdit(ctx: JobRunContext, params: EditDatasetPara
     throw new Error(`result set "${params.name}" is being filled by job ${existing.jobId}`);
   }
   const done = existing ? store.results.doneSampleIds(existing.id) : new Set<number>();
-  const todo = targets.filter((t) => !done.has(t.id));
-  const setup = await setUpEdit(ctx, params, Math.max(1, todo.length), codeVersion);
+  const remaining = targets.filter((t) => !done.has(t.id));
+  const setup = await setUpEdit(ctx, params, Math.max(1, remaining.length), codeVersion);
   const { provenance } = setup;
   let setId: number;
   if (existing) {
@@ -38,7 +38,7 @@ export async function runDatasetEdit(ctx: JobRunContext, params: EditDatasetPara
     }
     setId = existing.id;
     store.results.attachJob(setId, ctx.jobId, 'running', Math.max(existing.expected ?? 0, targets.length));
-    ctx.log('info', `result set "${params.name}" (${setId}): ${done.size} of ${targets.length} samples already edited; editing ${todo.length}`);
+    ctx.log('info', `result set "${params.name}" (${setId}): ${done.size} of ${targets.length} samples already edited; editing ${remaining.length}`);
   } else {
     const method = params.method ?? (/magic\s*brush/i.test(provenance.modelFolder) ? 'MagicBrush' : 'InstructPix2Pix');
     setId = store.results.create({ datasetId: params.datasetId, name: params.name, method, origin: 'edit', jobId: ctx.jobId, modelFolder: provenance.modelFolder, configSha256: provenance.configSha256, provenance, expected: targets.length });
@@ -91,7 +91,7 @@ export async function runDatasetEdit(ctx: JobRunContext, params: EditDatasetPara
   let failure: unknown = null;
   try {
     editor = await setup.open();
-    const queue = [...todo];
+    const queue = [...remaining];
     const lane = async () => {
       for (let t = queue.shift(); t && failure === null && !ctx.signal.aborted; t = queue.shift()) {
         try {
