@@ -11,7 +11,7 @@ import { checkPretrained, resolveConfig } from '../models/registry.js';
 import type { UNetConfig } from '../models/unet/index.js';
 import type { VaeConfig } from '../models/vae/index.js';
 import { SCHEDULER_NAMES, type SchedulerName } from '../schedulers/index.js';
-import { checkPipelineFolder, readModelIndex } from './folder.js';
+import { checkPipelineFolder, isPixelSpace, readModelIndex } from './folder.js';
 import { estimateEditorMemory, type EditorMemoryEstimate } from './memory.js';
 
 // The Api's scheduler names are the engine's (a compile-time check that the two lists agree).
@@ -79,6 +79,12 @@ export function editSize(width: number, height: number, resolution: number, mult
   return [floor(height), floor(width)];
 }
 
+/** The stand-in a pixel-space pipeline is sized with (downscale 1, 3 latent channels). */
+const PIXEL_SPACE_SIZING: VaeConfig = {
+  in_channels: 3, out_channels: 3, down_block_types: ['DownEncoderBlock2D'], up_block_types: ['UpDecoderBlock2D'], block_out_channels: [4],
+  layers_per_block: 1, act_fn: 'silu', latent_channels: 3, norm_num_groups: 4, sample_size: 32, scaling_factor: 1, force_upcast: false,
+};
+
 export interface EditPlan extends EditCheck {
   unetConfig: UNetConfig | null;
   vaeConfig: VaeConfig | null;
@@ -96,8 +102,9 @@ export function planEdit(dir: string, opts: { resolution?: number | undefined; b
   const empty: EditPlan = { folder, parts: [], problems: [], nativeResolution: null, resolution: opts.resolution ?? null, backend, memory: null, unetConfig: null, vaeConfig: null };
   if (!fs.existsSync(folder)) return { ...empty, problems: [`${folder}: no such folder`] };
   let checked;
+  let pixelSpace = false;
   try {
-    readModelIndex(folder);
+    pixelSpace = isPixelSpace(readModelIndex(folder));
     checked = checkPipelineFolder(folder);
   } catch (err) {
     return { ...empty, problems: [(err as Error).message] };
@@ -115,7 +122,9 @@ export function planEdit(dir: string, opts: { resolution?: number | undefined; b
     }
   };
   const unetConfig = config<UNetConfig>('unet');
-  const vaeConfig = config<VaeConfig>('vae');
+  // Pixel space (`"vae": [null, null]`, the tiny editor): no VAE folder; sized as a one-block
+  // identity-like codec of 3 channels at downscale 1, whose weights and decode are negligible.
+  const vaeConfig = pixelSpace ? PIXEL_SPACE_SIZING : config<VaeConfig>('vae');
   if (unetConfig && vaeConfig && unetConfig.in_channels !== 2 * vaeConfig.latent_channels) {
     problems.unshift(`${path.join(folder, 'unet', 'config.json')}: in_channels is ${unetConfig.in_channels}; InstructPix2Pix needs ${2 * vaeConfig.latent_channels} (noisy latents + source image latents) — this looks like a text-to-image UNet`);
   }
