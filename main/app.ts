@@ -3,6 +3,9 @@ import type { AppContext } from './api/context.js';
 import { createDispatcher, type Dispatcher } from './api/dispatcher.js';
 import { EventHub } from './events/index.js';
 import { createHandlers } from './api/handlers/index.js';
+import { createInProcessTransport } from './api/transports/in-process.js';
+import { DemoService } from './demo/chain.js';
+import { createApiClient } from '../shared/api/client.js';
 import { JobManager, type HostSpawner } from './jobs/index.js';
 import { appVersion } from './paths.js';
 import { openStore, type Store } from './store/index.js';
@@ -38,6 +41,15 @@ export function openApp(options: OpenAppOptions): App {
   let jobs: JobManager | null = null;
   const jobManager = () =>
     (jobs ??= new JobManager(store, events, { log, codeVersion: appVersion(), ...(options.hostSpawner ? { spawner: options.hostSpawner } : {}) }));
+  let demo: DemoService | null = null;
+  const demoService = () =>
+    (demo ??= new DemoService({
+      store,
+      dataDir: options.dataDir,
+      api: () => createApiClient(createInProcessTransport(dispatcher, events)),
+      emit: (id, state) => events.emit('demo.changed', { id, state }),
+      log,
+    }));
   const context: AppContext = {
     appVersion: appVersion(),
     mode: options.mode,
@@ -46,6 +58,9 @@ export function openApp(options: OpenAppOptions): App {
     events,
     get jobs() {
       return jobManager();
+    },
+    get demo() {
+      return demoService();
     },
     // The engine runs in the host: its backend is known once a job there has started one.
     tensorBackend: () => jobs?.backend ?? null,
@@ -88,11 +103,13 @@ export function openApp(options: OpenAppOptions): App {
     dispatcher,
     close: () => {
       stopSweep();
+      demo?.close();
       jobs?.closeNow();
       store.close();
     },
     shutdown: async () => {
       stopSweep();
+      demo?.close();
       await jobs?.close();
       store.close();
     },

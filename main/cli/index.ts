@@ -5,6 +5,7 @@ import { captionCommand } from './commands/caption.js';
 import { clusterCommand } from './commands/cluster.js';
 import { registerMaskCommands } from './commands/export.js';
 import { registerDatasetCommands } from './commands/import.js';
+import { demoCommand } from './commands/demo.js';
 import { doctorCommand } from './commands/doctor.js';
 import { editCommand, registerImportResults } from './commands/edit.js';
 import { evalCommand } from './commands/eval.js';
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
       await info(dataDir(), opts);
     });
 
+  program.addCommand(demoCommand(dataDir));
   registerDatasetCommands(program, dataDir);
   const importCmd = program.commands.find((c) => c.name() === 'import');
   if (importCmd) registerImportResults(importCmd, dataDir);

@@ -14,6 +14,7 @@ import { ClusterRepo } from './cluster/repo.js';
 import { CaptionTemplatesRepo } from './captions/templates-repo.js';
 import { openDatabase, schemaVersion, type Db, type OpenOptions } from './database.js';
 import { DatasetsRepo } from './datasets/repo.js';
+import { DemoRepo } from './demo/repo.js';
 import { storeFaultOf, type FaultContext, type StoreFaultError } from './faults.js';
 import { checkDataFolder, checkStoreFile } from './preflight.js';
 import { DiskReserve } from './reserve.js';
@@ -35,6 +36,7 @@ export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/rep
 export { CaptionTemplatesRepo } from './captions/templates-repo.js';
 export { latestSchemaVersion, StoreVersionError, type OpenOptions } from './database.js';
 export { DatasetsRepo, type NewSampleError } from './datasets/repo.js';
+export { DemoRepo, type DemoChainRecord, type DemoChainPatch } from './demo/repo.js';
 export { EvalsRepo, type AggregateInput, type EvaluationRecord, type NewEvaluation, type NewSampleResult, type SampleFeatures, type StoredSample } from './evals/repo.js';
 export { JobsRepo, type JobPatch, type LiveJob, type NewJob, type WatchedJob } from './jobs/repo.js';
 export type { JobRecord, QueueMeta } from './jobs/rows.js';
@@ -69,6 +71,7 @@ export interface Store {
   readonly cluster: ClusterRepo;
   /** Evaluations of result sets: per-sample scores, features, aggregates (shared/api/evals.ts). */
   readonly evals: EvalsRepo;
+  readonly demo: DemoRepo;
   /**
    * Runs `fn` in one transaction: writes of several repositories land together or not at all (an
    * import batch's samples and its per-sample errors). Nested calls become savepoints.
@@ -147,6 +150,7 @@ export function openStore(dataDir: string, options: OpenOptions = {}): Store {
     bundles: new BundlesRepo(db),
     cluster: new ClusterRepo(db),
     evals: new EvalsRepo(db),
+    demo: new DemoRepo(db),
     transaction: (fn) => db.transaction(fn)(),
     sweepBlobs: (o) => sweepBlobs(db, blobs, o),
     schemaVersion: () => schemaVersion(db),

@@ -6,6 +6,7 @@ import { bundlesMethods } from './bundles.js';
 import { captionsEvents, captionsMethods } from './captions.js';
 import { clusterMethods } from './cluster.js';
 import { datasetsEvents, datasetsMethods } from './datasets.js';
+import { demoEvents, demoMethods } from './demo.js';
 import { editEvents, editMethods } from './edit.js';
 import { evalsEvents, evalsMethods } from './evals.js';
 import { jobEvents, jobsMethods } from './jobs.js';
@@ -28,6 +29,7 @@ export const apiMethods = {
   ...bundlesMethods,
   ...clusterMethods,
   ...evalsMethods,
+  ...demoMethods,
 } satisfies MethodTable;
 
 export const apiEvents = {
@@ -38,6 +40,7 @@ export const apiEvents = {
   ...resultsEvents,
   ...editEvents,
   ...evalsEvents,
+  ...demoEvents,
 } satisfies EventTable;
 
 export type ApiMethods = typeof apiMethods;
@@ -66,6 +69,7 @@ export * from './cluster.js';
 export * from './captions.js';
 export * from './contract.js';
 export * from './datasets.js';
+export * from './demo.js';
 export * from './edit.js';
 export * from './evals.js';
 export * from './jobs.js';

@@ -41,7 +41,7 @@ export const MAIN_LAYERS: readonly (readonly string[])[] = [
   ['settings'],
   ['data'],
   ['captions', 'evals'],
-  ['jobs', 'cluster'],
+  ['jobs', 'cluster', 'demo'],
   ['api'],
   ['app'],
   ['cli', 'electron'],

@@ -5,6 +5,7 @@ import { bundlesHandlers } from './bundles.js';
 import { captionsHandlers } from './captions.js';
 import { clusterHandlers } from './cluster.js';
 import { datasetsHandlers } from './datasets.js';
+import { demoHandlers } from './demo.js';
 import { evalsHandlers } from './evals.js';
 import { jobsHandlers } from './jobs.js';
 import { editHandlers } from './edit.js';
@@ -28,5 +29,6 @@ export function createHandlers(ctx: AppContext): ApiHandlers {
     ...bundlesHandlers(ctx),
     ...clusterHandlers(ctx),
     ...evalsHandlers(ctx),
+    ...demoHandlers(ctx),
   };
 }

@@ -7,6 +7,7 @@ import { m005DatasetLifecycle } from './005-dataset-lifecycle.js';
 import { m006ResultSets } from './006-result-sets.js';
 import { m007Evaluations } from './007-evaluations.js';
 import { m009RunBundlesCluster } from './009-run-bundles-cluster.js';
+import { m010DemoChains } from './010-demo-chains.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** Numbered, append-only. Never edit a migration that has shipped; add the next one. */
-export const migrations: Migration[] = [m001Init, m002ExperimentStore, m003SampleBrowseIndexes, m004MetricRollups, m005DatasetLifecycle, m006ResultSets, m007Evaluations, m009RunBundlesCluster];
+export const migrations: Migration[] = [m001Init, m002ExperimentStore, m003SampleBrowseIndexes, m004MetricRollups, m005DatasetLifecycle, m006ResultSets, m007Evaluations, m009RunBundlesCluster, m010DemoChains];

@@ -183,23 +183,7 @@ export async function loadEditorModels(o: LoadEditorOptions): Promise<EditorMode
   }
 }
 
-/**
- * A complete pipeline folder from a trained UNet: the base pipeline's frozen parts copied beside the
- * given `unet/` folder (the tiny editor ships this way; diffusers-style folders for big models are
- * better referenced than copied).
- */
-export function exportPipeline(baseDir: string, unetDir: string, outDir: string): void {
-  const tmp = `${outDir}.${process.pid}.tmp`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  for (const e of fs.readdirSync(baseDir, { withFileTypes: true })) {
-    if (e.name === 'unet') continue;
-    fs.cpSync(path.join(baseDir, e.name), path.join(tmp, e.name), { recursive: true });
-  }
-  fs.cpSync(unetDir, path.join(tmp, 'unet'), { recursive: true });
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.renameSync(tmp, outDir);
-}
+export { exportPipeline } from './export.js';
 
 /** Host copies of tensors as safetensors entries (float32). */
 export async function hostTensors(named: ReadonlyMap<string, tf.Tensor>): Promise<Map<string, WritableTensor>> {
