@@ -112,12 +112,13 @@ describe('evaluate job, shapes preset', () => {
 
     // The table: two seeds of Oracle grouped; the accuracy columns beside PSNR and L1.
     await evaluate(t, oracle2);
-    const { table, csv } = await t.client.call('evals.table', { resultSetIds: [oracle1, oracle2, identity, wrong], preset: 'shapes', grouping: 'seed' });
+    const { table, csv, latex } = await t.client.call('evals.table', { resultSetIds: [oracle1, oracle2, identity, wrong], preset: 'shapes', grouping: 'seed' });
     expect(table.columns.map((c) => c.key)).toEqual(['psnr.full', 'l1.full', 'editAcc.full', 'editAccRecolour.full', 'editAccRemove.full', 'editAccAdd.full', 'editAccMove.full', 'editAccResize.full', 'editScore.full']);
     expect(table.rows.map((r) => r.label)).toEqual(['Oracle', 'Identity', 'Wrong colour']);
     expect(table.rows[0]!.cells['editAcc.full']).toMatchObject({ mean: 100, std: 0, stdOver: 'seeds', count: 2, best: true });
     expect(table.rows[1]!.cells['editAcc.full']).toMatchObject({ mean: 0, best: false });
     expect(csv.split('\r\n')[0]).toContain('Edit acc. %,Edit acc. % std,Edit acc. % n');
+    expect(latex).toContain('Edit acc. \\% $\\uparrow$'); // % escaped: LaTeX would read the rest of the line as a comment
   }, 180_000);
 
   test('a dataset without a scene graph: every sample fails naming meta.sceneGraph, and no accuracy is made up', async () => {
