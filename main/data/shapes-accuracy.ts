@@ -41,13 +41,13 @@ export const BACKGROUND = PALETTE_NAMES.length;
 const coord = z.number().finite().min(-4096).max(8192);
 const shapeSchema = z.object({
   kind: z.enum(shapeKinds),
-  colour: z.string().refine((c) => c in palette, { message: `a palette colour (${PALETTE_NAMES.join(', ')})` }),
+  colour: z.string().refine((c) => Object.hasOwn(palette, c), { message: `a palette colour (${PALETTE_NAMES.join(', ')})` }),
   cx: coord,
   cy: coord,
   r: z.number().finite().positive().max(4096),
 });
 const sceneSchema = z.object({
-  background: z.object({ colour: z.string().refine((c) => c in backgrounds, { message: `a background colour (${Object.keys(backgrounds).join(', ')})` }), texture: z.enum(textures) }),
+  background: z.object({ colour: z.string().refine((c) => Object.hasOwn(backgrounds, c), { message: `a background colour (${Object.keys(backgrounds).join(', ')})` }), texture: z.enum(textures) }),
   shapes: z.array(shapeSchema).max(256),
 });
 /** The part of a ShapesEdit sample's `meta` the test reads (shapes-source.ts writes it). */

@@ -116,6 +116,9 @@ describe('ShapesEdit edit accuracy', () => {
     expect(() => parseShapesMeta(bad, 's2')).toThrow(/sample s2: meta\.edit\.shapeIndex 9 names no shape/);
     const badColour = { sceneGraph: { before: { ...s.before, shapes: [{ ...s.before.shapes[0]!, colour: 'mauve' }] }, after: s.after }, edit: s.edit };
     expect(() => parseShapesMeta(badColour, 's3')).toThrow(/meta\.sceneGraph\.before\.shapes\.0\.colour.*palette colour/);
+    // Names that every object answers to are no colours.
+    const protoColour = { sceneGraph: { before: { ...s.before, shapes: [{ ...s.before.shapes[0]!, colour: 'toString' }] }, after: s.after }, edit: s.edit };
+    expect(() => parseShapesMeta(protoColour, 's4')).toThrow(/palette colour/);
     expect(Object.keys(palette)).toEqual(PALETTE_NAMES);
   });
 });
