@@ -21,7 +21,7 @@ export const palette: Readonly<Record<string, readonly [number, number, number]>
   black: [20, 20, 20],
 };
 const colourNames = Object.keys(palette);
-const backgrounds: Readonly<Record<string, readonly [number, number, number]>> = {
+export const backgrounds: Readonly<Record<string, readonly [number, number, number]>> = {
   grey: [128, 128, 128],
   beige: [205, 190, 160],
   teal: [70, 130, 130],
@@ -117,7 +117,8 @@ function randomShape(rand: () => number, size: number, avoidColour?: string): Sh
   };
 }
 
-function covers(s: Shape, x: number, y: number): boolean {
+/** Whether shape `s` covers pixel (x, y) (its centre x + 0.5, y + 0.5): the rasteriser's one rule. */
+export function covers(s: Shape, x: number, y: number): boolean {
   const px = x + 0.5 - s.cx;
   const py = y + 0.5 - s.cy;
   if (s.kind === 'circle') return px * px + py * py <= s.r * s.r;
@@ -136,14 +137,20 @@ function textureOn(t: Texture, x: number, y: number, size: number): boolean {
   return false;
 }
 
+/** A background's two colours: its own and the lighter one its texture is drawn in. */
+export function backgroundColours(name: string): [readonly [number, number, number], readonly [number, number, number]] {
+  const bg = backgrounds[name] ?? [128, 128, 128];
+  return [bg, [Math.min(255, bg[0] + 35), Math.min(255, bg[1] + 35), Math.min(255, bg[2] + 35)]];
+}
+
 /** Rasterises a scene graph to interleaved RGB. */
 export function renderScene(scene: SceneGraph, size: number): Uint8Array {
   const out = new Uint8Array(size * size * 3);
-  const bg = backgrounds[scene.background.colour] ?? [128, 128, 128];
+  const [bg, lighter] = backgroundColours(scene.background.colour);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
       let c: readonly [number, number, number] = bg;
-      if (textureOn(scene.background.texture, x, y, size)) c = [Math.min(255, bg[0] + 35), Math.min(255, bg[1] + 35), Math.min(255, bg[2] + 35)];
+      if (textureOn(scene.background.texture, x, y, size)) c = lighter;
       for (const s of scene.shapes) if (covers(s, x, y)) c = palette[s.colour] ?? c;
       const o = (y * size + x) * 3;
       out[o] = c[0];

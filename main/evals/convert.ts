@@ -2,7 +2,9 @@
 // region, nulls where a region does not exist) and the store's flat rows (metric, region, value), in
 // both directions, and from the engine's aggregate to the stored aggregate rows.
 import type { SampleScore } from '../../shared/api/evals.js';
-import type { EvalMetric } from '../../shared/evals/metrics.js';
+import { EDIT_ACCURACY_BY_KIND, type EvalMetric } from '../../shared/evals/metrics.js';
+import { meanStd } from '../../shared/metrics/stats.js';
+import type { ShapesEditCheck } from '../data/shapes-accuracy.js';
 import type { Region } from '../../shared/metrics/presets.js';
 import type { EvaluationAggregate, RegionScores, SampleScores } from '../engine/metrics/index.js';
 import type { AggregateInput, StoredSample } from '../store/index.js';
@@ -57,4 +59,28 @@ export function aggregateRows(a: EvaluationAggregate): AggregateInput[] {
   if (a.fid) out.push({ metric: 'fid', region: 'full', mean: finite(a.fid.fid), std: null, n: Math.min(...a.fid.n) });
   if (a.is) out.push({ metric: 'is', region: 'full', mean: finite(a.is.mean), std: finite(a.is.std), n: a.is.n });
   return out;
+}
+
+const EDIT_METRICS: readonly EvalMetric[] = ['editAcc', ...Object.values(EDIT_ACCURACY_BY_KIND), 'editScore'];
+
+/**
+ * One sample's scene-graph edit test as rows (percent): editAcc 100 or 0, the same value under its
+ * kind's column (editAccRecolour, …), and editScore. A sample whose edit changes no pixel has none.
+ */
+export function editAccuracyRows(check: ShapesEditCheck): SampleScore[] {
+  if (!check.scored) return [];
+  const acc = check.correct ? 100 : 0;
+  return [
+    { metric: 'editAcc', region: 'full', value: acc },
+    { metric: EDIT_ACCURACY_BY_KIND[check.op], region: 'full', value: acc },
+    { metric: 'editScore', region: 'full', value: 100 * check.score },
+  ];
+}
+
+/** The edit-accuracy aggregates over the stored samples: mean, sample std and n per metric (a kind no sample had gets no row). */
+export function editAccuracyAggregateRows(stored: readonly StoredSample[]): AggregateInput[] {
+  return EDIT_METRICS.flatMap((metric) => {
+    const m = meanStd(stored.map((s) => s.scores.find((r) => r.metric === metric)?.value));
+    return m.n > 0 ? [{ metric, region: 'full' as const, mean: m.mean, std: m.std, n: m.n }] : [];
+  });
 }

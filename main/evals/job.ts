@@ -10,15 +10,16 @@
 // caption for CLIP-T) is stored as an error naming the sample and field; the others go on.
 import sharp from 'sharp';
 import { z } from 'zod';
-import { againstSchema } from '../../shared/api/evals.js';
+import { againstSchema, type SampleScore } from '../../shared/api/evals.js';
 import { splitSchema } from '../../shared/api/datasets.js';
 import { canonicalJson, describeRules } from '../../shared/evals/metrics.js';
-import { presetModelKeys, resolvePreset, type EvalPreset } from '../../shared/metrics/presets.js';
+import { presetModelKeys, resolvePreset, type EditAccuracySettings, type EvalPreset } from '../../shared/metrics/presets.js';
+import { checkShapesEdit, parseShapesMeta, type ShapesEditCheck } from '../data/shapes-accuracy.js';
 import { decodeMaskPng } from '../data/masks/index.js';
 import type { RgbImage } from '../engine/metrics/images.js';
 import type { SampleScores } from '../engine/metrics/index.js';
 import type { SampleRecord, Store } from '../store/index.js';
-import { aggregateRows, scoreRows, scoresOf } from './convert.js';
+import { aggregateRows, editAccuracyAggregateRows, editAccuracyRows, scoreRows, scoresOf } from './convert.js';
 import { modelRecord } from './folders.js';
 import { presetSha256 } from './preset.js';
 import crypto from 'node:crypto';
@@ -150,17 +151,25 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
       const { sample, imageSha256 } = pending[i]!;
       const started = performance.now();
       let scores: SampleScores;
+      let editRows: SampleScore[] = [];
       try {
+        const edited = await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`);
+        const source = await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`);
         scores = await evaluator.scoreSample({
           id: sample.externalId,
-          edited: await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`),
-          source: await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`),
+          edited,
+          source,
           target: sample.targetSha256 ? await decodeRgb(blob(store, sample.targetSha256, `sample ${sample.externalId} target`), `sample ${sample.externalId} target`) : null,
           mask: await maskOf(store, sample),
           targetText: sample.outputCaption,
           instruction: sample.instruction,
           fidReferenceFeatures: fidRefKey ? store.evals.fidReference(fidRefKey, sample.id) : null,
         });
+        if (preset.metrics.editAccuracy) {
+          const check = editAccuracy(sample, edited, source, preset.metrics.editAccuracy);
+          editRows = editAccuracyRows(check);
+          if (!check.scored) scores.notes.push(check.reason);
+        }
       } catch (err) {
         if ((err as Error).name === 'AbortError') throw err;
         errors++;
@@ -174,7 +183,7 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
         sampleId: sample.id,
         imageSha256,
         status: 'done',
-        scores: scoreRows(scores),
+        scores: [...scoreRows(scores), ...editRows],
         notes: scores.notes,
         seconds: (performance.now() - started) / 1000,
         features: { fidGenerated: f.fidGenerated ?? null, fidReference: f.fidReference ?? null, isLogits: f.isLogits ?? null },
@@ -186,7 +195,8 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
     const stored = store.evals.storedSamples(id);
     const aggregate = aggregateScores(preset, stored.map(scoresOf));
     const all = [...warnings, ...aggregate.warnings];
-    store.evals.putAggregates(id, aggregateRows(aggregate), { fid: aggregate.fid ?? null, is: aggregate.is ?? null }, all);
+    const rows = preset.metrics.editAccuracy ? [...aggregateRows(aggregate), ...editAccuracyAggregateRows(stored)] : aggregateRows(aggregate);
+    store.evals.putAggregates(id, rows, { fid: aggregate.fid ?? null, is: aggregate.is ?? null }, all);
     store.evals.setStatus(id, 'complete');
     io.changed();
     io.log('info', `${stored.length} samples scored, ${errors} failed, ${missing.length} missing`);
@@ -204,4 +214,11 @@ async function maskOf(store: Store, sample: SampleRecord) {
   } catch (err) {
     throw new EvaluationInputError(`sample ${sample.externalId} mask (version ${mask.version}): ${(err as Error).message}`);
   }
+}
+
+/** The scene-graph edit test (main/data/shapes-accuracy.ts) on one sample: the scene's frame is the source image's size. */
+function editAccuracy(sample: SampleRecord, edited: RgbImage, source: RgbImage, s: EditAccuracySettings): ShapesEditCheck {
+  const meta = parseShapesMeta(sample.meta, sample.externalId);
+  if (source.width !== source.height) throw new EvaluationInputError(`sample ${sample.externalId}: editAccuracy: the source is ${source.width}×${source.height}; a ShapesEdit scene is square`);
+  return checkShapesEdit(edited, meta, source.width, { minFraction: s.minFraction, filter: s.filter, antialias: s.antialias });
 }

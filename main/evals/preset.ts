@@ -36,3 +36,13 @@ export function resolvePresetInput(input: PresetInput, against?: Reference | nul
   const preset = presetAgainst(base, against ?? null);
   return { preset, sha256: presetSha256(preset) };
 }
+
+/**
+ * The ShapesEdit preset to evaluate with (issue 18): `shapes-paper` (edit accuracy, PSNR/L1 and the
+ * paper's metrics as ric-authors computes them) when every model folder it needs is set and sound,
+ * else `shapes` (no backbone). Loads no model: headers only (checkModelFolders).
+ */
+export async function shapesPresetFor(modelFolders: Readonly<Record<string, string | null>>): Promise<'shapes' | 'shapes-paper'> {
+  const { checkModelFolders } = await import('../engine/metrics/index.js');
+  return checkModelFolders(resolvePreset('shapes-paper'), modelFolders).every((c) => c.ok) ? 'shapes-paper' : 'shapes';
+}

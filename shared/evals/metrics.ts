@@ -4,7 +4,7 @@
 // many digits a table prints. Pure: the contract, the renderer and the CLI share it.
 import type { EvalPreset, Reference, Region } from '../metrics/presets.js';
 
-export const EVAL_METRICS = ['clipI', 'dino', 'clipT', 'lpips', 'fid', 'is', 'psnr', 'l1', 'l2'] as const;
+export const EVAL_METRICS = ['clipI', 'dino', 'clipT', 'lpips', 'fid', 'is', 'psnr', 'l1', 'l2', 'editAcc', 'editAccRecolour', 'editAccRemove', 'editAccAdd', 'editAccMove', 'editAccResize', 'editScore'] as const;
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 export const EVAL_REGIONS = ['full', 'inside', 'outside'] as const;
 
@@ -28,7 +28,20 @@ export const METRIC_INFO: Record<EvalMetric, MetricInfo> = {
   psnr: { label: 'PSNR', better: 'higher', digits: 2, setLevel: false },
   l1: { label: 'L1', better: 'lower', digits: 4, setLevel: false },
   l2: { label: 'L2', better: 'lower', digits: 5, setLevel: false },
+  // Edit accuracy from the scene graph (ShapesEdit; main/data/shapes-accuracy.ts), in %: per sample
+  // 100 (the instructed edit was made) or 0; the per-kind columns average the samples of that kind.
+  editAcc: { label: 'Edit acc. %', better: 'higher', digits: 1, setLevel: false },
+  editAccRecolour: { label: 'Acc. recolour %', better: 'higher', digits: 1, setLevel: false },
+  editAccRemove: { label: 'Acc. remove %', better: 'higher', digits: 1, setLevel: false },
+  editAccAdd: { label: 'Acc. add %', better: 'higher', digits: 1, setLevel: false },
+  editAccMove: { label: 'Acc. move %', better: 'higher', digits: 1, setLevel: false },
+  editAccResize: { label: 'Acc. resize %', better: 'higher', digits: 1, setLevel: false },
+  /** The graded form of the same test: % of the changed pixels with the class the after graph gives them. */
+  editScore: { label: 'Edit pixels %', better: 'higher', digits: 1, setLevel: false },
 };
+
+/** The per-sample edit-accuracy metric of each ShapesEdit edit kind. */
+export const EDIT_ACCURACY_BY_KIND = { recolour: 'editAccRecolour', remove: 'editAccRemove', add: 'editAccAdd', move: 'editAccMove', resize: 'editAccResize' } as const satisfies Record<string, EvalMetric>;
 
 /** One column of a table / one score of a sample: a metric in a region. */
 export interface MetricColumn {
@@ -61,6 +74,7 @@ export function presetColumns(p: EvalPreset): MetricColumn[] {
     if (region === 'full' && m.fid) out.push({ metric: 'fid', region });
     if (region === 'full' && m.is) out.push({ metric: 'is', region });
     if (m.pixel?.regions.includes(region)) for (const k of ['psnr', 'l1', 'l2'] as const) if (m.pixel.measures.includes(k)) out.push({ metric: k, region });
+    if (region === 'full' && m.editAccuracy) for (const k of ['editAcc', ...Object.values(EDIT_ACCURACY_BY_KIND), 'editScore'] as const) out.push({ metric: k, region });
   }
   return out;
 }
@@ -113,6 +127,7 @@ export function describeRules(p: EvalPreset): { metric: string; rule: string }[]
   if (m.lpips) out.push({ metric: 'lpips', rule: `${m.lpips.net}, resize to ${m.lpips.size}² ${m.lpips.filter}${m.lpips.antialias ? ' (antialias)' : ''}, input ${m.lpips.inputRange}; vs ${m.lpips.reference}` });
   if (m.fid) out.push({ metric: 'fid', rule: `${rule(m.fid.image)}; ${m.fid.weights} Inception; real set: ${m.fid.reference}; warn below N = ${m.fid.warnBelow}` });
   if (m.is) out.push({ metric: 'is', rule: `${rule(m.is.image)}; ${m.is.weights} Inception; ${m.is.splits} splits` });
+  if (m.editAccuracy) out.push({ metric: 'editAccuracy', rule: `${m.editAccuracy.from}: edited image resized to the source's size (${m.editAccuracy.filter}${m.editAccuracy.antialias ? ', antialias' : ''}), each pixel the nearest palette or background colour; a part of the edit (present / vacated / kept) passes at ≥ ${m.editAccuracy.minFraction} of its pixels agreeing with the after graph` });
   if (m.pixel) out.push({ metric: 'pixel', rule: `edited image resized to the ${m.pixel.reference}'s size (${m.pixel.filter}${m.pixel.antialias ? ', antialias' : ''}); 8-bit values / 255` });
   out.push({ metric: 'regions', rule: `mask ≥ ${p.regionRules.maskThreshold}; inside: tight box, ${p.regionRules.insideResize}; outside: mask painted rgb(${p.regionRules.outsideFill.join(', ')})` });
   return out;

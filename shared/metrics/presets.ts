@@ -95,6 +95,26 @@ export const pixelSchema = z
   })
   .strict();
 
+/**
+ * Edit accuracy from the dataset's scene graph (ShapesEdit, issue 18; the test is defined in
+ * main/data/shapes-accuracy.ts): whether the edited shape has the instructed colour, position or size
+ * (remove / add: is gone / is there). Per sample a yes/no (0 or 100 %), overall and per edit kind.
+ */
+export const editAccuracySchema = z
+  .object({
+    /** Where the instructed edit is read from: the sample's meta.sceneGraph {before, after} and meta.edit. */
+    from: z.literal('shapes-scene-graph'),
+    /** A pixel's class: the nearest (Euclidean, 8-bit RGB) of the palette colours and the background's two colours. */
+    classify: z.literal('nearest-colour'),
+    /** A part of the edit (present, vacated, kept) passes when at least this share of its pixels has the class the after graph gives them. */
+    minFraction: z.number().gt(0).max(1),
+    /** The edited image is resized to the scene graph's frame (the source's size) first. */
+    filter: z.enum(['nearest', 'box', 'bilinear', 'bicubic']),
+    antialias: z.boolean(),
+  })
+  .strict();
+export type EditAccuracySettings = z.infer<typeof editAccuracySchema>;
+
 export const presetSchema = z
   .object({
     name: z.string().min(1).max(64),
@@ -121,6 +141,7 @@ export const presetSchema = z
         fid: fidSchema.optional(),
         is: inceptionScoreSchema.optional(),
         pixel: pixelSchema.optional(),
+        editAccuracy: editAccuracySchema.optional(),
       })
       .strict()
       .refine((m) => Object.values(m).some(Boolean), { message: 'a preset needs at least one metric' }),
@@ -152,7 +173,10 @@ const INCEPTION_RULE: ImageRule = { resize: { kind: 'exact', height: 299, width:
 const REGION_RULES: EvalPreset['regionRules'] = { maskThreshold: 128, insideResize: 'square', outsideFill: [0, 0, 0] };
 const ALL_REGIONS: Region[] = ['full', 'inside', 'outside'];
 
-export const BUILTIN_PRESETS: Record<'magicbrush' | 'ric-authors' | 'exact', EvalPreset> = {
+const EXACT_PIXEL: NonNullable<EvalPreset['metrics']['pixel']> = { measures: ['psnr', 'l1'], reference: 'target', regions: ALL_REGIONS, filter: 'bicubic', antialias: true };
+const SHAPES_EDIT_ACCURACY: EvalPreset['metrics']['editAccuracy'] = { from: 'shapes-scene-graph', classify: 'nearest-colour', minFraction: 0.5, filter: 'bilinear', antialias: true };
+
+const PROTOCOLS: Record<'magicbrush' | 'ric-authors' | 'exact' | 'shapes', EvalPreset> = {
   magicbrush: {
     name: 'magicbrush',
     description:
@@ -192,7 +216,26 @@ export const BUILTIN_PRESETS: Record<'magicbrush' | 'ric-authors' | 'exact', Eva
     description: 'For datasets with exact ground truth (ShapesEdit): PSNR and L1 against the ground-truth target over the whole image, inside the mask and outside it, on 8-bit pixels scaled to [0, 1]. No backbone.',
     version: 1,
     regionRules: REGION_RULES,
-    metrics: { pixel: { measures: ['psnr', 'l1'], reference: 'target', regions: ALL_REGIONS, filter: 'bicubic', antialias: true } },
+    metrics: { pixel: EXACT_PIXEL },
+  },
+  shapes: {
+    name: 'shapes',
+    description:
+      "ShapesEdit's exact measures: `exact`'s PSNR and L1 against the ground-truth target (full, inside the mask, outside it) and edit accuracy from the scene graph — whether the edited shape has the instructed colour, position or size (remove/add: gone/there), overall and per edit kind (main/data/shapes-accuracy.ts). No backbone.",
+    version: 1,
+    regionRules: REGION_RULES,
+    metrics: { pixel: EXACT_PIXEL, editAccuracy: SHAPES_EDIT_ACCURACY },
+  },
+};
+
+export const BUILTIN_PRESETS: Record<keyof typeof PROTOCOLS | 'shapes-paper', EvalPreset> = {
+  ...PROTOCOLS,
+  'shapes-paper': {
+    name: 'shapes-paper',
+    description: "`shapes` plus the paper's metrics exactly as `ric-authors` computes them (CLIP-I, CLIP-T, DINO, LPIPS, FID, IS): for ShapesEdit when those model folders are set.",
+    version: 1,
+    regionRules: REGION_RULES,
+    metrics: { ...PROTOCOLS['ric-authors'].metrics, ...PROTOCOLS.shapes.metrics },
   },
 };
 

@@ -21,7 +21,7 @@ export interface EvalCliOptions {
 
 export function evalCommand(dataDir: () => string): Command {
   return new Command('eval')
-    .description("evaluate a result set under a metrics preset (magicbrush, ric-authors, exact, or a preset JSON file); run again to resume")
+    .description("evaluate a result set under a metrics preset (magicbrush, ric-authors, exact, shapes, shapes-paper, or a preset JSON file); run again to resume")
     .requiredOption('--results <name>', 'result set name (or id)')
     .option('--dataset <D>', 'the dataset the result set belongs to (id or name), when several have a set of that name')
     .requiredOption('--preset <P>', 'built-in preset name, or a .json file with a whole preset or {"base", "name", "changes"}')

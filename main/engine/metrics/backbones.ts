@@ -44,7 +44,7 @@ export class MissingModelError extends Error {
 }
 
 const KIND: Record<MetricName, (new (...a: never[]) => PretrainedModel) | null> = {
-  clipI: ClipModel, clipT: ClipModel, dino: VitModel, lpips: LpipsModel, fid: InceptionV3, is: InceptionV3, pixel: null,
+  clipI: ClipModel, clipT: ClipModel, dino: VitModel, lpips: LpipsModel, fid: InceptionV3, is: InceptionV3, pixel: null, editAccuracy: null,
 };
 
 const same = (a: readonly number[], b: readonly number[]) => a.every((x, i) => Math.abs(x - b[i]!) < 1e-6);
@@ -58,7 +58,7 @@ function inceptionInputWarning(rule: ImageRule, transformInput: boolean, where: 
   return `${where}: the Inception folder has transform_input=${transformInput} but the image rule normalises with mean ${JSON.stringify(rule.mean)}, std ${JSON.stringify(rule.std)}: its input is not the [-1, 1] range Inception was trained on (use ImageNet mean/std with transform_input=true, or 0.5/0.5 with false)`;
 }
 
-const MODEL_TYPE: Record<MetricName, string | null> = { clipI: 'clip', clipT: 'clip', dino: 'vit', lpips: 'lpips', fid: 'inception_v3', is: 'inception_v3', pixel: null };
+const MODEL_TYPE: Record<MetricName, string | null> = { clipI: 'clip', clipT: 'clip', dino: 'vit', lpips: 'lpips', fid: 'inception_v3', is: 'inception_v3', pixel: null, editAccuracy: null };
 
 export interface FolderCheck {
   key: string;

@@ -17,7 +17,8 @@ const WASM_HEAP_SLACK = 1.05;
 
 export interface EditorMemoryQuery {
   unetConfig: UNetConfig;
-  vaeConfig: VaeConfig;
+  /** null: a pixel-space pipeline (`"vae": [null, null]`, models/vae/pixel-space.ts) — no VAE weights, no decode pass */
+  vaeConfig: VaeConfig | null;
   /** the text encoder's parameter count (CLIP ViT-L/14 text: 123 M; 0 when not resident) */
   textEncoderParams?: number;
   /** the VAE stays loaded through the denoising loop (default true); false: only the UNet is resident there */
@@ -158,12 +159,12 @@ function passPeak(p: Pass, mode: 'inference' | 'tape' | 'checkpointed'): number 
 
 export function estimateEditorMemory(q: EditorMemoryQuery): EditorMemoryEstimate {
   const [h, w] = typeof q.resolution === 'number' ? [q.resolution, q.resolution] : q.resolution;
-  const down = 2 ** (q.vaeConfig.block_out_channels.length - 1);
+  const down = q.vaeConfig ? 2 ** (q.vaeConfig.block_out_channels.length - 1) : 1;
   if (h % down !== 0 || w % down !== 0) throw new Error(`resolution ${h}×${w} is not a multiple of the VAE's ${down}`);
   const lh = h / down;
   const lw = w / down;
   const unetShapes = unetParamShapes(q.unetConfig);
-  const vaeShapes = vaeParamShapes(q.vaeConfig);
+  const vaeShapes = q.vaeConfig ? vaeParamShapes(q.vaeConfig) : new Map<string, number[]>();
   const unetParams = count(unetShapes);
   const training = q.training ?? false;
   const vaeResident = training || (q.vaeResident ?? true);
@@ -173,7 +174,7 @@ export function estimateEditorMemory(q: EditorMemoryQuery): EditorMemoryEstimate
   const checkpointing = q.checkpointing ?? training;
   const n = training ? q.batch : q.separateBranches ? q.batch : 3 * q.batch;
   const unet = unetPass(q.unetConfig, n, lh, lw);
-  const decode = vaeDecodePass(q.vaeConfig, q.batch, h, w);
+  const decode: Pass = q.vaeConfig ? vaeDecodePass(q.vaeConfig, q.batch, h, w) : { blocks: [], kept: 0 };
   let activations: number;
   let stages: EditorMemoryEstimate['stages'];
   let trainingBytes = 0;

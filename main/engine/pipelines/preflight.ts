@@ -11,6 +11,7 @@ import { checkPretrained, resolveConfig } from '../models/registry.js';
 import type { UNetConfig } from '../models/unet/index.js';
 import type { VaeConfig } from '../models/vae/index.js';
 import { SCHEDULER_NAMES, type SchedulerName } from '../schedulers/index.js';
+import { PIXEL_SPACE_CONFIG } from '../models/vae/pixel-space.js';
 import { checkPipelineFolder, isPixelSpace, readModelIndex } from './folder.js';
 import { estimateEditorMemory, type EditorMemoryEstimate } from './memory.js';
 
@@ -79,12 +80,6 @@ export function editSize(width: number, height: number, resolution: number, mult
   return [floor(height), floor(width)];
 }
 
-/** The stand-in a pixel-space pipeline is sized with (downscale 1, 3 latent channels). */
-const PIXEL_SPACE_SIZING: VaeConfig = {
-  in_channels: 3, out_channels: 3, down_block_types: ['DownEncoderBlock2D'], up_block_types: ['UpDecoderBlock2D'], block_out_channels: [4],
-  layers_per_block: 1, act_fn: 'silu', latent_channels: 3, norm_num_groups: 4, sample_size: 32, scaling_factor: 1, force_upcast: false,
-};
-
 export interface EditPlan extends EditCheck {
   unetConfig: UNetConfig | null;
   vaeConfig: VaeConfig | null;
@@ -102,9 +97,8 @@ export function planEdit(dir: string, opts: { resolution?: number | undefined; b
   const empty: EditPlan = { folder, parts: [], problems: [], nativeResolution: null, resolution: opts.resolution ?? null, backend, memory: null, unetConfig: null, vaeConfig: null };
   if (!fs.existsSync(folder)) return { ...empty, problems: [`${folder}: no such folder`] };
   let checked;
-  let pixelSpace = false;
   try {
-    pixelSpace = isPixelSpace(readModelIndex(folder));
+    readModelIndex(folder);
     checked = checkPipelineFolder(folder);
   } catch (err) {
     return { ...empty, problems: [(err as Error).message] };
@@ -122,14 +116,21 @@ export function planEdit(dir: string, opts: { resolution?: number | undefined; b
     }
   };
   const unetConfig = config<UNetConfig>('unet');
-  // Pixel space (`"vae": [null, null]`, the tiny editor): no VAE folder; sized as a one-block
-  // identity-like codec of 3 channels at downscale 1, whose weights and decode are negligible.
-  const vaeConfig = pixelSpace ? PIXEL_SPACE_SIZING : config<VaeConfig>('vae');
-  if (unetConfig && vaeConfig && unetConfig.in_channels !== 2 * vaeConfig.latent_channels) {
-    problems.unshift(`${path.join(folder, 'unet', 'config.json')}: in_channels is ${unetConfig.in_channels}; InstructPix2Pix needs ${2 * vaeConfig.latent_channels} (noisy latents + source image latents) — this looks like a text-to-image UNet`);
+  // Pixel space (`"vae": [null, null]`, the tiny editor): no VAE; the UNet sees noisy image + source
+  // image (6 channels) and predicts 3, at the image's own resolution (downscale 1).
+  const pixelSpace = isPixelSpace(checked.index);
+  const vaeConfig = pixelSpace ? null : config<VaeConfig>('vae');
+  const latentChannels = pixelSpace ? PIXEL_SPACE_CONFIG.latent_channels : vaeConfig?.latent_channels;
+  if (unetConfig && latentChannels !== undefined && unetConfig.in_channels !== 2 * latentChannels) {
+    problems.unshift(
+      pixelSpace
+        ? `${path.join(folder, 'unet', 'config.json')}: in_channels is ${unetConfig.in_channels}; a pixel-space pipeline ("vae": [null, null] in model_index.json) needs ${2 * latentChannels} (noisy image + source image)`
+        : `${path.join(folder, 'unet', 'config.json')}: in_channels is ${unetConfig.in_channels}; InstructPix2Pix needs ${2 * latentChannels} (noisy latents + source image latents) — this looks like a text-to-image UNet`,
+    );
   }
-  if (!unetConfig || !vaeConfig || problems.length) return { ...empty, parts, problems, unetConfig, vaeConfig };
-  const down = vaeDownscale(vaeConfig);
+  if (unetConfig && pixelSpace && unetConfig.out_channels !== latentChannels) problems.unshift(`${path.join(folder, 'unet', 'config.json')}: out_channels is ${unetConfig.out_channels}; a pixel-space UNet predicts ${latentChannels} (an RGB image's noise)`);
+  if (!unetConfig || (!vaeConfig && !pixelSpace) || problems.length) return { ...empty, parts, problems, unetConfig, vaeConfig };
+  const down = vaeConfig ? vaeDownscale(vaeConfig) : 1;
   // diffusers' pipelines: height = unet.config.sample_size * vae_scale_factor (64 when the config has none).
   const ss = unetConfig.sample_size;
   const nativeResolution = (Array.isArray(ss) ? Math.max(...ss) : (ss ?? 64)) * down;
@@ -142,7 +143,7 @@ export function planEdit(dir: string, opts: { resolution?: number | undefined; b
     // Reported by the part check already.
   }
   const at = (side: number, onDemand: boolean): EditorMemoryEstimate =>
-    estimateEditorMemory({ unetConfig: unetConfig!, vaeConfig: vaeConfig!, textEncoderParams: onDemand ? 0 : textEncoderParams, vaeResident: !onDemand, resolution: side, batch: 1, backend: backend.name });
+    estimateEditorMemory({ unetConfig: unetConfig!, vaeConfig, textEncoderParams: onDemand ? 0 : textEncoderParams, vaeResident: !onDemand, resolution: side, batch: 1, backend: backend.name });
   const layoutOf = (e: EditorMemoryEstimate) => ({ peak: e.peak, weights: e.weights.total, activations: e.activations, fits: e.fitsWasmHeap, summary: e.summary });
   const side = Math.max(down, Math.floor(resolution / 8) * 8);
   const resident = at(side, false);

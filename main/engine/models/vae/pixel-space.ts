@@ -27,11 +27,14 @@ export interface LatentCodec {
   dispose(): void;
 }
 
+/** Pixel space's codec config: RGB itself (3 channels), unscaled. Pre-flights read it without building the codec. */
+export const PIXEL_SPACE_CONFIG: Readonly<LatentCodecConfig> = { latent_channels: 3, scaling_factor: 1 };
+
 /** The log-variance of the identity posterior: AutoencoderKL clamps to [-30, 20]; -30 is its floor. */
 const LOGVAR_FLOOR = -30;
 
 export class PixelSpace implements LatentCodec {
-  readonly config: LatentCodecConfig = { latent_channels: 3, scaling_factor: 1 };
+  readonly config: LatentCodecConfig = { ...PIXEL_SPACE_CONFIG };
   readonly params = new ParamStore('pixel space (no autoencoder)');
   gradientCheckpointing = false;
   readonly scalingFactor = 1;

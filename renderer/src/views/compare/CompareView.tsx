@@ -14,7 +14,7 @@ import { SamplePanes, type PaneSet } from './SamplePanes';
 import { IDENTITY, type View } from './view';
 import './compare.css';
 
-const PRESETS = ['exact', 'magicbrush', 'ric-authors'] as const;
+const PRESETS = ['exact', 'shapes', 'magicbrush', 'ric-authors', 'shapes-paper'] as const;
 const REGIONS = ['full', 'inside', 'outside'] as const;
 
 export function CompareView() {
