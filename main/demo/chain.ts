@@ -49,6 +49,8 @@ export interface DemoServiceOptions {
   /** The app's own Api, in process: the chain is one more client of it. */
   api: () => ApiClient;
   emit: (id: number, state: DemoChainState) => void;
+  /** Starts the app's job queue (in the CLI it starts on first use): it recovers jobs a dead process left running. */
+  queue: () => void;
   log?: (line: string) => void;
 }
 
@@ -70,12 +72,15 @@ export class DemoService {
     const settings = resolveSettings(demoStartArgsSchema.parse(raw));
     const base = findBaseEditor(this.o.dataDir, settings.trainBase);
     if (!base.found && !settings.trainBase) throw new DemoRefusedError(missingBaseEditorMessage(base.looked));
+    this.o.queue();
     const specs = planStages(settings);
     const id = this.o.store.demo.create(settings as unknown as Record<string, unknown>, pendingStages(specs), this.me);
     const abort = new AbortController();
     const run = { id, abort, currentJob: null as number | null, done: Promise.resolve() };
     this.running = run;
-    run.done = this.drive(run, settings).finally(() => {
+    run.done = this.drive(run, settings)
+      .catch((err: unknown) => this.o.log?.(`[demo] the chain stopped: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => {
       if (this.running === run) this.running = null;
     });
     this.o.emit(id, 'running');
@@ -109,8 +114,11 @@ export class DemoService {
 
   /** On app shutdown: the chain stops driving; its row reads interrupted and a re-run continues. */
   close(): void {
+    this.closed = true;
     this.running?.abort.abort();
   }
+
+  private closed = false;
 
   private ownedElsewhere(r: DemoChainRecord): boolean {
     if (!r.owner || r.owner === this.me) return false;
@@ -125,6 +133,8 @@ export class DemoService {
     const specs = planStages(settings);
     const stages: DemoStage[] = pendingStages(specs);
     const save = (patch: Parameters<Store['demo']['update']>[1] = {}) => {
+      // The app closed under the chain: its row stays 'running' and reads as interrupted next time.
+      if (this.closed) return;
       store.demo.update(run.id, { stages, ...patch });
       this.o.emit(run.id, patch.state ?? 'running');
     };
@@ -174,6 +184,7 @@ export class DemoService {
   }
 
   private end(id: number, stages: DemoStage[], state: DemoChainState, error: string | null, result?: DemoStatus['result']): void {
+    if (this.closed) return;
     this.o.store.demo.update(id, { stages, state, error, ...(result ? { result } : {}) });
     this.o.emit(id, state);
   }

@@ -10,6 +10,7 @@ import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
 import { CompareView } from './views/compare/CompareView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
+import { DemoView } from './views/demo/DemoView';
 import { EditView } from './views/edit/EditView';
 import { SampleById } from './views/datasets/SampleById';
 import { MasksView } from './views/masks/MasksView';
@@ -74,6 +75,7 @@ function Shell() {
       ...views.map((v, i) => ({ id: `go:${v.path}`, label: `Go to ${v.label}`, hint: `Alt+${i + 1}`, run: () => void navigate(v.path) })),
       ...registered,
       { id: 'import', label: 'Import a dataset…', keywords: 'new add humanedit magicbrush folder shapesedit generate', run: () => void navigate('/datasets?import=1') },
+      { id: 'demo', label: 'Create the demo project…', keywords: 'shapesedit example first tutorial ablation', run: () => void navigate('/demo') },
       { id: 'new-run', label: 'New training run…', keywords: 'train start regionclip blip', run: () => void navigate('/training?new=1') },
       { id: 'theme', label: 'Toggle dark / light theme', keywords: 'colour color dark light', run: toggleTheme },
     ],
@@ -143,6 +145,7 @@ function Shell() {
           <Route path="/training" element={<TrainingView />} />
           <Route path="/edit" element={<EditView />} />
           <Route path="/compare" element={<CompareView />} />
+          <Route path="/demo" element={<DemoView />} />
           <Route path="/settings" element={<SettingsView onSaved={(s: Settings) => setTheme(s.theme)} />} />
           <Route path="*" element={<UnknownPage />} />
         </Routes>

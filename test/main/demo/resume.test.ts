@@ -55,8 +55,13 @@ describe('ric demo after a kill', () => {
     await until('the store', () => fs.existsSync(dbFile), 30_000);
     const db = new Database(dbFile, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
-    const rcCheckpoint = () =>
-      db.prepare("SELECT max(c.step) AS step FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE r.name = 'demo regionclip'").get() as { step: number | null };
+    const rcCheckpoint = () => {
+      try {
+        return db.prepare("SELECT max(c.step) AS step FROM checkpoints c JOIN runs r ON r.id = c.run_id WHERE r.name = 'demo regionclip'").get() as { step: number | null };
+      } catch {
+        return { step: null }; // the schema is still being created
+      }
+    };
     await until('a Region-CLIP checkpoint', () => (rcCheckpoint().step ?? 0) >= 1 || child.exitCode !== null, 120_000);
     child.kill('SIGKILL');
     await exited;

@@ -4,7 +4,7 @@
 // side under one pan and zoom, each pane with its per-sample scores; and the table of the ticked sets
 // with its exports. Keyboard: j / ↓ next sample, k / ↑ previous, 0 resets the zoom, b toggles the box.
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { EvalMetric } from '../../../../shared/evals/metrics';
 import { columnLabel, EVAL_METRICS, METRIC_INFO } from '../../../../shared/evals/metrics';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
@@ -20,9 +20,12 @@ const REGIONS = ['full', 'inside', 'outside'] as const;
 export function CompareView() {
   const api = useApi();
   const datasets = useQuery('datasets.list', {});
-  const [datasetId, setDatasetId] = useState<number | null>(null);
-  const [preset, setPreset] = useState<string>('exact');
-  const [ticked, setTicked] = useState<number[]>([]);
+  // ?dataset=ID&sets=1,2,3&preset=P (the demo's "Compare the editors"): the view opens on them.
+  const [params] = useSearchParams();
+  const idList = (v: string | null) => (v ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const [datasetId, setDatasetId] = useState<number | null>(idList(params.get('dataset'))[0] ?? null);
+  const [preset, setPreset] = useState<string>(params.get('preset') ?? 'exact');
+  const [ticked, setTicked] = useState<number[]>(idList(params.get('sets')));
   const [version, setVersion] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
   const [sortMetric, setSortMetric] = useState<EvalMetric | ''>('');

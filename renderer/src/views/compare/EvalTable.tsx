@@ -18,10 +18,26 @@ function download(name: string, text: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-export function EvalTable({ resultSetIds, preset, version }: { resultSetIds: readonly number[]; preset: string; version: number }) {
+export function EvalTable({
+  resultSetIds,
+  preset,
+  version,
+  initialGrouping = 'none',
+  initialReference = null,
+  columns,
+}: {
+  resultSetIds: readonly number[];
+  preset: string;
+  version: number;
+  /** The demo's table opens grouped by seed, against its baseline, with its own columns. */
+  initialGrouping?: 'none' | 'seed';
+  initialReference?: number | null;
+  columns?: readonly string[];
+}) {
   const api = useApi();
-  const [grouping, setGrouping] = useState<'none' | 'seed'>('none');
-  const [reference, setReference] = useState<number | null>(null);
+  const [grouping, setGrouping] = useState<'none' | 'seed'>(initialGrouping);
+  const [reference, setReference] = useState<number | null>(initialReference);
+  const columnsKey = columns?.join(',') ?? '';
   const [result, setResult] = useState<TableResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = resultSetIds.join(',');
@@ -32,14 +48,14 @@ export function EvalTable({ resultSetIds, preset, version }: { resultSetIds: rea
       return;
     }
     const ids = key.split(',').map(Number);
-    api.call('evals.table', { resultSetIds: ids, preset, grouping, ...(reference !== null && ids.includes(reference) ? { ablationReference: reference } : {}) }).then(
+    api.call('evals.table', { resultSetIds: ids, preset, grouping, ...(columnsKey ? { columns: columnsKey.split(',') } : {}), ...(reference !== null && ids.includes(reference) ? { ablationReference: reference } : {}) }).then(
       (r) => live && (setResult(r), setError(null)),
       (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
     );
     return () => {
       live = false;
     };
-  }, [api, key, preset, grouping, version, reference]);
+  }, [api, key, preset, grouping, version, reference, columnsKey]);
 
   if (!key) return <p className="muted">Tick result sets to build a table.</p>;
   if (error) return <p className="error">{error}</p>;

@@ -2,7 +2,7 @@
 // failed import is retried or its dataset deleted from its row.
 // A path dropped onto the list (text, e.g. from a file manager or terminal) opens the import dialog.
 import { useEffect, useState, type DragEvent, type ReactNode } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import type { DatasetSummary } from '../../../../shared/api/index';
 import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
@@ -43,6 +43,17 @@ export function DatasetList() {
   const [dropNote, setDropNote] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<DatasetSummary | null>(null);
   const [rowError, setRowError] = useState<{ id: number; text: string } | null>(null);
+  const [demoError, setDemoError] = useState<string | null>(null);
+  /** The first run's offer: the demo chain starts, and its view follows it live. */
+  const createDemo = async () => {
+    setDemoError(null);
+    try {
+      await api.call('demo.start', {});
+      void navigate('/demo');
+    } catch (err) {
+      setDemoError(describeError(err));
+    }
+  };
 
   // #/datasets?import=1 (the command palette's "Import a dataset…") opens the dialog.
   const [params, setParams] = useSearchParams();
@@ -160,9 +171,33 @@ export function DatasetList() {
       {list.data && datasets.length === 0 ? (
         <EmptyState title="No dataset yet">
           <p>
-            Import HumanEdit, MagicBrush or a folder of your own, or generate the ShapesEdit demo world with <strong>Import…</strong>. From a terminal:{' '}
+            New here? <strong>Create the demo project</strong>: ShapesEdit generated, described and approved, the towers trained, the tiny editor
+            fine-tuned five ways from one base editor (Tables 2–3), its edits scored — ending in the ablation table, every stage a job you can
+            follow and cancel. From a terminal: <code>ric demo</code>.
+          </p>
+          <p>
+            Or import HumanEdit, MagicBrush or a folder of your own (or a ShapesEdit world of your own size) with <strong>Import a dataset</strong>:{' '}
             <code>ric import shapes --count 1000</code>.
           </p>
+          <div className="empty-actions">
+            <button type="button" className="primary" onClick={() => void createDemo()} data-testid="create-demo">
+              Create the demo project
+            </button>{' '}
+            <button
+              type="button"
+              onClick={() => {
+                setDroppedPath(undefined);
+                setImportOpen(true);
+              }}
+            >
+              Import a dataset
+            </button>
+          </div>
+          {demoError ? (
+            <p className="error" role="alert">
+              {demoError} <Link to="/demo">Demo options…</Link>
+            </p>
+          ) : null}
         </EmptyState>
       ) : null}
       {datasets.length > 0 ? (
