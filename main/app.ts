@@ -48,6 +48,7 @@ export function openApp(options: OpenAppOptions): App {
       dataDir: options.dataDir,
       api: () => createApiClient(createInProcessTransport(dispatcher, events)),
       emit: (id, state) => events.emit('demo.changed', { id, state }),
+      queue: () => void jobManager(),
       log,
     }));
   const context: AppContext = {
