@@ -5,9 +5,10 @@
 // store (migration 10) records the stages and their jobs; a chain whose app died reads as
 // interrupted, and starting the demo again walks the stages anew, finding done work in the store.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import type { ApiClient } from '../../shared/api/client.js';
-import { demoStartArgsSchema, FINAL_JOB_STATES, type DemoChainState, type DemoStage, type DemoStartArgs, type DemoStatus, type JobDetail } from '../../shared/api/index.js';
+import { demoStartArgsSchema, FINAL_JOB_STATES, type DemoChainState, type DemoSettings, type DemoStage, type DemoStartArgs, type DemoStatus, type JobDetail } from '../../shared/api/index.js';
 import type { DemoChainRecord, Store } from '../store/index.js';
 import { findBaseEditor, missingBaseEditorMessage } from './base-editor.js';
 import { pendingStages, planStages, resolveSettings, type ResolvedSettings } from './plan.js';
@@ -69,7 +70,7 @@ export class DemoService {
       throw new DemoRefusedError(`the demo is already running in another process (${latest.owner}); wait for it, or cancel it there`);
     }
     if (latest?.state === 'running') this.o.store.demo.update(latest.id, { state: 'interrupted', error: 'the process running it stopped' });
-    const settings = resolveSettings(demoStartArgsSchema.parse(raw));
+    const settings = resolveSettings(parseStartArgs(raw, process.env));
     const base = findBaseEditor(this.o.dataDir, settings.trainBase);
     if (!base.found && !settings.trainBase) throw new DemoRefusedError(missingBaseEditorMessage(base.looked));
     this.o.queue();
@@ -225,6 +226,36 @@ export class DemoService {
       check();
     });
   }
+}
+
+/** The largest RIC_DEMO_DEFAULTS file read. */
+const MAX_DEFAULTS_BYTES = 64 * 1024;
+
+/**
+ * The caller's arguments over the defaults in the JSON file $RIC_DEMO_DEFAULTS names (the same fields
+ * as `demo.start`): how a test or a benchmark sizes the chain that the window's one-click offer starts.
+ */
+export function parseStartArgs(raw: DemoStartArgs, env: NodeJS.ProcessEnv): DemoSettings {
+  let defaults: Record<string, unknown> = {};
+  const file = env['RIC_DEMO_DEFAULTS'];
+  if (file) {
+    try {
+      if (fs.statSync(file).size > MAX_DEFAULTS_BYTES) throw new Error(`larger than ${MAX_DEFAULTS_BYTES} bytes`);
+      const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+      defaults = v as Record<string, unknown>;
+    } catch (err) {
+      throw new DemoRefusedError(`RIC_DEMO_DEFAULTS ${file}: ${(err as Error).message}`);
+    }
+  }
+  const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined));
+  const config = { ...((defaults['config'] as Record<string, unknown> | undefined) ?? {}), ...((given['config'] as Record<string, unknown> | undefined) ?? {}) };
+  const parsed = demoStartArgsSchema.safeParse({ ...defaults, ...given, config });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DemoRefusedError(`the demo's settings${file ? ` (with RIC_DEMO_DEFAULTS ${file})` : ''}: ${issue?.path.join('.') || 'settings'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }
 
 export function toStatus(r: DemoChainRecord): DemoStatus {

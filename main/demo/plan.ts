@@ -24,6 +24,9 @@ export const DEMO_DEFAULTS = { count: 600, editorSteps: 60, editSteps: 10, seeds
 export const DEMO_EDIT = { scheduler: 'ddim', guidanceScale: 3, imageGuidanceScale: 1.5 } as const;
 
 export interface ResolvedSettings extends DemoSettings {
+  quick: boolean;
+  trainBase: boolean;
+  config: NonNullable<DemoSettings['config']>;
   seeds: number;
   count: number;
   editorSteps: number;
@@ -34,6 +37,9 @@ export interface ResolvedSettings extends DemoSettings {
 export function resolveSettings(s: DemoSettings): ResolvedSettings {
   return {
     ...s,
+    quick: s.quick === true,
+    trainBase: s.trainBase === true,
+    config: s.config ?? {},
     seeds: s.seeds ?? (s.quick ? 1 : DEMO_DEFAULTS.seeds),
     count: s.count ?? DEMO_DEFAULTS.count,
     editorSteps: s.editorSteps ?? DEMO_DEFAULTS.editorSteps,

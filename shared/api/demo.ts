@@ -25,11 +25,11 @@ const stageConfig = z.record(z.string(), z.unknown());
 export const demoStartArgsSchema = z
   .object({
     /** Baseline and full method, one seed (the ≤ 5 minute demo). */
-    quick: z.boolean().default(false),
+    quick: z.boolean().optional(),
     /** Seeds per variant (default 3; --quick: 1). */
     seeds: z.number().int().min(1).max(10).optional(),
     /** Train the base editor here (denoising only, from scratch) instead of using the shipped one. */
-    trainBase: z.boolean().default(false),
+    trainBase: z.boolean().optional(),
     /** The base editor's steps with trainBase (default: the base preset's). */
     baseSteps: z.number().int().min(1).max(1_000_000).optional(),
     /** ShapesEdit samples to generate (32 px; ~10% are the held-out split that is edited and scored). */
@@ -42,7 +42,7 @@ export const demoStartArgsSchema = z
     config: z
       .object({ regionclip: stageConfig.optional(), blip: stageConfig.optional(), editor: stageConfig.optional(), base: stageConfig.optional() })
       .strict()
-      .default({}),
+      .optional(),
   })
   .strict();
 export type DemoStartArgs = z.input<typeof demoStartArgsSchema>;

@@ -132,10 +132,11 @@ export function demoCommand(dataDir: () => string): Command {
       const config = opts.config ? readTrainConfig(opts.config) : {};
       for (const k of Object.keys(config)) if (!['regionclip', 'blip', 'editor', 'base'].includes(k)) throw new CliError(`${opts.config}: unknown stage "${k}" (known: regionclip, blip, editor, base)`);
       if (opts.baseSteps !== undefined && !opts.trainBase) throw new CliError('--base-steps goes with --train-base');
+      // Only what was given: the rest comes from $RIC_DEMO_DEFAULTS, else the demo's defaults.
       const args: DemoStartArgs = {
-        quick: opts.quick === true,
-        trainBase: opts.trainBase === true,
-        config: config as DemoStartArgs['config'],
+        ...(opts.quick ? { quick: true } : {}),
+        ...(opts.trainBase ? { trainBase: true } : {}),
+        ...(opts.config ? { config: config as DemoStartArgs['config'] } : {}),
         ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
         ...(opts.baseSteps !== undefined ? { baseSteps: opts.baseSteps } : {}),
         ...(opts.count !== undefined ? { count: opts.count } : {}),
