@@ -10,7 +10,7 @@ import { StatusBar } from './components/StatusBar';
 import { CaptionsView } from './views/captions/CaptionsView';
 import { CompareView } from './views/compare/CompareView';
 import { DatasetsArea } from './views/datasets/DatasetsArea';
-import { DemoView } from './views/demo/DemoView';
+import { DEMO_STARTED_KEY, DemoView } from './views/demo/DemoView';
 import { EditView } from './views/edit/EditView';
 import { SampleById } from './views/datasets/SampleById';
 import { MasksView } from './views/masks/MasksView';
@@ -45,6 +45,17 @@ function Shell() {
   useEffect(() => {
     document.querySelector<HTMLElement>('[data-view-title]')?.focus({ preventScroll: true });
   }, [location.pathname]);
+
+  // A demo this window started opens its ablation table when it finishes, wherever the user is.
+  useEffect(
+    () =>
+      api.on('demo.changed', (e) => {
+        if (e.state !== 'completed' || sessionStorage.getItem(DEMO_STARTED_KEY) !== String(e.id)) return;
+        sessionStorage.removeItem(DEMO_STARTED_KEY);
+        void navigate('/demo');
+      }),
+    [api, navigate],
+  );
 
   const toggleTheme = useCallback(() => {
     const next: Theme = theme === 'dark' ? 'light' : 'dark';

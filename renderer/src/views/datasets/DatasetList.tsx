@@ -7,6 +7,7 @@ import type { DatasetSummary } from '../../../../shared/api/index';
 import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { EmptyState } from '../../components/EmptyState';
+import { startDemo } from '../demo/DemoView';
 import { ViewHeader } from '../../components/ViewHeader';
 import { DeleteDatasetDialog, retryImport } from './DatasetActions';
 import { SampleErrors } from './DatasetStatus';
@@ -48,7 +49,7 @@ export function DatasetList() {
   const createDemo = async () => {
     setDemoError(null);
     try {
-      await api.call('demo.start', {});
+      await startDemo(api, {});
       void navigate('/demo');
     } catch (err) {
       setDemoError(describeError(err));

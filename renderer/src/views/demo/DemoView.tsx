@@ -14,6 +14,15 @@ import './demo.css';
 
 type Progress = ApiEventPayload<'job.progress'>;
 
+/** The chain this window started (sessionStorage): the app opens its table when it completes. */
+export const DEMO_STARTED_KEY = 'ric.demoStarted';
+
+/** Starts (or continues) the demo and remembers it was this window's doing. */
+export async function startDemo(api: ReturnType<typeof useApi>, args: { quick?: boolean; trainBase?: boolean }): Promise<void> {
+  const s = await api.call('demo.start', args);
+  sessionStorage.setItem(DEMO_STARTED_KEY, String(s.id));
+}
+
 /** The Compare view on the demo's result sets: every variant × seed on the same samples. */
 export const compareLink = (r: NonNullable<DemoStatus['result']>) => `/compare?dataset=${r.datasetId}&sets=${r.resultSetIds.join(',')}&preset=${encodeURIComponent(r.preset)}`;
 
@@ -32,7 +41,7 @@ export function DemoView() {
   const start = async (args: { quick?: boolean; trainBase?: boolean } = {}) => {
     setError(null);
     try {
-      await api.call('demo.start', args);
+      await startDemo(api, args);
       reload();
     } catch (err) {
       setError(describeError(err));
