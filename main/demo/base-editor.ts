@@ -43,7 +43,7 @@ export function findBaseEditor(dataDir: string, trainBase: boolean): { found: st
 export function missingBaseEditorMessage(looked: readonly string[]): string {
   return (
     `The demo fine-tunes a trained base editor, and none was found (looked in ${looked.join(' and ')}). ` +
-    'Release builds ship it in resources/base-editor/. Without it, train it here with the project\'s own code: ' +
+    'The project ships it in resources/base-editor/ (made by scripts/train-base-editor.mjs). Without it, train it here with the project\'s own code: ' +
     '`ric demo --train-base` (the base preset\'s 20 000 steps take hours on a laptop CPU; `--base-steps N` for a shorter, weaker base), ' +
     'or `node scripts/train-base-editor.mjs --out DIR` then `--export resources/base-editor`.'
   );

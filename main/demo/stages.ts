@@ -62,8 +62,10 @@ async function stageDataset(c: StageContext): Promise<StageOutcome> {
   if (found) {
     // An import stopped midway (a kill): its job resumes and skips the samples already stored.
     const last = (await c.api.call('datasets.get', { id: found.id })).lastImport;
-    if (!last) throw new Error(`dataset "${DEMO_DATASET}" is ${found.status} and has no import job to resume: delete it and run the demo again`);
-    const jobId = await follow(c, { jobId: last.id, state: last.state }, () => Promise.reject(new Error('unreachable')));
+    if (!last || !(LIVE.includes(last.state) || RESUMABLE.includes(last.state))) {
+      throw new Error(`dataset "${DEMO_DATASET}" is ${found.status} and has no import to resume: delete it (Datasets, or ric datasets delete) and run the demo again`);
+    }
+    const jobId = await follow(c, { jobId: last.id, state: last.state }, () => Promise.reject(new Error(`dataset "${DEMO_DATASET}": its import cannot be resumed`)));
     return { detail: `"${DEMO_DATASET}" finished`, jobId };
   }
   const started = await c.api.call('datasets.importShapes', { name: DEMO_DATASET, count: c.settings.count, seed: DEMO_DATA_SEED, size: DEMO_SIZE });

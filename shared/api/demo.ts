@@ -103,3 +103,29 @@ export const demoEvents = {
   /** A stage of the demo chain started or ended, or the chain ended. */
   'demo.changed': z.object({ id: z.number().int(), state: z.enum(demoChainStates) }),
 };
+
+/**
+ * What the table says about the method, in words: for the edit-accuracy and inside-the-mask columns,
+ * whether the full method beats the baseline and by how much against the spread (std over seeds; with
+ * one seed, over samples — said so). Reported as measured, whichever way it goes.
+ */
+export function demoVerdict(t: z.infer<typeof tableModelSchema>): string[] {
+  const row = (v: DemoVariant) => t.rows.find((r) => r.label === DEMO_VARIANT_LABELS[v]);
+  const full = row('full');
+  const base = row('baseline');
+  if (!full || !base) return [];
+  const out: string[] = [];
+  for (const c of t.columns) {
+    if (c.key !== 'editAcc.full' && c.key !== 'psnr.inside') continue;
+    const a = full.cells[c.key];
+    const b = base.cells[c.key];
+    if (!a || !b || a.mean === null || b.mean === null) continue;
+    const d = a.mean - b.mean;
+    const beats = c.better === 'higher' ? d > 0 : d < 0;
+    const spread = Math.max(a.std ?? 0, b.std ?? 0);
+    const over = a.stdOver === 'seeds' && b.stdOver === 'seeds' ? 'seed-to-seed' : 'sample-to-sample (one seed)';
+    const size = spread > 0 ? (Math.abs(d) > spread ? `larger than the ${over} spread (std ≤ ${spread.toFixed(c.digits)})` : `within the ${over} spread (std up to ${spread.toFixed(c.digits)})`) : 'no spread measured';
+    out.push(`${c.label}: the full method ${d === 0 ? 'ties' : beats ? 'beats' : 'trails'} the baseline by ${Math.abs(d).toFixed(c.digits)} — ${size}`);
+  }
+  return out;
+}

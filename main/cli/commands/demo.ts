@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
-import { FINAL_JOB_STATES, type DemoStartArgs, type DemoStatus, type TableModel } from '../../../shared/api/index.js';
+import { demoVerdict, FINAL_JOB_STATES, type DemoStartArgs, type DemoStatus, type TableModel } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
 import { withApi } from '../session.js';
 import { progressLine } from './import.js';
@@ -154,6 +154,8 @@ export function demoCommand(dataDir: () => string): Command {
         return [
           `The ablation table (${status.result.preset} preset, held-out split, mean ± std over seeds; * best per column):`,
           tableText(status.result.table),
+          '',
+          ...demoVerdict(status.result.table),
           '',
           `Open it in the app: ric serve${opts.data ? ` --data ${opts.data}` : ''} → Compare (the five editors on the same samples).`,
         ].join('\n');

@@ -4,7 +4,7 @@
 // Compare view of the five editors on the same samples.
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
-import type { ApiEventPayload, DemoStatus } from '../../../../shared/api/index';
+import { demoVerdict, type ApiEventPayload, type DemoStatus } from '../../../../shared/api/index';
 import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { ViewHeader } from '../../components/ViewHeader';
@@ -108,6 +108,11 @@ export function DemoView() {
             The tiny editor fine-tuned from the same base editor, each row a loss (Tables 2–3), mean ± std over seeds, on the held-out samples
             ({s.result.preset} preset). Whether the full method beats the baseline is read against the spread between seeds.
           </p>
+          <ul className="demo-verdict" data-testid="demo-verdict">
+            {demoVerdict(s.result.table).map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
           <EvalTable
             resultSetIds={s.result.resultSetIds}
             preset={s.result.preset}
