@@ -81,17 +81,24 @@ async function stageCaptions(c: StageContext, kind: 'region' | 'scene'): Promise
   let n = await counts();
   let jobId: number | undefined;
   if (n.approved >= sampleCount) return { detail: `found: ${n.approved} approved` };
-  if (n.pending + n.approved + n.rejected < sampleCount) {
+  // A sample the caption job could not describe gets one more try (the job skips those it has).
+  for (let attempt = 0; attempt < 2 && n.pending + n.approved + n.rejected < sampleCount; attempt++) {
     const started = await c.api.call('captions.generate', { datasetId: id, kind, captioner: 'template', onlyMissing: true });
     jobId = started.jobId;
     c.onJob(jobId);
     await c.wait(jobId, c.onJob);
+    n = await counts();
   }
   // The template's texts are exact (from the scene graph): approved as a reviewer would, in bulk.
   const filter = { status: 'pending' as const, source: 'template' as const };
-  const { count } = await c.api.call('captions.bulkCount', { datasetId: id, kind, filter });
-  if (count > 0) await c.api.call('captions.bulkApprove', { datasetId: id, kind, filter, expectedCount: count });
+  for (let round = 0; round < 3; round++) {
+    const { count } = await c.api.call('captions.bulkCount', { datasetId: id, kind, filter });
+    if (count === 0) break;
+    await c.api.call('captions.bulkApprove', { datasetId: id, kind, filter, expectedCount: count });
+  }
   n = await counts();
+  const missing = sampleCount - n.approved - n.rejected;
+  if (missing > 0) throw new Error(`${missing} of ${sampleCount} samples have no ${kind} description${jobId !== undefined ? ` (caption job ${jobId} says why)` : ''}`);
   return { detail: `${n.approved} approved (template)`, ...(jobId !== undefined ? { jobId } : {}) };
 }
 

@@ -68,6 +68,11 @@ describe('ric demo after a kill', () => {
     const rc = db.prepare("SELECT r.id, r.job_id AS jobId, (SELECT max(step) FROM checkpoints WHERE run_id = r.id) AS step FROM runs r WHERE r.name = 'demo regionclip'").get() as { id: number; jobId: number; step: number };
     expect(rc.step, stderr).toBeGreaterThanOrEqual(1);
     expect(rc.step, 'the kill came after Region-CLIP finished: give it more epochs').toBeLessThan(24);
+    const captionsAtKill = db.prepare('SELECT kind, status, count(*) AS n FROM captions GROUP BY kind, status').all();
+    expect(captionsAtKill, stderr).toEqual([
+      { kind: 'region', status: 'approved', n: 32 },
+      { kind: 'scene', status: 'approved', n: 32 },
+    ]);
     const jobsBefore = db.prepare('SELECT kind, count(*) AS n FROM jobs GROUP BY kind').all() as { kind: string; n: number }[];
     expect(Object.fromEntries(jobsBefore.map((j) => [j.kind, j.n]))).toEqual({ import: 1, caption: 2, 'train-regionclip': 1 });
 
