@@ -84,7 +84,7 @@ export function DemoView() {
           </div>
         </div>
       ) : null}
-      {s ? <ChainStages status={s} progress={progress} /> : null}
+      {s && s.state !== 'completed' ? <ChainStages status={s} progress={progress} /> : null}
       {s && running ? (
         <button type="button" className="secondary" onClick={() => void api.call('demo.cancel', {}).then(reload, (e: unknown) => setError(describeError(e)))}>
           Cancel the demo
@@ -126,6 +126,10 @@ export function DemoView() {
               Compare the editors on the same samples
             </Link>
           </p>
+          <details className="demo-done-stages">
+            <summary>How it was made: {s.stages.length} stages, each a job</summary>
+            <ChainStages status={s} progress={progress} />
+          </details>
         </div>
       ) : null}
     </section>
