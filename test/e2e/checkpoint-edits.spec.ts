@@ -23,7 +23,7 @@ const test = base.extend<{ server: WebServerHandle }>({
       const { datasetId } = await seedEvalDataset(store, 2, 'cards');
       for (const shift of [0, 1, 2, 3]) shas[shift] = store.blobs.put(await png(card(BLUE, shift)), 'image/png').sha256;
       const edit = (id: string, shift: number, l1In: number) => ({ kind: 'edit', payload: { id, instruction: `make the square blue (${id.slice(1)})`, sourceSha256: null, l1In, l1InSource: 0.3, l1Out: 0.01 }, blobSha256: shas[shift]! });
-      const full = store.runs.create({ jobId: null, kind: 'editor', name: 'full', datasetId, config: { ablation: 'none' }, seed: 0, codeVersion: 'e2e' });
+      const full = store.runs.create({ jobId: null, kind: 'editor', name: 'full', datasetId, config: { ablation: 'full' }, seed: 0, codeVersion: 'e2e' });
       store.runs.replaceSamples(full, 10, [edit('e0', 3, 0.25), edit('e1', 2, 0.2)]);
       store.runs.replaceSamples(full, 20, [edit('e0', 1, 0.1), edit('e1', 0, 0.0)]);
       const baseline = store.runs.create({ jobId: null, kind: 'editor', name: 'baseline', datasetId, config: { ablation: 'baseline' }, seed: 0, codeVersion: 'e2e' });

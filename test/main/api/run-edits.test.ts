@@ -19,7 +19,7 @@ describe('runs.edits', () => {
     ({ datasetId } = await seedEvalDataset(store, 2, 'cards'));
     for (const shift of [0, 1, 2, 3]) shas.push(store.blobs.put(await png(card(BLUE, shift)), 'image/png').sha256);
     const mk = (name: string, ablation: string) => store.runs.create({ jobId: null, kind: 'editor', name, datasetId, config: { ablation }, seed: 1, codeVersion: 't' });
-    runA = mk('full', 'none');
+    runA = mk('full', 'full');
     runB = mk('baseline', 'baseline');
     const row = (id: string, sha: string, l1In: number) => ({ kind: 'edit', payload: { id, instruction: `make the square blue (${id})`, sourceSha256: null, l1In, l1InSource: 0.3, l1Out: 0.01 }, blobSha256: sha });
     store.runs.replaceSamples(runA, 10, [row('e0', shas[3]!, 0.25), row('e1', shas[2]!, 0.2)]);
@@ -34,7 +34,7 @@ describe('runs.edits', () => {
     const r = await t.client.call('runs.edits', { runIds: [runA, runB], step: 15 });
     expect(r.steps).toEqual([10, 20]);
     const [a, b] = r.runs;
-    expect(a).toMatchObject({ runId: runA, step: 10, steps: [10, 20], ablation: 'none', problems: [] });
+    expect(a).toMatchObject({ runId: runA, step: 10, steps: [10, 20], ablation: 'full', problems: [] });
     expect(a!.edits.map((x) => [x.externalId, x.editedSha256, x.l1In])).toEqual([
       ['e0', shas[3], 0.25],
       ['e1', shas[2], 0.2],
