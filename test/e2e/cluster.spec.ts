@@ -24,7 +24,7 @@ const test = base.extend<{ server: WebServerHandle }>({
     const store = openStore(dataDir);
     try {
       const { datasetId } = await seedEvalDataset(store, 2, 'cards');
-      store.runs.create({ jobId: null, kind: 'editor', name: 'ric tiny', datasetId, config: { ablation: 'full', max_steps: 40, seed: 3 }, seed: 3, codeVersion: 'e2e' });
+      store.runs.create({ jobId: null, kind: 'editor', name: 'ric tiny', datasetId, config: { ablation: 'full', steps: 40, pipeline: '/scratch/me/models/instruct-pix2pix', seed: 3 }, seed: 3, codeVersion: 'e2e' });
       const profile = clusterProfileSchema.parse({ name: 'lab', login: { kind: 'ssh', host: 'me@login.lab' }, partition: 'gpu', timeLimit: '02:00:00', workDir: '/scratch/me', ricCommand: 'ric' });
       const matrix = runMatrixSchema.parse({ name: 'abl', kind: 'train-editor', dataset: 'cards', axes: [{ key: 'ablation', values: ['full', 'baseline'] }, { key: 'seed', values: [0, 1] }] });
       const runIds = STATES.map((_, i) => store.runs.create({ jobId: null, kind: 'editor', name: `abl task ${i}`, datasetId, config: {}, seed: i % 2, codeVersion: 'e2e', origin: 'cluster' }));
@@ -102,6 +102,10 @@ test('cluster profiles, the matrix dialog with its sbatch preview, and Slurm sta
   // 3. The matrix dialog from run 1: two ablations × two seeds, previewed with the sbatch array, then submitted.
   await page.getByRole('button', { name: 'Run matrix on a cluster…' }).click();
   const dialog = page.getByRole('dialog', { name: /Run matrix from run 1 · ric tiny/ });
+  // The base is the run's own config, its seed left to the seed axis.
+  const baseConfig = dialog.getByLabel('Base configuration');
+  await expect(baseConfig).toHaveValue(/"pipeline": "\/scratch\/me\/models\/instruct-pix2pix"/);
+  expect(await baseConfig.inputValue()).not.toContain('"seed"');
   for (const a of ['baseline', 'no_global', 'no_fusion']) await dialog.getByRole('checkbox', { name: a }).uncheck();
   await dialog.getByLabel('Seeds').fill('0, x');
   await dialog.getByRole('button', { name: 'Preview' }).click();
@@ -111,7 +115,6 @@ test('cluster profiles, the matrix dialog with its sbatch preview, and Slurm sta
   const preview = dialog.getByTestId('matrix-preview');
   await expect(preview.locator('tbody tr')).toHaveCount(4);
   await expect(preview.locator('tbody tr td:nth-child(2)')).toHaveText(['ric tiny matrix full seed=0', 'ric tiny matrix full seed=1', 'ric tiny matrix no_region seed=0', 'ric tiny matrix no_region seed=1']);
-  await expect(preview.locator('tbody tr').first().locator('td').nth(3)).toHaveText('40');
   await expect(dialog.getByTestId('matrix-array')).toHaveText('--array=0-3%2');
   await expect(dialog.getByTestId('matrix-sbatch')).toContainText("'--partition=debug'");
   await expect(dialog.getByTestId('matrix-sbatch')).toContainText("'--gres=gpu:1'");

@@ -17,7 +17,9 @@ const SIZES = [128, 256, 512] as const;
 const parseIds = (s: string | null) => (s ?? '').split(',').filter((x) => /^\d{1,12}$/.test(x)).map(Number);
 
 function runTitle(r: RunEdits): string {
-  return `${runLabel({ id: r.runId, name: r.name })}${r.ablation ? ` · ${r.ablation}` : ''} · seed ${r.seed}`;
+  // The ablation switch, unless the run's name says it already (matrix runs are named after their variant).
+  const ablation = r.ablation && !r.name.split(/\s+/).includes(r.ablation) ? ` · ${r.ablation}` : '';
+  return `${runLabel({ id: r.runId, name: r.name })}${ablation} · seed ${r.seed}`;
 }
 
 const l1 = (v: number) => v.toFixed(3);
