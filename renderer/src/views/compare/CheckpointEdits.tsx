@@ -4,7 +4,7 @@
 // L1 of each edit (and of the unedited source, which an edit must beat). The edits are the run samples
 // of kind `edit` the train-editor job stores at every checkpoint (issue 15). Keyboard: [ and ] step
 // to the previous / next checkpoint; the slider takes the arrow keys.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { RunEdit, RunEdits } from '../../../../shared/api/index';
 import { describeError } from '../../../../shared/api/wording';
@@ -31,14 +31,27 @@ function Picture({ sha, alt, size }: { sha: string | null; alt: string; size: nu
 export function CheckpointEdits() {
   const api = useApi();
   const [params, setParams] = useSearchParams();
-  const ticked = parseIds(params.get('runs'));
-  const setTicked = (ids: number[]) =>
+  // The ticked runs live in the URL (?runs=1,2), mirrored in state and a ref so that a checkbox shows
+  // a click at once and two quick clicks build on each other rather than on a stale URL (as the
+  // Training view does).
+  const runsParam = params.get('runs');
+  const [ticked, setTickedState] = useState<number[]>(() => parseIds(runsParam));
+  const tickedRef = useRef(ticked);
+  useEffect(() => {
+    const fromUrl = parseIds(runsParam);
+    tickedRef.current = fromUrl;
+    setTickedState(fromUrl);
+  }, [runsParam]);
+  const setTicked = (ids: number[]) => {
+    tickedRef.current = ids;
+    setTickedState(ids);
     setParams((p) => {
       const next = new URLSearchParams(p);
       if (ids.length) next.set('runs', ids.join(','));
       else next.delete('runs');
       return next;
     });
+  };
   const [step, setStep] = useState<number | null>(null);
   const [size, setSize] = useState<number>(128);
   const runs = useQuery('runs.list', { kind: 'editor', sort: 'created', order: 'asc', limit: 1000 });
@@ -101,7 +114,10 @@ export function CheckpointEdits() {
     return () => window.removeEventListener('keydown', onKey);
   }, [move]);
 
-  const tick = (id: number, on: boolean) => setTicked(on ? [...ticked, id] : ticked.filter((x) => x !== id));
+  const tick = (id: number, on: boolean) => {
+    const was = tickedRef.current;
+    setTicked(on ? [...new Set([...was, id])] : was.filter((x) => x !== id));
+  };
   const shownRuns = data?.runs ?? [];
   const grid = editGrid(shownRuns.map((r) => r.edits.map((e) => ({ ...e, runId: r.runId }))));
 

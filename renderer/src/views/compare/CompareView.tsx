@@ -8,6 +8,7 @@ import { Link, useSearchParams } from 'react-router';
 import type { EvalMetric } from '../../../../shared/evals/metrics';
 import { columnLabel, EVAL_METRICS, METRIC_INFO } from '../../../../shared/evals/metrics';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
+import { useViewCommands } from '../../components/commands';
 import { ViewHeader } from '../../components/ViewHeader';
 import { CheckpointEdits } from './CheckpointEdits';
 import { EvalTable } from './EvalTable';
@@ -23,6 +24,11 @@ export function CompareView() {
   const [params, setParams] = useSearchParams();
   const tab = params.get('tab') === 'checkpoints' ? 'checkpoints' : 'sets';
   const choose = (t: 'sets' | 'checkpoints') => setParams(t === 'sets' ? {} : { tab: t });
+  useViewCommands([
+    tab === 'sets'
+      ? { id: 'compare:checkpoints', label: 'Compare training checkpoints (editor runs’ validation edits)', keywords: 'step slider ablation', run: () => choose('checkpoints') }
+      : { id: 'compare:sets', label: 'Compare result sets', run: () => choose('sets') },
+  ]);
   const tabs = (
     <div role="tablist" aria-label="Compare" className="compare-tabs">
       <button type="button" role="tab" aria-selected={tab === 'sets'} className={tab === 'sets' ? 'primary' : 'secondary'} onClick={() => choose('sets')}>

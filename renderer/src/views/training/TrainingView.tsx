@@ -91,7 +91,10 @@ export function TrainingView() {
     else (setSort(s), setOrder(s === 'name' ? 'asc' : 'desc'));
   };
   const comparing = params.get('view') === 'compare' && checked.length >= 2;
-  useViewCommands(checked.length >= 2 ? [{ id: 'training:compare', label: `Compare the ${checked.length} ticked runs`, run: () => set(() => ({ view: 'compare' })) }] : []);
+  useViewCommands([
+    ...(checked.length >= 2 ? [{ id: 'training:compare', label: `Compare the ${checked.length} ticked runs`, run: () => set(() => ({ view: 'compare' })) }] : []),
+    ...(openId ? [{ id: 'training:matrix', label: `Run matrix of run ${openId} on a cluster…`, keywords: 'slurm ablations seeds sbatch', run: () => setMatrixOpen(true) }] : []),
+  ]);
 
   return (
     <div className="training-view">
