@@ -115,6 +115,8 @@ test('cluster profiles, the matrix dialog with its sbatch preview, and Slurm sta
   const preview = dialog.getByTestId('matrix-preview');
   await expect(preview.locator('tbody tr')).toHaveCount(4);
   await expect(preview.locator('tbody tr td:nth-child(2)')).toHaveText(['ric tiny matrix full seed=0', 'ric tiny matrix full seed=1', 'ric tiny matrix no_region seed=0', 'ric tiny matrix no_region seed=1']);
+  // Steps from the editor trainer's own parse of the run's config.
+  await expect(preview.locator('tbody tr td:nth-child(4)')).toHaveText(['40', '40', '40', '40']);
   await expect(dialog.getByTestId('matrix-array')).toHaveText('--array=0-3%2');
   await expect(dialog.getByTestId('matrix-sbatch')).toContainText("'--partition=debug'");
   await expect(dialog.getByTestId('matrix-sbatch')).toContainText("'--gres=gpu:1'");

@@ -96,4 +96,28 @@ describe('run matrix', () => {
       t.close();
     }
   });
+
+  it('checks an editor matrix with the editor trainer’s own parser and counts its steps', async () => {
+    const t = openTestApp();
+    try {
+      const ds = t.app.store.datasets.create({ name: 'shapes', format: 'shapes', sourcePath: null, options: {} });
+      t.app.store.datasets.setStatus(ds, 'ready');
+      const editor = (base: Record<string, unknown>, values: unknown[] = ['full', 'no_region'], preset?: 'tiny') =>
+        runMatrixSchema.parse({ name: 'abl', kind: 'train-editor', dataset: 'shapes', ...(preset ? { preset } : {}), base, axes: [{ key: 'ablation', values }, { key: 'seed', values: [0, 1] }] });
+      const p = await t.client.call('cluster.preview', { matrix: editor({ pipeline: '/cluster/models/instruct-pix2pix', steps: 300 }) });
+      expect(p.runs.map((r) => [r.name, r.steps, r.config['ablation']])).toEqual([
+        ['abl ablation=full seed=0', 300, 'full'],
+        ['abl ablation=full seed=1', 300, 'full'],
+        ['abl ablation=no_region seed=0', 300, 'no_region'],
+        ['abl ablation=no_region seed=1', 300, 'no_region'],
+      ]);
+      const { editorPreset } = await import('../../../main/engine/training/editor/presets.js');
+      const tiny = await t.client.call('cluster.preview', { matrix: editor({}, ['baseline'], 'tiny') });
+      expect(tiny.runs[0]!.steps).toBe(editorPreset('tiny')['steps']);
+      await expect(t.client.call('cluster.preview', { matrix: editor({}) })).rejects.toThrow(/run 0.*"pipeline" must name/);
+      await expect(t.client.call('cluster.preview', { matrix: editor({ pipeline: '/p' }, ['nope']) })).rejects.toThrow(/run 0.*ablation/);
+    } finally {
+      t.close();
+    }
+  });
 });
