@@ -4,6 +4,7 @@ import { describeError, fieldProblems } from '../../../shared/api/wording';
 import { tensorBackendNames } from '../../../shared/api/system';
 import { useApi, useQuery } from '../api/ApiProvider';
 import { ViewHeader } from '../components/ViewHeader';
+import { ClusterProfiles } from './settings/ClusterProfiles';
 
 const MODEL_FOLDERS: { key: keyof ModelFolders; label: string; example: string }[] = [
   { key: 'clip', label: 'CLIP (Region-CLIP base)', example: '/models/openai/clip-vit-base-patch16' },
@@ -251,6 +252,10 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
           ) : null}
         </div>
       </form>
+      {/* Its own form: profiles are saved one at a time, apart from the settings above. */}
+      <div className="settings-form">
+        <ClusterProfiles />
+      </div>
     </section>
   );
 }
