@@ -2,3 +2,4 @@
 // Add yours here (one line) when you add a task file; see README.md.
 import './tasks.js';
 import '../pipelines/edit-worker.js';
+import '../training/editor/parallel-worker.js';
