@@ -48,6 +48,8 @@ export interface EvaluateIo {
   modelFolders: Readonly<Record<string, string | null>>;
   /** Activates a tensor backend; called only when the preset needs a backbone. Returns its name. */
   initEngine(): Promise<string>;
+  /** Settings → tensor workers (after $RIC_ENGINE_WORKERS): samples scored on that many workers at once. */
+  workers?: 'auto' | number;
 }
 
 export interface EvaluateReport {
@@ -123,7 +125,7 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
   const { set, expected, inScope, missing } = evaluationScope(store, params.resultSetId, params.split);
   const needs = presetModelKeys(preset);
   // Engine code is loaded only here (the host loads this module lazily; tfjs is heavy).
-  const { checkModelFolders, createEvaluator, aggregateScores } = await import('../engine/metrics/index.js');
+  const { checkModelFolders, createEvaluator, createParallelEvaluator, planEvaluationWorkers, aggregateScores } = await import('../engine/metrics/index.js');
   const problems = checkModelFolders(preset, io.modelFolders).filter((c) => !c.ok);
   if (problems.length > 0) throw new EvaluationInputError(`preset "${preset.name}" cannot run: ${problems.map((p) => `${p.key}: ${p.problem}`).join('; ')}`);
   const backend = needs.size > 0 ? await io.initEngine() : 'none (pixel measures only)';
@@ -132,11 +134,14 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
   // FID reference features depend on the reference image, the Inception folder and the FID rule only:
   // another evaluation with the same key (another result set, same dataset) reuses them.
   const fidRefKey = preset.metrics.fid && inception ? crypto.createHash('sha256').update(canonicalJson({ fid: preset.metrics.fid, inception: inception.configSha256, dir: inception.dir })).digest('hex') : null;
-  const evaluator = await createEvaluator(preset, io.modelFolders);
+  // Tensor workers (issue 13): samples scored on N workers at once, each with its own backbones.
+  const plan = needs.size > 0 ? planEvaluationWorkers(preset, io.modelFolders, backend, inScope.length, { fallback: io.workers }) : null;
+  const evaluator = plan && plan.workers > 1 ? await createParallelEvaluator(preset, io.modelFolders, plan) : await createEvaluator(preset, io.modelFolders);
+  if (plan) io.log('info', evaluator.workers > 1 ? `tensor workers: ${evaluator.workers} (${plan.reason}), each with the preset's backbones` : `tensor workers: none (${plan.reason})`);
   try {
     const warnings = [...evaluator.warnings];
     if (missing.length > 0) warnings.push(`${missing.length} of ${expected} samples have no image in result set "${set.name}" and are not scored`);
-    store.evals.setRecord(id, { models, rules: describeRules(preset), warnings, expected, missing, backend, workers: 1, codeVersion: params.codeVersion, fidRefKey });
+    store.evals.setRecord(id, { models, rules: describeRules(preset), warnings, expected, missing, backend, workers: evaluator.workers, codeVersion: params.codeVersion, fidRefKey });
     store.evals.forgetSamples(id, new Set(inScope.map((t) => t.sample.id)));
     io.changed();
     const done = store.evals.doneSamples(id);
@@ -145,43 +150,66 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
     if (kept > 0) io.log('info', `${kept} samples already scored on the same image: kept`);
     io.log('info', `evaluating "${set.name}" under ${preset.name} on ${backend}: ${pending.length} to score, ${missing.length} missing`);
     let errors = 0;
-    for (let i = 0; i < pending.length; i++) {
-      await io.boundary(i);
-      const { sample, imageSha256 } = pending[i]!;
-      const started = performance.now();
-      let scores: SampleScores;
+    let next = 0;
+    let scored = 0;
+    // `evaluator.workers` lanes take the next sample as each finishes (1: one after another, as before);
+    // a sample's rows land in one transaction whichever lane scored it.
+    const lane = async () => {
       try {
-        scores = await evaluator.scoreSample({
-          id: sample.externalId,
-          edited: await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`),
-          source: await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`),
-          target: sample.targetSha256 ? await decodeRgb(blob(store, sample.targetSha256, `sample ${sample.externalId} target`), `sample ${sample.externalId} target`) : null,
-          mask: await maskOf(store, sample),
-          targetText: sample.outputCaption,
-          instruction: sample.instruction,
-          fidReferenceFeatures: fidRefKey ? store.evals.fidReference(fidRefKey, sample.id) : null,
-        });
+        await scoreLane();
       } catch (err) {
-        if ((err as Error).name === 'AbortError') throw err;
-        errors++;
-        const message = (err as Error).message.startsWith('sample ') ? (err as Error).message : `sample ${sample.externalId}: ${(err as Error).message}`;
-        store.evals.putSample(id, { sampleId: sample.id, imageSha256, status: 'error', error: message.slice(0, 2000), seconds: (performance.now() - started) / 1000 });
-        io.log('warn', message);
-        continue;
+        next = pending.length; // the other lanes take no more samples
+        throw err;
       }
-      const f = scores.features ?? {};
-      store.evals.putSample(id, {
-        sampleId: sample.id,
-        imageSha256,
-        status: 'done',
-        scores: scoreRows(scores),
-        notes: scores.notes,
-        seconds: (performance.now() - started) / 1000,
-        features: { fidGenerated: f.fidGenerated ?? null, fidReference: f.fidReference ?? null, isLogits: f.isLogits ?? null },
-      });
-      io.progress(i + 1, pending.length, `${i + 1}/${pending.length} scored`);
-      if ((i + 1) % 25 === 0) io.changed();
-    }
+    };
+    const scoreLane = async () => {
+      while (next < pending.length) {
+        const i = next++;
+        await io.boundary(i);
+        const { sample, imageSha256 } = pending[i]!;
+        const started = performance.now();
+        let scores: SampleScores;
+        try {
+          scores = await evaluator.scoreSample({
+            id: sample.externalId,
+            edited: await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`),
+            source: await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`),
+            target: sample.targetSha256 ? await decodeRgb(blob(store, sample.targetSha256, `sample ${sample.externalId} target`), `sample ${sample.externalId} target`) : null,
+            mask: await maskOf(store, sample),
+            targetText: sample.outputCaption,
+            instruction: sample.instruction,
+            fidReferenceFeatures: fidRefKey ? store.evals.fidReference(fidRefKey, sample.id) : null,
+          });
+        } catch (err) {
+          if ((err as Error).name === 'AbortError') throw err;
+          // A failed tensor worker is the job's failure, not this sample's (parallel.ts marks it).
+          if ((err as { fatal?: boolean }).fatal) throw err;
+          errors++;
+          const message = (err as Error).message.startsWith('sample ') ? (err as Error).message : `sample ${sample.externalId}: ${(err as Error).message}`;
+          store.evals.putSample(id, { sampleId: sample.id, imageSha256, status: 'error', error: message.slice(0, 2000), seconds: (performance.now() - started) / 1000 });
+          io.log('warn', message);
+          continue;
+        }
+        const f = scores.features ?? {};
+        store.evals.putSample(id, {
+          sampleId: sample.id,
+          imageSha256,
+          status: 'done',
+          scores: scoreRows(scores),
+          notes: scores.notes,
+          seconds: (performance.now() - started) / 1000,
+          features: { fidGenerated: f.fidGenerated ?? null, fidReference: f.fidReference ?? null, isLogits: f.isLogits ?? null },
+        });
+        scored++;
+        io.progress(scored + errors, pending.length, `${scored + errors}/${pending.length} scored`);
+        if ((scored + errors) % 25 === 0) io.changed();
+      }
+    };
+    // Every lane ends (a cancel reaches each at its next sample) before the first failure is rethrown:
+    // nothing is written after the job has ended.
+    const ends = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(evaluator.workers, pending.length)) }, () => lane()));
+    const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failed) throw failed.reason;
     // Over everything stored (this run's samples and those kept from before): FID and IS from the stored features.
     const stored = store.evals.storedSamples(id);
     const aggregate = aggregateScores(preset, stored.map(scoresOf));
@@ -192,7 +220,7 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
     io.log('info', `${stored.length} samples scored, ${errors} failed, ${missing.length} missing`);
     return { evaluationId: id, status: 'complete', expected, scored: pending.length - errors, kept, errors, missing: missing.length, warnings: all };
   } finally {
-    evaluator.dispose();
+    await evaluator.dispose();
   }
 }
 

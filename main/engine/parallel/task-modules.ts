@@ -3,3 +3,4 @@
 import './tasks.js';
 import '../pipelines/edit-worker.js';
 import '../training/editor/parallel-worker.js';
+import '../metrics/parallel-worker.js';
