@@ -86,6 +86,8 @@ export const editorGradsSpec = handlerSpec({
     region: z.array(z.number()).max(4096),
     global: z.array(z.number()).max(4096),
     boxless: z.number().int().nonnegative(),
+    /** the worker thread's CPU time for the call (null where unknown): its work without the waits */
+    cpuMs: z.number().nonnegative().nullable(),
   }),
 });
 

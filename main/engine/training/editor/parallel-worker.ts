@@ -4,6 +4,7 @@
 // bytes, and after every optimiser step from the same new ones), and runs `microBatchStep` — the
 // single-thread trainer's own code — on its share of each batch.
 import * as tf from '@tensorflow/tfjs';
+import { threadCpuMs } from '../../parallel/cpu.js';
 import { implement } from '../../parallel/worker-handlers.js';
 import { tensorValues } from '../../parallel/replica.js';
 import { addInto } from '../host-optim.js';
@@ -85,6 +86,7 @@ implement(editorLoadSpec, async (a) => {
 });
 
 implement(editorGradsSpec, async (a) => {
+  const cpu0 = threadCpuMs();
   const l = loaded;
   if (!l) throw new Error('no editor loaded in this worker (editor.load first)');
   if (a.version !== l.version) refresh(l, a.version);
@@ -120,7 +122,8 @@ implement(editorGradsSpec, async (a) => {
   for (let m0 = 0; m0 < n; m0 += a.micro) {
     await microBatchStep(l.models, l.texts, pairs, draws, { m0, n: Math.min(a.micro, n - m0) }, c, l.latentShape, weights, variables, accumulate, values);
   }
-  return values;
+  const cpu1 = threadCpuMs();
+  return { ...values, cpuMs: cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null };
 });
 
 implement(editorUnloadSpec, async () => ({ unloaded: unload() }));

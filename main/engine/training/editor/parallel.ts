@@ -64,6 +64,8 @@ export class EditorDataParallel {
   private version = 0;
   /** Where the last step's time went, in ms (the benchmark prints it). */
   readonly timings = { inputs: 0, workers: 0, reduce: 0, publish: 0 };
+  /** The last step's CPU ms per worker (null where unknown): its share's work without the waits. */
+  workerCpuMs: (number | null)[] = [];
 
   private constructor(
     readonly pool: TensorPool,
@@ -123,7 +125,7 @@ export class EditorDataParallel {
     const micro = Math.max(1, Math.min(c.micro_batch_size ?? B, Math.ceil(B / N)));
     const counts = shareOut(Math.ceil(B / micro), N);
     L.flags.fill(0);
-    const calls: Promise<StepValues>[] = [];
+    const calls: Promise<StepValues & { cpuMs: number | null }>[] = [];
     for (let w = 0, s0 = 0; w < N; w++) {
       const s1 = Math.min(B, s0 + counts[w]! * micro);
       if (s1 <= s0) continue;
@@ -140,6 +142,7 @@ export class EditorDataParallel {
     }
     lap('inputs');
     const results = await Promise.all(calls);
+    this.workerCpuMs = results.map((r) => r.cpuMs);
     lap('workers');
     const values = emptyStepValues();
     for (const r of results) {

@@ -28,6 +28,8 @@ import { editMetrics, editSamples, type EditedSample } from './validation.js';
 export interface EditorCallbacks extends TrainerCallbacks {
   /** the validation edits of a checkpoint (fixed samples; the training view's step slider) */
   onSamples?(step: number, samples: EditedSample[]): void | Promise<void>;
+  /** With tensor workers: where the step's time went (ms) and each worker's CPU ms (benchmarks read it). */
+  onWorkerTimings?(step: number, timings: Readonly<Record<string, number>>, workerCpuMs: readonly (number | null)[]): void;
 }
 
 export interface TrainEditorOptions {
@@ -173,7 +175,10 @@ export async function trainEditor(o: TrainEditorOptions): Promise<EditorTraining
       const lr = learningRateAt(schedule0, state.step);
       await optimizer.apply(grads.sums, lr);
       grads.clear();
-      await dp?.publish();
+      if (dp) {
+        await dp.publish();
+        cb.onWorkerTimings?.(state.step + 1, dp.timings, dp.workerCpuMs);
+      }
       if (ema) await ema.update(params);
       state.step += 1;
       state.emaStep = ema?.step ?? 0;
