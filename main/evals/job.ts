@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { againstSchema } from '../../shared/api/evals.js';
 import { splitSchema } from '../../shared/api/datasets.js';
+import { tensorWorkersSchema } from '../../shared/api/settings.js';
 import { canonicalJson, describeRules } from '../../shared/evals/metrics.js';
 import { presetModelKeys, resolvePreset, type EvalPreset } from '../../shared/metrics/presets.js';
 import { decodeMaskPng } from '../data/masks/index.js';
@@ -33,6 +34,8 @@ export const evaluateJobParamsSchema = z
     split: splitSchema.nullable().default(null),
     /** The app version that queued it (recorded with the evaluation). */
     codeVersion: z.string().max(100).default('dev'),
+    /** Tensor workers asked for this job (null: $RIC_ENGINE_WORKERS, else Settings). */
+    workers: tensorWorkersSchema.nullable().default(null),
   })
   .strict();
 export type EvaluateJobParams = z.output<typeof evaluateJobParamsSchema>;
@@ -135,7 +138,7 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
   // another evaluation with the same key (another result set, same dataset) reuses them.
   const fidRefKey = preset.metrics.fid && inception ? crypto.createHash('sha256').update(canonicalJson({ fid: preset.metrics.fid, inception: inception.configSha256, dir: inception.dir })).digest('hex') : null;
   // Tensor workers (issue 13): samples scored on N workers at once, each with its own backbones.
-  const plan = needs.size > 0 ? planEvaluationWorkers(preset, io.modelFolders, backend, inScope.length, { fallback: io.workers }) : null;
+  const plan = needs.size > 0 ? planEvaluationWorkers(preset, io.modelFolders, backend, inScope.length, { setting: params.workers ?? 'auto', fallback: io.workers }) : null;
   const evaluator = plan && plan.workers > 1 ? await createParallelEvaluator(preset, io.modelFolders, plan) : await createEvaluator(preset, io.modelFolders);
   if (plan) io.log('info', evaluator.workers > 1 ? `tensor workers: ${evaluator.workers} (${plan.reason}), each with the preset's backbones` : `tensor workers: none (${plan.reason})`);
   try {

@@ -28,13 +28,13 @@ function folderWeightBytes(dir: string): number {
 }
 
 /**
- * How many workers an evaluation gets: $RIC_ENGINE_WORKERS, else Settings (`fallback`), else the
+ * How many workers an evaluation gets: the job's own (`setting`), else $RIC_ENGINE_WORKERS, else Settings (`fallback`), else the
  * cores as memory allows — each worker holds every backbone twice (the weights and their transposes,
  * ParamStore.prepareInference) — and never more than the samples to score.
  */
-export function planEvaluationWorkers(preset: EvalPreset, folders: ModelFolders, backend: string, samples: number, o: { env?: NodeJS.ProcessEnv; fallback?: WorkersSetting } = {}): WorkerPlan {
+export function planEvaluationWorkers(preset: EvalPreset, folders: ModelFolders, backend: string, samples: number, o: { setting?: WorkersSetting; env?: NodeJS.ProcessEnv; fallback?: WorkersSetting } = {}): WorkerPlan {
   const weights = [...presetModelKeys(preset).keys()].reduce((n, k) => n + (folders[k] ? folderWeightBytes(folders[k]!) : 0), 0);
-  const plan = planWorkers('auto', backend, { env: o.env, fallback: o.fallback, memory: { perWorkerBytes: 2 * weights + WORKER_OVERHEAD, sharedBytes: 0 } });
+  const plan = planWorkers(o.setting ?? 'auto', backend, { env: o.env, fallback: o.fallback, memory: { perWorkerBytes: 2 * weights + WORKER_OVERHEAD, sharedBytes: 0 } });
   if (plan.workers > samples) return samples > 1 ? { ...plan, workers: samples, reason: `${plan.reason}; ${samples} samples to score` } : { workers: 1, reason: `${plan.reason}; ${samples} sample to score: in-process`, backend: null };
   return plan;
 }
