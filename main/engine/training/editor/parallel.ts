@@ -36,6 +36,18 @@ export function editorUnetParams(c: EditorTrainingConfig, resumeFrom: string | n
   }
 }
 
+/** Bytes of a folder's weights as fp32 (0 when absent). */
+function weightBytes(dir: string): number {
+  try {
+    return fs
+      .readdirSync(dir)
+      .filter((f) => /\.(safetensors|bin)$/.test(f))
+      .reduce((n, f) => n + (/fp16|bf16/.test(f) ? 2 : 1) * fs.statSync(path.join(dir, f)).size, 0);
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * How many tensor workers an editor run gets: the config's `workers`, else $RIC_ENGINE_WORKERS, else
  * Settings (`fallback`), else the cores as memory allows — each worker holds the UNet, its gradients
@@ -43,7 +55,10 @@ export function editorUnetParams(c: EditorTrainingConfig, resumeFrom: string | n
  */
 export function planEditorWorkers(c: EditorTrainingConfig, backend: string, resumeFrom: string | null, env: NodeJS.ProcessEnv = process.env, fallback?: WorkersSetting): WorkerPlan {
   const params = editorUnetParams(c, resumeFrom);
-  const memory = params > 0 ? { perWorkerBytes: 12 * params + TAPE_BUDGET_BYTES, sharedBytes: 16 * params } : undefined;
+  // Every worker also loads the frozen parts (VAE, text encoder, the towers): their weight files' bytes
+  // (fp16 files are widened to fp32 on load, so those count double).
+  const frozen = [c.pipeline ? path.join(c.pipeline, 'vae') : null, c.pipeline ? path.join(c.pipeline, 'text_encoder') : null, c.regionclip ? path.join(c.regionclip, 'clip') : null, c.regionclip ? path.join(c.regionclip, 'fusion') : null, c.blip].reduce((n, d) => n + (d ? weightBytes(d) : 0), 0);
+  const memory = params > 0 ? { perWorkerBytes: 12 * params + frozen + TAPE_BUDGET_BYTES, sharedBytes: 16 * params + frozen } : undefined;
   const plan = planWorkers(c.workers, backend, { env, memory, fallback });
   if (plan.workers > c.batch_size) return c.batch_size > 1 ? { ...plan, workers: c.batch_size, reason: `${plan.reason}, at most the batch size ${c.batch_size}` } : { workers: 1, reason: `${plan.reason}; batch size 1: in-process`, backend: null };
   return plan;
@@ -98,7 +113,13 @@ export class EditorDataParallel {
     const dp = new EditorDataParallel(pool, layout);
     await dp.copyWeights();
     const unet = { params: names.map((name, i) => ({ name, shape: variables[i]!.shape, offset: offsets[i]! })), floats, weights: weightsBuffer, grads, flags: flagsBuffer };
-    await Promise.all(pool.threads.map((_, w) => pool.call(w, editorLoadSpec, { config: o.config, pipelineDir: o.pipelineDir, resumeUnet: o.resumeUnet, checkpointing: o.checkpointing, unet, index: w, workers: N })));
+    const loads = await Promise.allSettled(pool.threads.map((_, w) => pool.call(w, editorLoadSpec, { config: o.config, pipelineDir: o.pipelineDir, resumeUnet: o.resumeUnet, checkpointing: o.checkpointing, unet, index: w, workers: N })));
+    const failed = loads.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+    if (failed) {
+      // A given pool outlives this run: the workers that did load free their editors.
+      await dp.dispose();
+      throw failed.reason;
+    }
     return dp;
   }
 
