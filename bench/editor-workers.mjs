@@ -61,25 +61,33 @@ const config = (w) =>
 
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : null);
 
-async function timeRun(w) {
+/** w workers (1: in-process); `pool1`: the whole batch on ONE tensor worker (the worker's own cost, no second thread beside it). */
+async function timeRun(w, pool1 = false) {
   const times = [];
   // CPU ms per step: this thread's (one thread: the whole step); the busiest worker's and this thread's serial parts (workers).
   const cpu = [];
   const serial = [];
+  const proc = [];
   let lastCpu = threadCpuMs();
+  let lastProc = process.cpuUsage();
   const result = await trainEditor({
     config: config(w),
     pairs,
     outputDir: path.join(tmp, `run-${w}`),
     workers: w === 1 ? { workers: 1, reason: 'bench: one thread', backend: null } : { workers: w, reason: 'bench', backend: 'wasm' },
+    pool: pool1 ? onePool : undefined,
     callbacks: {
       onMetrics: (step, v) => {
         if (typeof v.step_time_ms !== 'number') return;
         const now = threadCpuMs();
+        const p = process.cpuUsage(lastProc);
+        lastProc = process.cpuUsage();
         if (step > warmup) {
+          // Every thread of the process: this one, the workers, V8's GC and compiler threads.
+          proc.push((p.user + p.system) / 1000);
           times.push(v.step_time_ms);
           // This thread's CPU: the whole step on one thread; with workers, the serial parts only (it waits meanwhile).
-          if (now !== null && lastCpu !== null) (w === 1 ? cpu : serial).push(now - lastCpu);
+          if (now !== null && lastCpu !== null) (w === 1 && !pool1 ? cpu : serial).push(now - lastCpu);
         }
         lastCpu = now;
       },
@@ -91,19 +99,24 @@ async function timeRun(w) {
     },
   });
   times.sort((x, y) => x - y);
-  return { min: times[0], median: times[Math.floor(times.length / 2)], lastLoss: result.losses.at(-1), cpu: median(cpu), serial: median(serial) };
+  return { min: times[0], median: times[Math.floor(times.length / 2)], lastLoss: result.losses.at(-1), cpu: median(cpu), serial: median(serial), proc: median(proc) };
 }
 
+const { TensorPool } = await dist('engine/parallel/index.js');
 const loadBefore = os.loadavg();
 const one = await timeRun(1);
+const onePool = await TensorPool.start({ workers: 1, backend: 'wasm' });
+const inWorker = await timeRun(1, true);
+await onePool.dispose();
 const many = await timeRun(workers);
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`editor trainer step (tiny preset UNet, ${size}², batch ${batch}${micro ? `, micro-batch ${micro}` : ''}, full loss, random tiny towers) on ${report.active} — ${machine()}; fastest (median) of ${runs} after ${warmup} warm-up steps; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log('');
-console.log('| tensor workers | step, fastest (median) | scaling vs 1 thread | CPU ms per step (busiest thread) | last loss |');
-console.log('|---|---|---|---|---|');
-console.log(`| 1 (in-process) | ${one.min.toFixed(0)} (${one.median.toFixed(0)}) ms | 1.00× | ${one.cpu ?? 'n/a'} | ${one.lastLoss.toFixed(6)} |`);
-console.log(`| ${workers} | ${many.min.toFixed(0)} (${many.median.toFixed(0)}) ms | ${(one.min / many.min).toFixed(2)}× | ${many.cpu ?? 'n/a'} | ${many.lastLoss.toFixed(6)} |`);
+console.log('| tensor workers | step, fastest (median) | scaling vs 1 thread | CPU ms per step (busiest thread) | CPU ms per step (whole process) | last loss |');
+console.log('|---|---|---|---|---|---|');
+console.log(`| 1 (in-process) | ${one.min.toFixed(0)} (${one.median.toFixed(0)}) ms | 1.00× | ${one.cpu ?? 'n/a'} | ${one.proc?.toFixed(0) ?? 'n/a'} | ${one.lastLoss.toFixed(6)} |`);
+console.log(`| 1 tensor worker (the whole batch) | ${inWorker.min.toFixed(0)} (${inWorker.median.toFixed(0)}) ms | ${(one.min / inWorker.min).toFixed(2)}× | ${inWorker.cpu ?? 'n/a'} | ${inWorker.proc?.toFixed(0) ?? 'n/a'} | ${inWorker.lastLoss.toFixed(6)} |`);
+console.log(`| ${workers} | ${many.min.toFixed(0)} (${many.median.toFixed(0)}) ms | ${(one.min / many.min).toFixed(2)}× | ${many.cpu ?? 'n/a'} | ${many.proc?.toFixed(0) ?? 'n/a'} | ${many.lastLoss.toFixed(6)} |`);
 console.log('');
 // The engine thread also runs the step's serial parts (images in, the host AdamW, the weights out): with a core per thread the step is about the busiest worker's CPU plus them.
 if (one.cpu && many.cpu !== null && many.serial !== null) console.log(`with a free core per thread (CPU ms): 1 thread ${one.cpu} ms; ${workers} workers ${many.cpu} ms busiest worker + ${many.serial.toFixed(0)} ms serial on this thread (images, AdamW, publish) → ${(one.cpu / (many.cpu + many.serial)).toFixed(2)}×`);
