@@ -42,7 +42,7 @@ function draftOf(s: Settings): Draft {
 }
 
 /** The typed worker count as the setting: empty or "auto" → auto; a whole number 1–256; else null (not valid). */
-export function parseTensorWorkers(typed: string): Settings['tensorWorkers'] | null {
+function parseTensorWorkers(typed: string): Settings['tensorWorkers'] | null {
   const t = typed.trim().toLowerCase();
   if (t === '' || t === 'auto') return 'auto';
   if (!/^\d+$/.test(t)) return null;
