@@ -19,6 +19,7 @@ const { RegionClipTask, BlipTask, LearnedTemperature, trainerProcessing } = awai
 const { phaseOptimizer } = await import(path.join(root, 'dist/main/engine/training/phase-optimizer.js'));
 const { folderTextEncoder, writeWordTokenizer } = await import(path.join(root, 'dist/main/engine/training/text.js'));
 const { TensorPool, DataParallel } = await import(path.join(root, 'dist/main/engine/parallel/index.js'));
+const { threadCpuMs } = await import(path.join(root, 'dist/main/engine/parallel/cpu.js'));
 
 function randomImage(size, seed) {
   let a = seed >>> 0;
@@ -33,15 +34,28 @@ function randomImage(size, seed) {
 const WORDS = 'red blue green small large circle square triangle left right top bottom near far behind above below striped dotted shiny'.split(' ');
 const text = (i, n) => Array.from({ length: n }, (_, k) => WORDS[(i * 7 + k * 3) % WORDS.length]).join(' ');
 
-async function timed(step, runs) {
+/** Fastest and median wall ms of `runs` steps, and the median of `cpu()` per step (ms of CPU the step's threads used). */
+async function timed(step, runs, cpu) {
   const ts = [];
+  const cpus = [];
+  const procs = [];
   for (let i = 0; i < runs; i++) {
+    const c0 = threadCpuMs();
+    const p0 = process.cpuUsage();
     const t0 = performance.now();
     await step();
     ts.push(performance.now() - t0);
+    cpus.push(cpu(c0));
+    const p = process.cpuUsage(p0);
+    procs.push((p.user + p.system) / 1000);
   }
   ts.sort((a, b) => a - b);
-  return { min: ts[0], median: ts[Math.floor(ts.length / 2)] };
+  const med = (xs) => {
+    const v = xs.filter((c) => c !== null).sort((a, b) => a - b);
+    return v.length ? v[Math.floor(v.length / 2)] : null;
+  };
+  // Process CPU: every thread of this process (engine thread, workers, V8's GC and compiler threads).
+  return { min: ts[0], median: ts[Math.floor(ts.length / 2)], cpu: med(cpus), processCpu: med(procs) };
 }
 
 /** One optimiser step of `task` on `pairs` in the trainers' phase optimiser; `parallel` null = this thread. */
@@ -115,10 +129,11 @@ export async function trainerStepRows({ kind, workers, runs, batch: regionBatch 
       const t0 = performance.now();
       await s.step();
       log(`${kind}, 1 thread: warm-up step ${((performance.now() - t0) / 1000).toFixed(1)} s${kind === 'regionclip' ? ' (computes and caches the CLIP tokens)' : ''}`);
-      const t = await timed(() => s.step(), runs);
+      // CPU of this thread per step: the whole single-thread step's work.
+      const t = await timed(() => s.step(), runs, (c0) => (c0 === null ? null : threadCpuMs() - c0));
       s.dispose();
-      rows.push({ workers: 1, ms: t.min, medianMs: t.median });
-      log(`${kind}, 1 thread: ${t.min.toFixed(0)} (${t.median.toFixed(0)}) ms`);
+      rows.push({ workers: 1, ms: t.min, medianMs: t.median, cpuMs: t.cpu, processCpuMs: t.processCpu });
+      log(`${kind}, 1 thread: ${t.min.toFixed(0)} (${t.median.toFixed(0)}) ms; CPU ${t.cpu ?? '?'} ms per step (process ${t.processCpu?.toFixed(0)})`);
     }
     if (workers > 1) {
       const started = performance.now();
@@ -128,12 +143,15 @@ export async function trainerStepRows({ kind, workers, runs, batch: regionBatch 
       try {
         const s = await stepper(task, phase, pairs, pairs.length, dp);
         await s.step();
-        const t = await timed(() => s.step(), runs);
+        // CPU per step: the busiest worker's forward + backward (its thread's own CPU time).
+        const t = await timed(() => s.step(), runs, () => (dp.workerCpuMs.every((c) => c !== null) ? Math.max(...dp.workerCpuMs) : null));
         s.dispose();
         const mem = await pool.memory();
-        rows.push({ workers, ms: t.min, medianMs: t.median, heaps: mem.map((m) => m.wasmHeapBytes) });
+        // The step if every thread had a core of its own: the busiest worker's CPU plus this thread's serial parts.
+        const serial = dp.timings.inputs + dp.timings.loss + dp.timings.reduce + dp.timings.update;
+        rows.push({ workers, ms: t.min, medianMs: t.median, cpuMs: t.cpu, processCpuMs: t.processCpu, freeCoresMs: t.cpu === null ? null : t.cpu + serial, heaps: mem.map((m) => m.wasmHeapBytes) });
         const parts = Object.entries(dp.timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-        log(`${kind}, ${workers} workers: ${t.min.toFixed(0)} (${t.median.toFixed(0)}) ms; last step in ms: ${parts}; worker heaps ${mem.map((m) => `${((m.wasmHeapBytes ?? 0) / 1e9).toFixed(2)} GB`).join(', ')}`);
+        log(`${kind}, ${workers} workers: ${t.min.toFixed(0)} (${t.median.toFixed(0)}) ms; last step in ms: ${parts}; worker CPU ms ${dp.workerCpuMs.join(', ')} (${dp.workerCpuParts.map((p) => (p ? Object.entries(p).map(([k, v]) => `${k} ${v}`).join(' ') : '?')).join(' | ')}); worker heaps ${mem.map((m) => `${((m.wasmHeapBytes ?? 0) / 1e9).toFixed(2)} GB`).join(', ')}`);
       } finally {
         await dp.dispose();
         await pool.dispose();
@@ -169,11 +187,13 @@ export async function workersTable({ workers, blip, runs, backend, matmul, batch
   console.log(`${name} on ${backend} — ${machine()}; fastest (median) of ${runs} after a warm-up; load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`plain matMul [1024,768]·[768,768]: ${matmul.ms.toFixed(1)} (${matmul.median.toFixed(1)}) ms = ${matmul.gflops.toFixed(1)} GFLOP/s${torch ? `; PyTorch ${torch.torch} (${torch.threads} threads): ${torch.matmul_ms.toFixed(1)} ms` : ''}`);
   console.log('');
-  console.log('| tensor workers | engine, fastest (median) | scaling vs 1 thread | PyTorch, fastest (median) | engine / PyTorch |');
-  console.log('|---|---|---|---|---|');
+  console.log('| tensor workers | engine, fastest (median) | scaling vs 1 thread | CPU ms per step (busiest thread) | CPU ms per step (whole process) | PyTorch, fastest (median) | engine / PyTorch |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.workers === 1 ? '1 (in-process)' : r.workers} | ${r.ms.toFixed(0)} (${r.medianMs.toFixed(0)}) ms | ${(one.ms / r.ms).toFixed(2)}× | ${t ? `${t.ms.toFixed(0)} (${t.median_ms.toFixed(0)}) ms` : 'n/a'} | ${t ? `${(r.ms / t.ms).toFixed(2)}×` : 'n/a'} |`);
+    console.log(`| ${r.workers === 1 ? '1 (in-process)' : r.workers} | ${r.ms.toFixed(0)} (${r.medianMs.toFixed(0)}) ms | ${(one.ms / r.ms).toFixed(2)}× | ${r.cpuMs ?? 'n/a'} | ${r.processCpuMs?.toFixed(0) ?? 'n/a'} | ${t ? `${t.ms.toFixed(0)} (${t.median_ms.toFixed(0)}) ms` : 'n/a'} | ${t ? `${(r.ms / t.ms).toFixed(2)}×` : 'n/a'} |`);
   }
+  // CPU time barely depends on the machine's load: the scaling this step would reach with a free core per thread.
+  if (one.cpuMs && many.freeCoresMs) console.log(`\nwith a free core per thread (CPU ms): 1 thread ${one.cpuMs} ms, ${workers} workers ${many.cpuMs} ms busiest worker + ${(many.freeCoresMs - many.cpuMs).toFixed(0)} ms serial on the engine thread → ${(one.cpuMs / many.freeCoresMs).toFixed(2)}× (wall-time scaling below this = threads waiting for a core: other load, V8's GC and compiler threads, the OS)`);
   if (!torch) console.log(`PyTorch not run: ${(py.stderr ?? '').trim().split('\n').slice(-2).join(' ')}`);
   console.log('');
   console.log(`goals (issue 13): scaling 1 → ${workers} workers ≥ 1.8× (here ${(one.ms / many.ms).toFixed(2)}×); engine / PyTorch ≤ 3.5× (here ${t ? (many.ms / t.ms).toFixed(2) : 'n/a'}×). Figures count only at load < 2.`);

@@ -103,7 +103,9 @@ export function previewMatrix(
   const runs: PlannedRun[] = expandMatrix(m).map((r) => {
     const full = merged(r);
     const val = typeof full['val_fraction'] === 'number' ? full['val_fraction'] : 0.1;
-    return { ...r, steps: stepsOf(full, Math.max(1, Math.round(dataset.samples * (1 - val)))) };
+    // The editor trains a fixed number of optimiser steps (its `steps`); the embedding trainers count epochs.
+    const steps = family === 'editor' ? (typeof full['steps'] === 'number' ? full['steps'] : null) : stepsOf(full, Math.max(1, Math.round(dataset.samples * (1 - val))));
+    return { ...r, steps };
   });
   const measured = m.secondsPerStep === undefined ? measuredStepSeconds(store, family) : null;
   const secondsPerStep = m.secondsPerStep ?? measured?.seconds ?? null;

@@ -15,7 +15,8 @@ import { followTasks, type FollowResult } from './follow.js';
 import { expandMatrix, MatrixError, previewMatrix } from './matrix.js';
 import { ClusterError, loginShell, type LoginShell } from './shell.js';
 import { buildStage, fetchFolder, sendFolder } from './stage.js';
-import { jobName, preflight, scancel, submitArray } from './slurm.js';
+import { batchScript, jobName, preflight, sbatchArgs, scancel, submitArray } from './slurm.js';
+import { shq } from './shell.js';
 
 export { BundleError } from './bundle.js';
 export { MatrixError } from './matrix.js';
@@ -48,11 +49,26 @@ export class ClusterService {
   }
 
   async preview(matrix: RunMatrix, profileName?: string): Promise<MatrixPreview> {
-    const gpus = profileName ? this.profile(profileName).gpusPerRun : 1;
+    const profile = profileName ? this.profile(profileName) : null;
     const d = this.dataset(matrix.dataset);
     const merged = new Map<number, Record<string, unknown>>();
     for (const r of expandMatrix(matrix)) merged.set(r.index, await this.mergeConfig(matrix.kind, matrix.preset, r.config, `matrix "${matrix.name}" run ${r.index} (${r.name})`));
-    return previewMatrix(this.store, matrix, { id: d.id, name: d.name, samples: d.sampleCount }, (r) => merged.get(r.index)!, gpus);
+    const preview = previewMatrix(this.store, matrix, { id: d.id, name: d.name, samples: d.sampleCount }, (r) => merged.get(r.index)!, profile?.gpusPerRun ?? 1);
+    if (!profile) return preview;
+    // What submit will run, with the two parts only submit knows (the submission id, the folder's random suffix) as placeholders.
+    const workDir = `${profile.workDir.replace(/\/+$/, '')}/${slug(matrix.name)}-XXXXXXXX`;
+    const indices = `0-${preview.runs.length - 1}`;
+    const args = sbatchArgs(profile, workDir, 'ric-N-XXXXXX', indices);
+    return {
+      ...preview,
+      sbatch: {
+        array: `${indices}${profile.maxParallel ? `%${profile.maxParallel}` : ''}`,
+        workDir,
+        command: args.map(shq).join(' '),
+        script: batchScript(profile, workDir),
+        where: profile.login.kind === 'local' ? 'a local shell (this machine is the login node)' : `ssh ${profile.login.host}${profile.login.port ? ` -p ${profile.login.port}` : ''}`,
+      },
+    };
   }
 
   async submit(matrix: RunMatrix, profileName: string): Promise<Submission> {

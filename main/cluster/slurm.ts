@@ -49,9 +49,9 @@ export function jobName(submissionId: number, workDir: string): string {
   return `ric-${submissionId}-${workDir.split('/').at(-1)!.slice(-6)}`;
 }
 
-/** sbatch of the array (or of some of its tasks, on a resubmit); Slurm's job id. */
-export async function submitArray(shell: LoginShell, p: ClusterProfile, workDir: string, name: string, indices: string): Promise<string> {
-  const args = [
+/** sbatch's arguments for the array (or some of its tasks): what submitArray runs and the preview shows. */
+export function sbatchArgs(p: ClusterProfile, workDir: string, name: string, indices: string): string[] {
+  return [
     'sbatch',
     '--parsable',
     `--job-name=${name}`,
@@ -65,6 +65,11 @@ export async function submitArray(shell: LoginShell, p: ClusterProfile, workDir:
     `--output=${workDir}/tasks/%a/slurm-%A_%a.out`,
     `${workDir}/submit.sh`,
   ];
+}
+
+/** sbatch of the array (or of some of its tasks, on a resubmit); Slurm's job id. */
+export async function submitArray(shell: LoginShell, p: ClusterProfile, workDir: string, name: string, indices: string): Promise<string> {
+  const args = sbatchArgs(p, workDir, name, indices);
   const r = await shell.run(args.map(shq).join(' '), { timeoutMs: 60_000 });
   const out = r.stdout.toString('utf8').trim();
   if (r.code !== 0 || !/^\d+(;\S+)?$/.test(out)) throw new ClusterError(`sbatch on ${shell.where} refused the job array: ${r.stderr.trim() || out || `exit ${r.code}`}`);

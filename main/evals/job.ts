@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { z } from 'zod';
 import { againstSchema, type SampleScore } from '../../shared/api/evals.js';
 import { splitSchema } from '../../shared/api/datasets.js';
+import { tensorWorkersSchema } from '../../shared/api/settings.js';
 import { canonicalJson, describeRules } from '../../shared/evals/metrics.js';
 import { presetModelKeys, resolvePreset, type EditAccuracySettings, type EvalPreset } from '../../shared/metrics/presets.js';
 import { checkShapesEdit, parseShapesMeta, type ShapesEditCheck } from '../data/shapes-accuracy.js';
@@ -34,6 +35,8 @@ export const evaluateJobParamsSchema = z
     split: splitSchema.nullable().default(null),
     /** The app version that queued it (recorded with the evaluation). */
     codeVersion: z.string().max(100).default('dev'),
+    /** Tensor workers asked for this job (null: $RIC_ENGINE_WORKERS, else Settings). */
+    workers: tensorWorkersSchema.nullable().default(null),
   })
   .strict();
 export type EvaluateJobParams = z.output<typeof evaluateJobParamsSchema>;
@@ -49,6 +52,8 @@ export interface EvaluateIo {
   modelFolders: Readonly<Record<string, string | null>>;
   /** Activates a tensor backend; called only when the preset needs a backbone. Returns its name. */
   initEngine(): Promise<string>;
+  /** Settings → tensor workers (after $RIC_ENGINE_WORKERS): samples scored on that many workers at once. */
+  workers?: 'auto' | number;
 }
 
 export interface EvaluateReport {
@@ -124,7 +129,7 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
   const { set, expected, inScope, missing } = evaluationScope(store, params.resultSetId, params.split);
   const needs = presetModelKeys(preset);
   // Engine code is loaded only here (the host loads this module lazily; tfjs is heavy).
-  const { checkModelFolders, createEvaluator, aggregateScores } = await import('../engine/metrics/index.js');
+  const { checkModelFolders, createEvaluator, createParallelEvaluator, planEvaluationWorkers, aggregateScores } = await import('../engine/metrics/index.js');
   const problems = checkModelFolders(preset, io.modelFolders).filter((c) => !c.ok);
   if (problems.length > 0) throw new EvaluationInputError(`preset "${preset.name}" cannot run: ${problems.map((p) => `${p.key}: ${p.problem}`).join('; ')}`);
   const backend = needs.size > 0 ? await io.initEngine() : 'none (pixel measures only)';
@@ -133,11 +138,14 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
   // FID reference features depend on the reference image, the Inception folder and the FID rule only:
   // another evaluation with the same key (another result set, same dataset) reuses them.
   const fidRefKey = preset.metrics.fid && inception ? crypto.createHash('sha256').update(canonicalJson({ fid: preset.metrics.fid, inception: inception.configSha256, dir: inception.dir })).digest('hex') : null;
-  const evaluator = await createEvaluator(preset, io.modelFolders);
+  // Tensor workers (issue 13): samples scored on N workers at once, each with its own backbones.
+  const plan = needs.size > 0 ? planEvaluationWorkers(preset, io.modelFolders, backend, inScope.length, { setting: params.workers ?? 'auto', fallback: io.workers }) : null;
+  const evaluator = plan && plan.workers > 1 ? await createParallelEvaluator(preset, io.modelFolders, plan) : await createEvaluator(preset, io.modelFolders);
+  if (plan) io.log('info', evaluator.workers > 1 ? `tensor workers: ${evaluator.workers} (${plan.reason}), each with the preset's backbones` : `tensor workers: none (${plan.reason})`);
   try {
     const warnings = [...evaluator.warnings];
     if (missing.length > 0) warnings.push(`${missing.length} of ${expected} samples have no image in result set "${set.name}" and are not scored`);
-    store.evals.setRecord(id, { models, rules: describeRules(preset), warnings, expected, missing, backend, workers: 1, codeVersion: params.codeVersion, fidRefKey });
+    store.evals.setRecord(id, { models, rules: describeRules(preset), warnings, expected, missing, backend, workers: evaluator.workers, codeVersion: params.codeVersion, fidRefKey });
     store.evals.forgetSamples(id, new Set(inScope.map((t) => t.sample.id)));
     io.changed();
     const done = store.evals.doneSamples(id);
@@ -146,51 +154,74 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
     if (kept > 0) io.log('info', `${kept} samples already scored on the same image: kept`);
     io.log('info', `evaluating "${set.name}" under ${preset.name} on ${backend}: ${pending.length} to score, ${missing.length} missing`);
     let errors = 0;
-    for (let i = 0; i < pending.length; i++) {
-      await io.boundary(i);
-      const { sample, imageSha256 } = pending[i]!;
-      const started = performance.now();
-      let scores: SampleScores;
-      let editRows: SampleScore[] = [];
+    let next = 0;
+    let scored = 0;
+    // `evaluator.workers` lanes take the next sample as each finishes (1: one after another, as before);
+    // a sample's rows land in one transaction whichever lane scored it.
+    const lane = async () => {
       try {
-        const edited = await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`);
-        const source = await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`);
-        scores = await evaluator.scoreSample({
-          id: sample.externalId,
-          edited,
-          source,
-          target: sample.targetSha256 ? await decodeRgb(blob(store, sample.targetSha256, `sample ${sample.externalId} target`), `sample ${sample.externalId} target`) : null,
-          mask: await maskOf(store, sample),
-          targetText: sample.outputCaption,
-          instruction: sample.instruction,
-          fidReferenceFeatures: fidRefKey ? store.evals.fidReference(fidRefKey, sample.id) : null,
-        });
-        if (preset.metrics.editAccuracy) {
-          const check = editAccuracy(sample, edited, source, preset.metrics.editAccuracy);
-          editRows = editAccuracyRows(check);
-          if (!check.scored) scores.notes.push(check.reason);
-        }
+        await scoreLane();
       } catch (err) {
-        if ((err as Error).name === 'AbortError') throw err;
-        errors++;
-        const message = (err as Error).message.startsWith('sample ') ? (err as Error).message : `sample ${sample.externalId}: ${(err as Error).message}`;
-        store.evals.putSample(id, { sampleId: sample.id, imageSha256, status: 'error', error: message.slice(0, 2000), seconds: (performance.now() - started) / 1000 });
-        io.log('warn', message);
-        continue;
+        next = pending.length; // the other lanes take no more samples
+        throw err;
       }
-      const f = scores.features ?? {};
-      store.evals.putSample(id, {
-        sampleId: sample.id,
-        imageSha256,
-        status: 'done',
-        scores: [...scoreRows(scores), ...editRows],
-        notes: scores.notes,
-        seconds: (performance.now() - started) / 1000,
-        features: { fidGenerated: f.fidGenerated ?? null, fidReference: f.fidReference ?? null, isLogits: f.isLogits ?? null },
-      });
-      io.progress(i + 1, pending.length, `${i + 1}/${pending.length} scored`);
-      if ((i + 1) % 25 === 0) io.changed();
-    }
+    };
+    const scoreLane = async () => {
+      while (next < pending.length) {
+        const i = next++;
+        await io.boundary(i);
+        const { sample, imageSha256 } = pending[i]!;
+        const started = performance.now();
+        let scores: SampleScores;
+        let editRows: SampleScore[] = [];
+        try {
+          const edited = await decodeRgb(blob(store, imageSha256, `sample ${sample.externalId} edited image`), `sample ${sample.externalId} edited image`);
+          const source = await decodeRgb(blob(store, sample.sourceSha256, `sample ${sample.externalId} source`), `sample ${sample.externalId} source`);
+          scores = await evaluator.scoreSample({
+            id: sample.externalId,
+            edited,
+            source,
+            target: sample.targetSha256 ? await decodeRgb(blob(store, sample.targetSha256, `sample ${sample.externalId} target`), `sample ${sample.externalId} target`) : null,
+            mask: await maskOf(store, sample),
+            targetText: sample.outputCaption,
+            instruction: sample.instruction,
+            fidReferenceFeatures: fidRefKey ? store.evals.fidReference(fidRefKey, sample.id) : null,
+          });
+          if (preset.metrics.editAccuracy) {
+            const check = editAccuracy(sample, edited, source, preset.metrics.editAccuracy);
+            editRows = editAccuracyRows(check);
+            if (!check.scored) scores.notes.push(check.reason);
+          }
+        } catch (err) {
+          if ((err as Error).name === 'AbortError') throw err;
+          // A failed tensor worker is the job's failure, not this sample's (parallel.ts marks it).
+          if ((err as { fatal?: boolean }).fatal) throw err;
+          errors++;
+          const message = (err as Error).message.startsWith('sample ') ? (err as Error).message : `sample ${sample.externalId}: ${(err as Error).message}`;
+          store.evals.putSample(id, { sampleId: sample.id, imageSha256, status: 'error', error: message.slice(0, 2000), seconds: (performance.now() - started) / 1000 });
+          io.log('warn', message);
+          continue;
+        }
+        const f = scores.features ?? {};
+        store.evals.putSample(id, {
+          sampleId: sample.id,
+          imageSha256,
+          status: 'done',
+          scores: [...scoreRows(scores), ...editRows],
+          notes: scores.notes,
+          seconds: (performance.now() - started) / 1000,
+          features: { fidGenerated: f.fidGenerated ?? null, fidReference: f.fidReference ?? null, isLogits: f.isLogits ?? null },
+        });
+        scored++;
+        io.progress(scored + errors, pending.length, `${scored + errors}/${pending.length} scored`);
+        if ((scored + errors) % 25 === 0) io.changed();
+      }
+    };
+    // Every lane ends (a cancel reaches each at its next sample) before the first failure is rethrown:
+    // nothing is written after the job has ended.
+    const ends = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(evaluator.workers, pending.length)) }, () => lane()));
+    const failed = ends.find((e): e is PromiseRejectedResult => e.status === 'rejected');
+    if (failed) throw failed.reason;
     // Over everything stored (this run's samples and those kept from before): FID and IS from the stored features.
     const stored = store.evals.storedSamples(id);
     const aggregate = aggregateScores(preset, stored.map(scoresOf));
@@ -202,7 +233,7 @@ async function evaluate(store: Store, params: EvaluateJobParams, preset: EvalPre
     io.log('info', `${stored.length} samples scored, ${errors} failed, ${missing.length} missing`);
     return { evaluationId: id, status: 'complete', expected, scored: pending.length - errors, kept, errors, missing: missing.length, warnings: all };
   } finally {
-    evaluator.dispose();
+    await evaluator.dispose();
   }
 }
 

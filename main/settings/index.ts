@@ -2,7 +2,7 @@
 // reading with a fallback for anything missing or no longer valid. Below the Api and the jobs area:
 // the handlers and the engine host's runners read settings through here.
 import { captionsConfigSchema, describedImageSchema, type CaptionsConfig } from '../../shared/api/captions.js';
-import { settingsSchema, type Settings, type SettingsPatch } from '../../shared/api/index.js';
+import { settingsSchema, tensorWorkersSchema, type Settings, type SettingsPatch, type TensorWorkers } from '../../shared/api/index.js';
 import type { SettingsRepo } from '../store/index.js';
 
 const KEYS = {
@@ -11,6 +11,7 @@ const KEYS = {
   vlmModel: 'vlm.model',
   vlmApiKey: 'vlm.apiKey',
   tensorBackend: 'engine.backend',
+  tensorWorkers: 'engine.workers',
   theme: 'ui.theme',
   captionsImage: 'captions.image',
 } as const;
@@ -19,6 +20,7 @@ export const defaultSettings: Settings = {
   modelFolders: { clip: null, blip: null, editor: null, dino: null, clipB32: null, dinoS16: null, dinoB16: null, inception: null, inceptionFid: null, lpipsVgg: null, lpipsAlex: null },
   vlm: { baseUrl: null, model: null, apiKeySet: false },
   tensorBackend: 'auto',
+  tensorWorkers: 'auto',
   theme: 'dark',
 };
 
@@ -33,6 +35,8 @@ export function readSettings(repo: SettingsRepo): Settings {
       apiKeySet: storedKey(repo)?.endpoint === normaliseEndpoint(repo.get(KEYS.vlmBaseUrl)) && storedKey(repo) !== undefined,
     },
     tensorBackend: repo.get(KEYS.tensorBackend) ?? defaultSettings.tensorBackend,
+    // A value no longer valid falls back alone (not every setting with it).
+    tensorWorkers: tensorWorkersOf(repo.get(KEYS.tensorWorkers)),
     theme: repo.get(KEYS.theme) ?? defaultSettings.theme,
   };
   const parsed = settingsSchema.safeParse(candidate);
@@ -102,6 +106,7 @@ export function writeSettings(repo: SettingsRepo, patch: SettingsPatch): void {
     }
   }
   if (patch.tensorBackend) entries[KEYS.tensorBackend] = patch.tensorBackend;
+  if (patch.tensorWorkers !== undefined) entries[KEYS.tensorWorkers] = patch.tensorWorkers;
   if (patch.theme) entries[KEYS.theme] = patch.theme;
   repo.putMany(entries);
 }
@@ -116,6 +121,11 @@ export function writeCaptionsConfig(repo: SettingsRepo, patch: Partial<CaptionsC
   const next = captionsConfigSchema.parse({ ...readCaptionsConfig(repo), ...patch });
   repo.putMany({ [KEYS.captionsImage]: next.image });
   return next;
+}
+
+function tensorWorkersOf(v: unknown): TensorWorkers {
+  const parsed = tensorWorkersSchema.safeParse(v);
+  return parsed.success ? parsed.data : defaultSettings.tensorWorkers;
 }
 
 function asObject(v: unknown): Record<string, unknown> | undefined {

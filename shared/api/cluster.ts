@@ -49,6 +49,9 @@ export type ClusterProfileInput = z.input<typeof clusterProfileSchema>;
 
 export const matrixKinds = ['train-regionclip', 'train-blip', 'train-editor'] as const;
 
+/** The editor trainer's ablation switch (main/engine/training/editor/config.ts; a test keeps them equal), for the matrix dialog. */
+export const editorAblations = ['full', 'baseline', 'no_global', 'no_region', 'no_fusion'] as const;
+
 export const matrixAxisSchema = z
   .object({
     /** A config field (dotted for nested objects, e.g. "losses.region"), or "seed". */
@@ -101,6 +104,12 @@ export const matrixPreviewSchema = z.object({
   hoursPerRun: z.number().nullable(),
   gpuHours: z.number().nullable(),
   gpusPerRun: z.number().int(),
+  /**
+   * With a profile: what submit will run on the login node — the sbatch command of the one job array,
+   * its batch script, and the work folder (the submission id and the folder's random suffix are
+   * placeholders until submit).
+   */
+  sbatch: z.object({ array: z.string(), workDir: z.string(), command: z.string(), script: z.string(), where: z.string() }).optional(),
 });
 export type MatrixPreview = z.infer<typeof matrixPreviewSchema>;
 

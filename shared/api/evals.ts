@@ -21,6 +21,7 @@
 //   samples (`n`) it was taken.
 // - Aggregates: per metric and region mean, sample std, n; FID and IS as the preset says.
 import { z } from 'zod';
+import { tensorWorkersSchema } from './settings.js';
 import { method } from './contract.js';
 import { splitSchema } from './datasets.js';
 import { EVAL_METRICS, EVAL_REGIONS } from '../evals/metrics.js';
@@ -212,7 +213,16 @@ export const evalsMethods = {
     'Before an evaluation: the resolved preset, each model folder it needs (set, present, right model), and the samples the result set lacks',
   ),
   'evals.start': method(
-    z.object({ resultSetId: id, preset: presetInputSchema, against: againstSchema.optional(), split: splitSchema.optional() }).strict(),
+    z
+      .object({
+        resultSetId: id,
+        preset: presetInputSchema,
+        against: againstSchema.optional(),
+        split: splitSchema.optional(),
+        /** tensor workers for this job (default: $RIC_ENGINE_WORKERS, else Settings → tensor workers); scores do not depend on it */
+        workers: tensorWorkersSchema.optional(),
+      })
+      .strict(),
     z.object({ jobId: z.number().int(), evaluationId: z.number().int(), resumed: z.boolean() }),
     'Evaluate a result set under a preset as an `evaluate` job (the same evaluation started again continues it)',
   ),

@@ -72,6 +72,37 @@ export const runSampleSchema = z.object({
 });
 export type RunSample = z.infer<typeof runSampleSchema>;
 
+/** One validation edit of a run's checkpoint, with the dataset sample's images beside it (runs.edits). */
+export const runEditSchema = z.object({
+  /** The dataset sample's row id (null when the sample is gone from the dataset). */
+  sampleId: z.number().int().nullable(),
+  externalId: z.string(),
+  instruction: z.string(),
+  editedSha256: z.string().nullable(),
+  sourceSha256: z.string().nullable(),
+  targetSha256: z.string().nullable(),
+  l1In: z.number(),
+  l1InSource: z.number(),
+  l1Out: z.number(),
+});
+export type RunEdit = z.infer<typeof runEditSchema>;
+
+export const runEditsSchema = z.object({
+  runId: z.number().int(),
+  name: z.string(),
+  status: jobStateSchema,
+  /** The run's ablation switch (train-editor's `ablation`), or null. */
+  ablation: z.string().nullable(),
+  seed: z.number().int(),
+  /** The steps at which this run stored edits, and the one shown (its last at or before the asked step). */
+  steps: z.array(z.number().int()),
+  step: z.number().int().nullable(),
+  edits: z.array(runEditSchema),
+  /** Stored rows that could not be read, each naming its row and field. */
+  problems: z.array(z.string()),
+});
+export type RunEdits = z.infer<typeof runEditsSchema>;
+
 const bytes = z.number();
 export const resourcesSchema = z.object({
   main: z.object({ pid: z.number().int(), rssBytes: bytes, heapUsedBytes: bytes }),
@@ -173,6 +204,16 @@ export const runsMethods = {
     z.object({ runId: z.number().int().positive(), step: z.number().int().optional() }).strict(),
     z.object({ steps: z.array(z.number().int()), step: z.number().int().nullable(), samples: z.array(runSampleSchema) }),
     'The steps with stored samples, and the samples of the given step (or the nearest one before it; the last if none given)',
+  ),
+  'runs.edits': method(
+    z
+      .object({
+        runIds: z.array(z.number().int().positive()).min(1).max(16),
+        step: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+    z.object({ steps: z.array(z.number().int()), runs: z.array(runEditsSchema) }),
+    "The validation edits editor runs stored at their checkpoints (run samples of kind `edit`) with each sample's source and ground truth: every run's steps, and each run's edits at its last checkpoint at or before `step` (its last if none given)",
   ),
   'runs.preflight': method(
     z.object({ kind: z.enum(trainingKinds), params: z.record(z.string(), z.unknown()) }).strict(),

@@ -29,6 +29,14 @@ export const vlmEndpointSchema = z.object({
   model: z.string().max(512).nullable(),
 });
 
+/**
+ * Tensor workers (issue 13): how many worker threads the engine spreads training batches, edits and
+ * evaluations over on a CPU backend — `auto` = the cores (as memory allows), or a whole number 1–256
+ * (1 = in-process). A job's own `workers` wins; $RIC_ENGINE_WORKERS wins over this. GPU backends use one.
+ */
+export const tensorWorkersSchema = z.union([z.literal('auto'), z.number().int().min(1).max(256)]);
+export type TensorWorkers = z.infer<typeof tensorWorkersSchema>;
+
 export const settingsSchema = z.object({
   modelFolders: modelFoldersSchema,
   vlm: vlmEndpointSchema.extend({
@@ -36,6 +44,7 @@ export const settingsSchema = z.object({
     apiKeySet: z.boolean(),
   }),
   tensorBackend: z.union([z.literal('auto'), tensorBackendNameSchema]),
+  tensorWorkers: tensorWorkersSchema,
   theme: themeSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
@@ -58,6 +67,7 @@ export const settingsPatchSchema = z
       .partial()
       .strict(),
     tensorBackend: z.union([z.literal('auto'), tensorBackendNameSchema]),
+    tensorWorkers: tensorWorkersSchema,
     theme: themeSchema,
   })
   .partial()

@@ -45,6 +45,11 @@ test('refuses model folders that do not hold their model, saves good ones; tests
   await expect(page.getByText('✓ The folder holds the expected model.')).toBeVisible();
   await page.getByLabel('DINO (evaluation)').fill('');
   await page.getByLabel('Model', { exact: true }).fill('tiny-vlm');
+  // Tensor workers: auto or a whole number 1–256; anything else is named next to the field, nothing saved.
+  await page.getByLabel('Tensor workers').fill('many');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByTestId('problem-tensorWorkers')).toHaveText('Tensor workers: type auto or a whole number from 1 to 256.');
+  await page.getByLabel('Tensor workers').fill('2');
   await page.getByLabel('Backend').selectOption('wasm');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await expect(page.getByTestId('settings-status')).toHaveText('Saved.');
@@ -69,6 +74,7 @@ test('refuses model folders that do not hold their model, saves good ones; tests
   await expect(page.getByLabel('CLIP (Region-CLIP base)')).toHaveValue(CLIP);
   await expect(page.getByLabel('Base URL')).toHaveValue(vlm.url);
   await expect(page.getByLabel('Backend')).toHaveValue('wasm');
+  await expect(page.getByLabel('Tensor workers')).toHaveValue('2');
   await expect(page.getByLabel('API key')).toHaveValue('');
   await expect(page.getByLabel('API key')).toHaveAttribute('placeholder', /stored/);
   // The saved key goes with a test of the saved endpoint.

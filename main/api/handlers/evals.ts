@@ -60,7 +60,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
       }
       return { preset: preset as unknown as Record<string, unknown>, folders, ok: folders.every((f) => f.ok), expected, missing };
     },
-    'evals.start': async ({ resultSetId, preset: input, against, split }) => {
+    'evals.start': async ({ resultSetId, preset: input, against, split, workers }) => {
       const set = requireSet(resultSetId);
       const { preset, sha256 } = resolve(input, against);
       const problems = (await checkFolders(preset, readSettings(ctx.store.settings).modelFolders)).filter((c) => !c.ok);
@@ -80,7 +80,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
       try {
         jobId = ctx.jobs.start(
           'evaluate',
-          { evaluationId: id, resultSetId, preset: preset as unknown as Record<string, unknown>, against: against ?? null, split: split ?? null, codeVersion: ctx.appVersion },
+          { evaluationId: id, resultSetId, preset: preset as unknown as Record<string, unknown>, against: against ?? null, split: split ?? null, codeVersion: ctx.appVersion, workers: workers ?? null },
           { title: `Evaluate "${set.name}" (${set.method}) under ${preset.name}` },
         ).id;
       } catch (err) {

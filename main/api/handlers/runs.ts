@@ -4,6 +4,7 @@ import { trainingPreflight } from '../../jobs/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
 import { ApiError } from '../errors.js';
+import { runEdits } from './run-edits.js';
 
 /** runs.export and runs.import (run bundles) live in bundles.ts. */
 type RunsMethods = Exclude<Extract<keyof ApiHandlers, `runs.${string}`>, 'runs.export' | 'runs.import'>;
@@ -28,6 +29,7 @@ export function runsHandlers(ctx: AppContext): Pick<ApiHandlers, RunsMethods> {
       requireRun(runId);
       return repo.samples(runId, step);
     },
+    'runs.edits': ({ runIds, step }) => runEdits(ctx.store, runIds, step),
     'runs.preflight': ({ kind, params }) => trainingPreflight(ctx.store, kind, params),
     'runs.resources': async () => {
       const mem = process.memoryUsage();

@@ -65,6 +65,7 @@ function previewText(p: MatrixPreview): string {
     ...p.runs.map((r) => `  ${String(r.index).padStart(3)}  ${r.name}  seed ${r.seed}  ${r.steps ?? '?'} steps`),
     `step time: ${p.secondsPerStep === null ? '?' : `${p.secondsPerStep.toFixed(3)} s`} (${p.stepTimeSource})`,
     `cost: ${hours(p.hoursPerRun)} per run, ${p.gpuHours === null ? '?' : p.gpuHours.toFixed(2)} GPU-hours in all`,
+    ...(p.sbatch ? [`submits through ${p.sbatch.where}: ${p.sbatch.command}`] : []),
   ].join('\n');
 }
 

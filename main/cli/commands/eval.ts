@@ -9,6 +9,7 @@ import type { EvaluationDetail, PresetInput } from '../../../shared/api/evals.js
 import { columnLabel, METRIC_INFO } from '../../../shared/evals/metrics.js';
 import { CliError, printResult } from '../output.js';
 import { jobEnd, withApi } from '../session.js';
+import { workersArg } from './train.js';
 
 export interface EvalCliOptions {
   results: string;
@@ -17,6 +18,7 @@ export interface EvalCliOptions {
   against?: 'source' | 'target';
   split?: 'train' | 'val' | 'test';
   json?: boolean;
+  workers?: 'auto' | number;
 }
 
 export function evalCommand(dataDir: () => string): Command {
@@ -27,6 +29,7 @@ export function evalCommand(dataDir: () => string): Command {
     .requiredOption('--preset <P>', 'built-in preset name, or a .json file with a whole preset or {"base", "name", "changes"}')
     .addOption(new Option('--against <ref>', 'compare with this image in every paired metric (renames the preset <P>@<ref>)').choices(['source', 'target']))
     .addOption(new Option('--split <split>', 'only the samples of this split').choices(['train', 'val', 'test']))
+    .option('--workers <n>', 'tensor workers scoring samples at once on a CPU backend: auto (the cores) or N (default: $RIC_ENGINE_WORKERS, else Settings → tensor workers)', workersArg)
     .option('--json', 'the evaluation (preset, models, aggregates, warnings, missing samples) as JSON on stdout')
     .action(async (opts: EvalCliOptions) => {
       await evaluate(dataDir(), opts);
@@ -82,7 +85,7 @@ export async function evaluate(dataDir: string, opts: EvalCliOptions): Promise<v
       const args = { resultSetId, preset, ...(opts.against ? { against: opts.against } : {}), ...(opts.split ? { split: opts.split } : {}) };
       const pre = await api.call('evals.preflight', args);
       if (!pre.ok) throw new CliError(`model folders not ready:\n${pre.folders.filter((f) => !f.ok).map((f) => `  ${f.key} (${f.metrics.join(', ')}): ${f.problem}`).join('\n')}\nset them in Settings → model folders (or ric settings)`);
-      const started = await api.call('evals.start', args);
+      const started = await api.call('evals.start', { ...args, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
       jobId = started.jobId;
       if (started.resumed) process.stderr.write(`continuing evaluation ${started.evaluationId} (samples already scored are kept)\n`);
       const job = await jobEnd(api, jobId);

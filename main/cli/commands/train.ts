@@ -28,6 +28,8 @@ export interface TrainCliOptions extends EditorCliOptions {
   resumeJob?: number;
   progress?: boolean;
   json?: boolean;
+  /** tensor workers: the config's `workers` (overrides the --config file's) */
+  workers?: 'auto' | number;
 }
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -129,14 +131,14 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
         if (dataset.status !== 'ready') throw new CliError(`dataset "${dataset.name}" is ${dataset.status}; finish its import first`);
         // `paper` is the editor config's defaults; `tiny` its preset.
         const preset = opts.preset === 'tiny' ? 'tiny' : undefined;
-        const { config, extra } = await editorJobParams({ ...opts, preset }, readTrainConfig(opts.config));
+        const { config, extra } = await editorJobParams({ ...opts, preset }, withWorkers(readTrainConfig(opts.config), opts.workers));
         started = await client.call('jobs.start', {
           kind: 'train-editor',
           params: { datasetId: dataset.id, seed: opts.seed ?? Number(config.seed ?? 0), config, ...extra, ...(preset ? { preset } : {}), ...(opts.name ? { name: opts.name } : {}) },
         });
         what = `editor on "${dataset.name}"${preset ? ', preset tiny' : ''}`;
       } else {
-        const config = readTrainConfig(opts.config);
+        const config = withWorkers(readTrainConfig(opts.config), opts.workers);
         const params = {
           datasetId: dataset.id,
           seed: opts.seed ?? Number(config.seed ?? 0),
@@ -210,6 +212,21 @@ export function metricsLine(m: Record<string, number>): string {
   return parts.length > 0 ? parts.join('; ') : 'no metrics were recorded (the run stopped before its first step)';
 }
 
+/** The config with `--workers` in it (the flag wins over the file's field). */
+function withWorkers(config: Record<string, unknown>, workers: 'auto' | number | undefined): Record<string, unknown> {
+  return workers === undefined ? config : { ...config, workers };
+}
+
+/** `--workers`: auto or a whole number 1–256 (the config field's and Settings' range). */
+export function workersArg(value: string): 'auto' | number {
+  if (value.trim() === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be auto or a whole number from 1 to 256');
+  return n;
+}
+
+const WORKERS_HELP = "tensor workers on a CPU backend: auto (the cores) or N; 1 = one thread (default: the config's, else $RIC_ENGINE_WORKERS, else Settings → tensor workers)";
+
 function intArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
@@ -231,6 +248,7 @@ export function trainCommand(dataDir: () => string): Command {
       .option('--preset <name>', "tiny: small random-init models that train on ShapesEdit in minutes on a CPU; paper (the default): the paper's settings, fine-tuning base_model (else Settings' model folder)")
       .option('--text-fallback <rule>', "none: approved captions only; dataset: else the dataset's own descriptions (default: dataset for ShapesEdit, none otherwise)")
       .option('--seed <n>', 'random seed (data order, initialisation)', intArg)
+      .option('--workers <n>', WORKERS_HELP, workersArg)
       .option('--name <name>', 'run name')
       .option('--resume-job <id>', 'continue a cancelled, failed or interrupted training job from its last checkpoint', intArg)
       .option('--no-progress', 'no progress line or log on stderr')
@@ -249,6 +267,7 @@ export function trainCommand(dataDir: () => string): Command {
     .option('--preset <name>', 'tiny: a pixel-space editor on ShapesEdit at 32² (from scratch, or from --pipeline)');
   editorOptions(editor)
     .option('--seed <n>', 'random seed (data order, noise, dropout)', intArg)
+    .option('--workers <n>', WORKERS_HELP, workersArg)
     .option('--name <name>', 'run name')
     .option('--resume-job <id>', 'continue a cancelled, failed or interrupted training job from its last checkpoint', intArg)
     .option('--no-progress', 'no progress line or log on stderr')

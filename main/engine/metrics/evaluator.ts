@@ -15,11 +15,13 @@ export interface Evaluator {
   readonly warnings: readonly string[];
   /** tfjs backend the scores were computed on */
   readonly backend: string;
+  /** samples it scores at once: 1 in-process; N on N tensor workers (parallel.ts) — callers keep that many calls in flight */
+  readonly workers: number;
   scoreSample(input: SampleInput): Promise<SampleScores>;
   /** Keeps a sample's scores for aggregate() (scores stored earlier may be added after a resume). */
   accumulate(scores: SampleScores): void;
   aggregate(): EvaluationAggregate;
-  dispose(): void;
+  dispose(): void | Promise<void>;
 }
 
 /**
@@ -36,6 +38,7 @@ export async function createEvaluator(preset: string | EvalPreset, modelFolders:
     models: backbones.loaded.map((l) => ({ key: l.key, dir: l.dir, metrics: l.metrics })),
     warnings: backbones.warnings,
     backend: tf.getBackend(),
+    workers: 1,
     async scoreSample(input) {
       if (disposed) throw new Error('evaluator: disposed');
       return scoreSample(backbones, p, input);

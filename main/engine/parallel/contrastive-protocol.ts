@@ -59,7 +59,8 @@ export const phaseSpec = handlerSpec({
 export const forwardSpec = handlerSpec({
   name: 'contrastive.forward',
   args: z.object({ version: z.number().int().nonnegative(), chunks: z.array(z.unknown()).min(1).max(65_536) }),
-  result: z.object({ micro: z.number().int() }),
+  /** `cpuMs`: the worker thread's CPU time for the call (null where unknown) — its work without the waits. */
+  result: z.object({ micro: z.number().int(), cpuMs: z.number().nonnegative().nullable(), cpuParts: z.record(z.string().max(40), z.number()).nullable() }),
   /** Rows of this worker's image embeddings [rows, dz] then text embeddings [rows, dt]; ∂L/∂ of each go back in the same places. */
   event: z
     .object({ mailbox: z.instanceof(SharedArrayBuffer), rows: z.number().int().positive(), dz: z.number().int().positive(), dt: z.number().int().positive() })

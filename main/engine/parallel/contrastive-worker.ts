@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { adamWUpdate, addInto, biasCorrection, decayFactor, scaleInPlace, sumOfSquares } from '../training/host-optim.js';
 import { buildDevice, type BuiltDevice } from '../training/devices.js';
+import { CpuLaps } from './cpu.js';
 import { BARRIER, embedSpec, forwardSpec, loadSpec, phaseSpec, reduceSpec, unloadSpec, updateSpec, type Entry } from './contrastive-protocol.js';
 import { parseMessage } from './protocol.js';
 import { sizeOf, tensorValues, type SharedModel } from './replica.js';
@@ -152,13 +153,16 @@ function awaitGradients(s: PhaseState): void {
 }
 
 implement(forwardSpec, async ({ version: to, chunks }, ctx) => {
+  const cpu = new CpuLaps();
   refresh(to);
+  cpu.lap('refresh');
   const d = device();
   const s = phaseState();
   const inputs = chunks.map((c, i) => parseMessage(d.inputs, c, `micro-batch ${i} of contrastive.forward`));
   const batches = [];
   try {
     for (const x of inputs) batches.push(await d.device.batch(x));
+    cpu.lap('batch');
     const rows = batches.reduce((n, b) => n + b.size, 0);
     // (1) Every micro-batch but the last, without a tape; read after each tidy.
     const zs: Float32Array[] = [];
@@ -203,8 +207,10 @@ implement(forwardSpec, async ({ version: to, chunks }, ctx) => {
           o += a.length;
         }
         mailbox.set(tl, rows * dz + lastOffset * dt);
+        cpu.lap('forward');
         ctx.emit({ mailbox: shared, rows, dz, dt });
         awaitGradients(s);
+        cpu.lap('wait');
         const gz = tf.tensor2d(mailbox.slice(lastOffset * dz, rows * dz), [last.size, dz]);
         const img = tf.sum(tf.mul(z, gz));
         if (!withText) return img as tf.Scalar;
@@ -220,7 +226,9 @@ implement(forwardSpec, async ({ version: to, chunks }, ctx) => {
       tf.dispose(grads.filter((g) => g !== undefined));
       throw failure;
     }
+    cpu.lap('backward');
     await accumulate(s, Object.fromEntries(variables.flatMap((v, i) => (grads[i] ? [[v.name, grads[i]!]] : []))));
+    cpu.lap('accumulate');
     // (3) The other micro-batches on the tape, each with its slice of ∂L/∂embeddings.
     const [dz, dt] = dims;
     let offset = 0;
@@ -236,7 +244,8 @@ implement(forwardSpec, async ({ version: to, chunks }, ctx) => {
       await accumulate(s, r.grads);
       offset += b.size;
     }
-    return { micro: batches.length };
+    cpu.lap('other micro-batches');
+    return { micro: batches.length, cpuMs: cpu.total(), cpuParts: cpu.parts() };
   } finally {
     for (const b of batches) b.dispose();
   }

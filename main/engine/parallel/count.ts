@@ -1,5 +1,5 @@
-// How many tensor workers: the setting (a config's `workers`, else $RIC_ENGINE_WORKERS, else `auto` =
-// the cores Node may use), one in-process where the backend is one device (a GPU: workers would only
+// How many tensor workers: the setting (a config's `workers`, else $RIC_ENGINE_WORKERS, else the
+// workstation's Settings → tensor workers, else `auto` = the cores Node may use), one in-process where the backend is one device (a GPU: workers would only
 // queue on it; tfjs-node runs its own thread pool), and, for `auto`, no more than memory holds — each
 // worker keeps its own copy of the weights (README.md, "Memory").
 import os from 'node:os';
@@ -30,6 +30,8 @@ export function workersFromEnv(env: NodeJS.ProcessEnv = process.env): WorkersSet
 
 export interface PlanOptions {
   env?: NodeJS.ProcessEnv;
+  /** The workstation's setting (Settings → tensor workers), used when neither the job nor the environment says. */
+  fallback?: WorkersSetting;
   /** Cores to use for `auto` (default: os.availableParallelism()). */
   cores?: number;
   /** Bytes each worker needs and bytes needed once whatever the count (for the `auto` memory cap). */
@@ -47,9 +49,11 @@ export function planWorkers(setting: WorkersSetting, backend: string, o: PlanOpt
   const wb = workerBackend(backend);
   if (!wb) return { workers: 1, reason: `the ${backend} backend is one device: in-process, no tensor workers`, backend: null };
   const fromEnv = setting === 'auto' ? workersFromEnv(o.env) : undefined;
-  const chosen = setting !== 'auto' ? setting : fromEnv;
+  const fromSettings = setting === 'auto' && fromEnv === undefined ? o.fallback : undefined;
+  const chosen = setting !== 'auto' ? setting : (fromEnv ?? fromSettings);
   if (typeof chosen === 'number') {
-    const source = setting !== 'auto' ? 'the config\'s "workers"' : WORKERS_ENV;
+    if (!Number.isInteger(chosen) || chosen < 1 || chosen > MAX_WORKERS) throw new Error(`tensor workers: ${chosen} is not a whole number from 1 to ${MAX_WORKERS}`);
+    const source = setting !== 'auto' ? 'the config\'s "workers"' : fromEnv !== undefined ? WORKERS_ENV : 'Settings → tensor workers';
     return chosen === 1 ? { workers: 1, reason: `${source} = 1: in-process`, backend: null } : { workers: chosen, reason: `${source} = ${chosen}`, backend: wb };
   }
   const cores = o.cores ?? os.availableParallelism();

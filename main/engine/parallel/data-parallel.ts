@@ -68,6 +68,10 @@ export class DataParallel<P> {
   step = 0;
   /** Where the last step's time went, in ms (the benchmark prints it). */
   readonly timings = { inputs: 0, forward: 0, loss: 0, backward: 0, reduce: 0, update: 0 };
+  /** The last step's CPU ms per worker for its forward + backward (null where unknown): the work without the waits. */
+  workerCpuMs: (number | null)[] = [];
+  /** …and by part (refresh, batch, forward, wait, backward, accumulate, …) per worker. */
+  workerCpuParts: (Record<string, number> | null)[] = [];
 
   private constructor(
     readonly pool: TensorPool,
@@ -238,7 +242,9 @@ export class DataParallel<P> {
         Atomics.notify(L.control, w);
       });
       lap('loss');
-      await Promise.all(calls);
+      const done = (await Promise.all(calls)) as { cpuMs: number | null; cpuParts: Record<string, number> | null }[];
+      this.workerCpuMs = done.map((d) => d.cpuMs);
+      this.workerCpuParts = done.map((d) => d.cpuParts);
       lap('backward');
     } catch (err) {
       this.abandonStep();

@@ -64,10 +64,10 @@ export function trainingParamCount(family: Family, c: FamilyConfig, resumeFrom: 
  * (the trainers size micro-batches to TAPE_BUDGET_BYTES); once per run: this thread's weights, the
  * shared weights and AdamW's two moments (4 × 4 bytes a parameter).
  */
-export function planTrainingWorkers(family: Family, c: FamilyConfig, backend: string, resumeFrom: string | null, env: NodeJS.ProcessEnv = process.env): WorkerPlan {
+export function planTrainingWorkers(family: Family, c: FamilyConfig, backend: string, resumeFrom: string | null, env: NodeJS.ProcessEnv = process.env, fallback?: WorkersSetting): WorkerPlan {
   const params = trainingParamCount(family, c, resumeFrom);
   const memory = params > 0 ? { perWorkerBytes: 12 * params + TAPE_BUDGET_BYTES, sharedBytes: 16 * params } : undefined;
-  const plan = planWorkers(c.workers, backend, { env, memory });
+  const plan = planWorkers(c.workers, backend, { env, memory, fallback });
   // `auto` never starts workers that no micro-batch would reach (a batch gives each at most one pair).
   if (c.workers === 'auto' && plan.workers > c.batch_size) return { ...plan, workers: c.batch_size, reason: `${plan.reason}, at most the batch size ${c.batch_size}` };
   return plan;

@@ -90,6 +90,7 @@ registerRunner('evaluate', async () => {
         log: (level, message) => ctx.log(level, message),
         changed,
         modelFolders: readSettings(ctx.store.settings).modelFolders,
+        workers: readSettings(ctx.store.settings).tensorWorkers,
         async initEngine() {
           const { initBackend, backendOptionsFromEnv } = await import('../../engine/backend.js');
           const tf = await import('@tensorflow/tfjs');

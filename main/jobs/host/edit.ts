@@ -8,6 +8,7 @@ import sharp, { type Metadata } from 'sharp';
 import { editParamsSchema, type EditParams } from '../../../shared/api/edit.js';
 import type { EditProvenance } from '../../../shared/api/results.js';
 import { decodeImage } from '../../data/images.js';
+import { readSettings } from '../../settings/index.js';
 import type { NewImage, Store } from '../../store/index.js';
 import type { Editor } from '../../engine/pipelines/editor.js';
 import type { RgbPixels } from '../../engine/pipelines/edit-rgb.js';
@@ -46,7 +47,7 @@ export async function setUpEdit(ctx: JobRunContext, params: EditParams, items: n
   const layout = memory.layout;
   ctx.log('info', `pre-flight: ${memory.verdict}`);
   const peak = (layout === 'resident' ? memory.resident : memory.onDemand).peak;
-  const wp = planWorkers(params.workers ?? 'auto', tf.getBackend(), { memory: { perWorkerBytes: peak + WORKER_OVERHEAD, sharedBytes: 0 } });
+  const wp = planWorkers(params.workers ?? 'auto', tf.getBackend(), { memory: { perWorkerBytes: peak + WORKER_OVERHEAD, sharedBytes: 0 }, fallback: readSettings(ctx.store.settings).tensorWorkers });
   const workers = Math.max(1, Math.min(wp.workers, items));
   const why = workers < wp.workers ? `${wp.reason}; ${items} edit${items === 1 ? '' : 's'} to run` : wp.reason;
   const schedulerClass = params.scheduler ? SCHEDULER_NAMES[params.scheduler] : String(readSchedulerConfig(path.join(folder, 'scheduler')).raw['_class_name'] ?? 'unknown');

@@ -12,6 +12,7 @@ import { trainingTexts } from '../../captions/training-texts.js';
 import { decodeMaskPng } from '../../data/masks/index.js';
 import type { EditedSample, EditorPair } from '../../engine/training/editor/index.js';
 import type { CheckpointInfo, RgbImage } from '../../engine/training/index.js';
+import { readSettings } from '../../settings/index.js';
 import type { Store } from '../../store/index.js';
 import type { JobRunContext, JobRunner } from './runners.js';
 
@@ -106,8 +107,12 @@ export function editorTrainingRunner(): JobRunner {
 
       const report = await initBackend(backendOptionsFromEnv());
       ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
-      store.runs.setEngine(runId, report.active, config);
-      ctx.log('info', `backend ${report.active}; editor config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides; ablation ${config.ablation}`);
+      const resumeAt = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
+      // Data-parallel tensor workers (engine/training/editor/parallel.ts): the run records how many ran it.
+      const workers = editor.planEditorWorkers(config, tf.getBackend(), resumeAt, process.env, readSettings(store.settings).tensorWorkers);
+      const engine = workers.workers > 1 ? `${report.active} × ${workers.workers} workers` : report.active;
+      store.runs.setEngine(runId, engine, config);
+      ctx.log('info', `backend ${engine} (${workers.reason}); editor config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides; ablation ${config.ablation}`);
 
       const { pairs, dropped, sources } = editorPairs(store, datasetId);
       if (dropped.target) ctx.log('warn', `${dropped.target} samples have no target image and are left out`);
@@ -135,6 +140,7 @@ export function editorTrainingRunner(): JobRunner {
         pairs,
         outputDir,
         resumeFrom,
+        workers,
         callbacks: {
           async onMetrics(step, values) {
             for (const [key, value] of Object.entries(values)) ctx.metric(key, step, value);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { trainingTexts, type TrainingTextFallback } from '../../captions/training-texts.js';
+import { readSettings } from '../../settings/index.js';
 import { BlobReadError, type Store } from '../../store/index.js';
 import type { JobRunContext, JobRunner } from './runners.js';
 import { retrievalExamples, SAMPLE_MAX_CHECKPOINT_BYTES, SAMPLE_PAIRS, storeRunSamples } from './samples.js';
@@ -100,7 +101,7 @@ export function trainingRunner(family: Family): JobRunner {
       ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
       const resumeFrom = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
       // Data-parallel tensor workers (engine/parallel): the run records how many ran it.
-      const workers = training.planTrainingWorkers(family, config, tf.getBackend(), resumeFrom);
+      const workers = training.planTrainingWorkers(family, config, tf.getBackend(), resumeFrom, process.env, readSettings(store.settings).tensorWorkers);
       const engine = workers.workers > 1 ? `${report.active} × ${workers.workers} workers` : report.active;
       store.runs.setEngine(runId, engine, config);
       ctx.log('info', `backend ${engine} (${workers.reason}); ${family} config ${preset ? `preset ${preset} + ` : ''}${Object.keys(over).length} overrides`);

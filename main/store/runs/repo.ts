@@ -242,8 +242,13 @@ export class RunsRepo {
     return { ...toRunSummary(r), config: parseObject(r.config), codeVersion: r.code_version, parentRunId: r.parent_run_id, checkpoints, latest };
   }
 
-  samples(runId: number, step?: number): { steps: number[]; step: number | null; samples: RunSample[] } {
-    const steps = this.db.prepare<[number], { step: number }>('SELECT DISTINCT step FROM run_samples WHERE run_id = ? ORDER BY step').all(runId).map((r) => r.step);
+  /** The steps with stored samples (of `kind` only, when given) and the samples of `step` or the nearest before it. */
+  samples(runId: number, step?: number, kind?: string): { steps: number[]; step: number | null; samples: RunSample[] } {
+    const k = kind ?? null;
+    const steps = this.db
+      .prepare<[number, string | null, string | null], { step: number }>('SELECT DISTINCT step FROM run_samples WHERE run_id = ? AND (? IS NULL OR kind = ?) ORDER BY step')
+      .all(runId, k, k)
+      .map((r) => r.step);
     let chosen: number | null = null;
     for (const s of steps) if (step === undefined || s <= step) chosen = s;
     if (chosen === null && steps.length > 0 && step !== undefined) chosen = steps[0]!;
@@ -251,10 +256,10 @@ export class RunsRepo {
       chosen === null
         ? []
         : this.db
-            .prepare<[number, number], { id: number; step: number; kind: string; payload: string; blob_sha256: string | null }>(
-              'SELECT id, step, kind, payload, blob_sha256 FROM run_samples WHERE run_id = ? AND step = ? ORDER BY id',
+            .prepare<[number, number, string | null, string | null], { id: number; step: number; kind: string; payload: string; blob_sha256: string | null }>(
+              'SELECT id, step, kind, payload, blob_sha256 FROM run_samples WHERE run_id = ? AND step = ? AND (? IS NULL OR kind = ?) ORDER BY id',
             )
-            .all(runId, chosen)
+            .all(runId, chosen, k, k)
             .map((s) => ({ id: s.id, step: s.step, kind: s.kind, payload: parseJson(s.payload, null), blobSha256: s.blob_sha256 }));
     return { steps, step: chosen, samples };
   }

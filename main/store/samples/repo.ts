@@ -216,4 +216,17 @@ export class SamplesRepo {
       .all(datasetId)
       .map((r) => ({ id: r.id, externalId: r.external_id, split: r.split, sourceSha256: r.source_sha256, targetSha256: r.target_sha256, instruction: r.instruction, maskSha256: r.png_sha256 }));
   }
+
+  /** Source and target of the given samples by external id (what stored run outputs name them by); unknown ids are left out. */
+  imagesByExternalId(datasetId: number, externalIds: readonly string[]): Map<string, { id: number; sourceSha256: string; targetSha256: string | null }> {
+    const out = new Map<string, { id: number; sourceSha256: string; targetSha256: string | null }>();
+    const stmt = this.db.prepare<[number, string], { id: number; source_sha256: string; target_sha256: string | null }>(
+      'SELECT id, source_sha256, target_sha256 FROM samples WHERE dataset_id = ? AND external_id = ?',
+    );
+    for (const e of externalIds) {
+      const r = stmt.get(datasetId, e);
+      if (r) out.set(e, { id: r.id, sourceSha256: r.source_sha256, targetSha256: r.target_sha256 });
+    }
+    return out;
+  }
 }

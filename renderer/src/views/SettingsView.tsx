@@ -4,6 +4,7 @@ import { describeError, fieldProblems } from '../../../shared/api/wording';
 import { tensorBackendNames } from '../../../shared/api/system';
 import { useApi, useQuery } from '../api/ApiProvider';
 import { ViewHeader } from '../components/ViewHeader';
+import { ClusterProfiles } from './settings/ClusterProfiles';
 
 const MODEL_FOLDERS: { key: keyof ModelFolders; label: string; example: string }[] = [
   { key: 'clip', label: 'CLIP (Region-CLIP base)', example: '/models/openai/clip-vit-base-patch16' },
@@ -26,6 +27,8 @@ interface Draft {
   vlmModel: string;
   vlmApiKey: string;
   tensorBackend: Settings['tensorBackend'];
+  /** "auto" or a whole number as typed */
+  tensorWorkers: string;
 }
 
 function draftOf(s: Settings): Draft {
@@ -35,7 +38,17 @@ function draftOf(s: Settings): Draft {
     vlmModel: s.vlm.model ?? '',
     vlmApiKey: '',
     tensorBackend: s.tensorBackend,
+    tensorWorkers: String(s.tensorWorkers),
   };
+}
+
+/** The typed worker count as the setting: empty or "auto" → auto; a whole number 1–256; else null (not valid). */
+function parseTensorWorkers(typed: string): Settings['tensorWorkers'] | null {
+  const t = typed.trim().toLowerCase();
+  if (t === '' || t === 'auto') return 'auto';
+  if (!/^\d+$/.test(t)) return null;
+  const n = Number(t);
+  return n >= 1 && n <= 256 ? n : null;
 }
 
 const orNull = (s: string) => (s.trim() === '' ? null : s.trim());
@@ -58,6 +71,12 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (!draft) return;
+    const tensorWorkers = parseTensorWorkers(draft.tensorWorkers);
+    if (tensorWorkers === null) {
+      setProblems(new Map([['tensorWorkers', 'Tensor workers: type auto or a whole number from 1 to 256.']]));
+      setStatus({ kind: 'error', text: 'Not saved: one setting needs a fix (see above).' });
+      return;
+    }
     const patch: SettingsPatch = {
       modelFolders: Object.fromEntries(MODEL_FOLDERS.map((m) => [m.key, orNull(draft.modelFolders[m.key])])) as SettingsPatch['modelFolders'],
       vlm: {
@@ -66,6 +85,7 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
         ...(draft.vlmApiKey !== '' ? { apiKey: draft.vlmApiKey } : {}),
       },
       tensorBackend: draft.tensorBackend,
+      tensorWorkers,
     };
     try {
       const saved = await api.call('settings.update', patch);
@@ -239,6 +259,24 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
               Active now: {system.data?.tensorBackend ?? 'none — no engine has started in this session'}.
             </p>
           </div>
+          <div className="field">
+            <label htmlFor="tensor-workers">Tensor workers</label>
+            <input
+              id="tensor-workers"
+              value={draft.tensorWorkers}
+              placeholder="auto"
+              inputMode="numeric"
+              spellCheck={false}
+              aria-describedby="tensor-workers-hint"
+              onChange={(e) => setDraft({ ...draft, tensorWorkers: e.target.value })}
+            />
+            {fieldError('tensorWorkers')}
+            <p className="hint" id="tensor-workers-hint">
+              Threads that share each training batch, edit and evaluation on a CPU backend (wasm): auto = one per core, as memory allows; 1 = one
+              thread. Same numbers either way. GPU backends always use one. A job&apos;s own setting (<code>ric train --workers</code>) and
+              $RIC_ENGINE_WORKERS come first.
+            </p>
+          </div>
         </fieldset>
         <div className="form-actions">
           <button type="submit" className="primary">
@@ -251,6 +289,10 @@ export function SettingsView({ onSaved }: { onSaved: (s: Settings) => void }) {
           ) : null}
         </div>
       </form>
+      {/* Its own form: profiles are saved one at a time, apart from the settings above. */}
+      <div className="settings-form">
+        <ClusterProfiles />
+      </div>
     </section>
   );
 }

@@ -91,6 +91,25 @@ describe('model folders are checked when saved', () => {
   });
 });
 
+describe('tensor workers (issue 13)', () => {
+  it('saves auto or a whole number 1–256, refuses anything else naming the field, and keeps the rest', async () => {
+    t = openTestApp();
+    const api = t.client;
+    expect((await api.call('settings.get', {})).tensorWorkers).toBe('auto');
+    expect((await api.call('settings.update', { tensorWorkers: 3, theme: 'light' })).tensorWorkers).toBe(3);
+    for (const bad of [0, 257, 1.5, 'all'] as unknown as number[]) {
+      const err = await refusal(api.call('settings.update', { tensorWorkers: bad }));
+      expect(err.code).toBe('invalid_args');
+      expect(err.issues?.[0]?.path).toEqual(['tensorWorkers']);
+    }
+    expect(await api.call('settings.get', {})).toMatchObject({ tensorWorkers: 3, theme: 'light' });
+    // A stored value no longer valid reads as auto without resetting the other settings.
+    t.app.store.settings.putMany({ 'engine.workers': 'many' });
+    expect(await api.call('settings.get', {})).toMatchObject({ tensorWorkers: 'auto', theme: 'light' });
+    expect((await api.call('settings.update', { tensorWorkers: 'auto' })).tensorWorkers).toBe('auto');
+  });
+});
+
 describe('Test connection', () => {
   it('sends one tiny request and says what came back, or why nothing usable did', async () => {
     t = openTestApp();

@@ -29,7 +29,8 @@ describe('ric eval', () => {
     await seedResultSet(store, datasetId, sampleIds, 'half', 'Half', (i) => (i === 0 ? card(BLUE) : null));
     store.close();
 
-    const first = ric(dataDir, 'eval', '--results', 'noop', '--preset', 'exact', '--json');
+    // --workers travels with the job (the exact preset needs no backbone, so it scores in-process anyway).
+    const first = ric(dataDir, 'eval', '--results', 'noop', '--preset', 'exact', '--workers', '2', '--json');
     expect(first.status, first.stderr).toBe(0);
     const out = JSON.parse(first.stdout) as { ok: boolean; evaluation: { id: number; done: number; aggregates: { metric: string; region: string; mean: number; n: number }[] } };
     expect(out.ok).toBe(true);
@@ -41,6 +42,10 @@ describe('ric eval', () => {
     expect(human.status).toBe(0);
     expect(human.stdout).toMatch(/3 in scope, 1 scored, 0 failed, 2 without an image/);
     expect(human.stdout).toMatch(/L1 \(inside\)\s+0\.0000 ± 0\.0000\s+\(n = 1\)/);
+
+    const workers = ric(dataDir, 'eval', '--results', 'noop', '--preset', 'exact', '--workers', 'lots');
+    expect(workers.status).not.toBe(0);
+    expect(workers.stderr).toMatch(/--workers.*must be auto or a whole number from 1 to 256/);
 
     const missing = ric(dataDir, 'eval', '--results', 'nope', '--preset', 'exact');
     expect(missing.status).not.toBe(0);

@@ -27,8 +27,9 @@ afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
 describe('ric train', () => {
   it('trains tiny BLIP as a job: metric points, checkpoints and the best score in the store', () => {
     const config = write('blip.json', { batch_size: 16, phases: [{ name: 'blip', epochs: 2, lr: 2e-3 }] });
-    const r = ric(['train', 'blip', '--dataset', 'shapes', '--preset', 'tiny', '--config', config, '--json']);
+    const r = ric(['train', 'blip', '--dataset', 'shapes', '--preset', 'tiny', '--config', config, '--workers', '1', '--json']);
     expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/config's "workers" = 1: in-process/);
     expect(r.stderr).toMatch(/BLIP: \d+ training pairs, \d+ validation pairs/);
     const doc = JSON.parse(r.stdout) as { ok: boolean; run: { id: number; backend: string; checkpoints: { step: number; path: string }[]; latest: { key: string; value: number }[] } };
     expect(doc.ok).toBe(true);
@@ -41,7 +42,7 @@ describe('ric train', () => {
       expect(steps.n).toBe(last.step);
       const run = db.prepare('SELECT best_metric_key, best_metric_value, config FROM runs WHERE id = ?').get(doc.run.id) as { best_metric_key: string; best_metric_value: number; config: string };
       expect(run.best_metric_key).toBe('val_r1');
-      expect(JSON.parse(run.config)).toMatchObject({ batch_size: 16, max_text_tokens: 64 });
+      expect(JSON.parse(run.config)).toMatchObject({ batch_size: 16, max_text_tokens: 64, workers: 1 });
     } finally {
       db.close();
     }
@@ -56,6 +57,11 @@ describe('ric train', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(config);
     expect(r.stderr).toContain('"batch_size"');
+    for (const family of ['regionclip', 'editor']) {
+      const workers = ric(['train', family, '--dataset', 'shapes', '--preset', 'tiny', '--workers', '0']);
+      expect(workers.status).not.toBe(0);
+      expect(workers.stderr).toMatch(/--workers.*must be auto or a whole number from 1 to 256/);
+    }
     const notJson = ric(['train', 'blip', '--dataset', 'shapes', '--config', write('broken.json', '{ nope')]);
     expect(notJson.stderr).toMatch(/broken\.json: invalid JSON/);
   });

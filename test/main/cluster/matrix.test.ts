@@ -3,7 +3,7 @@
 // time; bad matrices refused with the axis named.
 import { describe, expect, it } from 'vitest';
 import { expandMatrix, MatrixError, stepsOf } from '../../../main/cluster/matrix.js';
-import { runMatrixSchema } from '../../../shared/api/index.js';
+import { editorAblations, runMatrixSchema } from '../../../shared/api/index.js';
 import { openTestApp } from '../../helpers/app.js';
 
 const matrix = (over: Record<string, unknown> = {}) =>
@@ -34,6 +34,11 @@ describe('run matrix', () => {
     // The base is not shared between runs.
     expect(runs[0]!.config['fusion']).not.toBe(runs[2]!.config['fusion']);
     expect(expandMatrix(matrix({ axes: [] })).map((r) => r.name)).toEqual(['abl']);
+  });
+
+  it('offers the editor trainer’s own ablation switches', async () => {
+    const { ablations } = await import('../../../main/engine/training/editor/config.js');
+    expect([...editorAblations]).toEqual([...ablations]);
   });
 
   it('refuses bad axes with the axis named', () => {
@@ -79,6 +84,38 @@ describe('run matrix', () => {
       expect(p.gpuHours).toBeCloseTo((4 * 12 * 1.5) / 3600, 9);
       const bad = matrix({ axes: [{ key: 'batch_size', values: [-4] }] });
       await expect(c.call('cluster.preview', { matrix: bad })).rejects.toThrow(/run 0.*batch_size/);
+      // With a profile: the one sbatch array submit will run, its batch script, the GPUs in the cost.
+      await c.call('cluster.saveProfile', { name: 'hpc', login: { kind: 'ssh', host: 'me@login.hpc' }, partition: 'gpu', account: 'lab', gpusPerRun: 2, timeLimit: '04:00:00', workDir: '/scratch/me/ric/', ricCommand: 'module load ric && ric', maxParallel: 3 });
+      const withProfile = await c.call('cluster.preview', { matrix: matrix(), profile: 'hpc' });
+      expect(withProfile.gpuHours).toBeCloseTo((2 * 4 * 12 * 1.5) / 3600, 9);
+      expect(withProfile.sbatch).toMatchObject({ array: '0-3%3', workDir: '/scratch/me/ric/abl-XXXXXXXX', where: 'ssh me@login.hpc' });
+      for (const arg of ["'--partition=gpu'", "'--account=lab'", "'--time=04:00:00'", "'--gres=gpu:2'", "'--array=0-3%3'", "'/scratch/me/ric/abl-XXXXXXXX/submit.sh'"]) expect(withProfile.sbatch!.command).toContain(arg);
+      expect(withProfile.sbatch!.script).toContain('module load ric && ric cluster task --work "$WORK" --index "$i"');
+      expect(none.sbatch).toBeUndefined();
+    } finally {
+      t.close();
+    }
+  });
+
+  it('checks an editor matrix with the editor trainer’s own parser and counts its steps', async () => {
+    const t = openTestApp();
+    try {
+      const ds = t.app.store.datasets.create({ name: 'shapes', format: 'shapes', sourcePath: null, options: {} });
+      t.app.store.datasets.setStatus(ds, 'ready');
+      const editor = (base: Record<string, unknown>, values: unknown[] = ['full', 'no_region'], preset?: 'tiny') =>
+        runMatrixSchema.parse({ name: 'abl', kind: 'train-editor', dataset: 'shapes', ...(preset ? { preset } : {}), base, axes: [{ key: 'ablation', values }, { key: 'seed', values: [0, 1] }] });
+      const p = await t.client.call('cluster.preview', { matrix: editor({ pipeline: '/cluster/models/instruct-pix2pix', steps: 300 }) });
+      expect(p.runs.map((r) => [r.name, r.steps, r.config['ablation']])).toEqual([
+        ['abl ablation=full seed=0', 300, 'full'],
+        ['abl ablation=full seed=1', 300, 'full'],
+        ['abl ablation=no_region seed=0', 300, 'no_region'],
+        ['abl ablation=no_region seed=1', 300, 'no_region'],
+      ]);
+      const { editorPreset } = await import('../../../main/engine/training/editor/presets.js');
+      const tiny = await t.client.call('cluster.preview', { matrix: editor({}, ['baseline'], 'tiny') });
+      expect(tiny.runs[0]!.steps).toBe(editorPreset('tiny')['steps']);
+      await expect(t.client.call('cluster.preview', { matrix: editor({}) })).rejects.toThrow(/run 0.*"pipeline" must name/);
+      await expect(t.client.call('cluster.preview', { matrix: editor({ pipeline: '/p' }, ['nope']) })).rejects.toThrow(/run 0.*ablation/);
     } finally {
       t.close();
     }

@@ -7,3 +7,4 @@ export { editorLoss, encodePair, predictNoise, decodePrediction, towerPixels, re
 export { exportPipeline, loadEditorModels, writeTinyPipeline, modelIndexJson } from './models.js';
 export { latestCheckpoint, readEditorState, checkpointDir, type EditorTrainerState } from './checkpoint.js';
 export { editSamples, editMetrics, psnr, type EditedSample } from './validation.js';
+export { EditorDataParallel, planEditorWorkers, editorUnetParams } from './parallel.js';

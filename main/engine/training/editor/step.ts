@@ -18,7 +18,7 @@ import type { RegionClip } from '../../models/fusion/region-clip.js';
 import type { UNet2DConditionModel } from '../../models/unet/index.js';
 import type { LatentCodec } from '../../models/vae/index.js';
 import type { Normalization } from '../../preprocess/index.js';
-import { addNoise, predictOriginal } from '../../schedulers/index.js';
+import { addNoise, predictOriginal, velocity } from '../../schedulers/index.js';
 import { pairCosine } from '../losses.js';
 
 export type PredictionType = 'epsilon' | 'v_prediction' | 'sample';
@@ -201,15 +201,24 @@ export function termsFromPrediction(
   return { regionEach, globalEach };
 }
 
+/** What the UNet's output is regressed on: ε itself, or the velocity of (z0, ε) at each sample's t. */
+function denoisingTarget(schedule: EditorSchedule, batch: StepBatch): tf.Tensor {
+  if (schedule.predictionType === 'epsilon') return batch.noise;
+  if (schedule.predictionType === 'v_prediction') return velocity(schedule.alphasCumprod, batch.targetLatents, batch.noise, batch.timesteps);
+  throw new Error(`editor training: prediction_type ${schedule.predictionType} is not supported (epsilon or v_prediction)`);
+}
+
 /**
  * Eq. 10 from the UNet's output: the denoising term against ε, then x̂0 (Eq. 5, each sample with its
  * own ᾱ_t) through the frozen decoder and towers. Separate from the UNet call so the parity runner
  * can take d loss / d ε̂ exactly as the reference does.
  */
 export function lossFromPrediction(codec: LatentCodec, towers: EditorTowers, schedule: EditorSchedule, batch: StepBatch, w: LossWeights, noisy: tf.Tensor, eps: tf.Tensor, probe?: StepProbe): StepLosses {
-  // diffusers' training scripts: the target is ε (epsilon) or the velocity; the editor predicts ε.
-  if (schedule.predictionType !== 'epsilon') throw new Error(`editor training: prediction_type ${schedule.predictionType} is not supported (epsilon only, as InstructPix2Pix)`);
-  const denoiseEach = tf.mean(tf.square(tf.sub(eps, batch.noise)), [1, 2, 3]) as tf.Tensor1D;
+  // diffusers' training scripts: the target is ε (epsilon, InstructPix2Pix) or the velocity
+  // √ᾱ ε − √(1−ᾱ) z0 (v_prediction: the tiny pixel-space editor, where ε-prediction's x̂0 at high t
+  // is amplified by 1/√ᾱ ≈ 150 and a young model's samples stay noise). `eps` is the model's output.
+  const target = denoisingTarget(schedule, batch);
+  const denoiseEach = tf.mean(tf.square(tf.sub(eps, target)), [1, 2, 3]) as tf.Tensor1D;
   let total = tf.mul(tf.sum(denoiseEach), w.denoise / w.normalizer);
   let regionEach: tf.Tensor1D | null = null;
   let globalEach: tf.Tensor1D | null = null;

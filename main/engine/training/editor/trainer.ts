@@ -3,21 +3,24 @@
 // batch size, Eq. 10 being a mean of per-sample terms), global-norm clipping, AdamW with the moments on
 // the host (host-optim.ts: exact summation in Node memory, any backend), warmup, optional EMA, a
 // checkpoint every `checkpoint_every` steps with the validation edits, resume from any checkpoint on
-// the same curve, and a stop (cancel / pause) that writes a checkpoint first. Single-threaded: the
-// tensor workers (engine/parallel) are not used by this trainer yet.
+// the same curve, and a stop (cancel / pause) that writes a checkpoint first. With tensor workers
+// (issue 13, parallel.ts) each batch's micro-batches run on the workers and this thread takes the one
+// optimiser step from their summed gradients; with 1 (the default on a GPU backend) all runs here.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { checkpointingFor } from '../config.js';
+import type { WorkerPlan } from '../../parallel/count.js';
+import { TensorPool } from '../../parallel/pool.js';
 import { HostAdamW, HostGradients } from '../host-optim.js';
 import { learningRateAt } from '../optim.js';
 import type { MetricValues, TrainerCallbacks, TrainingResult } from '../types.js';
 import { activeTerms, type EditorTrainingConfig } from './config.js';
 import { checkpointDir, dirSize, HostEma, readEditorState, readEmaWeights, readOptimizerState, withWeights, writeEditorCheckpoint, type EditorTrainerState } from './checkpoint.js';
-import { buildBatch, disposeBatch } from './batch.js';
 import { drawStep, type EditorPair } from './data.js';
 import { loadEditorModels, writeTinyPipeline, type EditorModels } from './models.js';
-import { editorLoss, type StepLosses } from './step.js';
+import { emptyStepValues, microBatchStep } from './micro-step.js';
+import { EditorDataParallel, planEditorWorkers } from './parallel.js';
 import { TextFeatureCache } from './texts.js';
 import { validationLosses } from './val-loss.js';
 import { editMetrics, editSamples, type EditedSample } from './validation.js';
@@ -25,6 +28,8 @@ import { editMetrics, editSamples, type EditedSample } from './validation.js';
 export interface EditorCallbacks extends TrainerCallbacks {
   /** the validation edits of a checkpoint (fixed samples; the training view's step slider) */
   onSamples?(step: number, samples: EditedSample[]): void | Promise<void>;
+  /** With tensor workers: where the step's time went (ms) and each worker's CPU ms (benchmarks read it). */
+  onWorkerTimings?(step: number, timings: Readonly<Record<string, number>>, workerCpuMs: readonly (number | null)[]): void;
 }
 
 export interface TrainEditorOptions {
@@ -34,6 +39,10 @@ export interface TrainEditorOptions {
   callbacks?: EditorCallbacks;
   /** a checkpoint folder of this run to continue from */
   resumeFrom?: string | null;
+  /** tensor workers (default: planned from the config's `workers`, $RIC_ENGINE_WORKERS and the cores) */
+  workers?: WorkerPlan;
+  /** a running pool to use (and leave running) instead of starting one */
+  pool?: TensorPool;
 }
 
 export interface EditorTrainingResult extends TrainingResult {
@@ -67,6 +76,8 @@ export async function trainEditor(o: TrainEditorOptions): Promise<EditorTraining
     log,
   });
   const extra: { dispose(): void }[] = [];
+  let pool: TensorPool | null = null;
+  let dp: EditorDataParallel | null = null;
   try {
     const { unet, codec, schedule } = models;
     const params = new Map(unet.params.names().map((n) => [n, unet.params.get(n)] as const));
@@ -92,6 +103,13 @@ export async function trainEditor(o: TrainEditorOptions): Promise<EditorTraining
     const latentShape = [codec.config.latent_channels, c.resolution / codec.downscale, c.resolution / codec.downscale] as [number, number, number];
     if (!Number.isInteger(latentShape[1])) throw new Error(`resolution ${c.resolution} is not a multiple of the autoencoder's downscale ${codec.downscale}`);
     const micro = c.micro_batch_size ?? c.batch_size;
+    const plan = o.workers ?? planEditorWorkers(c, tf.getBackend(), o.resumeFrom ?? null);
+    if (o.pool || (plan.workers > 1 && plan.backend)) {
+      const started = performance.now();
+      pool = o.pool ?? (await TensorPool.start({ workers: plan.workers, backend: plan.backend! }));
+      dp = await EditorDataParallel.start(pool, { config: c, pipelineDir, resumeUnet: o.resumeFrom ? path.join(o.resumeFrom, 'unet') : null, checkpointing, params });
+      log(`tensor workers: ${pool.size} on ${pool.backend} (${o.pool ? 'given pool' : plan.reason}), editors loaded in ${((performance.now() - started) / 1000).toFixed(1)} s; each batch is split over them, one optimiser step`);
+    } else log(`tensor workers: none, the trainer runs in-process (${plan.reason})`);
     const totalSteps = c.steps;
     const schedule0 = { lr: c.lr, warmupSteps: c.warmup_steps, totalSteps, minLrRatio: c.lr_schedule === 'constant' ? 1 : c.min_lr_ratio };
     let lastValidation: MetricValues | null = null;
@@ -140,30 +158,16 @@ export async function trainEditor(o: TrainEditorOptions): Promise<EditorTraining
       const started = performance.now();
       const draws = drawStep({ seed: c.seed, step: state.step, batch: c.batch_size, pairs: train.length, latentShape, numTrainTimesteps: schedule.numTrainTimesteps, dropout: c.conditioning_dropout, crop: true, flip: c.random_flip });
       const grads = new HostGradients();
-      const values = { total: 0, denoise: [] as number[], region: [] as number[], global: [] as number[], boxless: 0 };
-      for (let m0 = 0; m0 < c.batch_size; m0 += micro) {
-        const n = Math.min(micro, c.batch_size - m0);
-        const batch = await buildBatch(models, texts, train, draws, m0, n, c, latentShape);
-        values.boxless += batch.boxes.filter((b) => !b).length;
-        let kept: StepLosses | null = null;
-        try {
-          const { value, grads: g } = tf.variableGrads(() => {
-            kept = editorLoss(unet, codec, models.towers, schedule, batch, { ...terms, normalizer: c.batch_size });
-            return kept.total;
-          }, [...params.values()]);
-          values.total += (await value.data())[0]!;
-          value.dispose();
-          await grads.add(g);
-          const k = kept as StepLosses | null;
-          if (k) {
-            values.denoise.push(...((await k.denoiseEach.data()) as Float32Array));
-            if (k.regionEach) (await k.regionEach.data()).forEach((x, i) => batch.boxes[i] && batch.gate[i] && values.region.push(x));
-            if (k.globalEach) (await k.globalEach.data()).forEach((x, i) => batch.gate[i] && values.global.push(x));
-          }
-        } finally {
-          const k = kept as StepLosses | null;
-          disposeBatch(batch);
-          if (k) tf.dispose([k.denoiseEach, k.regionEach, k.globalEach].filter((t): t is tf.Tensor1D => t !== null));
+      let values = emptyStepValues();
+      if (dp) {
+        const r = await dp.gradients(train, draws, c, latentShape);
+        values = r.values;
+        for (const [name, sum] of r.sums) grads.sums.set(name, sum);
+      } else {
+        const weights = { ...terms, normalizer: c.batch_size };
+        const variables = [...params.values()];
+        for (let m0 = 0; m0 < c.batch_size; m0 += micro) {
+          await microBatchStep(models, texts, train, draws, { m0, n: Math.min(micro, c.batch_size - m0) }, c, latentShape, weights, variables, (g) => grads.add(g), values);
         }
       }
       // HostGradients is keyed by the variables' own names; HostAdamW looks them up the same way.
@@ -171,6 +175,10 @@ export async function trainEditor(o: TrainEditorOptions): Promise<EditorTraining
       const lr = learningRateAt(schedule0, state.step);
       await optimizer.apply(grads.sums, lr);
       grads.clear();
+      if (dp) {
+        await dp.publish();
+        cb.onWorkerTimings?.(state.step + 1, dp.timings, dp.workerCpuMs);
+      }
       if (ema) await ema.update(params);
       state.step += 1;
       state.emaStep = ema?.step ?? 0;
@@ -187,6 +195,8 @@ export async function trainEditor(o: TrainEditorOptions): Promise<EditorTraining
     if (stopped && lastCheckpoint !== checkpointDir(o.outputDir, state.step)) await checkpoint();
     return { steps: state.step, epochs: Math.floor((state.step * c.batch_size) / train.length), stopped, finalCheckpoint: lastCheckpoint, bestCheckpoint: best?.dir ?? null, validation: lastValidation, losses: state.losses, pipelineDir };
   } finally {
+    await dp?.dispose();
+    if (pool && !o.pool) await pool.dispose();
     for (const e of extra) e.dispose();
     models.dispose();
   }

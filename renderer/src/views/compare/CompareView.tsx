@@ -3,12 +3,14 @@
 // the difference between two sets ("where does ours lose most?") — with every set's image side by
 // side under one pan and zoom, each pane with its per-sample scores; and the table of the ticked sets
 // with its exports. Keyboard: j / ↓ next sample, k / ↑ previous, 0 resets the zoom, b toggles the box.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { EvalMetric } from '../../../../shared/evals/metrics';
 import { columnLabel, EVAL_METRICS, METRIC_INFO } from '../../../../shared/evals/metrics';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
+import { useViewCommands } from '../../components/commands';
 import { ViewHeader } from '../../components/ViewHeader';
+import { CheckpointEdits } from './CheckpointEdits';
 import { EvalTable } from './EvalTable';
 import { SamplePanes, type PaneSet } from './SamplePanes';
 import { IDENTITY, type View } from './view';
@@ -17,7 +19,37 @@ import './compare.css';
 const PRESETS = ['exact', 'shapes', 'magicbrush', 'ric-authors', 'shapes-paper'] as const;
 const REGIONS = ['full', 'inside', 'outside'] as const;
 
+/** Result sets side by side, or (?tab=checkpoints) editor runs' validation edits through their checkpoints. */
 export function CompareView() {
+  const [params, setParams] = useSearchParams();
+  const tab = params.get('tab') === 'checkpoints' ? 'checkpoints' : 'sets';
+  const choose = (t: 'sets' | 'checkpoints') => setParams(t === 'sets' ? {} : { tab: t });
+  useViewCommands([
+    tab === 'sets'
+      ? { id: 'compare:checkpoints', label: 'Compare training checkpoints (editor runs’ validation edits)', keywords: 'step slider ablation', run: () => choose('checkpoints') }
+      : { id: 'compare:sets', label: 'Compare result sets', run: () => choose('sets') },
+  ]);
+  const tabs = (
+    <div role="tablist" aria-label="Compare" className="compare-tabs">
+      <button type="button" role="tab" aria-selected={tab === 'sets'} className={tab === 'sets' ? 'primary' : 'secondary'} onClick={() => choose('sets')}>
+        Result sets
+      </button>
+      <button type="button" role="tab" aria-selected={tab === 'checkpoints'} className={tab === 'checkpoints' ? 'primary' : 'secondary'} onClick={() => choose('checkpoints')}>
+        Training checkpoints
+      </button>
+    </div>
+  );
+  return tab === 'checkpoints' ? (
+    <section className="view compare-view" aria-labelledby="view-title">
+      <ViewHeader title="Compare" summary="Editor runs' validation edits, checkpoint by checkpoint, side by side" actions={tabs} />
+      <CheckpointEdits />
+    </section>
+  ) : (
+    <ResultSetCompare tabs={tabs} />
+  );
+}
+
+function ResultSetCompare({ tabs }: { tabs: ReactNode }) {
   const api = useApi();
   const datasets = useQuery('datasets.list', {});
   // ?dataset=ID&sets=1,2,3&preset=P (the demo's "Compare the editors"): the view opens on them.
@@ -144,7 +176,7 @@ export function CompareView() {
 
   return (
     <section className="view compare-view" aria-labelledby="view-title">
-      <ViewHeader title="Compare" summary="Result sets side by side on the same samples, with their metrics" />
+      <ViewHeader title="Compare" summary="Result sets side by side on the same samples, with their metrics" actions={tabs} />
       <div className="compare-controls">
         <label>
           Dataset{' '}

@@ -90,7 +90,8 @@ export function RunMonitor({ runId, onClose }: { runId: number; onClose?: () => 
   const resumable = state === 'interrupted' || state === 'cancelled' || state === 'failed';
   const resume = (c?: Checkpoint) => r.jobId !== null && act(() => api.call('jobs.resume', { id: r.jobId!, ...(c ? { checkpointId: c.id } : {}) }));
   const latest = new Map(r.latest.map((m) => [m.key, m]));
-  const sliderMax = Math.max(lastStep, r.lastStep ?? 0);
+  // Up to the last metric point, or the last step with stored samples (an imported run may have no points).
+  const sliderMax = Math.max(lastStep, r.lastStep ?? 0, sampleSteps.at(-1) ?? 0);
   // The job's step and the last checkpoint's: a stopped or interrupted run resumes from the checkpoint.
   const jobStep = progress?.done ?? r.jobStep ?? r.lastStep ?? 0;
   const checkpointStep = r.checkpoints.at(-1)?.step ?? r.checkpointStep;

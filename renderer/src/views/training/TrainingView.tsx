@@ -7,6 +7,8 @@ import type { JobState } from '../../../../shared/api/index';
 import { describeError } from '../../../../shared/api/wording';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { useViewCommands } from '../../components/commands';
+import { ClusterJobs } from './cluster/ClusterJobs';
+import { MatrixDialog } from './cluster/MatrixDialog';
 import { CompareRuns } from './CompareRuns';
 import { RunMonitor } from './RunMonitor';
 import { RunsTable, type RunSort } from './RunsTable';
@@ -36,6 +38,9 @@ export function TrainingView() {
   const [status, setStatus] = useState<JobState | ''>('');
   const [text, setText] = useState('');
   const [starting, setStarting] = useState(() => params.get('new') !== null);
+  // The run matrix dialog (issue 19) opens on the open run; a submission refreshes the cluster panel.
+  const [matrixOpen, setMatrixOpen] = useState(false);
+  const [clusterVersion, setClusterVersion] = useState(0);
   // #/training?new=1 (the command palette's "New training run…"): open the form, then drop the flag.
   useEffect(() => {
     if (params.get('new') === null) return;
@@ -86,7 +91,10 @@ export function TrainingView() {
     else (setSort(s), setOrder(s === 'name' ? 'asc' : 'desc'));
   };
   const comparing = params.get('view') === 'compare' && checked.length >= 2;
-  useViewCommands(checked.length >= 2 ? [{ id: 'training:compare', label: `Compare the ${checked.length} ticked runs`, run: () => set(() => ({ view: 'compare' })) }] : []);
+  useViewCommands([
+    ...(checked.length >= 2 ? [{ id: 'training:compare', label: `Compare the ${checked.length} ticked runs`, run: () => set(() => ({ view: 'compare' })) }] : []),
+    ...(openId ? [{ id: 'training:matrix', label: `Run matrix of run ${openId} on a cluster…`, keywords: 'slurm ablations seeds sbatch', run: () => setMatrixOpen(true) }] : []),
+  ]);
 
   return (
     <div className="training-view">
@@ -100,6 +108,9 @@ export function TrainingView() {
         <div className="form-actions">
           <button type="button" className="secondary" disabled={checked.length < 2} onClick={() => set(() => ({ view: 'compare' }))}>
             Compare {checked.length >= 2 ? checked.length : ''} runs
+          </button>
+          <button type="button" className="secondary" disabled={openId === null || openId === 0} onClick={() => setMatrixOpen(true)} title={openId ? `Its ablations × seeds on a Slurm cluster` : 'Open a run first: the matrix varies its configuration'}>
+            Run matrix on a cluster…
           </button>
           <button type="button" className="primary" onClick={() => setStarting(true)}>
             New training run
@@ -131,6 +142,18 @@ export function TrainingView() {
         text={text}
         onText={setText}
       />
+      <ClusterJobs version={clusterVersion} onOpenRun={open} />
+      {matrixOpen && openId ? (
+        <MatrixDialog
+          runId={openId}
+          onClose={() => setMatrixOpen(false)}
+          onSubmitted={() => {
+            setMatrixOpen(false);
+            setClusterVersion((v) => v + 1);
+            reload();
+          }}
+        />
+      ) : null}
       {comparing ? (
         <CompareRuns runIds={checked} onOpen={open} />
       ) : openId !== null ? (

@@ -5,6 +5,7 @@ import { describeError } from '../../../../shared/api/wording';
 import type { Checkpoint, JobLogLine, Resources, RunSample } from '../../../../shared/api/index';
 import { useApi, useBlobUrl, useQuery } from '../../api/ApiProvider';
 import { formatBytes, formatValue } from './metrics';
+import { ValidationEdits } from './ValidationEdits';
 
 export function CheckpointsPanel({ checkpoints, canResume, onResume }: { checkpoints: Checkpoint[]; canResume: boolean; onResume: (c: Checkpoint) => void }) {
   // The best by validation recall@1 is kept whatever keep_checkpoints says (the first of equals).
@@ -102,10 +103,14 @@ export function SamplesPanel({ runId, step, refreshKey, onSteps }: { runId: numb
       <h2 id="samples-h">Samples{q.data?.step !== null && q.data?.step !== undefined ? ` at step ${q.data.step}` : ''}</h2>
       {q.error ? <p className="error small">{describeError(q.error)}</p> : null}
       {q.data && q.data.samples.length === 0 ? <p className="muted small">This run has stored no sample outputs.</p> : null}
+      {/* The editor's validation edits (kind `edit`) come with their sample's source and ground truth. */}
+      {q.data && q.data.step !== null && q.data.samples.some((s) => s.kind === 'edit') ? <ValidationEdits runId={runId} step={q.data.step} /> : null}
       <ul className="run-samples">
-        {q.data?.samples.map((s) => (
-          <SampleItem key={s.id} sample={s} />
-        ))}
+        {q.data?.samples
+          .filter((s) => s.kind !== 'edit')
+          .map((s) => (
+            <SampleItem key={s.id} sample={s} />
+          ))}
       </ul>
     </section>
   );

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../main/engine/backend.js';
-import { checkModelFolders, createEvaluator, fidFromFeatures, type Evaluator, type SampleInput } from '../../../../main/engine/metrics/index.js';
+import { checkModelFolders, createEvaluator, createParallelEvaluator, fidFromFeatures, type Evaluator, type SampleInput, type SampleScores } from '../../../../main/engine/metrics/index.js';
 import { fromPretrained } from '../../../../main/engine/models/registry.js';
 import type { ClipModel } from '../../../../main/engine/models/clip/index.js';
 import type { VitModel } from '../../../../main/engine/models/vit/index.js';
@@ -164,6 +164,27 @@ describe('evaluator on the tiny fixture backbones', () => {
     await expect(evaluator.scoreSample(sample(5, { target: null }))).rejects.toThrow(/sample s5: fid.reference is "target" but the sample has no ground-truth target/);
     await expect(evaluator.scoreSample(sample(6, { edited: { width: 32, height: 32, data: new Uint8Array(32 * 32 * 4) } }))).rejects.toThrow(/sample s6: the edited image is not 32×32 8-bit RGB \(4096 bytes/);
     await expect(evaluator.scoreSample(sample(6, { mask: { width: 32, height: 16, data: new Uint8Array(10) } }))).rejects.toThrow(/sample s6: the mask is not 32×16/);
+  });
+});
+
+describe('evaluation on tensor workers (issue 13)', () => {
+  it('scores samples on 2 workers at once with the in-process numbers; a sample’s own problem stays its error', { timeout: 120_000 }, async () => {
+    const par = await createParallelEvaluator(preset, folders, { workers: 2, reason: 'test', backend: 'wasm' });
+    try {
+      expect(par.workers).toBe(2);
+      expect(par.models.map((m) => m.key)).toEqual(evaluator.models.map((m) => m.key));
+      const inputs = [0, 1, 2].map((i) => sample(i));
+      // Three calls in flight on two workers (the job keeps `workers` of them going): one waits for a free worker.
+      const got = await Promise.all(inputs.map((s) => par.scoreSample(s)));
+      const want: SampleScores[] = [];
+      for (const s of inputs) want.push(await evaluator.scoreSample(s));
+      // Same code on backbones from the same files: equal to the last bit, features included.
+      expect(got).toEqual(want);
+      await expect(par.scoreSample(sample(5, { target: null }))).rejects.toThrow(/sample s5: fid.reference is "target" but the sample has no ground-truth target/);
+    } finally {
+      await par.dispose();
+    }
+    expect(par.pool.broken).toBeNull();
   });
 });
 

@@ -159,6 +159,12 @@ describe('worker count', () => {
     expect(planWorkers('auto', 'wasm', { env: { RIC_ENGINE_WORKERS: '3' }, cores: 8 })).toMatchObject({ workers: 3 });
     expect(planWorkers(2, 'wasm', { env: { RIC_ENGINE_WORKERS: '3' }, cores: 8 })).toMatchObject({ workers: 2 });
     expect(planWorkers(4, 'webgpu', { cores: 8 })).toMatchObject({ workers: 1, backend: null });
+    // Settings → tensor workers: after the config and the environment, before the cores.
+    expect(planWorkers('auto', 'wasm', { env: {}, cores: 8, fallback: 3 })).toMatchObject({ workers: 3, reason: 'Settings → tensor workers = 3' });
+    expect(planWorkers('auto', 'wasm', { env: {}, cores: 8, fallback: 'auto' })).toMatchObject({ workers: 8 });
+    expect(planWorkers('auto', 'wasm', { env: { RIC_ENGINE_WORKERS: '2' }, cores: 8, fallback: 3 })).toMatchObject({ workers: 2 });
+    expect(planWorkers(4, 'wasm', { env: {}, cores: 8, fallback: 1 })).toMatchObject({ workers: 4 });
+    expect(planWorkers('auto', 'wasm', { env: {}, cores: 8, fallback: 1 })).toMatchObject({ workers: 1, backend: null });
     expect(planWorkers('auto', 'tensorflow', { cores: 8 }).reason).toMatch(/one device/);
     // BLIP-base sized: 4.1 GB a worker, 3.6 GB shared, 16 GB of RAM → 2.
     expect(planWorkers('auto', 'wasm', { env: {}, cores: 16, memory: { perWorkerBytes: 4.1e9, sharedBytes: 3.6e9 }, totalMemoryBytes: 16e9 })).toMatchObject({ workers: 2 });
