@@ -157,7 +157,7 @@ export function demoCommand(dataDir: () => string): Command {
           '',
           ...demoVerdict(status.result.table),
           '',
-          `Open it in the app: ric serve${opts.data ? ` --data ${opts.data}` : ''} → Compare (the five editors on the same samples).`,
+          `In the app: ric serve${opts.data ? ` --data ${opts.data}` : ''}, then Commands → "Create the demo project…" (#/demo) shows this table, one click from the Compare view of the editors on the same samples.`,
         ].join('\n');
       });
       if (status.state === 'cancelled') process.exitCode = 130;
