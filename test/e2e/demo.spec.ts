@@ -48,7 +48,7 @@ test('first run: Create the demo project → live stages → the ablation table 
   await expect(page.locator('h1')).toHaveText('Demo project');
   const stages = page.getByRole('list', { name: 'Demo stages' }).locator('li');
   await expect(stages).toHaveCount(13);
-  await expect(stages.first()).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
+  await expect(stages.first()).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
   await expect(stages.first()).toContainText('job 1');
 
   // The end: the ablation table, seeds grouped, against the baseline.
