@@ -30,12 +30,17 @@ export async function exportBaseEditorRun(r: BaseEditorRun, exportDir: string): 
   if (!ckpt) throw new Error(`${r.out}: no checkpoint to export`);
   const lines = fs.existsSync(metricsFile(r.out)) ? fs.readFileSync(metricsFile(r.out), 'utf8').trim().split('\n').filter(Boolean) : [];
   const metrics = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  const validation = metrics.filter((m) => m['val_l1_in'] !== undefined).pop() ?? null;
+  const validations = metrics.filter((m) => m['val_l1_in'] !== undefined);
+  const pick = (m: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => m[k] !== undefined).map((k) => [k, m[k]]));
   return exportEditor(ckpt, exportDir, {
     command: baseEditorCommand(r),
     seed: r.seed,
     data: { generator: 'ShapesEdit (main/data/shapes.ts)', seed: r.dataSeed, count: r.count, size: BASE_EDITOR_DATA.size },
-    validation,
+    validation: validations.at(-1) ?? null,
+    // What a re-run of `command` must reproduce (test/main/demo/shipped-base-editor.test.ts), and how the
+    // validation edits went with the steps (wall_s restarts at each resume; load1 says how busy the machine was).
+    first_steps: metrics.filter((m) => m['loss'] !== undefined).slice(0, 3).map((m) => pick(m, ['step', 'loss'])),
+    validation_history: validations.map((m) => pick(m, ['step', 'wall_s', 'load1', 'val_l1_in', 'val_l1_in_source', 'val_l1_out', 'val_psnr_in', 'val_psnr_in_source', 'val_beats_source'])),
   });
 }
 
@@ -49,30 +54,27 @@ export async function trainBaseEditorRun(r: BaseEditorRun, log: (line: string) =
   const report = await initBackend(backendOptionsFromEnv());
   const pairs = shapesEditorPairs({ seed: r.dataSeed, count: r.count, size: BASE_EDITOR_DATA.size });
   const resumeFrom = editor.latestCheckpoint(r.out);
-  const stream = fs.createWriteStream(metricsFile(r.out), { flags: 'a' });
   const t0 = Date.now();
   log(`base editor: backend ${report.active}, ${pairs.length} pairs, ${resumeFrom ? `resuming from ${resumeFrom}` : 'from scratch'}; ${baseEditorCommand(r)}`);
-  try {
-    const result = await editor.trainEditor({
-      config,
-      pairs,
-      outputDir: r.out,
-      resumeFrom,
-      callbacks: {
-        onMetrics(step, v) {
-          stream.write(`${JSON.stringify({ step, wall_s: (Date.now() - t0) / 1000, load1: os.loadavg()[0], ...v })}\n`);
-          if (v['val_l1_in'] !== undefined) {
-            log(`step ${step}: inside-mask L1 ${v['val_l1_in'].toFixed(4)} (source ${v['val_l1_in_source']?.toFixed(4)}), PSNR ${v['val_psnr_in']?.toFixed(2)} dB (source ${v['val_psnr_in_source']?.toFixed(2)}), beats source on ${(100 * (v['val_beats_source'] ?? 0)).toFixed(0)}%`);
-          } else if (v['loss'] !== undefined && step % 25 === 0) {
-            log(`step ${step}: loss ${v['loss'].toFixed(4)} lr ${v['lr']?.toExponential(2)} grad ${v['grad_norm']?.toFixed(3)} ${v['step_time_ms']?.toFixed(0)} ms`);
-          }
-          if (v['val_loss_denoise'] !== undefined) log(`step ${step}: fixed-draw validation denoising loss ${v['val_loss_denoise'].toFixed(4)}`);
-        },
-        onLog: (level, message) => log(`${level}: ${message}`),
+  const result = await editor.trainEditor({
+    config,
+    pairs,
+    outputDir: r.out,
+    resumeFrom,
+    callbacks: {
+      onMetrics(step, v) {
+        // Appended synchronously: the training loop seldom yields to the event loop, and a write
+        // stream would hold every line in memory until it did (a kill lost them all).
+        fs.appendFileSync(metricsFile(r.out), `${JSON.stringify({ step, wall_s: (Date.now() - t0) / 1000, load1: os.loadavg()[0], ...v })}\n`);
+        if (v['val_l1_in'] !== undefined) {
+          log(`step ${step}: inside-mask L1 ${v['val_l1_in'].toFixed(4)} (source ${v['val_l1_in_source']?.toFixed(4)}), PSNR ${v['val_psnr_in']?.toFixed(2)} dB (source ${v['val_psnr_in_source']?.toFixed(2)}), beats source on ${(100 * (v['val_beats_source'] ?? 0)).toFixed(0)}%`);
+        } else if (v['loss'] !== undefined && step % 25 === 0) {
+          log(`step ${step}: loss ${v['loss'].toFixed(4)} lr ${v['lr']?.toExponential(2)} grad ${v['grad_norm']?.toFixed(3)} ${v['step_time_ms']?.toFixed(0)} ms`);
+        }
+        if (v['val_loss_denoise'] !== undefined) log(`step ${step}: fixed-draw validation denoising loss ${v['val_loss_denoise'].toFixed(4)}`);
       },
-    });
-    return { steps: result.steps, finalCheckpoint: result.finalCheckpoint };
-  } finally {
-    stream.end();
-  }
+      onLog: (level, message) => log(`${level}: ${message}`),
+    },
+  });
+  return { steps: result.steps, finalCheckpoint: result.finalCheckpoint };
 }
