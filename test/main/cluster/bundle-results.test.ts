@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importRunBundle, writeRunBundle } from '../../../main/cluster/bundle.js';
+import { runCheckpointOf } from '../../../main/jobs/edit-settings.js';
 import { openTestApp, tempDir, type TestApp } from '../../helpers/app.js';
 import { BLUE, card, png, RED, seedEvalDataset } from '../../helpers/eval-seed.js';
 import { sqlOf } from '../../helpers/sql.js';
@@ -47,7 +48,13 @@ async function seed(t: TestApp) {
   fs.writeFileSync(path.join(dir, 'unet.safetensors'), Buffer.alloc(3000, 7));
   store.runs.addCheckpoint(runId, { step: 50, path: path.relative(t.dataDir, dir), size: 3000, validationScore: null, metrics: {} });
   const checkpointId = store.runs.checkpoints(runId)[0]!.id;
-  const setId = store.results.create({ datasetId, name: 'ours@50', method: 'ours', origin: 'edit', jobId: null, runId, checkpointId, modelFolder: dir, configSha256: 'c'.repeat(64), provenance: { kind: 'edit', steps: 20, seed: 0 }, expected: 3, status: 'complete' });
+  // What the edit job and the Edit view's keep record for a model folder inside the checkpoint.
+  const link = runCheckpointOf(store, path.join(dir, 'pipeline'));
+  expect(link).toEqual({ runId, checkpointId });
+  expect(runCheckpointOf(store, dir)).toEqual(link);
+  expect(runCheckpointOf(store, `${dir}-other`)).toEqual({ runId: null, checkpointId: null });
+  expect(runCheckpointOf(store, path.dirname(t.dataDir))).toEqual({ runId: null, checkpointId: null });
+  const setId = store.results.create({ datasetId, name: 'ours@50', method: 'ours', origin: 'edit', jobId: null, ...link, modelFolder: path.join(dir, 'pipeline'), configSha256: 'c'.repeat(64), provenance: { kind: 'edit', steps: 20, seed: 0 }, expected: 3, status: 'complete' });
   for (const [i, colour] of [[0, BLUE], [2, RED]] as const) {
     const image = store.blobs.put(await png(card(colour, i)), 'image/png');
     const thumb = store.blobs.put(await png(card(colour, i + 1)), 'image/png');
