@@ -4,6 +4,8 @@
 // regular file whose size and sha256 match the manifest, and every metric line is parsed with a
 // schema. Files land first (checkpoints in a folder of their own, blobs content-addressed), then
 // the rows in ONE transaction; a failure removes the files it placed, so nothing is half-imported.
+// Format 2 adds the result sets edited with the run's checkpoints and their evaluations
+// (bundle-results.ts); a format-1 bundle imports as one without them.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,66 +25,36 @@ import {
   type RunImportResult,
 } from '../../shared/api/index.js';
 import { appVersion } from '../paths.js';
-import { latestSchemaVersion, type BundleCheckpointRecord, type MetricPoint, type Store } from '../store/index.js';
+import { BundleRowsError, latestSchemaVersion, type BundleCheckpointRecord, type MetricPoint, type Store } from '../store/index.js';
+import { BundleError, bundleFile, copyHashed, filesUnder, sha256, verifyHash } from './bundle-files.js';
+import { readResults, writeResults } from './bundle-results.js';
 
-export class BundleError extends Error {
-  override name = 'BundleError';
-}
+export { BundleError } from './bundle-files.js';
 
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 const MAX_METRIC_LINE = 4096;
 const MAX_POINTS = 20_000_000;
+/** A blob is read into memory to be stored: a bigger one is not an image or a run sample. */
+const MAX_BLOB_BYTES = 512 * 1024 * 1024;
 
 export interface ExportResult {
   path: string;
   uid: string;
   points: number;
   checkpoints: number;
+  resultSets: number;
+  evaluations: number;
   bytes: number;
   digest: string;
-}
-
-const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
-
-async function copyHashed(src: string, dst: string): Promise<{ size: number; sha256: string }> {
-  fs.mkdirSync(path.dirname(dst), { recursive: true });
-  const hash = createHash('sha256');
-  let size = 0;
-  await new Promise<void>((resolve, reject) => {
-    const input = fs.createReadStream(src);
-    const output = fs.createWriteStream(dst, { flags: 'wx' });
-    input.on('data', (chunk) => {
-      hash.update(chunk);
-      size += chunk.length;
-    });
-    input.on('error', reject);
-    output.on('error', reject);
-    output.on('finish', resolve);
-    input.pipe(output);
-  });
-  return { size, sha256: hash.digest('hex') };
-}
-
-/** Regular files under `dir`, relative, sorted; symbolic links and other kinds are left out. */
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(child);
-      else if (e.isFile()) out.push(child);
-    }
-  };
-  walk('');
-  return out.sort();
 }
 
 /**
  * Writes run `runId` as a bundle folder at `dir` (written beside it, then moved into place; an
  * earlier bundle of the same run there is replaced). `checkpoints`: carry every checkpoint's
- * files, only the last one's, or none (the rows travel as references either way).
+ * files, only the last one's, or none (the rows travel as references either way). `results`: carry
+ * the result sets edited with the run's checkpoints and their evaluations (format 2).
  */
-export async function writeRunBundle(store: Store, runId: number, dir: string, checkpoints: 'all' | 'last' | 'none'): Promise<ExportResult> {
+export async function writeRunBundle(store: Store, runId: number, dir: string, checkpoints: 'all' | 'last' | 'none', options: { results?: boolean } = {}): Promise<ExportResult> {
   const exp = store.bundles.exportRun(runId);
   if (!exp) throw new BundleError(`run ${runId} not found`);
   const target = path.resolve(dir);
@@ -144,6 +116,8 @@ export async function writeRunBundle(store: Store, runId: number, dir: string, c
       const inBundle = `blobs/${sha}`;
       blobs.push({ path: inBundle, ...(await copyHashed(blob.file, path.join(tmp, inBundle))) });
     }
+    // 4. Result sets made with its checkpoints, their evaluations, the edited images' blobs.
+    const results = options.results === false ? { images: [], resultSets: [], evaluations: [] } : await writeResults(store, runId, tmp, blobs);
     const manifest: BundleManifest = {
       format: BUNDLE_FORMAT,
       bundleVersion: BUNDLE_VERSION,
@@ -155,13 +129,14 @@ export async function writeRunBundle(store: Store, runId: number, dir: string, c
       checkpoints: cps,
       samples: exp.samples.map((s) => ({ ...s, blobSha256: blobs.some((b) => b.sha256 === s.blobSha256) ? s.blobSha256 : null })),
       blobs,
+      ...results,
     };
     const text = `${JSON.stringify(manifest, null, 1)}\n`;
     fs.writeFileSync(path.join(tmp, BUNDLE_MANIFEST), text);
     const bytes = filesUnder(tmp).reduce((n, f) => n + fs.statSync(path.join(tmp, f)).size, 0);
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(tmp, target);
-    return { path: target, uid: exp.run.uid, points, checkpoints: carried, bytes, digest: sha256(text) };
+    return { path: target, uid: exp.run.uid, points, checkpoints: carried, resultSets: results.resultSets.length, evaluations: results.evaluations.length, bytes, digest: sha256(text) };
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
@@ -214,22 +189,6 @@ export function readManifest(dir: string): { manifest: BundleManifest; digest: s
   return { manifest: parsed.data, digest: sha256(text), file };
 }
 
-/** A file the manifest names: a regular file inside the bundle (no link on the way) of the stated size. */
-function bundleFile(dir: string, f: { path: string; size?: number }): string {
-  const full = path.join(dir, ...f.path.split('/'));
-  let real: string;
-  try {
-    real = fs.realpathSync(full);
-  } catch {
-    throw new BundleError(`${dir}: ${f.path} is missing`);
-  }
-  if (real !== path.join(fs.realpathSync(dir), ...f.path.split('/'))) throw new BundleError(`${dir}: ${f.path} goes through a symbolic link`);
-  const st = fs.lstatSync(full);
-  if (!st.isFile()) throw new BundleError(`${dir}: ${f.path} is not a regular file`);
-  if (f.size !== undefined && st.size !== f.size) throw new BundleError(`${dir}: ${f.path} is ${st.size} bytes, the manifest says ${f.size}`);
-  return full;
-}
-
 async function readMetrics(dir: string, m: BundleManifest['metrics']): Promise<MetricPoint[]> {
   const file = bundleFile(dir, { path: m.file });
   const hash = createHash('sha256');
@@ -257,25 +216,28 @@ async function readMetrics(dir: string, m: BundleManifest['metrics']): Promise<M
   return points;
 }
 
-async function verifyHash(full: string, expected: string, name: string): Promise<void> {
-  const hash = createHash('sha256');
-  await new Promise<void>((resolve, reject) => fs.createReadStream(full).on('data', (c) => hash.update(c)).on('error', reject).on('end', resolve));
-  if (hash.digest('hex') !== expected) throw new BundleError(`${name}: its sha256 differs from the manifest's`);
-}
-
 /**
  * Imports the bundle at `dir` into `store`. The same bundle again (same manifest digest) changes
  * nothing and reads nothing past the manifest; a run made in this store is left as it is.
+ * `results: false` leaves the bundle's result sets and evaluations out (a store without their dataset).
  */
-export async function importRunBundle(store: Store, dir: string): Promise<RunImportResult> {
+export async function importRunBundle(store: Store, dir: string, options: { results?: boolean } = {}): Promise<RunImportResult> {
   const root = path.resolve(dir);
   const { manifest, digest } = readManifest(root);
   const uid = manifest.run.uid;
-  const planned = store.bundles.plan(uid, digest);
+  const withResults = options.results !== false;
+  // The run alone is another import than the run with its results: importing those later is not a no-op.
+  const key = withResults || manifest.resultSets.length === 0 ? digest : `${digest}:run-only`;
+  const planned = store.bundles.plan(uid, key);
   if (planned.outcome === 'unchanged' || planned.outcome === 'local') {
-    return { runId: planned.runId!, uid, outcome: planned.outcome, points: 0, checkpoints: 0, digest };
+    return { runId: planned.runId!, uid, outcome: planned.outcome, points: 0, checkpoints: 0, resultSets: 0, evaluations: 0, renamed: [], digest };
   }
   const points = await readMetrics(root, manifest.metrics);
+  const declaredBlobs = new Set(manifest.blobs.map((b) => b.sha256));
+  const results = withResults ? await readResults(root, manifest, declaredBlobs) : undefined;
+  // Blobs something refers to: the run's samples', and the result images' where they are imported.
+  const needed = new Set(manifest.samples.flatMap((s) => (s.blobSha256 ? [s.blobSha256] : [])));
+  for (const i of results?.images ?? []) for (const sha of i.thumbSha256 ? [i.sha256, i.thumbSha256] : [i.sha256]) needed.add(sha);
   // Checkpoint files go to a folder named by this bundle's digest: nothing refers to it until the
   // transaction commits, and a failed import removes it.
   const runFolder = path.join('runs', `bundle-${uid}`);
@@ -301,20 +263,38 @@ export async function importRunBundle(store: Store, dir: string): Promise<RunImp
       const local = single ? path.join(placed, `step-${c.step}`, path.basename(c.sourcePath)) : path.join(placed, `step-${c.step}`);
       checkpoints.push({ step: c.step, path: local, size: c.size, sha256: null, validationScore: c.validationScore, metrics: c.metrics, createdAt: c.createdAt });
     }
-    for (const b of manifest.blobs) {
-      if (b.path !== `blobs/${b.sha256}`) throw new BundleError(`${root}: blob ${b.path} is not named by its sha256`);
+    for (const [i, b] of manifest.blobs.entries()) {
+      if (b.path !== `blobs/${b.sha256}`) throw new BundleError(`${root}: bundle.json: field blobs.${i}.path: ${b.path} is not named by its sha256`);
+      if (b.size > MAX_BLOB_BYTES) throw new BundleError(`${root}: bundle.json: field blobs.${i}.size: ${b.size} bytes, over the ${MAX_BLOB_BYTES} a bundle's blob may be`);
+      if (!needed.has(b.sha256)) continue;
       const src = bundleFile(root, b);
       await verifyHash(src, b.sha256, `${root}: ${b.path}`);
       store.blobs.put(fs.readFileSync(src));
     }
     const carried = new Set(manifest.blobs.map((b) => b.sha256));
     const samples = manifest.samples.map((s) => ({ step: s.step, kind: s.kind, payload: s.payload, blobSha256: s.blobSha256 !== null && carried.has(s.blobSha256) ? s.blobSha256 : null }));
-    const done = store.bundles.importRun({ run: manifest.run, digest, points, checkpoints, samples });
+    let done: ReturnType<Store['bundles']['importRun']>;
+    try {
+      done = store.bundles.importRun({ run: manifest.run, digest: key, points, checkpoints, samples, results });
+    } catch (err) {
+      if (err instanceof BundleRowsError) throw new BundleError(`${root}: ${err.message}`);
+      throw err;
+    }
     // The files of the bundle this one replaces are no longer referred to.
     for (const old of fs.existsSync(path.join(store.dataDir, runFolder)) ? fs.readdirSync(path.join(store.dataDir, runFolder)) : []) {
       if (old !== digest.slice(0, 16)) fs.rmSync(path.join(store.dataDir, runFolder, old), { recursive: true, force: true });
     }
-    return { runId: done.runId, uid, outcome: done.outcome, points: points.length, checkpoints: checkpoints.filter((c) => c.path.startsWith(placed)).length, digest };
+    return {
+      runId: done.runId,
+      uid,
+      outcome: done.outcome,
+      points: points.length,
+      checkpoints: checkpoints.filter((c) => c.path.startsWith(placed)).length,
+      resultSets: done.resultSets,
+      evaluations: done.evaluations,
+      renamed: done.renamed,
+      digest,
+    };
   } catch (err) {
     fs.rmSync(placedAbs, { recursive: true, force: true });
     try {

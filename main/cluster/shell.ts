@@ -42,14 +42,24 @@ function lastLine(text: string): string {
   return text.trim().split('\n').filter(Boolean).at(-1) ?? '';
 }
 
-export function loginShell(login: ClusterLogin): LoginShell {
+export interface ShellOptions {
+  /**
+   * An ssh_config file to use instead of ~/.ssh/config (`ssh -F`): RIC_SSH_CONFIG by default, for a
+   * cluster whose keys and jump hosts live in a file of their own (and the tests' throwaway sshd).
+   */
+  sshConfigFile?: string | undefined;
+}
+
+export function loginShell(login: ClusterLogin, shellOptions: ShellOptions = {}): LoginShell {
   const where = login.kind === 'local' ? 'this machine' : `ssh ${login.host}`;
+  const configFile = shellOptions.sshConfigFile ?? (process.env['RIC_SSH_CONFIG'] || undefined);
   const command = (script: string): [string, string[]] =>
     login.kind === 'local'
       ? ['bash', ['-c', script]]
       : [
           'ssh',
           [
+            ...(configFile ? ['-F', configFile] : []),
             '-o', 'BatchMode=yes',
             '-o', 'ConnectTimeout=15',
             '-o', 'ServerAliveInterval=15',

@@ -2,7 +2,20 @@
 // runs it (host/edit.ts): the provenance of a result set, the settings a re-run must share to fill
 // in an existing set, and the per-sample seed rule.
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import type { EditProvenance } from '../../shared/api/results.js';
+import type { Store } from '../store/index.js';
+
+/**
+ * The run and checkpoint a model folder is (or lies inside) when it is one of this store's training
+ * checkpoints, else nulls: the result set records them, so the run's bundle carries its edits.
+ */
+export function runCheckpointOf(store: Pick<Store, 'dataDir' | 'runs'>, modelFolder: string): { runId: number | null; checkpointId: number | null } {
+  if (!modelFolder) return { runId: null, checkpointId: null };
+  const rel = path.relative(store.dataDir, path.resolve(modelFolder));
+  const found = rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : store.runs.checkpointOfFolder(rel);
+  return { runId: found?.runId ?? null, checkpointId: found?.checkpointId ?? null };
+}
 
 /** The rule, as recorded in the provenance. */
 export const SEED_RULE = 'first 4 bytes of sha256("<seed>:<externalId>") as a big-endian uint32, >>> 1';

@@ -29,7 +29,7 @@ import { SettingsRepo } from './settings/repo.js';
 export { BlobReadError, BlobStore, isSha256, sha256Of, type BlobRef } from './blobs/blob-store.js';
 export { diskFullMessage, StoreFaultError, type FaultContext, type StoreFaultKind } from './faults.js';
 export { RESERVE_BYTES, RESERVE_FILE } from './reserve.js';
-export { BundlesRepo, type BundleCheckpointRecord, type BundleSampleRecord, type ImportOutcome, type RunExport, type RunImport } from './bundles/repo.js';
+export { BundleRowsError, BundlesRepo, type BundleCheckpointRecord, type BundleSampleRecord, type ImportOutcome, type ResultsImport, type RunExport, type RunImport } from './bundles/repo.js';
 export { ClusterRepo, type NewSubmission, type SubmissionRecord, type SubmissionState, type TaskPatch, type TaskRecord } from './cluster/repo.js';
 export type { SweepOptions, SweepReport } from './blobs/sweep.js';
 export { CaptionsRepo, type ApprovedText, type NewCaption } from './captions/repo.js';

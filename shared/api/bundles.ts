@@ -6,14 +6,17 @@
 //   blobs/<sha256>     files the run's samples point at
 // A folder, not an archive: the cluster side writes the metrics file incrementally and the
 // workstation reads it while the run goes on; `tar` moves the whole folder when it is done.
+// Format 2 adds the result sets edited with the run's checkpoints and their evaluations
+// (shared/api/bundle-results.ts); a format-1 bundle reads as one without them.
 // `bundleVersion` is this format's version, `schemaVersion` the writer's store schema: a reader
 // refuses a bundle with either higher than its own before parsing anything else.
 import { z } from 'zod';
+import { bundleEvaluationSchema, bundleImageSchema, bundleResultSetSchema } from './bundle-results.js';
 import { method } from './contract.js';
 import { jobStateSchema } from './jobs.js';
 
 export const BUNDLE_FORMAT = 'ric-run-bundle';
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 export const BUNDLE_MANIFEST = 'bundle.json';
 export const BUNDLE_METRICS = 'metrics.jsonl';
 
@@ -82,7 +85,11 @@ export const bundleManifestSchema = z
     metrics: z.object({ file: z.literal(BUNDLE_METRICS), points: z.number().int().nonnegative(), sha256 }).strict(),
     checkpoints: z.array(bundleCheckpointSchema).max(100_000),
     samples: z.array(bundleSampleSchema).max(100_000),
-    blobs: z.array(bundleFileSchema).max(100_000),
+    blobs: z.array(bundleFileSchema).max(1_000_000),
+    /** Format 2: `images` rows of the result images, the result sets and their evaluations. */
+    images: z.array(bundleImageSchema).max(1_000_000).default([]),
+    resultSets: z.array(bundleResultSetSchema).max(10_000).default([]),
+    evaluations: z.array(bundleEvaluationSchema).max(100_000).default([]),
   })
   .strict();
 export type BundleManifest = z.infer<typeof bundleManifestSchema>;
@@ -101,6 +108,11 @@ export const runImportResultSchema = z.object({
   outcome: z.enum(importOutcomes),
   points: z.number().int(),
   checkpoints: z.number().int(),
+  /** Result sets and evaluations written (0 when left out, or the bundle has none). */
+  resultSets: z.number().int(),
+  evaluations: z.number().int(),
+  /** Result sets that took another name: one of that name, not from this run, was already in the dataset. */
+  renamed: z.array(z.object({ from: z.string(), to: z.string() })),
   digest: sha256,
 });
 export type RunImportResult = z.infer<typeof runImportResultSchema>;
@@ -113,13 +125,21 @@ export const bundlesMethods = {
         /** The bundle folder to write (must not exist, or be an earlier bundle of the same run). */
         path: z.string().min(1).max(4096),
         checkpoints: z.enum(checkpointModes).default('all'),
+        /** Carry the result sets edited with the run's checkpoints and their evaluations. */
+        results: z.boolean().default(true),
       })
       .strict(),
-    z.object({ path: z.string(), uid: runUidSchema, points: z.number().int(), checkpoints: z.number().int(), bytes: z.number(), digest: sha256 }),
-    'Writes a run as a bundle folder: config, metric curve, checkpoints (all, the last, or references only), stored samples',
+    z.object({ path: z.string(), uid: runUidSchema, points: z.number().int(), checkpoints: z.number().int(), resultSets: z.number().int(), evaluations: z.number().int(), bytes: z.number(), digest: sha256 }),
+    "Writes a run as a bundle folder: config, metric curve, checkpoints (all, the last, or references only), stored samples, and the result sets edited with its checkpoints with their evaluations",
   ),
   'runs.import': method(
-    z.object({ path: z.string().min(1).max(4096) }).strict(),
+    z
+      .object({
+        path: z.string().min(1).max(4096),
+        /** Import the bundle's result sets and evaluations (their dataset must be in this store); false: the run only. */
+        results: z.boolean().default(true),
+      })
+      .strict(),
     runImportResultSchema,
     'Imports a run bundle folder in one transaction; importing the same bundle again changes nothing',
   ),

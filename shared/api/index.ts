@@ -64,6 +64,7 @@ export const apiMethodNames = Object.keys(apiMethods) as ApiMethodName[];
 export const apiEventNames = Object.keys(apiEvents) as ApiEventName[];
 
 export * from './bounds.js';
+export * from './bundle-results.js';
 export * from './bundles.js';
 export * from './cluster.js';
 export * from './captions.js';

@@ -12,10 +12,10 @@ export function asApiError(err: unknown, code: 'invalid_args' | 'failed_precondi
 
 export function bundlesHandlers(ctx: AppContext): Pick<ApiHandlers, 'runs.export' | 'runs.import'> {
   return {
-    'runs.export': async ({ id, path, checkpoints }) => {
+    'runs.export': async ({ id, path, checkpoints, results }) => {
       if (!ctx.store.runs.exists(id)) throw new ApiError('not_found', `run ${id} not found`);
-      return writeRunBundle(ctx.store, id, path, checkpoints).catch((err: unknown) => asApiError(err, 'failed_precondition'));
+      return writeRunBundle(ctx.store, id, path, checkpoints, { results }).catch((err: unknown) => asApiError(err, 'failed_precondition'));
     },
-    'runs.import': async ({ path }) => importRunBundle(ctx.store, path).catch((err: unknown) => asApiError(err)),
+    'runs.import': async ({ path, results }) => importRunBundle(ctx.store, path, { results }).catch((err: unknown) => asApiError(err)),
   };
 }

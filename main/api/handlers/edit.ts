@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { editSingleResultSchema, type EditParams } from '../../../shared/api/edit.js';
-import { SEED_RULE, settingsDiffer, type PixelSettings } from '../../jobs/edit-settings.js';
+import { runCheckpointOf, SEED_RULE, settingsDiffer, type PixelSettings } from '../../jobs/edit-settings.js';
 import { readSettings } from '../../settings/index.js';
 import type { AppContext } from '../context.js';
 import type { ApiHandlers } from '../dispatcher.js';
@@ -115,6 +115,7 @@ export function editHandlers(ctx: AppContext): Pick<ApiHandlers, EditMethods> {
             origin: 'edit',
             jobId,
             modelFolder: String(result.provenance['modelFolder'] ?? ''),
+            ...runCheckpointOf(ctx.store, String(result.provenance['modelFolder'] ?? '')),
             configSha256: result.configSha256,
             provenance: { ...result.provenance, guidanceScale: out.guidanceScale, imageGuidanceScale: out.imageGuidanceScale, seed: out.seed },
             status: 'complete',

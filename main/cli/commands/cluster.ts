@@ -84,27 +84,35 @@ function registerBundleCommands(program: Command, dataDir: () => string): void {
   const exportCmd = program.commands.find((c) => c.name() === 'export') ?? program.command('export').description('export data');
   exportCmd
     .command('run <id>')
-    .description('write a run as a bundle folder: config, metric curve, checkpoints, stored samples')
+    .description('write a run as a bundle folder: config, metric curve, checkpoints, stored samples, the result sets edited with its checkpoints and their evaluations')
     .requiredOption('--out <dir>', 'the bundle folder to write (new, or an earlier bundle of the same run)')
     .addOption(new Option('--checkpoints <which>', 'checkpoint files to carry (their rows travel as references either way)').choices(['all', 'last', 'none']).default('all'))
+    .option('--no-results', "leave out the result sets edited with the run's checkpoints and their evaluations")
     .option('--json', 'one JSON document on stdout')
-    .action(async (id: string, opts: OutputOptions & { out: string; checkpoints: 'all' | 'last' | 'none' }) => {
+    .action(async (id: string, opts: OutputOptions & { out: string; checkpoints: 'all' | 'last' | 'none'; results: boolean }) => {
       const runId = int(1)(id);
       await withApi(dataDir(), async (api) => {
-        const r = await api.call('runs.export', { id: runId, path: path.resolve(opts.out), checkpoints: opts.checkpoints });
-        printResult(opts, r, () => `run ${runId} → ${r.path}: ${r.points} metric points, ${r.checkpoints} checkpoint(s) with files, ${(r.bytes / 1e6).toFixed(1)} MB`);
+        const r = await api.call('runs.export', { id: runId, path: path.resolve(opts.out), checkpoints: opts.checkpoints, results: opts.results });
+        printResult(opts, r, () => `run ${runId} → ${r.path}: ${r.points} metric points, ${r.checkpoints} checkpoint(s) with files, ${r.resultSets} result set(s), ${r.evaluations} evaluation(s), ${(r.bytes / 1e6).toFixed(1)} MB`);
       });
     });
   const importCmd = program.commands.find((c) => c.name() === 'import') ?? program.command('import').description('import data');
   importCmd
     .command('run <bundle>')
     .description('import a run bundle folder (the same bundle twice adds nothing)')
+    .option('--no-results', "import the run only, not the bundle's result sets and evaluations (when this store lacks their dataset)")
     .option('--json', 'one JSON document on stdout')
-    .action(async (bundle: string, opts: OutputOptions) => {
+    .action(async (bundle: string, opts: OutputOptions & { results: boolean }) => {
       await withApi(dataDir(), async (api) => {
-        const r = await api.call('runs.import', { path: path.resolve(bundle) });
+        const r = await api.call('runs.import', { path: path.resolve(bundle), results: opts.results });
         const what = { imported: 'imported as', updated: 'updated', unchanged: 'already here as', local: 'made in this store:' }[r.outcome];
-        printResult(opts, r, () => `${what} run ${r.runId} (uid ${r.uid})${r.outcome === 'imported' || r.outcome === 'updated' ? `: ${r.points} metric points, ${r.checkpoints} checkpoint(s) with files` : ''}`);
+        const renamed = r.renamed.map((x) => `\n  result set "${x.from}" imported as "${x.to}" (the name was taken)`).join('');
+        printResult(
+          opts,
+          r,
+          () =>
+            `${what} run ${r.runId} (uid ${r.uid})${r.outcome === 'imported' || r.outcome === 'updated' ? `: ${r.points} metric points, ${r.checkpoints} checkpoint(s) with files, ${r.resultSets} result set(s), ${r.evaluations} evaluation(s)${renamed}` : ''}`,
+        );
       });
     });
 }

@@ -5,7 +5,7 @@
 import type { EditDatasetParams, EditDatasetResult } from '../../../shared/api/edit.js';
 import type { EditTarget } from '../../store/index.js';
 import type { Editor } from '../../engine/pipelines/editor.js';
-import { sampleSeed, settingsDiffer } from '../edit-settings.js';
+import { runCheckpointOf, sampleSeed, settingsDiffer } from '../edit-settings.js';
 import { encodeEdited, setUpEdit, sourcePixels, storeEdited } from './edit.js';
 import type { JobRunContext } from './runners.js';
 
@@ -41,7 +41,7 @@ export async function runDatasetEdit(ctx: JobRunContext, params: EditDatasetPara
     ctx.log('info', `result set "${params.name}" (${setId}): ${done.size} of ${targets.length} samples already edited; editing ${remaining.length}`);
   } else {
     const method = params.method ?? (/magic\s*brush/i.test(provenance.modelFolder) ? 'MagicBrush' : 'InstructPix2Pix');
-    setId = store.results.create({ datasetId: params.datasetId, name: params.name, method, origin: 'edit', jobId: ctx.jobId, modelFolder: provenance.modelFolder, configSha256: provenance.configSha256, provenance, expected: targets.length });
+    setId = store.results.create({ datasetId: params.datasetId, name: params.name, method, origin: 'edit', jobId: ctx.jobId, ...runCheckpointOf(store, provenance.modelFolder), modelFolder: provenance.modelFolder, configSha256: provenance.configSha256, provenance, expected: targets.length });
     ctx.log('info', `result set "${params.name}" (${setId}) created: ${targets.length} samples, method ${method}`);
   }
   ctx.emit('results.changed', { datasetId: params.datasetId, resultSetId: setId });

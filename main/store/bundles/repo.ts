@@ -18,8 +18,10 @@ import {
   type CheckpointExportRow,
   type SampleExportRow,
 } from './rows.js';
+import { evaluationSampleLines, evaluationsOf, imagesOf, importResults, resultImageLines, resultSetsOf, type ResultsImport, type ResultsImported } from './results.js';
 
 export type { BundleCheckpointRecord, BundleSampleRecord } from './rows.js';
+export { BundleRowsError, type ResultsImport, type ResultsImported, type ResultSetRecord, type EvaluationRecordOut } from './results.js';
 
 export interface RunExport {
   runId: number;
@@ -30,12 +32,14 @@ export interface RunExport {
 
 export interface RunImport {
   run: BundleRun;
-  /** sha256 of the bundle's manifest: the same digest again is a no-op. */
+  /** sha256 of the bundle's manifest (with a suffix when its results were left out): the same again is a no-op. */
   digest: string;
   points: readonly MetricPoint[];
   /** Paths already relative to this store's data folder (the files are in place). */
   checkpoints: readonly BundleCheckpointRecord[];
   samples: readonly BundleSampleRecord[];
+  /** Format 2: result sets and evaluations, written in the same transaction (their blobs are in place). */
+  results?: ResultsImport | undefined;
 }
 
 export type ImportOutcome = 'imported' | 'updated' | 'unchanged' | 'local';
@@ -62,6 +66,27 @@ export class BundlesRepo {
     return { runId, run: toBundleRun(row), checkpoints, samples };
   }
 
+  /** Format 2: the result sets made with the run or its checkpoints, their rows, images and evaluations. */
+  resultSets(runId: number) {
+    return resultSetsOf(this.db, runId);
+  }
+
+  resultImageLines(setId: number) {
+    return resultImageLines(this.db, setId);
+  }
+
+  images(setIds: readonly number[]) {
+    return imagesOf(this.db, setIds);
+  }
+
+  evaluations(setIds: readonly number[]) {
+    return evaluationsOf(this.db, setIds);
+  }
+
+  evaluationSampleLines(evaluationId: number) {
+    return evaluationSampleLines(this.db, evaluationId);
+  }
+
   /** Every metric point of a run, by key then step, without holding them all in memory. */
   *points(runId: number): IterableIterator<MetricPoint> {
     yield* this.db.prepare<[number], MetricPoint>('SELECT key, step, value, time FROM metric_points WHERE run_id = ? ORDER BY key, step').iterate(runId);
@@ -81,10 +106,10 @@ export class BundlesRepo {
    * overwritten; a run imported before, or a cluster task's placeholder, is replaced whole by the
    * newer bundle (its local dataset link and job stay).
    */
-  importRun(b: RunImport): { runId: number; outcome: ImportOutcome } {
+  importRun(b: RunImport): { runId: number; outcome: ImportOutcome } & ResultsImported {
     return this.db.transaction(() => {
       const planned = this.plan(b.run.uid, b.digest);
-      if (planned.outcome === 'local' || planned.outcome === 'unchanged') return { runId: planned.runId!, outcome: planned.outcome };
+      if (planned.outcome === 'local' || planned.outcome === 'unchanged') return { runId: planned.runId!, outcome: planned.outcome, resultSets: 0, evaluations: 0, renamed: [] };
       const r = b.run;
       let runId: number;
       if (planned.runId === null) {
@@ -117,7 +142,8 @@ export class BundlesRepo {
       for (const c of b.checkpoints) checkpoint.run(runId, c.step, c.path, c.size, c.sha256, c.validationScore, JSON.stringify(c.metrics), c.createdAt);
       const sample = this.db.prepare('INSERT INTO run_samples(run_id, step, kind, payload, blob_sha256) VALUES (?, ?, ?, ?, ?)');
       for (const s of b.samples) sample.run(runId, s.step, s.kind, JSON.stringify(s.payload), s.blobSha256);
-      return { runId, outcome: planned.outcome };
+      const results = b.results ? importResults(this.db, runId, r.uid, b.results) : { resultSets: 0, evaluations: 0, renamed: [] };
+      return { runId, outcome: planned.outcome, ...results };
     })();
   }
 

@@ -146,6 +146,19 @@ export class RunsRepo {
     return row ? toCheckpoint(row) : undefined;
   }
 
+  /**
+   * The checkpoint whose folder is `relPath` (relative to the data folder) or holds it: a result set
+   * edited with a model folder inside a run's checkpoint is that run's (bundles carry it, issue 19).
+   * The newest such checkpoint when folders nest.
+   */
+  checkpointOfFolder(relPath: string): { runId: number; checkpointId: number } | undefined {
+    return this.db
+      .prepare<[string, string], { runId: number; checkpointId: number }>(
+        "SELECT run_id AS runId, id AS checkpointId FROM checkpoints WHERE path = ? OR substr(?, 1, length(path) + 1) = path || '/' ORDER BY length(path) DESC, id DESC LIMIT 1",
+      )
+      .get(relPath, relPath);
+  }
+
   deleteCheckpoint(id: number): void {
     this.db.prepare('DELETE FROM checkpoints WHERE id = ?').run(id);
   }
