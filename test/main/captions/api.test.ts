@@ -112,7 +112,7 @@ describe('captions Api', () => {
     expect(blip!.available).toBe(false);
   });
 
-  it('starts a job, pushes progress, reports, and refuses without an endpoint', async () => {
+  it('starts a job, pushes progress, reports, and refuses without an endpoint', { timeout: 120_000 }, async () => {
     const { api, datasetId } = await appWithCaptions(0);
     await expect(api.call('captions.generate', { datasetId, kind: 'scene' })).rejects.toMatchObject({ code: 'failed_precondition' });
     // The template captioner has nothing to render on an empty dataset: refused at once, saying so.
@@ -124,9 +124,10 @@ describe('captions Api', () => {
     await api.call('settings.update', { vlm: { baseUrl: server.url, model: 'served' } });
     const events: { jobId: number; done: number; total: number | null; state: string }[] = [];
     const off = api.on('job.progress', (p) => events.push(p));
-    // An empty dataset: a VLM job still runs, reports and ends (no request is needed).
+    // An empty dataset: a VLM job still runs, reports and ends (no request is needed). The waits below
+    // allow 60 s: the job runs in an engine host process, whose start took over 6 s at load 12.
     const { jobId } = await api.call('captions.generate', { datasetId, kind: 'scene' });
-    for (let i = 0; i < 300 && !events.some((e) => e.jobId === jobId && e.state !== 'running' && e.state !== 'queued'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3000 && !events.some((e) => e.jobId === jobId && e.state !== 'running' && e.state !== 'queued'); i++) await new Promise((r) => setTimeout(r, 20));
     off();
     const job = await api.call('captions.job', { jobId });
     expect(job.job.state).toBe('completed');
@@ -134,7 +135,7 @@ describe('captions Api', () => {
     expect(job.params).toMatchObject({ datasetId, kind: 'scene', captioner: 'vlm' });
   });
 
-  it('runs a VLM job through the Api with the settings endpoint, and cancels one', async () => {
+  it('runs a VLM job through the Api with the settings endpoint, and cancels one', { timeout: 240_000 }, async () => {
     const { store, dir, datasetId } = await seededStore(6);
     store.close();
     app = openApp({ dataDir: dir, mode: 'in-process', log: () => undefined });
@@ -145,16 +146,16 @@ describe('captions Api', () => {
     api.on('captions.changed', (e) => changed.push(e.datasetId));
     // Queued in the job queue's light lane: it runs in an engine host process.
     const { jobId } = await api.call('captions.generate', { datasetId, kind: 'scene', concurrency: 1 });
-    for (let i = 0; i < 300 && server.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3000 && server.requests.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await api.call('captions.cancel', { jobId })).toEqual({ cancelled: true });
-    for (let i = 0; i < 300 && (await api.call('captions.job', { jobId })).job.state === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3000 && (await api.call('captions.job', { jobId })).job.state === 'running'; i++) await new Promise((r) => setTimeout(r, 20));
     const cancelled = await api.call('captions.job', { jobId });
     expect(cancelled.job.state).toBe('cancelled');
     expect(server.requests[0]!.authorization).toBe('Bearer sk-secret');
     expect(cancelled.report!.cancelled).toBe(true);
     const { jobId: resumed } = await api.call('captions.resume', { jobId });
     expect(resumed).not.toBe(jobId); // a new job with the same arguments
-    for (let i = 0; i < 300 && ['queued', 'running'].includes((await api.call('captions.job', { jobId: resumed })).job.state); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3000 && ['queued', 'running'].includes((await api.call('captions.job', { jobId: resumed })).job.state); i++) await new Promise((r) => setTimeout(r, 20));
     const final = await api.call('captions.job', { jobId: resumed });
     expect(final.job.state).toBe('completed');
     const report = final.report!;
