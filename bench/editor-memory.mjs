@@ -156,10 +156,20 @@ const rows = new Map();
 for (const c of cases.filter((x) => (!only || x.name.includes(only)) && !(argv.includes('--no-paper-towers') && x.name.startsWith('paper')))) {
   const r = [];
   for (const b of [1, 2]) {
+    if (tf.getBackend() === 'wasm' && c.kind === 'step' && c.vae) {
+      const uc = parseUNetConfig(applyConfigDefaults(c.unet, UNET_DEFAULTS, 'diffusers'), c.name);
+      const vc = parseVaeConfig(applyConfigDefaults(c.vae, VAE_DEFAULTS, 'diffusers'), c.name);
+      const need = estimateEditorMemory({ unetConfig: uc, vaeConfig: vc, resolution: c.resolution, batch: b, training: true, checkpointing: c.checkpointing, backend: 'wasm' });
+      if (!need.fitsWasmHeap) {
+        console.error(`${c.name}, micro-batch ${b}: skipped — ${need.summary}`);
+        break;
+      }
+    }
     const t0 = performance.now();
     r.push(c.kind === 'towers' ? await towersPeak(c, b) : await stepPeak(c, b));
     console.error(`${c.name}, micro-batch ${b}: peak ${GB(r[b - 1].bytes)} above resident (${((performance.now() - t0) / 1000).toFixed(0)} s; ${tf.memory().numTensors} tensors left)`);
   }
+  if (r.length < 2) continue;
   const perSample = r[1].bytes - r[0].bytes;
   rows.set(c.name, { c, r, perSample, fixed: r[0].bytes - perSample });
 }
