@@ -165,12 +165,17 @@ for (const c of cases.filter((x) => (!only || x.name.includes(only)) && !(argv.i
         break;
       }
     }
+    if (tf.getBackend() === 'wasm' && c.kind === 'towers' && b === 2 && (live + r[0].towerBytes + 2 * r[0].bytes) * 1.05 > 4 * 2 ** 30) {
+      console.error(`${c.name}, micro-batch 2: skipped — twice micro-batch 1's ${GB(r[0].bytes)} cannot fit the 4 GiB wasm heap`);
+      break;
+    }
     const t0 = performance.now();
     r.push(c.kind === 'towers' ? await towersPeak(c, b) : await stepPeak(c, b));
     console.error(`${c.name}, micro-batch ${b}: peak ${GB(r[b - 1].bytes)} above resident (${((performance.now() - t0) / 1000).toFixed(0)} s; ${tf.memory().numTensors} tensors left)`);
   }
-  if (r.length < 2) continue;
-  const perSample = r[1].bytes - r[0].bytes;
+  if (r.length === 0) continue;
+  // micro-batch 2 skipped (it cannot fit): per sample = micro-batch 1 less the gradients, the only fixed part of a step
+  const perSample = r.length === 2 ? r[1].bytes - r[0].bytes : r[0].bytes - (r[0].gradBytes ?? 0);
   rows.set(c.name, { c, r, perSample, fixed: r[0].bytes - perSample });
 }
 
@@ -178,8 +183,8 @@ console.log(`# editor step memory per sample — backend ${report.active}; load 
 console.log('| case | peak, micro-batch 1 | micro-batch 2 | per sample | fixed (b=1 minus per sample) | estimator per sample (UNet + decode stages) |');
 console.log('|---|---|---|---|---|---|');
 for (const { c, r, perSample, fixed } of rows.values()) {
-  const e = r[0].estimate && r[1].estimate ? GB(r[1].estimate.activations - r[0].estimate.activations) : '—';
-  console.log(`| ${c.name} | ${GB(r[0].bytes)} | ${GB(r[1].bytes)} | ${GB(perSample)} | ${GB(fixed)} | ${e} |`);
+  const e = r[0].estimate && r[1]?.estimate ? GB(r[1].estimate.activations - r[0].estimate.activations) : r[0].estimate ? `${GB(r[0].estimate.activations)} (micro-batch 1)` : '—';
+  console.log(`| ${c.name} | ${GB(r[0].bytes)} | ${r[1] ? GB(r[1].bytes) : 'does not fit'} | ${GB(perSample)} | ${GB(fixed)} | ${e} |`);
 }
 
 // SD 1.5 at 256², batch 8 on a GPU: weights + gradients + AdamW moments + the largest kernel's copies
@@ -192,7 +197,7 @@ for (const ck of [true, false]) {
   const tinyTw = rows.get(`tiny towers alone, 256² image, checkpointing ${ck}`);
   const tw = rows.get(`paper towers alone, 256² image, checkpointing ${ck}`);
   if (!small || !tinyTw || !tw) continue;
-  const estSmall = small.r[1].estimate.activations - small.r[0].estimate.activations;
+  const estSmall = small.r[1] ? small.r[1].estimate.activations - small.r[0].estimate.activations : small.r[0].estimate.activations;
   const measuredUnetDecode = small.perSample - tinyTw.perSample;
   const scale = measuredUnetDecode / estSmall;
   const e8 = estimateEditorMemory({ unetConfig: sdU, vaeConfig: sdV, resolution: 256, batch: 8, training: true, checkpointing: ck, optimizerState: 'device', backend: 'webgpu' });
