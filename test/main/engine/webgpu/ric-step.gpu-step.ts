@@ -7,7 +7,12 @@
 // pipelines (SwiftShader's LLVM) took 89 s; the rest is SwiftShader executing ~10 900 dispatches
 // (5119 binary, 1330 + 550 transpose, 1107 unary, 1084 reduce, 1062 matMul, 201 conv2d; no op ran
 // per element and none fell back). A CPU profile put 52 % of the time in the JIT'd shader code and 6 %
-// in the driver. A budget of ~120 s in the suite is out of reach by an order of magnitude.
+// in the driver. A budget of ~120 s in the suite is out of reach by an order of magnitude. Where the
+// execution goes (single ops timed on SwiftShader at load ~10, second call): the fixture UNet's
+// self-attention at 32×32 latents (1024 tokens, 4 heads of 8) forward + backward 86 s — q·kᵀ as a
+// batched matMul [8, 1024, 8]·[8, 8, 1024] alone 20–28 s (MatMulPacked; the small-output program is
+// slower still), ~20× an elementwise op over the same 8 M outputs — and a 3×3 conv2d's dx + dw at
+// [2, 32, 32, 64] 32 s. Those, not shader compilation, are what a faster SwiftShader run must change.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
