@@ -1,0 +1,208 @@
+// What one editor training step (issue 15, Eq. 5–10 through editorLoss) holds per sample, measured on
+// the engine's backend at micro-batches 1 and 2 — peak(b) = fixed + b · per-sample — and from it what
+// the paper's batch 8 (SD 1.5's UNet at 256², region + global terms) needs on a GPU.
+//   tiny  — the tiny preset: pixel-space UNet at 32², tiny Region-CLIP / BLIP towers, no checkpointing;
+//   small — bench/configs/small-unet.json + small-vae.json at 256² with the tiny towers, with and
+//           without gradient checkpointing (its UNet + decode part checks estimateEditorMemory);
+//   towers — towers alone, d(L_region + L_global)/dÎ for a 256² decoded image: the tiny ones (to take
+//           them out of the small step) and the paper's (CLIP ViT-B/16 + fusion, BLIP ViT-B/16 at 384).
+// "peak" is the largest tf.memory().numBytes during the step (forward, backward, gradients) above
+// what was resident before it (weights, inputs). SD 1.5's UNet + VAE part cannot run on the 4 GiB
+// wasm heap, so it comes from estimateEditorMemory scaled by measured/estimated on the small config;
+// the towers' part is measured at the paper's sizes. Random weights (memory does not depend on values).
+// Usage: npx tsc -b && node bench/editor-memory.mjs [backend=wasm] [--case=TEXT] [--no-paper-towers]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root } from './lib.mjs';
+
+const tf = await import('@tensorflow/tfjs');
+const dist = (p) => import(path.join(root, 'dist/main/engine', p));
+const { initBackend } = await dist('backend.js');
+const { applyConfigDefaults, ParamStore } = await dist('models/registry.js');
+const { UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes } = await dist('models/unet/index.js');
+const { VAE_DEFAULTS, AutoencoderKL, PixelSpace, parseVaeConfig, vaeParamShapes } = await dist('models/vae/index.js');
+const { RegionClip } = await dist('models/fusion/region-clip.js');
+const { BlipForImageTextRetrieval, parseBlipConfig } = await dist('models/blip/index.js');
+const { CLIP_DEFAULTS, parseClipConfig } = await dist('models/clip/index.js');
+const { estimateEditorMemory } = await dist('pipelines/index.js');
+const { alphasCumprodOf, makeBetas } = await dist('schedulers/index.js');
+const { editorLoss, regionTerms, globalTerms, tinyPipelineConfig } = await dist('training/editor/index.js');
+const { tinyClipConfig, tinyBlipConfig, CLIP_NORMALIZATION } = await dist('training/index.js');
+const { SeededRandom } = await dist('random.js');
+
+const argv = process.argv.slice(2);
+const only = argv.find((a) => a.startsWith('--case='))?.slice(7);
+const backend = argv.filter((a) => !a.startsWith('--'))[0] ?? 'wasm';
+const report = await initBackend({ prefer: backend });
+
+const state = tf.engine().state;
+let live = state.numBytes;
+let peak = live;
+Object.defineProperty(state, 'numBytes', { get: () => live, set: (v) => { live = v; if (v > peak) peak = v; } });
+const GB = (b) => `${(b / 1e9).toFixed(3)} GB`;
+const readConfig = (f) => JSON.parse(fs.readFileSync(path.join(root, 'bench/configs', f), 'utf8'));
+const alphas = alphasCumprodOf(makeBetas({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, trained_betas: null }));
+const paperTowers = { clip: readConfig('clip-vit-b16.json'), blip: readConfig('blip-itm-base.json') };
+const tinyTowers = { clip: tinyClipConfig(64), blip: tinyBlipConfig(64) };
+
+function randomParams(shapes, seed, trainable) {
+  const rng = new SeededRandom(seed);
+  const params = new ParamStore('random');
+  for (const [name, shape] of shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const std = shape.length === 1 ? 0 : 1 / Math.sqrt(shape.slice(1).reduce((a, b) => a * b, 1));
+    const values = shape.length === 1 ? new Float32Array(n).fill(/norm/.test(name) && name.endsWith('.weight') ? 1 : 0) : rng.normals(n).map((v) => v * std);
+    params.set(name, tf.tensor(values, shape), trainable);
+  }
+  return params;
+}
+
+/** Frozen towers (bytes they occupy measured as they load). */
+function makeTowers(t, checkpointing) {
+  const before = live;
+  const regionClip = RegionClip.random(t.clip, {}, 3);
+  regionClip.clip.params.setTrainable(false);
+  regionClip.fusion.params.setTrainable(false);
+  regionClip.clip.gradientCheckpointing = checkpointing;
+  const blip = BlipForImageTextRetrieval.random(t.blip, 4);
+  blip.params.setTrainable(false);
+  blip.gradientCheckpointing = checkpointing;
+  return { towers: { regionClip, blip, clipNorm: CLIP_NORMALIZATION, blipNorm: CLIP_NORMALIZATION }, bytes: live - before };
+}
+
+/** Peak bytes above the resident ones while `run` executes and its outputs are read, then freed. */
+async function measure(run) {
+  const base = live;
+  peak = live;
+  const out = run();
+  for (const t of out) await t.data();
+  tf.dispose(out);
+  return peak - base;
+}
+
+const boxes = (b, r) => Array.from({ length: b }, () => ({ y0: r / 4, x0: r / 8, y1: r / 2 + r / 8, x1: r - r / 4 }));
+
+async function stepPeak(c, b) {
+  const uc = parseUNetConfig(applyConfigDefaults(c.unet, UNET_DEFAULTS, 'diffusers'), c.name);
+  const vc = c.vae ? parseVaeConfig(applyConfigDefaults(c.vae, VAE_DEFAULTS, 'diffusers'), c.name) : null;
+  const unet = new UNet2DConditionModel(uc, randomParams(unetParamShapes(uc), 1, true));
+  unet.gradientCheckpointing = c.checkpointing;
+  const codec = vc ? new AutoencoderKL(vc, randomParams(vaeParamShapes(vc), 2, false)) : new PixelSpace();
+  codec.gradientCheckpointing = c.checkpointing;
+  const { towers } = makeTowers(c.towers, c.checkpointing);
+  const clipC = parseClipConfig(applyConfigDefaults(c.towers.clip, CLIP_DEFAULTS), 'clip');
+  const blipC = parseBlipConfig(c.towers.blip);
+  const lat = c.resolution / (vc ? 8 : 1);
+  const ch = codec.config.latent_channels;
+  const batch = {
+    sourceLatents: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 5),
+    targetLatents: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 6),
+    noise: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 7),
+    timesteps: Array.from({ length: b }, () => 500),
+    textStates: tf.randomNormal([b, 77, uc.cross_attention_dim], 0, 1, 'float32', 8),
+    boxes: boxes(b, c.resolution),
+    regionText: tf.randomNormal([b, clipC.projection_dim], 0, 1, 'float32', 9),
+    sceneText: tf.randomNormal([b, blipC.image_text_hidden_size], 0, 1, 'float32', 10),
+    gate: Array.from({ length: b }, () => 1),
+  };
+  const weights = { denoise: 1, region: 1, global: 1, fusion: true, normalizer: b };
+  const bytes = await measure(() => {
+    let kept = null;
+    const { value, grads } = tf.variableGrads(() => {
+      kept = editorLoss(unet, codec, towers, { alphasCumprod: alphas, predictionType: 'epsilon' }, batch, weights);
+      return kept.total;
+    }, unet.params.variables());
+    return [value, ...Object.values(grads), kept.denoiseEach, kept.regionEach, kept.globalEach].filter(Boolean);
+  });
+  const est = vc ? estimateEditorMemory({ unetConfig: uc, vaeConfig: vc, resolution: c.resolution, batch: b, training: true, checkpointing: c.checkpointing, backend: 'webgpu' }) : null;
+  const gradBytes = unet.params.numParams() * 4;
+  tf.dispose(Object.values(batch).filter((v) => v instanceof tf.Tensor));
+  for (const m of [unet, codec, towers.regionClip, towers.blip]) m.dispose();
+  return { bytes, gradBytes, estimate: est };
+}
+
+async function towersPeak(c, b) {
+  const { towers, bytes: towerBytes } = makeTowers(c.towers, c.checkpointing);
+  const clipC = parseClipConfig(applyConfigDefaults(c.towers.clip, CLIP_DEFAULTS), 'clip');
+  const blipC = parseBlipConfig(c.towers.blip);
+  const image = tf.randomUniform([b, 3, c.resolution, c.resolution], -1, 1, 'float32', 11);
+  const rt = tf.randomNormal([b, clipC.projection_dim], 0, 1, 'float32', 9);
+  const st = tf.randomNormal([b, blipC.image_text_hidden_size], 0, 1, 'float32', 10);
+  const bytes = await measure(() => [tf.grad((img) => {
+    const r = regionTerms(towers, img, boxes(b, c.resolution), rt, { fusion: true });
+    const g = globalTerms(towers, img, st);
+    return tf.add(tf.sum(r.each), tf.sum(g.each));
+  })(image)]);
+  tf.dispose([image, rt, st]);
+  towers.regionClip.dispose();
+  towers.blip.dispose();
+  return { bytes, towerBytes };
+}
+
+const tinyUnet = { _class_name: 'UNet2DConditionModel', ...tinyPipelineConfig().unet };
+const smallUnet = readConfig('small-unet.json');
+const smallVae = readConfig('small-vae.json');
+const cases = [
+  { name: 'tiny 32² (pixel space, tiny towers)', kind: 'step', unet: tinyUnet, vae: null, resolution: 32, towers: tinyTowers, checkpointing: false },
+  ...[true, false].flatMap((ck) => [
+    { name: `tiny towers alone, 256² image, checkpointing ${ck}`, kind: 'towers', resolution: 256, towers: tinyTowers, checkpointing: ck },
+    { name: `small 256² (small UNet/VAE, tiny towers), checkpointing ${ck}`, kind: 'step', unet: smallUnet, vae: smallVae, resolution: 256, towers: tinyTowers, checkpointing: ck },
+    // the paper's towers: minutes per sample on one wasm thread
+    { name: `paper towers alone, 256² image, checkpointing ${ck}`, kind: 'towers', resolution: 256, towers: paperTowers, checkpointing: ck },
+  ]),
+];
+const rows = new Map();
+for (const c of cases.filter((x) => (!only || x.name.includes(only)) && !(argv.includes('--no-paper-towers') && x.name.startsWith('paper')))) {
+  const r = [];
+  for (const b of [1, 2]) {
+    if (tf.getBackend() === 'wasm' && c.kind === 'step' && c.vae) {
+      const uc = parseUNetConfig(applyConfigDefaults(c.unet, UNET_DEFAULTS, 'diffusers'), c.name);
+      const vc = parseVaeConfig(applyConfigDefaults(c.vae, VAE_DEFAULTS, 'diffusers'), c.name);
+      const need = estimateEditorMemory({ unetConfig: uc, vaeConfig: vc, resolution: c.resolution, batch: b, training: true, checkpointing: c.checkpointing, backend: 'wasm' });
+      if (!need.fitsWasmHeap) {
+        console.error(`${c.name}, micro-batch ${b}: skipped — ${need.summary}`);
+        break;
+      }
+    }
+    if (tf.getBackend() === 'wasm' && c.kind === 'towers' && b === 2 && (live + r[0].towerBytes + 2 * r[0].bytes) * 1.05 > 4 * 2 ** 30) {
+      console.error(`${c.name}, micro-batch 2: skipped — twice micro-batch 1's ${GB(r[0].bytes)} cannot fit the 4 GiB wasm heap`);
+      break;
+    }
+    const t0 = performance.now();
+    r.push(c.kind === 'towers' ? await towersPeak(c, b) : await stepPeak(c, b));
+    console.error(`${c.name}, micro-batch ${b}: peak ${GB(r[b - 1].bytes)} above resident (${((performance.now() - t0) / 1000).toFixed(0)} s; ${tf.memory().numTensors} tensors left)`);
+  }
+  if (r.length === 0) continue;
+  // micro-batch 2 skipped (it cannot fit): per sample = micro-batch 1 less the gradients, the only fixed part of a step
+  const perSample = r.length === 2 ? r[1].bytes - r[0].bytes : r[0].bytes - (r[0].gradBytes ?? 0);
+  rows.set(c.name, { c, r, perSample, fixed: r[0].bytes - perSample });
+}
+
+console.log(`# editor step memory per sample — backend ${report.active}; load ${os.loadavg()[0].toFixed(2)}`);
+console.log('| case | peak, micro-batch 1 | micro-batch 2 | per sample | fixed (b=1 minus per sample) | estimator per sample (UNet + decode stages) |');
+console.log('|---|---|---|---|---|---|');
+for (const { c, r, perSample, fixed } of rows.values()) {
+  const e = r[0].estimate && r[1]?.estimate ? GB(r[1].estimate.activations - r[0].estimate.activations) : r[0].estimate ? `${GB(r[0].estimate.activations)} (micro-batch 1)` : '—';
+  console.log(`| ${c.name} | ${GB(r[0].bytes)} | ${r[1] ? GB(r[1].bytes) : 'does not fit'} | ${GB(perSample)} | ${GB(fixed)} | ${e} |`);
+}
+
+// SD 1.5 at 256², batch 8 on a GPU: weights + gradients + AdamW moments + the largest kernel's copies
+// (exact, estimator), UNet + decode activations (estimator × measured/estimated per sample on the
+// small config, same checkpointing), towers (measured per sample and fixed, paper sizes).
+const sdU = parseUNetConfig(applyConfigDefaults(readConfig('sd15-unet.json'), UNET_DEFAULTS, 'diffusers'), 'sd15-unet.json');
+const sdV = parseVaeConfig(applyConfigDefaults(readConfig('sd15-vae.json'), VAE_DEFAULTS, 'diffusers'), 'sd15-vae.json');
+for (const ck of [true, false]) {
+  const small = rows.get(`small 256² (small UNet/VAE, tiny towers), checkpointing ${ck}`);
+  const tinyTw = rows.get(`tiny towers alone, 256² image, checkpointing ${ck}`);
+  const tw = rows.get(`paper towers alone, 256² image, checkpointing ${ck}`);
+  if (!small || !tinyTw || !tw) continue;
+  const estSmall = small.r[1] ? small.r[1].estimate.activations - small.r[0].estimate.activations : small.r[0].estimate.activations;
+  const measuredUnetDecode = small.perSample - tinyTw.perSample;
+  const scale = measuredUnetDecode / estSmall;
+  const e8 = estimateEditorMemory({ unetConfig: sdU, vaeConfig: sdV, resolution: 256, batch: 8, training: true, checkpointing: ck, optimizerState: 'device', backend: 'webgpu' });
+  const fixedState = e8.weights.unet + e8.weights.vae + e8.training + e8.transient;
+  const towers = tw.r[0].towerBytes + Math.max(0, tw.fixed) + 8 * tw.perSample;
+  const total = fixedState + scale * e8.activations + towers;
+  console.log(`SD 1.5 256² batch 8, checkpointing ${ck}: ${GB(total)} = UNet+VAE weights, UNet gradients and AdamW moments, kernel copies ${GB(fixedState)} + UNet/decode activations ${GB(e8.activations)} (estimator) × ${scale.toFixed(2)} (measured/estimated per sample, small config) + towers ${GB(tw.r[0].towerBytes)} weights + ${GB(Math.max(0, tw.fixed))} fixed + 8 × ${GB(tw.perSample)} per sample`);
+}
