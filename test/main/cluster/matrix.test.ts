@@ -1,10 +1,14 @@
 // The run matrix (issue 19): the cartesian product in array-task order with names from the axis
 // labels, seeds as an axis, dotted keys into nested config; the cost preview from a measured step
 // time; bad matrices refused with the axis named.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandMatrix, MatrixError, stepsOf } from '../../../main/cluster/matrix.js';
+import { batchScript } from '../../../main/cluster/slurm.js';
 import { editorAblations, runMatrixSchema } from '../../../shared/api/index.js';
-import { openTestApp } from '../../helpers/app.js';
+import { openTestApp, tempDir } from '../../helpers/app.js';
 
 const matrix = (over: Record<string, unknown> = {}) =>
   runMatrixSchema.parse({
@@ -94,6 +98,22 @@ describe('run matrix', () => {
       expect(none.sbatch).toBeUndefined();
     } finally {
       t.close();
+    }
+  });
+
+  it('the batch script gives a task the CPUs Slurm allotted as its tensor workers, unless the environment says', () => {
+    const dir = tempDir('ric-batch-');
+    try {
+      // The `ric` command replaced by one that prints what the task would see (bash runs the real script).
+      const script = path.join(dir, 'submit.sh');
+      const profile = { name: 'p', login: { kind: 'local' as const }, partition: 'debug', account: null, gpusPerRun: 0, cpusPerRun: 3, timeLimit: '10', workDir: dir, ricCommand: `sh -c 'echo "[$RIC_ENGINE_WORKERS] $*"' ric`, maxParallel: null };
+      fs.writeFileSync(script, batchScript(profile, dir));
+      const run = (env: Record<string, string>) => spawnSync('bash', [script], { encoding: 'utf8', env: { PATH: process.env['PATH']!, SLURM_ARRAY_TASK_ID: '2', ...env } }).stdout.trim();
+      expect(run({ SLURM_CPUS_PER_TASK: '3' })).toBe(`[3] cluster task --work ${dir} --index 2`);
+      expect(run({ SLURM_CPUS_PER_TASK: '3', RIC_ENGINE_WORKERS: '1' })).toBe(`[1] cluster task --work ${dir} --index 2`);
+      expect(run({})).toBe(`[] cluster task --work ${dir} --index 2`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
