@@ -1,9 +1,11 @@
 // A run matrix (issue 19): a base config and axes → the list of runs (the cartesian product, the
 // last axis varying fastest), and its cost before anything is submitted: training steps per run
 // from the trainer's own config and the dataset's size, seconds per step as measured on this
-// store's runs of the same kind (or the matrix's own figure), GPU-hours for the whole.
+// store's runs of the same kind (the editor's per sample at the same resolution and model, scaled
+// by the run's batch: editor-cost.ts), or the matrix's own figure; GPU-hours for the whole.
 import type { MatrixPreview, PlannedRun, RunMatrix } from '../../shared/api/index.js';
 import type { Store } from '../store/index.js';
+import { editorStepSeconds, measuredEditorRuns } from './editor-cost.js';
 
 /** Slurm's default MaxArraySize is 1001 (indices 0..1000); a bigger matrix is refused, not split. */
 export const MAX_MATRIX_RUNS = 10_000;
@@ -100,22 +102,43 @@ export function previewMatrix(
   gpusPerRun: number,
 ): MatrixPreview {
   const family = m.kind.slice('train-'.length);
+  const fulls = new Map<number, Record<string, unknown>>();
   const runs: PlannedRun[] = expandMatrix(m).map((r) => {
     const full = merged(r);
+    fulls.set(r.index, full);
     const val = typeof full['val_fraction'] === 'number' ? full['val_fraction'] : 0.1;
     // The editor trains a fixed number of optimiser steps (its `steps`); the embedding trainers count epochs.
     const steps = family === 'editor' ? (typeof full['steps'] === 'number' ? full['steps'] : null) : stepsOf(full, Math.max(1, Math.round(dataset.samples * (1 - val))));
     return { ...r, steps };
   });
-  const measured = m.secondsPerStep === undefined ? measuredStepSeconds(store, family) : null;
-  const secondsPerStep = m.secondsPerStep ?? measured?.seconds ?? null;
-  const stepTimeSource =
-    m.secondsPerStep !== undefined
-      ? 'the matrix (secondsPerStep)'
-      : measured
-        ? `median step_time_ms of the last ${measured.runs} ${family} run(s) in this store (local ones, or collected from a cluster: check which GPU measured them)`
-        : `no ${family} run has been measured here: train one locally (or set secondsPerStep) for a cost estimate`;
-  const hours = runs.map((r) => (secondsPerStep === null || r.steps === null ? null : (r.steps * secondsPerStep) / 3600));
+  // Seconds per step of each run: the matrix's own figure; else, for the editor, its measured runs
+  // of the same resolution and model scaled to this run's batch (editor-cost.ts); else the median
+  // of the kind's measured runs.
+  let perRun: (number | null)[];
+  let stepTimeSource: string;
+  if (m.secondsPerStep !== undefined) {
+    perRun = runs.map(() => m.secondsPerStep!);
+    stepTimeSource = 'the matrix (secondsPerStep)';
+  } else if (family === 'editor') {
+    const measuredRuns = measuredEditorRuns(store);
+    const found = runs.map((r) => editorStepSeconds(measuredRuns, fulls.get(r.index)!));
+    perRun = found.map((f) => f?.seconds ?? null);
+    const used = found.filter((f) => f !== null);
+    stepTimeSource =
+      used.length === 0
+        ? `no editor run at this resolution and model has been measured here${measuredRuns.length ? ` (${measuredRuns.length} at others)` : ''}: train one locally (or set secondsPerStep) for a cost estimate`
+        : `median step_time_ms per sample of up to ${Math.max(...used.map((f) => f.runs))} editor run(s) in this store at the same resolution and model, times each run's batch size${used.some((f) => !f.sameRow) ? '; some rows (ablations) were measured only on another row, whose loss terms cost differently' : ''}${used.length < runs.length ? `; ${runs.length - used.length} run(s) have no comparable measurement` : ''} (local runs, or collected from a cluster: check which GPU measured them)`;
+  } else {
+    const measured = measuredStepSeconds(store, family);
+    perRun = runs.map(() => measured?.seconds ?? null);
+    stepTimeSource = measured
+      ? `median step_time_ms of the last ${measured.runs} ${family} run(s) in this store (local ones, or collected from a cluster: check which GPU measured them)`
+      : `no ${family} run has been measured here: train one locally (or set secondsPerStep) for a cost estimate`;
+  }
+  const knownSeconds = perRun.filter((s): s is number => s !== null);
+  // One figure for the dialog: the slowest run's, as hoursPerRun is the longest run's.
+  const secondsPerStep = knownSeconds.length ? Math.max(...knownSeconds) : null;
+  const hours = runs.map((r, k) => (perRun[k] === null || r.steps === null ? null : (r.steps * perRun[k]!) / 3600));
   const known = hours.filter((h): h is number => h !== null);
   const hoursPerRun = known.length === runs.length && known.length > 0 ? Math.max(...known) : null;
   const gpuHours = known.length === runs.length ? known.reduce((a, b) => a + b, 0) * Math.max(1, gpusPerRun) : null;

@@ -29,8 +29,10 @@ export async function preflight(shell: LoginShell, p: ClusterProfile, workDir: s
 
 /**
  * The array's batch script: each task runs `ric cluster task` on its own data folder under
- * tasks/<index>/ (SQLite is never shared over the network filesystem). RIC_TASK_INDEX is Slurm's
- * array index.
+ * tasks/<index>/ (SQLite is never shared over the network filesystem); `i` is Slurm's
+ * array index. On a CPU backend the trainers' `auto` tensor workers would count the node's cores
+ * (os.availableParallelism: all of them where Slurm binds no CPUs), so the task takes the CPUs
+ * Slurm gave it (--cpus-per-task) unless the environment already says.
  */
 export function batchScript(p: ClusterProfile, workDir: string): string {
   return [
@@ -40,6 +42,7 @@ export function batchScript(p: ClusterProfile, workDir: string): string {
     `WORK=${shq(workDir)}`,
     'i="$SLURM_ARRAY_TASK_ID"',
     'mkdir -p "$WORK/tasks/$i"',
+    'if [ -z "${RIC_ENGINE_WORKERS:-}" ] && [ -n "${SLURM_CPUS_PER_TASK:-}" ]; then export RIC_ENGINE_WORKERS="$SLURM_CPUS_PER_TASK"; fi',
     `${p.ricCommand} cluster task --work "$WORK" --index "$i"`,
     '',
   ].join('\n');

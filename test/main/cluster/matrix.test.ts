@@ -1,10 +1,14 @@
 // The run matrix (issue 19): the cartesian product in array-task order with names from the axis
 // labels, seeds as an axis, dotted keys into nested config; the cost preview from a measured step
 // time; bad matrices refused with the axis named.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandMatrix, MatrixError, stepsOf } from '../../../main/cluster/matrix.js';
+import { batchScript } from '../../../main/cluster/slurm.js';
 import { editorAblations, runMatrixSchema } from '../../../shared/api/index.js';
-import { openTestApp } from '../../helpers/app.js';
+import { openTestApp, tempDir } from '../../helpers/app.js';
 
 const matrix = (over: Record<string, unknown> = {}) =>
   runMatrixSchema.parse({
@@ -97,6 +101,22 @@ describe('run matrix', () => {
     }
   });
 
+  it('the batch script gives a task the CPUs Slurm allotted as its tensor workers, unless the environment says', () => {
+    const dir = tempDir('ric-batch-');
+    try {
+      // The `ric` command replaced by one that prints what the task would see (bash runs the real script).
+      const script = path.join(dir, 'submit.sh');
+      const profile = { name: 'p', login: { kind: 'local' as const }, partition: 'debug', account: null, gpusPerRun: 0, cpusPerRun: 3, timeLimit: '10', workDir: dir, ricCommand: `sh -c 'echo "[$RIC_ENGINE_WORKERS] $*"' ric`, maxParallel: null };
+      fs.writeFileSync(script, batchScript(profile, dir));
+      const run = (env: Record<string, string>) => spawnSync('bash', [script], { encoding: 'utf8', env: { PATH: process.env['PATH']!, SLURM_ARRAY_TASK_ID: '2', ...env } }).stdout.trim();
+      expect(run({ SLURM_CPUS_PER_TASK: '3' })).toBe(`[3] cluster task --work ${dir} --index 2`);
+      expect(run({ SLURM_CPUS_PER_TASK: '3', RIC_ENGINE_WORKERS: '1' })).toBe(`[1] cluster task --work ${dir} --index 2`);
+      expect(run({})).toBe(`[] cluster task --work ${dir} --index 2`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('checks an editor matrix with the editor trainer’s own parser and counts its steps', async () => {
     const t = openTestApp();
     try {
@@ -116,6 +136,55 @@ describe('run matrix', () => {
       expect(tiny.runs[0]!.steps).toBe(editorPreset('tiny')['steps']);
       await expect(t.client.call('cluster.preview', { matrix: editor({}) })).rejects.toThrow(/run 0.*"pipeline" must name/);
       await expect(t.client.call('cluster.preview', { matrix: editor({ pipeline: '/p' }, ['nope']) })).rejects.toThrow(/run 0.*ablation/);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('estimates editor runs from measured editor runs per sample, at the same resolution and model, scaled by batch size', async () => {
+    const t = openTestApp();
+    try {
+      const { store } = t.app;
+      const ds = store.datasets.create({ name: 'shapes', format: 'shapes', sourcePath: null, options: {} });
+      store.datasets.setStatus(ds, 'ready');
+      const { editorPreset } = await import('../../../main/engine/training/editor/presets.js');
+      const { parseEditorConfig } = await import('../../../main/engine/training/editor/config.js');
+      const { mergeConfig } = await import('../../../main/engine/training/presets.js');
+      const full = (over: Record<string, unknown>) => parseEditorConfig(mergeConfig(editorPreset('tiny'), over)) as unknown as Record<string, unknown>;
+      const measured = (config: Record<string, unknown>, ms: number) => {
+        const id = store.runs.create({ jobId: null, kind: 'editor', name: 'm', datasetId: null, config, seed: 0, codeVersion: 't' });
+        const w = store.runs.metricWriter();
+        w.add(id, 'step_time_ms', 1, ms);
+        w.close();
+      };
+      const editor = (ablation: string, base: Record<string, unknown> = {}) =>
+        runMatrixSchema.parse({ name: 'abl', kind: 'train-editor', dataset: 'shapes', preset: 'tiny', base: { steps: 24, batch_size: 2, ...base }, axes: [{ key: 'ablation', values: [ablation] }, { key: 'seed', values: [0, 1] }] });
+      expect((await t.client.call('cluster.preview', { matrix: editor('baseline') })).stepTimeSource).toMatch(/no editor run at this resolution and model has been measured here/);
+      // 32², tiny model, baseline: 0.8 s and 1.6 s for a batch of 16 → 0.05 and 0.1 s a sample (median of two: the upper).
+      measured(full({ ablation: 'baseline', batch_size: 16 }), 800);
+      measured(full({ ablation: 'baseline', batch_size: 8 }), 800);
+      // Not comparable: another resolution, a pretrained pipeline, and a cluster placeholder holding only its overrides.
+      measured(full({ ablation: 'baseline', batch_size: 16, resolution: 64 }), 90_000);
+      measured(full({ ablation: 'baseline', batch_size: 16, pipeline: '/models/ip2p' }), 90_000);
+      measured({ ablation: 'baseline', steps: 24 }, 90_000);
+      const p = await t.client.call('cluster.preview', { matrix: editor('baseline') });
+      expect(p.secondsPerStep).toBeCloseTo(0.1 * 2, 9);
+      expect(p.hoursPerRun).toBeCloseTo((24 * 0.2) / 3600, 9);
+      expect(p.gpuHours).toBeCloseTo((2 * 24 * 0.2) / 3600, 9);
+      expect(p.stepTimeSource).toMatch(/per sample of up to 2 editor run\(s\).*same resolution and model.*batch size/);
+      expect(p.stepTimeSource).not.toMatch(/another row/);
+      // A batch-size axis: each run scaled by its own batch; the slowest run's step time is the one shown.
+      const byBatch = await t.client.call('cluster.preview', { matrix: runMatrixSchema.parse({ ...editor('baseline'), axes: [{ key: 'batch_size', values: [2, 8] }] }) });
+      expect(byBatch.secondsPerStep).toBeCloseTo(0.8, 9);
+      expect(byBatch.gpuHours).toBeCloseTo((24 * 0.2 + 24 * 0.8) / 3600, 9);
+      // The full loss measured nowhere: the baseline's figure, and the preview says whose.
+      const fullRow = await t.client.call('cluster.preview', { matrix: editor('full', { regionclip: '/c/rc', blip: '/c/blip' }) });
+      expect(fullRow.secondsPerStep).toBeCloseTo(0.2, 9);
+      expect(fullRow.stepTimeSource).toMatch(/measured only on another row/);
+      // Nothing at 128²: no estimate rather than one from another resolution.
+      const big = await t.client.call('cluster.preview', { matrix: editor('baseline', { resolution: 128 }) });
+      expect(big.gpuHours).toBeNull();
+      expect(big.stepTimeSource).toMatch(/no editor run at this resolution and model.*\(4 at others\)/);
     } finally {
       t.close();
     }

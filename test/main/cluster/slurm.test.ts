@@ -1,11 +1,13 @@
 // `ric cluster` against a REAL single-node Slurm (issue 19): munged, slurmctld and slurmd from
 // Debian's packages, started by scripts/slurm-single-node.sh in a temporary folder (nothing under
-// /etc is touched). A 2 variants × 2 seeds matrix of tiny Region-CLIP runs goes out as ONE job
-// array; while it runs, metric points stream back into the placeholder runs; one task is killed
-// with `scancel` mid-run, resubmitted, and resumes from its checkpoint; every run comes back with
-// its full metric curve; collect twice imports nothing twice. Bad input — an unreachable login
-// node, an unknown partition, a work folder nobody can write, a bundle from a newer schema — gets
-// a clear error and leaves nothing behind.
+// /etc is touched). A 2 variants × 2 seeds matrix of the tiny editor (`train-editor`, issue 15) on
+// ShapesEdit goes out as ONE job array; while it runs, metric points stream back into the
+// placeholder runs; one task is killed with `scancel` mid-run, resubmitted, and resumes from its
+// checkpoint; every run comes back with its full metric curve, its checkpoint and its validation
+// edits; collect twice imports nothing twice; the preview then costs the matrix from the collected
+// runs' measured step times. A Region-CLIP matrix is submitted and cancelled (the kind is a
+// parameter of the same path). Bad input — an unreachable login node, an unknown partition, a work
+// folder nobody can write, a bundle from a newer schema — gets a clear error and leaves nothing behind.
 // Needs root (slurmd/munged as root, as on CI) and the packages; without them the suite is skipped,
 // unless RIC_REQUIRE_SLURM=1 (.ci/run sets it), where a missing package is a failure.
 import { spawn, spawnSync } from 'node:child_process';
@@ -13,9 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainingPreflight } from '../../../main/jobs/preflight.js';
-import { openStore } from '../../../main/store/index.js';
-import type { Submission } from '../../../shared/api/index.js';
+import type { MatrixPreview, Submission } from '../../../shared/api/index.js';
 import { tempDir } from '../../helpers/app.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -58,12 +58,18 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
   const profile = (name: string, extra: string[]) =>
     ric(['cluster', 'profile', 'add', name, '--partition', 'debug', '--time', '10', '--gpus', '0', '--cpus', '1', '--work-dir', work, '--ric', `${process.execPath} ${path.join(root, 'bin/ric.js')}`, ...extra]);
 
-  // Tiny Region-CLIP: 24 ShapesEdit samples (~21 training pairs: 2 full batches an epoch, the
-  // trainers' drop_last), 3 + 9 epochs ≈ 24 steps, a checkpoint every 4 steps — seconds per run.
-  // STEPS is the pre-flight's count (beforeAll), the split the trainer makes.
-  const BASE = { batch_size: 8, micro_batch_size: 8, phases: [{ name: 'fusion', epochs: 3, lr: 5e-3 }, { name: 'joint', epochs: 9, lr: 2e-3 }], checkpoint_every_steps: 4, keep_checkpoints: 2 };
-  let STEPS = 0;
+  // The tiny editor (pixel space, 32², trained from scratch: no pipeline folder, no Region-CLIP or
+  // BLIP run to stage) at batch 2 for 24 steps, a checkpoint every 4 — seconds per run on one core.
+  // The two variants are two learning rates of the `baseline` row (denoising only, Table 2): the
+  // rows with the region and global terms need a trained Region-CLIP and BLIP staged to the
+  // cluster, which would cost the suite two more trainings for no more of the cluster path.
+  // Validation at each checkpoint: one edit in 2 DDIM steps (stored, so the bundle carries it).
+  const STEPS = 24;
+  const EDITOR = { ablation: 'baseline', steps: STEPS, batch_size: 2, warmup_steps: 0, checkpoint_every: 4, keep_checkpoints: 2, workers: 1, validation: { samples: 1, metric_samples: 0, loss_samples: 0, steps: 2 } };
   const matrixFile = path.join(base, 'matrix.json');
+  // Region-CLIP: submitted and cancelled only. `ric cluster task` runs every kind the same way (the
+  // kind is the queued job's); a second trained matrix would double the suite's time here.
+  const regionClipFile = path.join(base, 'matrix-regionclip.json');
 
   beforeAll(async () => {
     const up = spawnSync(path.join(root, 'scripts/slurm-single-node.sh'), ['start', slurmDir], { encoding: 'utf8', env });
@@ -71,28 +77,30 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
     const imported = await ric(['import', 'shapes', '--count', '24', '--seed', '5', '--size', '64', '--name', 'shapes', '--no-progress']);
     expect(imported.status, imported.stderr).toBe(0);
     expect((await profile('local', [])).status).toBe(0);
-    // Steps of one run: epochs × ⌊training pairs / batch_size⌋ (full batches only), the pairs as the pre-flight counts them.
-    const store = openStore(data);
-    try {
-      const datasetId = sql<{ id: number }>("SELECT id FROM datasets WHERE name = 'shapes'").id;
-      const check = trainingPreflight(store, 'train-regionclip', { datasetId, preset: 'tiny', config: BASE });
-      expect(check.problems).toEqual([]);
-      STEPS = check.phases.reduce((n, p) => n + p.epochs, 0) * Math.floor(check.trainPairs / BASE.batch_size);
-    } finally {
-      store.close();
-    }
-    // Long enough that a task killed after its second checkpoint still has most of its steps left.
-    expect(STEPS).toBeGreaterThanOrEqual(20);
     fs.writeFileSync(
       matrixFile,
       JSON.stringify({
         name: 'abl',
+        kind: 'train-editor',
+        dataset: 'shapes',
+        preset: 'tiny',
+        base: EDITOR,
+        axes: [
+          { key: 'lr', values: [2e-4, 1e-3], labels: ['lr2e-4', 'lr1e-3'] },
+          { key: 'seed', values: [0, 1] },
+        ],
+      }),
+    );
+    fs.writeFileSync(
+      regionClipFile,
+      JSON.stringify({
+        name: 'rc',
         kind: 'train-regionclip',
         dataset: 'shapes',
         preset: 'tiny',
-        base: BASE,
+        base: { batch_size: 8, micro_batch_size: 8 },
         axes: [
-          { key: 'fusion.pooling', values: ['cls', 'mean'], labels: ['cls', 'mean'] },
+          { key: 'fusion.pooling', values: ['cls', 'mean'] },
           { key: 'seed', values: [0, 1] },
         ],
       }),
@@ -106,9 +114,16 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
     fs.rmSync(base, { recursive: true, force: true });
   });
 
-  it('runs a 2 × 2 matrix as one job array; a task killed with scancel resumes; all runs come back whole; collect twice imports nothing twice', async () => {
-    const preview = await json<{ runs: unknown[] }>(['cluster', 'preview', matrixFile, '--profile', 'local']);
-    expect(preview.runs).toHaveLength(4);
+  it('runs a 2 × 2 editor matrix as one job array; a task killed with scancel resumes; all runs come back whole; collect twice imports nothing twice', async () => {
+    const preview = await json<MatrixPreview>(['cluster', 'preview', matrixFile, '--profile', 'local']);
+    // The steps as the editor trainer's own parser counts them; no editor run measured here yet.
+    expect(preview.runs.map((r) => [r.name, r.steps, r.config['lr']])).toEqual([
+      ['abl lr2e-4 seed=0', STEPS, 2e-4],
+      ['abl lr2e-4 seed=1', STEPS, 2e-4],
+      ['abl lr1e-3 seed=0', STEPS, 1e-3],
+      ['abl lr1e-3 seed=1', STEPS, 1e-3],
+    ]);
+    expect(preview.gpuHours).toBeNull();
     const sub = await json<Submission>(['cluster', 'submit', matrixFile, '--profile', 'local']);
     expect(sub.tasks.map((t) => t.slurmJobId)).toEqual([0, 1, 2, 3].map((i) => `${sub.arrayJobId}_${i}`));
     expect(fs.existsSync(path.join(sub.workDir, 'stage', 'data', 'ric.sqlite'))).toBe(true);
@@ -167,19 +182,32 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
     const first = await json<{ imported: number; updated: number; unchanged: number; waiting: number }>(['cluster', 'collect', String(sub.id)]);
     expect(first).toMatchObject({ imported: 4, updated: 0, unchanged: 0, waiting: 0 });
     for (const t of last.tasks) {
-      const run = sql<{ status: string; origin: string; backend: string }>('SELECT status, origin, backend FROM runs WHERE id = ?', t.runId);
-      expect(run).toMatchObject({ status: 'completed', origin: 'cluster', backend: 'wasm' });
+      const run = sql<{ kind: string; status: string; origin: string; backend: string }>('SELECT kind, status, origin, backend FROM runs WHERE id = ?', t.runId);
+      expect(run).toMatchObject({ kind: 'editor', status: 'completed', origin: 'cluster', backend: 'wasm' });
       // The full curve: one loss point for every step 1..STEPS, also for the task that resumed.
       const loss = sql<{ n: number; lo: number; hi: number }>("SELECT count(*) AS n, min(step) AS lo, max(step) AS hi FROM metric_points WHERE run_id = ? AND key = 'loss'", t.runId);
       expect(loss).toEqual({ n: STEPS, lo: 1, hi: STEPS });
       const cp = sql<{ path: string }>('SELECT path FROM checkpoints WHERE run_id = ? ORDER BY step DESC LIMIT 1', t.runId);
       expect(fs.existsSync(path.join(data, cp.path))).toBe(true);
+      // The validation edit of every checkpoint (steps 4, 8, …, STEPS; the scancelled task may add
+      // the one of the checkpoint it wrote as it stopped), each image in this store's blobs.
+      const edits = sql<{ every4: number; missing: number }>(
+        "SELECT count(DISTINCT CASE WHEN step % 4 = 0 THEN step END) AS every4, sum(blob_sha256 IS NULL OR blob_sha256 NOT IN (SELECT sha256 FROM blobs)) AS missing FROM run_samples WHERE run_id = ? AND kind = 'edit'",
+        t.runId,
+      );
+      expect(edits).toEqual({ every4: STEPS / 4, missing: 0 });
     }
     const counts = () => sql<{ runs: number; points: number }>('SELECT (SELECT count(*) FROM runs) AS runs, (SELECT count(*) FROM metric_points) AS points');
     const before = counts();
     const second = await json<{ imported: number; updated: number; unchanged: number }>(['cluster', 'collect', String(sub.id)]);
     expect(second).toMatchObject({ imported: 0, updated: 0, unchanged: 4 });
     expect(counts()).toEqual(before);
+
+    // The collected runs are measurements: the same matrix now has a cost, from their step times.
+    const costed = await json<MatrixPreview>(['cluster', 'preview', matrixFile]);
+    expect(costed.stepTimeSource).toMatch(/per sample of up to 4 editor run\(s\)/);
+    expect(costed.secondsPerStep).toBeGreaterThan(0);
+    expect(costed.gpuHours).toBeCloseTo((4 * STEPS * costed.secondsPerStep!) / 3600, 9);
 
     // A bundle of one of these runs from a newer schema: refused, nothing imported.
     const bundle = path.join(sub.workDir, 'tasks', '0', 'bundle');
@@ -193,8 +221,8 @@ describe.skipIf(!haveSlurm)('ric cluster on a real single-node Slurm', () => {
     expect(counts()).toEqual(before);
   }, 600_000);
 
-  it('ric cluster cancel stops the whole array; its runs end cancelled or interrupted, ready to resubmit', async () => {
-    const sub = await json<Submission>(['cluster', 'submit', matrixFile, '--profile', 'local']);
+  it('ric cluster cancel stops the whole array (a Region-CLIP matrix); its runs end cancelled or interrupted, ready to resubmit', async () => {
+    const sub = await json<Submission>(['cluster', 'submit', regionClipFile, '--profile', 'local']);
     const cancelled = await json<Submission>(['cluster', 'cancel', String(sub.id)]);
     expect(cancelled.state).toBe('cancelled');
     let last = cancelled;
