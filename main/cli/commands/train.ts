@@ -176,12 +176,14 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
     const latestMetrics = Object.fromEntries((run?.latest ?? []).map((m) => [m.key, m.value]));
     const best = Math.max(...(run?.checkpoints ?? []).map((c) => c.validationScore ?? -1));
+    // what a checkpoint's validation score is: the towers' val R@1, the editor's inside-mask PSNR (trainer.ts)
+    const scoreLabel = family === 'editor' ? 'val PSNR inside the mask' : 'val R@1';
     printResult(opts, { ok: finalState === 'completed', job, run }, () =>
       [
         `${run ? runLabelWithJob(run) : `${family} job ${jobId}`}: ${finalState}${job.error ? `: ${job.error}` : ''}`,
         metricsLine(latestMetrics),
         ...(run?.checkpoints ?? []).map(
-          (c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, val R@1 ${c.validationScore.toFixed(3)}${c.validationScore === best ? ', best' : ''}` : ''})`,
+          (c) => `checkpoint step ${c.step}: ${path.join(dataDir, c.path)} (${(c.size / 1e6).toFixed(1)} MB${c.validationScore !== null ? `, ${scoreLabel} ${c.validationScore.toFixed(3)}${family === 'editor' ? ' dB' : ''}${c.validationScore === best ? ', best' : ''}` : ''})`,
         ),
         ...(run && job.state !== 'completed' && run.checkpointStep !== null && run.checkpointStep !== job.done ? [`resume continues from the checkpoint at step ${run.checkpointStep} (the job reached step ${job.done}): ric train ${family} --resume-job ${jobId}`] : []),
       ].join('\n'),
