@@ -16,6 +16,12 @@ import { hasStack, inspect, integrity, mountSupport, needsMount, ric, SmallDisk,
 const MiB = 1024 * 1024;
 /** Each case runs the CLI or the server several times as child processes (seconds each on a busy machine). */
 const SLOW = 240_000;
+/**
+ * Imports: more than one of the importer's 32-sample batches, so the re-run after freeing space
+ * commits several batches. The full disk is met in the first batch whatever the count (the images
+ * of one batch exceed the room left), so a larger count only makes each case slower.
+ */
+const IMPORT_COUNT = 40;
 const fullMessage = (dataDir: string, next = 'resume the job') =>
   new RegExp(`the disk holding ${dataDir} is full \\(\\d+(\\.\\d)? (bytes|KiB|MiB) free; [^\\n]*(ENOSPC|SQLITE_FULL|SQLITE_IOERR)[^\\n]*\\); free space and ${next}`);
 
@@ -78,7 +84,7 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     const dataDir = path.join(disk.dir, 'data');
     openStore(dataDir).close();
     disk.fill(400 * 1024);
-    const r = importShapes(dataDir, 120);
+    const r = importShapes(dataDir, IMPORT_COUNT);
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(fullMessage(dataDir));
     const [job] = jobRows(dataDir);
@@ -88,9 +94,9 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     leftClean(dataDir, r.stdout + r.stderr);
 
     disk.freeSpace();
-    const again = importShapes(dataDir, 120);
+    const again = importShapes(dataDir, IMPORT_COUNT);
     expect(again.status, again.stderr).toBe(0);
-    expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
+    expect(samples(dataDir)).toEqual({ n: IMPORT_COUNT, distinct_ids: IMPORT_COUNT });
     expect(inspect(dataDir, (db) => db.prepare('SELECT status FROM datasets').all())).toEqual([{ status: 'ready' }]);
     leftClean(dataDir, again.stdout + again.stderr);
   }, SLOW);
@@ -101,7 +107,7 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
     disk.bindElsewhere(path.join(dataDir, 'blobs'));
     openStore(dataDir).close();
     disk.fill(150 * 1024);
-    const r = importShapes(dataDir, 120);
+    const r = importShapes(dataDir, IMPORT_COUNT);
     expect(r.status).toBe(1);
     expect(r.stdout + r.stderr).toMatch(fullMessage(dataDir));
     expect(r.stdout + r.stderr).toMatch(/SQLITE_FULL|SQLITE_IOERR/);
@@ -111,37 +117,37 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
 
     disk.freeSpace();
     disk.resize(32 * MiB);
-    const again = importShapes(dataDir, 120);
+    const again = importShapes(dataDir, IMPORT_COUNT);
     expect(again.status, again.stderr).toBe(0);
-    expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
+    expect(samples(dataDir)).toEqual({ n: IMPORT_COUNT, distinct_ids: IMPORT_COUNT });
     leftClean(dataDir, again.stdout + again.stderr);
   }, SLOW);
 
   it('a caption job fails as a whole (not sample by sample) and a re-run writes the rest', async () => {
     disk = new SmallDisk(16 * MiB);
     const dataDir = path.join(disk.dir, 'data');
-    await seedShapes(dataDir, 48);
+    await seedShapes(dataDir, 24);
     disk.fill(300 * 1024);
     const r = ric(dataDir, ['caption', '--dataset', 'shapes', '--kind', 'scene', '--template']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(fullMessage(dataDir));
     const job = jobRows(dataDir).find((j) => j.kind === 'caption')!;
     expect(job).toMatchObject({ state: 'failed', stack: null });
-    // The disk's fault is not written down as 48 samples' errors.
+    // The disk's fault is not written down as 24 samples' errors.
     expect(inspect(dataDir, (db) => db.prepare("SELECT count(*) AS n FROM sample_errors WHERE stage = 'caption'").get())).toEqual({ n: 0 });
     leftClean(dataDir, r.stdout + r.stderr);
 
     disk.freeSpace();
     const again = ric(dataDir, ['caption', '--dataset', 'shapes', '--kind', 'scene', '--template']);
     expect(again.status, again.stderr).toBe(0);
-    expect(inspect(dataDir, (db) => db.prepare("SELECT count(DISTINCT sample_id) AS n FROM captions WHERE kind = 'scene'").get())).toEqual({ n: 48 });
+    expect(inspect(dataDir, (db) => db.prepare("SELECT count(DISTINCT sample_id) AS n FROM captions WHERE kind = 'scene'").get())).toEqual({ n: 24 });
     leftClean(dataDir, again.stdout + again.stderr);
   }, SLOW);
 
   it('a training job (metric points, checkpoints) fails with the reason, keeps no half-written checkpoint, and resumes to the end', async () => {
     disk = new SmallDisk(24 * MiB);
     const dataDir = path.join(disk.dir, 'data');
-    await seedShapes(dataDir, 48);
+    await seedShapes(dataDir, 32);
     const config = path.join(disk.dir, 'train.json');
     fs.writeFileSync(config, JSON.stringify({ batch_size: 8, checkpoint_every_steps: 4, phases: [{ name: 'fusion', epochs: 2, lr: 3e-3 }] }));
     disk.fill(500 * 1024);
@@ -190,17 +196,17 @@ describe.skipIf(!mountSupport().ok)(`a full disk${needsMount()}`, () => {
 
       disk.freeSpace();
       disk.fill(300 * 1024);
-      const started = await value('datasets.importShapes', { count: 120, name: 'shapes' });
+      const started = await value('datasets.importShapes', { count: IMPORT_COUNT, name: 'shapes' });
       expect(started.ok, JSON.stringify(started)).toBe(true);
       const failed = await finished(started.value!.jobId);
       expect(failed).toMatchObject({ state: 'failed', error: expect.stringMatching(fullMessage(dataDir)) });
       expect(await alive(s)).toBe(true);
 
       disk.freeSpace();
-      const again = await value('datasets.importShapes', { count: 120, name: 'shapes' });
+      const again = await value('datasets.importShapes', { count: IMPORT_COUNT, name: 'shapes' });
       expect(await finished(again.value!.jobId)).toMatchObject({ state: 'completed' });
       expect((await value('settings.update', { theme: 'light' })).ok).toBe(true);
-      expect(samples(dataDir)).toEqual({ n: 120, distinct_ids: 120 });
+      expect(samples(dataDir)).toEqual({ n: IMPORT_COUNT, distinct_ids: IMPORT_COUNT });
       leftClean(dataDir, s.output());
     } finally {
       await s.stop();
