@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ApiClient } from '../../shared/api/client.js';
 import { DEMO_VARIANT_LABELS, type DemoVariant, type JobDetail, type RunSummary } from '../../shared/api/index.js';
+import { readExportMarker, writeExportMarker } from '../engine/training/editor/export.js';
 import { mergeConfig } from '../engine/training/presets.js';
 import { baseEditorConfig, exportEditor, findBaseEditor, isPipelineFolder, localBaseEditorDir, missingBaseEditorMessage, readCheckpointState } from './base-editor.js';
 import { DEMO_COLUMNS, DEMO_DATA_SEED, DEMO_DATASET, DEMO_EDIT, DEMO_PRESET, DEMO_SIZE, DEMO_SPLIT, resultSetName, runName, type ResolvedSettings, type StageSpec } from './plan.js';
@@ -197,12 +198,12 @@ async function variantPipeline(c: StageContext, v: DemoVariant, seed: number): P
   const last = (await c.api.call('runs.get', { id: run.id })).checkpoints.at(-1);
   if (!last) throw new Error(`run ${run.id} "${run.name}" has no checkpoint`);
   const out = path.join(c.dataDir, 'demo', 'editors', `${v}-seed${seed}`);
-  const marker = path.join(out, 'EXPORTED_FROM.json');
   const from = { runId: run.id, checkpoint: last.path, step: last.step };
-  if (isPipelineFolder(out) && fs.existsSync(marker) && fs.readFileSync(marker, 'utf8') === JSON.stringify(from)) return out;
+  if (isPipelineFolder(out) && JSON.stringify(readExportMarker(out)) === JSON.stringify(from)) return out;
   readCheckpointState(path.join(c.dataDir, last.path));
   exportEditor(path.join(c.dataDir, last.path), out);
-  fs.writeFileSync(marker, JSON.stringify(from));
+  // The marker lets the edit job record the run and checkpoint on the result set (the ablation view's switches).
+  writeExportMarker(out, from);
   return out;
 }
 

@@ -4,17 +4,27 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { EditProvenance } from '../../shared/api/results.js';
+import { readExportMarker } from '../engine/training/editor/export.js';
 import type { Store } from '../store/index.js';
 
 /**
  * The run and checkpoint a model folder is (or lies inside) when it is one of this store's training
- * checkpoints, else nulls: the result set records them, so the run's bundle carries its edits.
+ * checkpoints — or a pipeline exported from one, whose export marker names it — else nulls: the
+ * result set records them, so the run's bundle carries its edits and the ablation view reads the
+ * run's switches.
  */
 export function runCheckpointOf(store: Pick<Store, 'dataDir' | 'runs'>, modelFolder: string): { runId: number | null; checkpointId: number | null } {
-  if (!modelFolder) return { runId: null, checkpointId: null };
+  const none = { runId: null, checkpointId: null };
+  if (!modelFolder) return none;
+  const inside = (rel: string) => rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
   const rel = path.relative(store.dataDir, path.resolve(modelFolder));
-  const found = rel === '' || rel.startsWith('..') || path.isAbsolute(rel) ? undefined : store.runs.checkpointOfFolder(rel);
-  return { runId: found?.runId ?? null, checkpointId: found?.checkpointId ?? null };
+  const found = inside(rel) ? store.runs.checkpointOfFolder(rel) : undefined;
+  if (found) return found;
+  const marker = readExportMarker(modelFolder);
+  if (!marker || !inside(path.normalize(marker.checkpoint))) return none;
+  // The marker is only a claim: it counts when this store has that checkpoint in that run.
+  const claimed = store.runs.checkpointOfFolder(path.normalize(marker.checkpoint));
+  return claimed && claimed.runId === marker.runId ? claimed : none;
 }
 
 /** The rule, as recorded in the provenance. */

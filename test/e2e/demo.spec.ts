@@ -62,6 +62,8 @@ test('first run: Create the demo project → live stages → the ablation table 
   await expect(table.locator('thead')).toContainText('Edit acc. %');
   await expect(table.locator('thead')).toContainText('PSNR (inside)');
   await expect(page.getByRole('checkbox', { name: /Group seeds/ })).toBeChecked();
+  // The full row names what it switches against the baseline: the runs' ablation, read through the exported editors' markers.
+  await expect(rows.nth(1).locator('.switches')).toHaveText('run.ablation: baseline → full');
   // What it means, in words: full vs baseline against the spread, whichever way it goes.
   await expect(page.getByTestId('demo-verdict')).toContainText(/Edit acc\. %: the full method (beats|trails|ties) the baseline by/);
   // Every cell holds a number (an accuracy may be 0 after a 2-step fine-tune, but it is measured).

@@ -15,6 +15,9 @@ import { jobsApiError } from './jobs.js';
 
 type EvalsMethods = Extract<keyof ApiHandlers, `evals.${string}`>;
 
+/** A training run's config fields that differ between any two runs of one method. */
+const RUN_NOT_SWITCHES = new Set(['seed', 'workers', 'backend']);
+
 /** checkModelFolders lives with the backbones (tfjs): loaded on first use, not when the app opens. */
 async function checkFolders(preset: EvalPreset, folders: Record<string, string | null>) {
   const { checkModelFolders } = await import('../../engine/metrics/backbones.js');
@@ -39,6 +42,20 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
     const set = ctx.store.results.get(id);
     if (!set) throw new ApiError('not_found', `result set ${id} not found`);
     return set;
+  };
+  /**
+   * A set's provenance as the ablation view compares it: an edit made by a training run's checkpoint
+   * (directly or through a pipeline exported from it) carries the run's config as `run.<key>` fields,
+   * so two rows read `run.ablation: baseline → full` rather than two folder paths (the model folder
+   * is then implied by the run and left out; the run's seed and worker count are not switches).
+   */
+  const ablationProvenance = (set: ReturnType<typeof requireSet>): Record<string, unknown> => {
+    const run = set.runId === null ? undefined : ctx.store.runs.get(set.runId);
+    if (!run) return set.provenance;
+    const { modelFolder: _implied, ...rest } = set.provenance as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...rest, 'run.kind': run.kind };
+    for (const [k, v] of Object.entries(run.config)) if (!RUN_NOT_SWITCHES.has(k)) out[`run.${k}`] = v;
+    return out;
   };
   return {
     'evals.list': ({ datasetId, resultSetId }) => repo.list({ datasetId, resultSetId }).map(settled),
@@ -135,7 +152,7 @@ export function evalsHandlers(ctx: AppContext): Pick<ApiHandlers, EvalsMethods> 
         presetName = latest.summary.presetName;
         if (latest.summary.status !== 'complete') warnings.push(`"${set.name}": evaluation ${latest.summary.id} is ${latest.summary.status}`);
         const seed = (set.provenance as { seed?: unknown }).seed;
-        members.push({ resultSetId: rid, method: set.method, seed: typeof seed === 'number' ? seed : null, evaluationId: latest.summary.id, provenance: set.provenance, aggregates: latest.aggregates });
+        members.push({ resultSetId: rid, method: set.method, seed: typeof seed === 'number' ? seed : null, evaluationId: latest.summary.id, provenance: ablationProvenance(set), aggregates: latest.aggregates });
       }
       let cols: MetricColumn[];
       if (columns) {
