@@ -58,9 +58,12 @@ export function activeBackend(): BackendReport | null {
   return current;
 }
 
-/** Reads RIC_BACKEND / RIC_ALLOW_SOFTWARE_GPU so a test run or a user can force a backend. */
-export function backendOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): BackendOptions {
-  const prefer = env.RIC_BACKEND as BackendOptions['prefer'];
+/**
+ * Reads RIC_BACKEND / RIC_ALLOW_SOFTWARE_GPU so a test run or a user can force a backend; without
+ * RIC_BACKEND, `setting` (Settings → tensor backend, for the jobs the app starts) chooses.
+ */
+export function backendOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, setting: BackendOptions['prefer'] = 'auto'): BackendOptions {
+  const prefer = (env.RIC_BACKEND || setting) as BackendOptions['prefer'];
   if (prefer && prefer !== 'auto' && !BACKEND_ORDER.includes(prefer)) {
     throw new Error(`RIC_BACKEND=${prefer} is not a backend (one of auto, ${BACKEND_ORDER.join(', ')})`);
   }

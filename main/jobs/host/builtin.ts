@@ -94,7 +94,7 @@ registerRunner('evaluate', async () => {
         async initEngine() {
           const { initBackend, backendOptionsFromEnv } = await import('../../engine/backend.js');
           const tf = await import('@tensorflow/tfjs');
-          const report = await initBackend(backendOptionsFromEnv());
+          const report = await initBackend(backendOptionsFromEnv(process.env, readSettings(ctx.store.settings).tensorBackend));
           ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
           return report.active;
         },

@@ -37,7 +37,7 @@ export async function setUpEdit(ctx: JobRunContext, params: EditParams, items: n
   const { planWorkers } = await import('../../engine/parallel/index.js');
   const { SCHEDULER_NAMES, readSchedulerConfig } = await import('../../engine/schedulers/index.js');
 
-  const report = await initBackend(backendOptionsFromEnv());
+  const report = await initBackend(backendOptionsFromEnv(process.env, readSettings(ctx.store.settings).tensorBackend));
   ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
   const folder = path.resolve(params.model);
   const plan = planEdit(folder, { resolution: params.resolution, backend: report.active });

@@ -105,7 +105,7 @@ export function editorTrainingRunner(): JobRunner {
       if (blipRun !== null) raw['blip'] = runCheckpointDir(store, blipRun, 'blip');
       const config = editor.parseEditorConfig({ ...raw, seed: Number(ctx.params['seed'] ?? raw['seed'] ?? 0) }, `train-editor job ${ctx.jobId} config`);
 
-      const report = await initBackend(backendOptionsFromEnv());
+      const report = await initBackend(backendOptionsFromEnv(process.env, readSettings(store.settings).tensorBackend));
       ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
       const resumeAt = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
       // Data-parallel tensor workers (engine/training/editor/parallel.ts): the run records how many ran it.

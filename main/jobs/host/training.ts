@@ -97,7 +97,7 @@ export function trainingRunner(family: Family): JobRunner {
       const withSeed = { ...raw, seed: Number(ctx.params['seed'] ?? raw['seed'] ?? 0) };
       const config = family === 'regionclip' ? training.parseRegionClipConfig(withSeed) : training.parseBlipTrainingConfig(withSeed);
 
-      const report = await initBackend(backendOptionsFromEnv());
+      const report = await initBackend(backendOptionsFromEnv(process.env, readSettings(store.settings).tensorBackend));
       ctx.setEngine({ backend: report.active, memory: () => ({ ...tf.memory(), gpuBytes: (tf.memory() as { numBytesInGPU?: number }).numBytesInGPU ?? null }) });
       const resumeFrom = ctx.resume ? path.join(store.dataDir, ctx.resume.path) : null;
       // Data-parallel tensor workers (engine/parallel): the run records how many ran it.

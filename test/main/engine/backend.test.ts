@@ -37,4 +37,11 @@ describe('backend choice', () => {
     expect(backendOptionsFromEnv({ RIC_ALLOW_SOFTWARE_GPU: '1' })).toEqual({ prefer: 'auto', allowSoftwareGpu: true });
     expect(() => backendOptionsFromEnv({ RIC_BACKEND: 'cuda' })).toThrow(/RIC_BACKEND=cuda is not a backend/);
   });
+
+  it('without RIC_BACKEND the Settings choice decides (the jobs pass it); RIC_BACKEND still wins', () => {
+    expect(backendOptionsFromEnv({}, 'cpu')).toEqual({ prefer: 'cpu', allowSoftwareGpu: false });
+    expect(backendOptionsFromEnv({ RIC_BACKEND: 'wasm' }, 'cpu').prefer).toBe('wasm');
+    expect(backendOptionsFromEnv({ RIC_BACKEND: '' }, 'webgpu').prefer).toBe('webgpu');
+    expect(backendOptionsFromEnv({}, 'auto').prefer).toBe('auto');
+  });
 });
