@@ -4,11 +4,14 @@
 // (test/layers checks it); a command that needs more adds an Api method.
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
 import { FINAL_JOB_STATES, type JobDetail, type JobState } from '../../shared/api/index.js';
-import { createInProcessTransport } from '../api/transports/in-process.js';
-import { openApp } from '../app.js';
 
-/** Runs `fn` with an Api client on the data folder; afterwards the engine hosts it started stop. */
+/**
+ * Runs `fn` with an Api client on the data folder; afterwards the engine hosts it started stop.
+ * The app (store, handlers and what they need) loads here, not when the command module does, so
+ * `ric --help` and a command's argument errors do not pay for it.
+ */
 export async function withApi<T>(dataDir: string, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+  const [{ openApp }, { createInProcessTransport }] = await Promise.all([import('../app.js'), import('../api/transports/in-process.js')]);
   const app = openApp({ dataDir, mode: 'in-process' });
   try {
     return await fn(createApiClient(createInProcessTransport(app.dispatcher, app.events)));
