@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { captionGenerateArgsSchema, captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
 import { plainIssueMessage } from '../../../shared/api/wording.js';
 import { CliError, printResult } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 
 export interface CaptionCliOptions {
   dataset: string;
@@ -59,68 +60,57 @@ export function captionCommand(dataDir: () => string): Command {
 
 export async function caption(dataDir: string, opts: CaptionCliOptions): Promise<void> {
   await withApi(dataDir, async (api) => {
-    let jobId = -1;
-    const stop = () => {
-      if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const dataset = await api.call('datasets.resolve', { ref: opts.dataset });
+    const vlm = (await api.call('settings.get', {})).vlm;
+    const captioner = opts.template ? 'template' : 'vlm';
+    // Checked here too, so a bad option is named as the option it is.
+    const parsed = captionGenerateArgsSchema.safeParse(
+      {
+        datasetId: dataset.id,
+        kind: opts.kind,
+        captioner,
+        ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
+        concurrency: opts.concurrency,
+        onlyMissing: opts.onlyMissing === true,
+        includeReviewed: opts.includeReviewed === true,
+        timeoutMs: opts.timeoutMs,
+        maxRetries: opts.retries,
+        ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+        imageUrlForm: opts.imageUrlForm,
+        ...(opts.split ? { split: opts.split } : {}),
+        ...(opts.editType ? { editType: opts.editType } : {}),
+        ...(opts.image ? { image: opts.image } : {}),
+      },
+      { error: plainIssueMessage },
+    );
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const flag = String(issue?.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new CliError(`--${flag} ${issue?.message ?? 'is not valid'}`);
+    }
+    if (parsed.data.captioner === 'vlm' && (!parsed.data.endpoint || !parsed.data.model)) {
+      throw new CliError('a VLM caption job needs an endpoint URL and a model name (--endpoint and --model, or Settings, VLM endpoint)');
+    }
     let lastLine = 0;
     let lastDone = -1;
-    const off = api.on('job.progress', (p) => {
-      if (p.jobId !== jobId || p.state !== 'running') return; // the report follows the last one
-      if (p.done === lastDone || (Date.now() - lastLine < 2000 && p.done !== p.total)) return; // one line per count
-      lastLine = Date.now();
-      lastDone = p.done;
-      const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
-      process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
+    const job = await followJob(api, async () => (await api.call('captions.generate', parsed.data)).jobId, {
+      onProgress: (p) => {
+        if (p.state !== 'running') return; // the report follows the last one
+        if (p.done === lastDone || (Date.now() - lastLine < 2000 && p.done !== p.total)) return; // one line per count
+        lastLine = Date.now();
+        lastDone = p.done;
+        const eta = p.etaSeconds !== null && p.done !== p.total ? `, about ${Math.ceil(p.etaSeconds)} s left` : '';
+        process.stderr.write(`caption job ${p.jobId}: ${p.done}/${p.total ?? '?'}${eta}\n`);
+      },
     });
-    try {
-      const dataset = await api.call('datasets.resolve', { ref: opts.dataset });
-      const vlm = (await api.call('settings.get', {})).vlm;
-      const captioner = opts.template ? 'template' : 'vlm';
-      // Checked here too, so a bad option is named as the option it is.
-      const parsed = captionGenerateArgsSchema.safeParse(
-        {
-          datasetId: dataset.id,
-          kind: opts.kind,
-          captioner,
-          ...(captioner === 'vlm' ? { endpoint: opts.endpoint ?? vlm.baseUrl ?? undefined, model: opts.model ?? vlm.model ?? undefined } : {}),
-          concurrency: opts.concurrency,
-          onlyMissing: opts.onlyMissing === true,
-          includeReviewed: opts.includeReviewed === true,
-          timeoutMs: opts.timeoutMs,
-          maxRetries: opts.retries,
-          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
-          imageUrlForm: opts.imageUrlForm,
-          ...(opts.split ? { split: opts.split } : {}),
-          ...(opts.editType ? { editType: opts.editType } : {}),
-          ...(opts.image ? { image: opts.image } : {}),
-        },
-        { error: plainIssueMessage },
-      );
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const flag = String(issue?.path[0] ?? 'options').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-        throw new CliError(`--${flag} ${issue?.message ?? 'is not valid'}`);
-      }
-      if (parsed.data.captioner === 'vlm' && (!parsed.data.endpoint || !parsed.data.model)) {
-        throw new CliError('a VLM caption job needs an endpoint URL and a model name (--endpoint and --model, or Settings, VLM endpoint)');
-      }
-      jobId = (await api.call('captions.generate', parsed.data)).jobId;
-      const job = await jobEnd(api, jobId);
-      // A failed job keeps the partial report of the samples it did; the error is what to print then.
-      const report = captionJobReportSchema.safeParse(job.state === 'completed' || job.state === 'cancelled' ? job.result : null);
-      if (!report.success) throw new CliError(`caption job ${jobId} ${job.state}${job.error ? `: ${job.error}` : ' without a report'}`);
-      const r = report.data;
-      printResult(opts, { ok: r.failed.length === 0 && !r.cancelled, ...r }, () => human(r));
-      if (r.cancelled) process.exitCode = 130;
-      else if (r.failed.length > 0) process.exitCode = 2;
-    } finally {
-      off();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    const jobId = job.id;
+    // A failed job keeps the partial report of the samples it did; the error is what to print then.
+    const report = captionJobReportSchema.safeParse(job.state === 'completed' || job.state === 'cancelled' ? job.result : null);
+    if (!report.success) throw new CliError(`caption job ${jobId} ${job.state}${job.error ? `: ${job.error}` : ' without a report'}`);
+    const r = report.data;
+    printResult(opts, { ok: r.failed.length === 0 && !r.cancelled, ...r }, () => human(r));
+    if (r.cancelled) process.exitCode = 130;
+    else if (r.failed.length > 0) process.exitCode = 2;
   });
 }
 

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { demoVerdict, FINAL_JOB_STATES, type DemoStartArgs, type DemoStatus, type TableModel } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
+import { onStopSignal, settled } from '../follow.js';
 import { withApi } from '../session.js';
 import { progressLine } from './import.js';
 import { readTrainConfig } from './train.js';
@@ -57,25 +58,21 @@ async function runDemo(api: ApiClient, args: DemoStartArgs, opts: DemoCliOptions
   const show = opts.progress !== false;
   let status = await api.call('demo.start', args);
   const chainId = status.id;
-  let wake: () => void = () => undefined;
   let lastStage = '';
   let lastPrint = 0;
   const stageLine = (s: DemoStatus) => {
     const i = s.stages.findIndex((x) => x.state === 'running');
     return i >= 0 ? `[${i + 1}/${s.stages.length}] ${s.stages[i]!.label}` : '';
   };
+  /** The chain as it is now, with a line on stderr when another stage has started. */
+  const read = async () => {
+    status = (await api.call('demo.status', {})) ?? status;
+    const line = stageLine(status);
+    if (show && line && line !== lastStage) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
+    lastStage = line || lastStage;
+    return status;
+  };
   const offs = [
-    api.on('demo.changed', (e) => {
-      if (e.id !== chainId) return;
-      void api.call('demo.status', {}).then((s) => {
-        if (!s) return;
-        status = s;
-        const line = stageLine(s);
-        if (show && line && line !== lastStage) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
-        lastStage = line || lastStage;
-        if (FINAL.includes(s.state)) wake();
-      });
-    }),
     api.on('job.progress', (p) => {
       if (!show || FINAL_JOB_STATES.includes(p.state)) return;
       const current = status.stages.find((x) => x.state === 'running');
@@ -88,27 +85,17 @@ async function runDemo(api: ApiClient, args: DemoStartArgs, opts: DemoCliOptions
         process.stderr.write(`${line}\n`);
       }
     }),
+    onStopSignal(() => void api.call('demo.cancel', {}).catch(() => undefined), 'ric: cancelling the demo (its current job stops; run the same command again to continue)'),
   ];
-  const onSignal = () => {
-    process.stderr.write('\nric: cancelling the demo (its current job stops; run the same command again to continue)\n');
-    void api.call('demo.cancel', {}).catch(() => undefined);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   if (show) process.stderr.write(`demo chain ${chainId}: ${status.stages.length} stages\n${stageLine(status)}\n`);
   lastStage = stageLine(status);
   try {
-    while (!FINAL.includes(status.state)) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 2000).unref();
-      });
-      status = (await api.call('demo.status', {})) ?? status;
+    // The chain's changes wake the check; every 2 s is the fallback.
+    if (!FINAL.includes(status.state)) {
+      status = await settled(read, (s) => FINAL.includes(s.state), (wake) => api.on('demo.changed', (e) => e.id === chainId && wake()), 2000);
     }
   } finally {
     for (const off of offs) off();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   if (tty && show) process.stderr.write('\r\x1b[K');
   return status;

@@ -10,7 +10,8 @@ import { editDatasetParamsSchema, editDatasetResultSchema, editSchedulerNames, E
 import { resultsImportReportSchema, type ResultsImportReport } from '../../../shared/api/results.js';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { CliError, printResult } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 import { progressLine } from './import.js';
 
 export interface EditCliOptions {
@@ -65,31 +66,19 @@ export function editCommand(dataDir: () => string): Command {
     });
 }
 
-/** Runs a job to its end, cancelling it on Ctrl-C, with a progress line on stderr. */
-async function runJob(api: ApiClient, what: string, start: () => Promise<number>, showProgress: boolean) {
-  let jobId = -1;
-  const stop = () => {
-    process.stderr.write(`\nric: stopping the ${what} job (run the same command again to resume)\n`);
-    if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+/** Runs a job to its end, cancelling it on Ctrl-C, with a progress line on stderr (at most one in 2 s). */
+function runJob(api: ApiClient, what: string, start: () => Promise<number>, showProgress: boolean) {
   let last = 0;
-  const off = api.on('job.progress', (p) => {
-    if (!showProgress || p.jobId !== jobId) return;
-    const final = p.state !== 'running';
-    if (!final && Date.now() - last < 2000) return;
-    last = Date.now();
-    process.stderr.write(`${what} job ${p.jobId}: ${progressLine(p)}${p.message ? `  ${p.message}` : ''}\n`);
+  return followJob(api, start, {
+    stopNote: `ric: stopping the ${what} job (run the same command again to resume)`,
+    onProgress: (p) => {
+      if (!showProgress) return;
+      const final = p.state !== 'running';
+      if (!final && Date.now() - last < 2000) return;
+      last = Date.now();
+      process.stderr.write(`${what} job ${p.jobId}: ${progressLine(p)}${p.message ? `  ${p.message}` : ''}\n`);
+    },
   });
-  try {
-    jobId = await start();
-    return await jobEnd(api, jobId);
-  } finally {
-    off();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
 }
 
 export async function edit(dataDir: string, opts: EditCliOptions): Promise<void> {
