@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
-import { API_BOUNDS, formatBytes, parseBoundedJson, textFallbacks, trainingPresets, type JobState, type TrainingPreflight } from '../../../shared/api/index.js';
+import { API_BOUNDS, formatBytes, parseBoundedJson, textFallbacks, trainingPresets, type TrainingPreflight } from '../../../shared/api/index.js';
 import { runLabelWithJob } from '../../../shared/runs/index.js';
 import { CliError, printResult } from '../output.js';
 import { followJob } from '../follow.js';
