@@ -2,10 +2,11 @@
 // scene-graph template. Queued like `ric import`: the job runs in the job queue's light engine host
 // (main/jobs), the same code the app runs; Ctrl-C cancels cleanly, and running it again resumes
 // (samples finished by an earlier, maybe killed, run are skipped).
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { captionGenerateArgsSchema, captionJobReportSchema, type CaptionJobReport, type DescribedImage } from '../../../shared/api/captions.js';
 import { plainIssueMessage } from '../../../shared/api/wording.js';
 import { CliError, printResult } from '../output.js';
+import { intOption } from '../options.js';
 import { followJob } from '../follow.js';
 import { withApi } from '../session.js';
 
@@ -28,11 +29,6 @@ export interface CaptionCliOptions {
   json?: boolean;
 }
 
-const int = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-  return n;
-};
 
 export function captionCommand(dataDir: () => string): Command {
   return new Command('caption')
@@ -41,13 +37,13 @@ export function captionCommand(dataDir: () => string): Command {
     .addOption(new Option('--kind <kind>', 'scene (long, for BLIP) or region (short, for CLIP)').choices(['scene', 'region']).makeOptionMandatory())
     .option('--endpoint <url>', 'chat-completions base URL, e.g. http://127.0.0.1:8000/v1 (default: Settings)')
     .option('--model <name>', 'model name to ask for (default: Settings)')
-    .option('--concurrency <n>', 'requests in flight', int(1, 64), 4)
+    .option('--concurrency <n>', 'requests in flight', intOption(1, 64), 4)
     .option('--only-missing', 'skip samples that already have any caption of this kind')
     .option('--include-reviewed', 'also re-describe samples whose current caption is approved or written by a person')
     .option('--template', 'exact descriptions from the ShapesEdit scene graph instead of a VLM')
-    .option('--timeout-ms <ms>', 'per request', int(100, 3_600_000), 120_000)
-    .option('--retries <n>', 'retries per request (429/503 honour Retry-After)', int(0, 10), 3)
-    .option('--max-tokens <n>', 'answer length (default 520 scene, 77 region)', int(1, 8192))
+    .option('--timeout-ms <ms>', 'per request', intOption(100, 3_600_000), 120_000)
+    .option('--retries <n>', 'retries per request (429/503 honour Retry-After)', intOption(0, 10), 3)
+    .option('--max-tokens <n>', 'answer length (default 520 scene, 77 region)', intOption(1, 8192))
     .addOption(new Option('--image-url-form <form>', 'image part form').choices(['auto', 'object', 'string']).default('auto'))
     .addOption(new Option('--image <which>', 'which image to describe (default: the setting, target)').choices(['target', 'source']))
     .addOption(new Option('--split <split>', 'only this split').choices(['train', 'val', 'test']))

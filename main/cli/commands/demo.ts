@@ -5,10 +5,11 @@
 // Progress on stderr: the stage, its job and that job's progress. Ctrl-C cancels the current job;
 // running the same command again continues where it stopped (each stage finds done work in the store).
 import fs from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { demoVerdict, FINAL_JOB_STATES, type DemoStartArgs, type DemoStatus, type TableModel } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
+import { intOption } from '../options.js';
 import { onStopSignal, settled } from '../follow.js';
 import { withApi } from '../session.js';
 import { progressLine } from './import.js';
@@ -28,11 +29,6 @@ interface DemoCliOptions {
   progress?: boolean;
 }
 
-const int = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-  return n;
-};
 
 const FINAL = ['completed', 'failed', 'cancelled', 'interrupted'];
 
@@ -105,12 +101,12 @@ export function demoCommand(dataDir: () => string): Command {
   return new Command('demo')
     .description('create the ShapesEdit demo project: dataset → approved captions → Region-CLIP → BLIP → the tiny editor fine-tuned five ways (Tables 2–3) × seeds → edits → evaluation → the ablation table; re-running continues')
     .option('--quick', 'baseline and the full method, one seed (a few minutes)')
-    .option('--seeds <n>', 'seeds per variant (default 3; --quick: 1)', int(1, 10))
+    .option('--seeds <n>', 'seeds per variant (default 3; --quick: 1)', intOption(1, 10))
     .option('--train-base', 'train the base editor here with the denoising loss (instead of the shipped resources/base-editor)')
-    .option('--base-steps <n>', 'steps of the base editor with --train-base (default: the base preset\'s 20000; fewer make a weaker base)', int(1, 1_000_000))
-    .option('--count <n>', 'ShapesEdit samples to generate (default 600; ~10% form the held-out split that is edited and scored)', int(16, 100_000))
-    .option('--editor-steps <n>', 'fine-tuning steps per variant (default 60)', int(1, 100_000))
-    .option('--edit-steps <n>', 'DDIM steps per edit (default 10)', int(1, 1000))
+    .option('--base-steps <n>', 'steps of the base editor with --train-base (default: the base preset\'s 20000; fewer make a weaker base)', intOption(1, 1_000_000))
+    .option('--count <n>', 'ShapesEdit samples to generate (default 600; ~10% form the held-out split that is edited and scored)', intOption(16, 100_000))
+    .option('--editor-steps <n>', 'fine-tuning steps per variant (default 60)', intOption(1, 100_000))
+    .option('--edit-steps <n>', 'DDIM steps per edit (default 10)', intOption(1, 1000))
     .option('--config <file>', 'JSON: {"regionclip": {...}, "blip": {...}, "editor": {...}, "base": {...}} — each stage\'s trainer config overrides')
     .option('--data <dir>', 'the project folder (as ric --data)')
     .option('--no-progress', 'no progress on stderr')

@@ -10,6 +10,7 @@ import { editDatasetParamsSchema, editDatasetResultSchema, editSchedulerNames, E
 import { resultsImportReportSchema, type ResultsImportReport } from '../../../shared/api/results.js';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { CliError, printResult } from '../output.js';
+import { intOption } from '../options.js';
 import { followJob } from '../follow.js';
 import { withApi } from '../session.js';
 import { progressLine } from './import.js';
@@ -32,11 +33,6 @@ export interface EditCliOptions {
   progress?: boolean;
 }
 
-const int = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-  return n;
-};
 const scale = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('must be a number from 0 to 100');
@@ -50,14 +46,14 @@ export function editCommand(dataDir: () => string): Command {
     .requiredOption('--dataset <D>', 'dataset id or name')
     .requiredOption('--name <name>', 'result set name; the same name with the same settings resumes')
     .addOption(new Option('--split <split>', 'only this split').choices(['train', 'val', 'test']))
-    .option('--limit <n>', 'only the first N samples (in sample order)', int(1, 10_000_000))
-    .option('--steps <n>', 'denoising steps (20-50 suffice with dpmpp_2m)', int(1, 1000), EDIT_DEFAULTS.steps)
+    .option('--limit <n>', 'only the first N samples (in sample order)', intOption(1, 10_000_000))
+    .option('--steps <n>', 'denoising steps (20-50 suffice with dpmpp_2m)', intOption(1, 1000), EDIT_DEFAULTS.steps)
     .option('--guidance <s>', 'text guidance scale s_T', scale, EDIT_DEFAULTS.guidanceScale)
     .option('--image-guidance <s>', 'image guidance scale s_I', scale, EDIT_DEFAULTS.imageGuidanceScale)
     .addOption(new Option('--scheduler <name>', "sampler (default: the folder's own)").choices([...editSchedulerNames]))
-    .option('--seed <s>', "the job's seed (each sample's seed is derived from it and the sample's id)", int(0, 2 ** 31 - 1), EDIT_DEFAULTS.seed)
-    .option('--resolution <px>', "longer side of the edited image (default: the model's own)", int(8, 4096))
-    .option('--workers <n>', 'tensor workers (default: $RIC_ENGINE_WORKERS, else auto)', int(1, 256))
+    .option('--seed <s>', "the job's seed (each sample's seed is derived from it and the sample's id)", intOption(0, 2 ** 31 - 1), EDIT_DEFAULTS.seed)
+    .option('--resolution <px>', "longer side of the edited image (default: the model's own)", intOption(8, 4096))
+    .option('--workers <n>', 'tensor workers (default: $RIC_ENGINE_WORKERS, else auto)', intOption(1, 256))
     .option('--method <label>', 'method label comparisons show (default: InstructPix2Pix, or MagicBrush by the folder name)')
     .option('--no-progress', 'no progress on stderr')
     .option('--json', 'one JSON report on stdout')

@@ -2,10 +2,11 @@
 // the same import job the UI starts, with a progress bar on stderr and, with --json, the report
 // (imported, skipped, and every per-sample error) as one JSON document on stdout.
 import fs from 'node:fs';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { importReportSchema, type ApiArgs, type ApiEventPayload, type ImportReport, type MaskPolarity } from '../../../shared/api/index.js';
 import { CliError, printResult, type OutputOptions } from '../output.js';
+import { intOption } from '../options.js';
 import { followJob } from '../follow.js';
 import { withApi } from '../session.js';
 import { listDatasets, registerDatasetSubcommands } from './datasets.js';
@@ -85,13 +86,6 @@ export async function runImportCommand(dataDir: string, spec: ImportRequest, opt
   });
 }
 
-function intOption(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
 
 /** `ric import ...` and `ric datasets`, registered on the program by main/cli/index.ts. */
 export function registerDatasetCommands(program: Command, dataDir: () => string): void {
