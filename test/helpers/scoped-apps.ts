@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterEach } from 'vitest';
 import { openTestApp, tempDir, type TestApp } from './app.js';
 
-export function scopedApps(scratchPrefix: string): { app: () => TestApp; scratch: () => string } {
+export function scopedApps(scratchPrefix = 'ric-test-'): { app: () => TestApp; scratch: () => string } {
   const open: TestApp[] = [];
   const dirs: string[] = [];
   afterEach(() => {
