@@ -11,74 +11,32 @@
 // wasm heap, so it comes from estimateEditorMemory scaled by measured/estimated on the small config;
 // the towers' part is measured at the paper's sizes. Random weights (memory does not depend on values).
 // Usage: npx tsc -b && node bench/editor-memory.mjs [backend=wasm] [--case=TEXT] [--no-paper-towers]
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { root } from './lib.mjs';
+import { benchArgs, benchConfig as readConfig, editorBench, gb } from './lib.mjs';
 
-const tf = await import('@tensorflow/tfjs');
-const dist = (p) => import(path.join(root, 'dist/main/engine', p));
-const { initBackend } = await dist('backend.js');
-const { applyConfigDefaults, ParamStore } = await dist('models/registry.js');
-const { UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes } = await dist('models/unet/index.js');
-const { VAE_DEFAULTS, AutoencoderKL, PixelSpace, parseVaeConfig, vaeParamShapes } = await dist('models/vae/index.js');
-const { RegionClip } = await dist('models/fusion/region-clip.js');
-const { BlipForImageTextRetrieval, parseBlipConfig } = await dist('models/blip/index.js');
-const { CLIP_DEFAULTS, parseClipConfig } = await dist('models/clip/index.js');
-const { estimateEditorMemory } = await dist('pipelines/index.js');
-const { alphasCumprodOf, makeBetas } = await dist('schedulers/index.js');
-const { editorLoss, regionTerms, globalTerms, tinyPipelineConfig } = await dist('training/editor/index.js');
-const { tinyClipConfig, tinyBlipConfig, CLIP_NORMALIZATION } = await dist('training/index.js');
-const { SeededRandom } = await dist('random.js');
-
-const argv = process.argv.slice(2);
-const only = argv.find((a) => a.startsWith('--case='))?.slice(7);
-const backend = argv.filter((a) => !a.startsWith('--'))[0] ?? 'wasm';
-const report = await initBackend({ prefer: backend });
-
-const state = tf.engine().state;
-let live = state.numBytes;
-let peak = live;
-Object.defineProperty(state, 'numBytes', { get: () => live, set: (v) => { live = v; if (v > peak) peak = v; } });
-const GB = (b) => `${(b / 1e9).toFixed(3)} GB`;
-const readConfig = (f) => JSON.parse(fs.readFileSync(path.join(root, 'bench/configs', f), 'utf8'));
-const alphas = alphasCumprodOf(makeBetas({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, trained_betas: null }));
+const { argv, only, backend } = benchArgs();
+const { tf, e, report, bytes, randomParams, frozenTowers, lossBatch, lossStep, tiny } = await editorBench(backend);
+const { applyConfigDefaults, UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes, VAE_DEFAULTS, AutoencoderKL, PixelSpace, parseVaeConfig, vaeParamShapes } = e;
+const { parseBlipConfig, CLIP_DEFAULTS, parseClipConfig, estimateEditorMemory, regionTerms, globalTerms } = e;
+const GB = (b) => gb(b, 3);
 const paperTowers = { clip: readConfig('clip-vit-b16.json'), blip: readConfig('blip-itm-base.json') };
-const tinyTowers = { clip: tinyClipConfig(64), blip: tinyBlipConfig(64) };
-
-function randomParams(shapes, seed, trainable) {
-  const rng = new SeededRandom(seed);
-  const params = new ParamStore('random');
-  for (const [name, shape] of shapes) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const std = shape.length === 1 ? 0 : 1 / Math.sqrt(shape.slice(1).reduce((a, b) => a * b, 1));
-    const values = shape.length === 1 ? new Float32Array(n).fill(/norm/.test(name) && name.endsWith('.weight') ? 1 : 0) : rng.normals(n).map((v) => v * std);
-    params.set(name, tf.tensor(values, shape), trainable);
-  }
-  return params;
-}
+const tinyTowers = tiny.towers;
 
 /** Frozen towers (bytes they occupy measured as they load). */
 function makeTowers(t, checkpointing) {
-  const before = live;
-  const regionClip = RegionClip.random(t.clip, {}, 3);
-  regionClip.clip.params.setTrainable(false);
-  regionClip.fusion.params.setTrainable(false);
-  regionClip.clip.gradientCheckpointing = checkpointing;
-  const blip = BlipForImageTextRetrieval.random(t.blip, 4);
-  blip.params.setTrainable(false);
-  blip.gradientCheckpointing = checkpointing;
-  return { towers: { regionClip, blip, clipNorm: CLIP_NORMALIZATION, blipNorm: CLIP_NORMALIZATION }, bytes: live - before };
+  const before = bytes.live;
+  const towers = frozenTowers(t, checkpointing);
+  return { towers, bytes: bytes.live - before };
 }
 
 /** Peak bytes above the resident ones while `run` executes and its outputs are read, then freed. */
 async function measure(run) {
-  const base = live;
-  peak = live;
+  const base = bytes.live;
+  bytes.resetPeak();
   const out = run();
   for (const t of out) await t.data();
   tf.dispose(out);
-  return peak - base;
+  return bytes.peak - base;
 }
 
 const boxes = (b, r) => Array.from({ length: b }, () => ({ y0: r / 4, x0: r / 8, y1: r / 2 + r / 8, x1: r - r / 4 }));
@@ -93,33 +51,22 @@ async function stepPeak(c, b) {
   const { towers } = makeTowers(c.towers, c.checkpointing);
   const clipC = parseClipConfig(applyConfigDefaults(c.towers.clip, CLIP_DEFAULTS), 'clip');
   const blipC = parseBlipConfig(c.towers.blip);
-  const lat = c.resolution / (vc ? 8 : 1);
-  const ch = codec.config.latent_channels;
-  const batch = {
-    sourceLatents: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 5),
-    targetLatents: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 6),
-    noise: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 7),
-    timesteps: Array.from({ length: b }, () => 500),
-    textStates: tf.randomNormal([b, 77, uc.cross_attention_dim], 0, 1, 'float32', 8),
-    boxes: boxes(b, c.resolution),
-    regionText: tf.randomNormal([b, clipC.projection_dim], 0, 1, 'float32', 9),
-    sceneText: tf.randomNormal([b, blipC.image_text_hidden_size], 0, 1, 'float32', 10),
-    gate: Array.from({ length: b }, () => 1),
-  };
-  const weights = { denoise: 1, region: 1, global: 1, fusion: true, normalizer: b };
-  const bytes = await measure(() => {
-    let kept = null;
-    const { value, grads } = tf.variableGrads(() => {
-      kept = editorLoss(unet, codec, towers, { alphasCumprod: alphas, predictionType: 'epsilon' }, batch, weights);
-      return kept.total;
-    }, unet.params.variables());
-    return [value, ...Object.values(grads), kept.denoiseEach, kept.regionEach, kept.globalEach].filter(Boolean);
+  const batch = lossBatch({
+    b,
+    channels: codec.config.latent_channels,
+    latent: c.resolution / (vc ? 8 : 1),
+    crossDim: uc.cross_attention_dim,
+    resolution: c.resolution,
+    regionDim: clipC.projection_dim,
+    sceneDim: blipC.image_text_hidden_size,
   });
+  const weights = { denoise: 1, region: 1, global: 1, fusion: true, normalizer: b };
+  const peakBytes = await measure(() => lossStep(unet, codec, towers, batch, weights));
   const est = vc ? estimateEditorMemory({ unetConfig: uc, vaeConfig: vc, resolution: c.resolution, batch: b, training: true, checkpointing: c.checkpointing, backend: 'webgpu' }) : null;
   const gradBytes = unet.params.numParams() * 4;
   tf.dispose(Object.values(batch).filter((v) => v instanceof tf.Tensor));
   for (const m of [unet, codec, towers.regionClip, towers.blip]) m.dispose();
-  return { bytes, gradBytes, estimate: est };
+  return { bytes: peakBytes, gradBytes, estimate: est };
 }
 
 async function towersPeak(c, b) {
@@ -129,7 +76,7 @@ async function towersPeak(c, b) {
   const image = tf.randomUniform([b, 3, c.resolution, c.resolution], -1, 1, 'float32', 11);
   const rt = tf.randomNormal([b, clipC.projection_dim], 0, 1, 'float32', 9);
   const st = tf.randomNormal([b, blipC.image_text_hidden_size], 0, 1, 'float32', 10);
-  const bytes = await measure(() => [tf.grad((img) => {
+  const peakBytes = await measure(() => [tf.grad((img) => {
     const r = regionTerms(towers, img, boxes(b, c.resolution), rt, { fusion: true });
     const g = globalTerms(towers, img, st);
     return tf.add(tf.sum(r.each), tf.sum(g.each));
@@ -137,10 +84,10 @@ async function towersPeak(c, b) {
   tf.dispose([image, rt, st]);
   towers.regionClip.dispose();
   towers.blip.dispose();
-  return { bytes, towerBytes };
+  return { bytes: peakBytes, towerBytes };
 }
 
-const tinyUnet = { _class_name: 'UNet2DConditionModel', ...tinyPipelineConfig().unet };
+const tinyUnet = tiny.unet;
 const smallUnet = readConfig('small-unet.json');
 const smallVae = readConfig('small-vae.json');
 const cases = [
@@ -165,7 +112,7 @@ for (const c of cases.filter((x) => (!only || x.name.includes(only)) && !(argv.i
         break;
       }
     }
-    if (tf.getBackend() === 'wasm' && c.kind === 'towers' && b === 2 && (live + r[0].towerBytes + 2 * r[0].bytes) * 1.05 > 4 * 2 ** 30) {
+    if (tf.getBackend() === 'wasm' && c.kind === 'towers' && b === 2 && (bytes.live + r[0].towerBytes + 2 * r[0].bytes) * 1.05 > 4 * 2 ** 30) {
       console.error(`${c.name}, micro-batch 2: skipped — twice micro-batch 1's ${GB(r[0].bytes)} cannot fit the 4 GiB wasm heap`);
       break;
     }

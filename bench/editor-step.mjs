@@ -13,60 +13,20 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { machine, root } from './lib.mjs';
+import { benchArgs, benchConfig as readConfig, editorBench, gb, machine, root, timed } from './lib.mjs';
 
-const tf = await import('@tensorflow/tfjs');
-const dist = (p) => import(path.join(root, 'dist/main/engine', p));
-const { initBackend } = await dist('backend.js');
-const { applyConfigDefaults, ParamStore } = await dist('models/registry.js');
-const { UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes } = await dist('models/unet/index.js');
-const { VAE_DEFAULTS, AutoencoderKL, PixelSpace, parseVaeConfig, vaeParamShapes } = await dist('models/vae/index.js');
-const { RegionClip } = await dist('models/fusion/region-clip.js');
-const { BlipForImageTextRetrieval, blipParamShapes, parseBlipConfig } = await dist('models/blip/index.js');
-const { CLIP_DEFAULTS, clipParamShapes, parseClipConfig } = await dist('models/clip/index.js');
-const { estimateEditorMemory } = await dist('pipelines/index.js');
-const { alphasCumprodOf, makeBetas } = await dist('schedulers/index.js');
-const { editorLoss, tinyPipelineConfig } = await dist('training/editor/index.js');
-const { tinyClipConfig, tinyBlipConfig, CLIP_NORMALIZATION } = await dist('training/index.js');
-const { SeededRandom } = await dist('random.js');
-
-const argv = process.argv.slice(2);
-const arg = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
-const positional = argv.filter((a) => !a.startsWith('--'));
-const only = arg('case');
-const backend = positional[0] ?? 'wasm';
-const runs = Number(positional[1] ?? 3);
-const threads = Number(arg('threads', os.cpus().length));
-const diffusersDir = arg('diffusers', process.env.RIC_DIFFUSERS_SRC ?? path.join(os.homedir(), '.cache/ric-diffusers/src'));
-const report = await initBackend({ prefer: backend });
-
-const state = tf.engine().state;
-let live = state.numBytes;
-let peak = live;
-Object.defineProperty(state, 'numBytes', { get: () => live, set: (v) => { live = v; if (v > peak) peak = v; } });
-const heap = () => tf.backend().wasm?.HEAPU8?.buffer.byteLength ?? null;
-const gb = (b) => (b === null ? 'n/a' : `${(b / 1e9).toFixed(2)} GB`);
-const readConfig = (f) => JSON.parse(fs.readFileSync(path.join(root, 'bench/configs', f), 'utf8'));
+const { argv, only, backend, runs, threads, diffusersDir } = benchArgs();
+const { tf, e, report, bytes, randomParams, frozenTowers, lossBatch, lossStep, tiny } = await editorBench(backend);
+const { applyConfigDefaults, UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes, VAE_DEFAULTS, AutoencoderKL, PixelSpace, parseVaeConfig, vaeParamShapes } = e;
+const { blipParamShapes, parseBlipConfig, CLIP_DEFAULTS, clipParamShapes, parseClipConfig, estimateEditorMemory } = e;
 const count = (shapes) => [...shapes.values()].reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0);
 
-function randomParams(shapes, seed, trainable) {
-  const rng = new SeededRandom(seed);
-  const params = new ParamStore('random');
-  for (const [name, shape] of shapes) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const std = shape.length === 1 ? 0 : 1 / Math.sqrt(shape.slice(1).reduce((a, b) => a * b, 1));
-    const values = shape.length === 1 ? new Float32Array(n).fill(/norm/.test(name) && name.endsWith('.weight') ? 1 : 0) : rng.normals(n).map((v) => v * std);
-    params.set(name, tf.tensor(values, shape), trainable);
-  }
-  return params;
-}
-
 // The tiny preset's UNet (config.json form) and the SD 1.5 shapes; towers as the tiny trainers' / the paper's.
-const tinyUnet = { _class_name: 'UNet2DConditionModel', ...tinyPipelineConfig().unet };
+const tinyUnet = tiny.unet;
 fs.mkdirSync(path.join(os.tmpdir(), 'ric-bench-editor-step'), { recursive: true });
 const tinyFile = path.join(os.tmpdir(), 'ric-bench-editor-step', 'tiny-unet.json');
 fs.writeFileSync(tinyFile, JSON.stringify(tinyUnet));
-const tinyTowers = { clip: tinyClipConfig(64), blip: tinyBlipConfig(64) };
+const tinyTowers = tiny.towers;
 const cases = [];
 for (const terms of [false, true]) {
   cases.push({ name: `tiny 32² b16 ${terms ? 'full loss' : 'denoise only'}`, unet: tinyUnet, unetFile: tinyFile, vae: null, resolution: 32, batch: 16, terms, towers: tinyTowers, checkpointing: false });
@@ -77,7 +37,6 @@ if (argv.includes('--sd15')) {
   }
 }
 
-const alphas = alphasCumprodOf(makeBetas({ beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, trained_betas: null }));
 const ours = [];
 for (const c of cases.filter((x) => !only || x.name.includes(only))) {
   const uc = parseUNetConfig(applyConfigDefaults(c.unet, UNET_DEFAULTS, 'diffusers'), c.name);
@@ -97,63 +56,32 @@ for (const c of cases.filter((x) => !only || x.name.includes(only))) {
   unet.gradientCheckpointing = c.checkpointing;
   const codec = vc ? new AutoencoderKL(vc, randomParams(vaeParamShapes(vc), 2, false)) : new PixelSpace();
   codec.gradientCheckpointing = c.checkpointing;
-  const regionClip = c.terms ? RegionClip.random(c.towers.clip, {}, 3) : null;
-  const blip = c.terms ? BlipForImageTextRetrieval.random(c.towers.blip, 4) : null;
-  if (regionClip) {
-    regionClip.clip.params.setTrainable(false);
-    regionClip.fusion.params.setTrainable(false);
-    regionClip.clip.gradientCheckpointing = c.checkpointing;
-  }
-  if (blip) {
-    blip.params.setTrainable(false);
-    blip.gradientCheckpointing = c.checkpointing;
-  }
-  const down = vc ? 8 : 1;
-  const ch = codec.config.latent_channels;
-  const lat = c.resolution / down;
+  const towers = c.terms ? frozenTowers(c.towers, c.checkpointing) : { regionClip: null, blip: null, clipNorm: e.CLIP_NORMALIZATION, blipNorm: e.CLIP_NORMALIZATION };
   const b = c.batch;
-  const r = c.resolution;
-  const batch = {
-    sourceLatents: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 5),
-    targetLatents: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 6),
-    noise: tf.randomNormal([b, ch, lat, lat], 0, 1, 'float32', 7),
-    timesteps: Array.from({ length: b }, () => 500),
-    textStates: tf.randomNormal([b, 77, uc.cross_attention_dim], 0, 1, 'float32', 8),
-    boxes: Array.from({ length: b }, () => ({ y0: r / 4, x0: r / 8, y1: r / 2 + r / 8, x1: r - r / 4 })),
-    regionText: c.terms ? tf.randomNormal([b, clipC.projection_dim], 0, 1, 'float32', 9) : null,
-    sceneText: c.terms ? tf.randomNormal([b, blipC.image_text_hidden_size], 0, 1, 'float32', 10) : null,
-    gate: Array.from({ length: b }, () => 1),
-  };
-  const towers = { regionClip, blip, clipNorm: CLIP_NORMALIZATION, blipNorm: CLIP_NORMALIZATION };
+  const batch = lossBatch({
+    b,
+    channels: codec.config.latent_channels,
+    latent: c.resolution / (vc ? 8 : 1),
+    crossDim: uc.cross_attention_dim,
+    resolution: c.resolution,
+    ...(c.terms ? { regionDim: clipC.projection_dim, sceneDim: blipC.image_text_hidden_size } : {}),
+  });
   const weights = { denoise: 1, region: c.terms ? 1 : 0, global: c.terms ? 1 : 0, fusion: true, normalizer: b };
-  const vars = unet.params.variables();
   const step = async () => {
-    let kept = null;
-    const { value, grads } = tf.variableGrads(() => {
-      kept = editorLoss(unet, codec, towers, { alphasCumprod: alphas, predictionType: 'epsilon' }, batch, weights);
-      return kept.total;
-    }, vars);
-    await value.data();
-    // editorLoss keeps its per-sample terms for the trainer's metrics: freed here as the trainer does.
-    tf.dispose([value, ...Object.values(grads), kept.denoiseEach, kept.regionEach, kept.globalEach].filter(Boolean));
+    const out = lossStep(unet, codec, towers, batch, weights);
+    await out[0].data();
+    tf.dispose(out);
   };
   const before = tf.memory().numTensors;
-  peak = live;
-  await step();
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await step();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((x, y) => x - y);
-  row.ms = ts[0];
-  row.medianMs = ts[Math.floor(ts.length / 2)];
-  row.peakBytes = peak;
-  row.heap = heap();
+  bytes.resetPeak();
+  const t = await timed(step, runs);
+  row.ms = t.ms;
+  row.medianMs = t.medianMs;
+  row.peakBytes = bytes.peak;
+  row.heap = bytes.wasmHeap();
   row.kept = tf.memory().numTensors - before;
   tf.dispose(Object.values(batch).filter((v) => v instanceof tf.Tensor));
-  for (const m of [unet, codec, regionClip, blip]) m?.dispose();
+  for (const m of [unet, codec, towers.regionClip, towers.blip]) m?.dispose();
   ours.push(row);
   console.error(`${c.name}: ${row.ms.toFixed(0)} ms (median ${row.medianMs.toFixed(0)}), peak tensors ${gb(row.peakBytes)}, wasm heap ${gb(row.heap)}`);
 }

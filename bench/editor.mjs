@@ -9,81 +9,20 @@
 // Usage: npx tsc -b && node bench/editor.mjs [backend=wasm] [runs=3] [--sd15 | --sd15-only] [--steps=20]
 //        [--resolution=256] [--threads=N (PyTorch; default: all cores)] [--diffusers=DIR] [--no-torch] [--case=TEXT]
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { machine, root } from './lib.mjs';
+import { benchArgs, benchConfig as readConfig, editorBench, gb, machine, root, timed } from './lib.mjs';
 
-const tf = await import('@tensorflow/tfjs');
-const dist = (p) => import(path.join(root, 'dist/main/engine', p));
-const { initBackend } = await dist('backend.js');
-const { applyConfigDefaults, ParamStore } = await dist('models/registry.js');
-const { UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes } = await dist('models/unet/index.js');
-const { VAE_DEFAULTS, AutoencoderKL, parseVaeConfig, vaeParamShapes } = await dist('models/vae/index.js');
-const { InstructPix2PixPipeline, estimateEditorMemory } = await dist('pipelines/index.js');
-const { DPMSolverMultistepScheduler } = await dist('schedulers/index.js');
-const { SeededRandom } = await dist('random.js');
-
-const argv = process.argv.slice(2);
-const arg = (name, dflt) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
-const positional = argv.filter((a) => !a.startsWith('--'));
-const only = arg('case'); // run only the cases whose name contains this
-const backend = positional[0] ?? 'wasm';
-const runs = Number(positional[1] ?? 3);
+const { argv, arg, only, backend, runs, threads, diffusersDir } = benchArgs();
 const steps = Number(arg('steps', 20));
 const resolution = Number(arg('resolution', 256));
-const threads = Number(arg('threads', os.cpus().length));
-const diffusersDir = arg('diffusers', process.env.RIC_DIFFUSERS_SRC ?? path.join(os.homedir(), '.cache/ric-diffusers/src'));
 const withSd15 = argv.includes('--sd15');
-const report = await initBackend({ prefer: backend });
+const { tf, e, report, bytes, randomHost, paramsFrom, randomParams } = await editorBench(backend);
+const { applyConfigDefaults, UNET_DEFAULTS, UNet2DConditionModel, parseUNetConfig, unetParamShapes, VAE_DEFAULTS, AutoencoderKL, parseVaeConfig, vaeParamShapes } = e;
+const { InstructPix2PixPipeline, estimateEditorMemory, DPMSolverMultistepScheduler } = e;
 
-// Peak live tensor bytes (the engine's running total, watched on every change) and the wasm heap.
-const state = tf.engine().state;
-let live = state.numBytes;
-let peak = live;
-Object.defineProperty(state, 'numBytes', { get: () => live, set: (v) => { live = v; if (v > peak) peak = v; } });
-const heap = () => tf.backend().wasm?.HEAPU8?.buffer.byteLength ?? null;
-const gb = (b) => (b === null ? 'n/a' : `${(b / 1e9).toFixed(2)} GB`);
-
-const readConfig = (f) => JSON.parse(fs.readFileSync(path.join(root, 'bench/configs', f), 'utf8'));
 const unetConfig = (f) => parseUNetConfig(applyConfigDefaults(readConfig(f), UNET_DEFAULTS, 'diffusers'), f);
 const vaeConfig = (f) => parseVaeConfig(applyConfigDefaults(readConfig(f), VAE_DEFAULTS, 'diffusers'), f);
-
-/** Random weights, seeded, in host memory: N(0, 1/fan_in) kernels, unit norms, zero biases (values do not change the timing). */
-function randomHost(shapes, seed) {
-  const rng = new SeededRandom(seed);
-  const host = new Map();
-  for (const [name, shape] of shapes) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (shape.length === 1) host.set(name, { shape, values: new Float32Array(n).fill(/norm|group_norm/.test(name) && name.endsWith('.weight') ? 1 : 0) });
-    else {
-      const std = 1 / Math.sqrt(shape.slice(1).reduce((a, b) => a * b, 1));
-      host.set(name, { shape, values: rng.normals(n).map((v) => v * std) });
-    }
-  }
-  return host;
-}
-
-/** The host weights as a model's variables (what loading a checkpoint from the page cache does). */
-function paramsFrom(host) {
-  const params = new ParamStore('random');
-  for (const [name, { shape, values }] of host) params.set(name, tf.tensor(values, shape), true);
-  return params;
-}
-
-const randomParams = (shapes, seed) => paramsFrom(randomHost(shapes, seed));
-
-async function timed(fn) {
-  await fn(); // warm-up: kernel setup, XNNPACK operator caches
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return { ms: ts[0], medianMs: ts[Math.floor(ts.length / 2)] };
-}
 
 const cases = argv.includes('--sd15-only') ? [] : [
   { name: `small UNet fwd+bwd ${resolution}² b1`, kind: 'unet_train', unet: 'small-unet.json', vae: 'small-vae.json', batch: 1 },
@@ -158,12 +97,12 @@ for (const c of cases.filter((x) => !only || x.name.includes(only))) {
     row.dispose = () => ('load' in vae ? undefined : vae.dispose());
   }
   const before = tf.memory().numTensors;
-  peak = live;
-  const t = await timed(fn);
+  bytes.resetPeak();
+  const t = await timed(fn, runs);
   row.ms = t.ms;
   row.medianMs = t.medianMs;
-  row.peakBytes = peak;
-  row.heap = heap();
+  row.peakBytes = bytes.peak;
+  row.heap = bytes.wasmHeap();
   row.leaked = tf.memory().numTensors - before;
   tf.dispose(extra);
   row.dispose?.();

@@ -3,7 +3,6 @@
 // jobs use, so what it reports is what a job would meet: the answer and the model the server named,
 // or the reason it failed in the client's words (connection refused, HTTP 401: ..., not a chat
 // completion, ...).
-import sharp from 'sharp';
 import type { VlmTestResult } from '../../shared/api/settings.js';
 import { VlmClient, VlmError } from './vlm-client.js';
 
@@ -12,6 +11,8 @@ const TEST_MAX_TOKENS = 16;
 const TEST_PROMPT = 'What colour is this image? Answer in one word.';
 
 export async function testVlmConnection(args: { baseUrl: string; model: string; apiKey?: string | undefined }): Promise<VlmTestResult> {
+  // sharp loads on first use: the Api's settings handlers import this module, and every `ric` start paid for it.
+  const { default: sharp } = await import('sharp');
   const image = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
   const client = new VlmClient({ baseUrl: args.baseUrl, model: args.model, apiKey: args.apiKey, timeoutMs: TEST_TIMEOUT_MS, maxRetries: 0 });
   const started = performance.now();

@@ -1,7 +1,6 @@
 // What the VLM is shown for one sample: the described image (target by default), or for region
 // descriptions the crop of that image to the tight box of the current mask (Eq. 6). Crops are put
 // in the blob store, so a caption's image_sha256 always names exactly the pixels the model saw.
-import sharp from 'sharp';
 import type { CaptionKind, CaptionSample, DescribedImage } from '../../shared/api/captions.js';
 import { sha256Of, type SampleRecord, type Store } from '../store/index.js';
 
@@ -68,6 +67,8 @@ export async function imageForCaption(
   const box = currentMaskBox(store, sample.id);
   if (!box) throw new SampleProblem('no mask (or an empty one): a region description needs the mask box');
   const b = scaledBox(box, imageSize(store, sha));
+  // sharp loads on first use: the Api's handlers import this module, and every `ric` start paid for it.
+  const { default: sharp } = await import('sharp');
   const crop = await sharp(bytes).extract({ left: b.x, top: b.y, width: b.width, height: b.height }).png().toBuffer();
   // Not stored yet: the crop's blob lands with the caption that saw it (BlobStore's rules).
   return { bytes: crop, mediaType: 'image/png', sha256: sha256Of(crop), stored: false };

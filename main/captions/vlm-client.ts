@@ -2,7 +2,7 @@
 // LM Studio, Ollama), built on the `openai` package. One call = one image + one prompt -> one
 // description (Sec. 3.2.3). Retries are ours, not the package's, so that Retry-After on 429/503 is
 // honoured with our caps, every attempt is cancellable, and garbage answers are named precisely.
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import type { ImageUrlForm } from '../../shared/api/captions.js';
@@ -123,8 +123,13 @@ function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal; d
   return { signal: controller.signal, dispose: () => parent.removeEventListener('abort', onAbort) };
 }
 
+/** The `openai` package, loaded on the first request: the Api's handlers reach this module, and every `ric` start paid for it. */
+type OpenAiSdk = typeof import('openai');
+let sdkLoading: Promise<OpenAiSdk> | null = null;
+const loadSdk = (): Promise<OpenAiSdk> => (sdkLoading ??= import('openai'));
+
 export class VlmClient {
-  private readonly openai: OpenAI;
+  private openai: OpenAI | null = null;
   private form: 'object' | 'string';
   private readonly autoForm: boolean;
   private readonly timeoutMs: number;
@@ -140,7 +145,11 @@ export class VlmClient {
     const form = options.imageUrlForm ?? 'auto';
     this.autoForm = form === 'auto';
     this.form = form === 'string' ? 'string' : 'object';
-    this.openai = new OpenAI({
+  }
+
+  private client(sdk: OpenAiSdk): OpenAI {
+    const options = this.options;
+    return (this.openai ??= new sdk.default({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       // Local servers take no key, but the package refuses to start without one: without a key the
       // placeholder is set and the Authorization header removed (null drops a header in this SDK),
@@ -150,7 +159,7 @@ export class VlmClient {
       maxRetries: 0,
       timeout: this.timeoutMs,
       fetch: fetchWithErrorMessages,
-    });
+    }));
   }
 
   /** The image-part form in use (auto mode switches to 'string' once a server complains). */
@@ -165,15 +174,16 @@ export class VlmClient {
     let attempts = 0;
     // The complaint that made auto mode try the plain-string form, while that try is pending.
     let formComplaint: string | null = null;
+    const sdk = await loadSdk();
     for (let retry = 0; ; retry++) {
       if (req.signal?.aborted) throw new VlmAborted();
       attempts++;
       try {
-        const text = await this.once(dataUri, req.prompt, sampling, req.signal);
+        const text = await this.once(sdk, dataUri, req.prompt, sampling, req.signal);
         return { ...text, durationMs: performance.now() - started, attempts, imageUrlForm: this.form, sampling };
       } catch (err) {
         if (err instanceof VlmAborted) throw err;
-        const failure = this.classify(err, req.signal);
+        const failure = this.classify(sdk, err, req.signal);
         if ('switchForm' in failure) {
           // Not counted as a retry: the server told us which form it wants.
           this.form = 'string';
@@ -205,6 +215,7 @@ export class VlmClient {
   }
 
   private async once(
+    sdk: OpenAiSdk,
     dataUri: string,
     prompt: string,
     sampling: { temperature: number; max_tokens: number },
@@ -226,7 +237,7 @@ export class VlmClient {
     const link = linkedSignal(signal);
     let raw: unknown;
     try {
-      raw = await this.openai.chat.completions.create(body, { signal: link.signal, timeout: this.timeoutMs });
+      raw = await this.client(sdk).chat.completions.create(body, { signal: link.signal, timeout: this.timeoutMs });
     } finally {
       link.dispose();
     }
@@ -246,12 +257,12 @@ export class VlmClient {
     return { text, endpointModel: parsed.data.model ?? null, finishReason: choice.finish_reason ?? null };
   }
 
-  private classify(err: unknown, signal: AbortSignal | undefined): { message: string; retriable: boolean; status?: number; waitMs?: number } | { switchForm: true; message: string } {
-    if (err instanceof APIUserAbortError || signal?.aborted) throw new VlmAborted();
+  private classify(sdk: OpenAiSdk, err: unknown, signal: AbortSignal | undefined): { message: string; retriable: boolean; status?: number; waitMs?: number } | { switchForm: true; message: string } {
+    if (err instanceof sdk.APIUserAbortError || signal?.aborted) throw new VlmAborted();
     if (err instanceof VlmError) return { message: err.message, retriable: err.retriable };
-    if (err instanceof APIConnectionTimeoutError) return { message: `no answer within ${this.timeoutMs} ms`, retriable: true };
-    if (err instanceof APIConnectionError) return { message: `connection failed: ${rootCause(err)}`, retriable: true };
-    if (err instanceof APIError) {
+    if (err instanceof sdk.APIConnectionTimeoutError) return { message: `no answer within ${this.timeoutMs} ms`, retriable: true };
+    if (err instanceof sdk.APIConnectionError) return { message: `connection failed: ${rootCause(err)}`, retriable: true };
+    if (err instanceof sdk.APIError) {
       const status = err.status ?? 0;
       const detail = err.message.replace(/^\d{3}\s*/, '').slice(0, 300);
       if ((status === 400 || status === 422) && this.autoForm && this.form === 'object' && /image_url|image|url|str|content|type/i.test(detail)) {

@@ -15,12 +15,9 @@ import { modelCommand } from './commands/model.js';
 import { serve } from './commands/serve.js';
 import { trainCommand } from './commands/train.js';
 import { CliError, printError } from './output.js';
+import { intOption } from './options.js';
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be an integer from 0 to 65535');
-  return n;
-}
+const parsePort = intOption(0, 65535);
 
 export const DEFAULT_PORT = 8731;
 

@@ -3,47 +3,18 @@
 // command and a button cannot disagree. Commands get the client, never the store or the queue
 // (test/layers checks it); a command that needs more adds an Api method.
 import { createApiClient, type ApiClient } from '../../shared/api/client.js';
-import { FINAL_JOB_STATES, type JobDetail, type JobState } from '../../shared/api/index.js';
-import { createInProcessTransport } from '../api/transports/in-process.js';
-import { openApp } from '../app.js';
 
-/** Runs `fn` with an Api client on the data folder; afterwards the engine hosts it started stop. */
+/**
+ * Runs `fn` with an Api client on the data folder; afterwards the engine hosts it started stop.
+ * The app (store, handlers and what they need) loads here, not when the command module does, so
+ * `ric --help` and a command's argument errors do not pay for it.
+ */
 export async function withApi<T>(dataDir: string, fn: (api: ApiClient) => Promise<T>): Promise<T> {
+  const [{ openApp }, { createInProcessTransport }] = await Promise.all([import('../app.js'), import('../api/transports/in-process.js')]);
   const app = openApp({ dataDir, mode: 'in-process' });
   try {
     return await fn(createApiClient(createInProcessTransport(app.dispatcher, app.events)));
   } finally {
     await app.shutdown();
   }
-}
-
-export const FINAL_STATES: readonly JobState[] = FINAL_JOB_STATES;
-
-/**
- * Resolves with a job once it has ended: the queue records a job's end only after its engine host
- * reported it, so what this returns is final. Progress events wake the check; a timer is the fallback.
- */
-export function jobEnd(api: ApiClient, id: number): Promise<JobDetail> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      off();
-      clearInterval(timer);
-      fn();
-    };
-    const check = () =>
-      api.call('jobs.get', { id }).then(
-        (job) => {
-          if (FINAL_STATES.includes(job.state)) settle(() => resolve(job));
-        },
-        (err: unknown) => settle(() => reject(err)),
-      );
-    const off = api.on('job.progress', (p) => {
-      if (p.jobId === id) void check();
-    });
-    const timer = setInterval(() => void check(), 500);
-    void check();
-  });
 }

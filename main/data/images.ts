@@ -1,6 +1,5 @@
 // Decoding, checking and thumbnailing images during import, and normalising masks to the one stored
 // form: a single-channel PNG where white (255) marks the edit region (what Eq. 6's tight box reads).
-import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 import type { Box, MaskPolarity } from '../../shared/api/index.js';
 // Area and tight box (Eq. 6) by the one rule of shared/mask: a pixel is edit at ≥ 128 (DESIGN §4).
@@ -39,6 +38,8 @@ function reasonOf(err: unknown): string {
  */
 export async function decodeImage(bytes: Uint8Array, field: string): Promise<DecodedImage> {
   if (bytes.byteLength === 0) throw new SampleFieldError(field, 'the image is empty (0 bytes)');
+  // sharp (libvips) loads on first use: the Api's handlers import this module, and every `ric` start paid for it.
+  const { default: sharp } = await import('sharp');
   let meta: Metadata;
   try {
     meta = await sharp(bytes).metadata();
@@ -81,6 +82,7 @@ export interface NormalisedMask {
 
 /** Encodes raw single-channel pixels (white = edit) as the stored PNG, with their area and tight box. */
 export async function encodeMask(pixels: Uint8Array, width: number, height: number): Promise<NormalisedMask> {
+  const { default: sharp } = await import('sharp');
   const png = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: 1 } })
     .toColourspace('b-w')
     .png({ compressionLevel: 6 })
@@ -100,6 +102,7 @@ export async function normaliseMask(
   field = 'mask',
 ): Promise<NormalisedMask> {
   if (bytes.byteLength === 0) throw new SampleFieldError(field, 'the mask is empty (0 bytes)');
+  const { default: sharp } = await import('sharp');
   let raw: { data: Buffer; info: OutputInfo };
   try {
     raw = await sharp(bytes, { failOn: 'truncated' }).raw().toBuffer({ resolveWithObject: true });
@@ -165,6 +168,7 @@ export async function normaliseMask(
 
 /** A small PNG data URI of an image, for previews (at most `max` pixels on a side). */
 export async function previewDataUri(bytes: Uint8Array, max = 256): Promise<string> {
+  const { default: sharp } = await import('sharp');
   const png = await sharp(bytes).resize(max, max, { fit: 'inside', withoutEnlargement: true }).png().toBuffer();
   return `data:image/png;base64,${png.toString('base64')}`;
 }

@@ -3,7 +3,6 @@
 // columns are accepted too.
 import fs from 'node:fs';
 import path from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { messageOf } from './source.js';
 
@@ -50,6 +49,8 @@ export interface OpenParquet {
 
 /** Reads a file's footer; a truncated or non-parquet file fails here with a message naming it. */
 export async function openParquet(file: string): Promise<OpenParquet> {
+  // hyparquet loads on first use: the Api's handlers reach this module, and every `ric` start paid for it.
+  const { asyncBufferFromFile, parquetMetadataAsync } = await import('hyparquet');
   const buffer = await asyncBufferFromFile(file);
   try {
     const metadata = await parquetMetadataAsync(buffer);
@@ -65,6 +66,7 @@ export async function* parquetRowGroups(
   columns: readonly string[] | undefined,
   signal: AbortSignal,
 ): AsyncGenerator<{ rowStart: number; rowEnd: number; rows?: Record<string, unknown>[]; error?: string }> {
+  const { parquetReadObjects } = await import('hyparquet');
   let rowStart = 0;
   const present = new Set(pq.metadata.schema.map((s) => s.name));
   const wanted = columns?.filter((c) => present.has(c));

@@ -1,6 +1,5 @@
 // The ShapesEdit generator as an import source: each sample is rendered and PNG-encoded only when
 // the store does not hold it yet, so a re-run after a kill generates just the missing ones.
-import sharp from 'sharp';
 import { generateShapesSample, shapesExternalId } from './shapes.js';
 import type { DatasetSource, SourceItem } from './source.js';
 
@@ -11,6 +10,8 @@ export interface ShapesOptions {
 }
 
 async function png(rgb: Uint8Array, size: number): Promise<Uint8Array> {
+  // sharp loads on first use: the Api's handlers reach this module, and every `ric` start paid for it.
+  const { default: sharp } = await import('sharp');
   return sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width: size, height: size, channels: 3 } })
     .png({ compressionLevel: 6 })
     .toBuffer();

@@ -4,7 +4,7 @@
 // stored as a blob and written to <data>/exports/.
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp, { type Metadata, type OverlayOptions } from 'sharp';
+import type { Metadata, OverlayOptions } from 'sharp';
 import type { Store } from '../store/index.js';
 import { EvaluationInputError } from './job.js';
 
@@ -30,6 +30,8 @@ interface Column {
 }
 
 export async function renderGrid(store: Store, req: GridRequest): Promise<{ sha256: string; width: number; height: number; bytes: number; file: string }> {
+  // sharp loads on first use: the Api's handlers import this module, and every `ric` start paid for it.
+  const { default: sharp } = await import('sharp');
   const columns: Column[] = [];
   const samples = req.sampleIds.map((id) => {
     const s = store.samples.record(id);

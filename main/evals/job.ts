@@ -8,7 +8,6 @@
 // set is `missing` (named, with the reason) and every aggregate says over how many samples it was
 // taken. A sample that cannot be scored (an unreadable image, no target for `reference: "target"`, no
 // caption for CLIP-T) is stored as an error naming the sample and field; the others go on.
-import sharp from 'sharp';
 import { z } from 'zod';
 import { againstSchema, type SampleScore } from '../../shared/api/evals.js';
 import { splitSchema } from '../../shared/api/datasets.js';
@@ -73,6 +72,8 @@ export class EvaluationInputError extends Error {
 }
 
 async function decodeRgb(bytes: Uint8Array, what: string): Promise<RgbImage> {
+  // sharp loads on first use: the Api's handlers import this module, and every `ric` start paid for it.
+  const { default: sharp } = await import('sharp');
   try {
     const { data, info } = await sharp(bytes, { failOn: 'error', limitInputPixels: 8192 * 8192 }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`${info.channels} channels after removing alpha`);

@@ -4,40 +4,27 @@
 // checkpoint step). The Compare view's checkpoint slider shows both runs' edits of the same samples
 // beside source and ground truth with their inside-mask L1; the training monitor's step slider shows
 // one run's edits. (Training the editor itself is tested in test/main/jobs/editor-job.test.ts.)
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { expect, projectRoot, startServe, stopServe, test as base, type WebServerHandle } from './fixtures.js';
+import { expect, seedStore, withSeededServer } from './fixtures.js';
 import { BLUE, card, png, seedEvalDataset } from '../helpers/eval-seed.js';
 import { internalNames } from '../helpers/internal-names.js';
-import type * as StoreLib from '../../main/store/index.js';
-
-const { openStore } = (await import(pathToFileURL(path.join(projectRoot, 'dist/main/store/index.js')).href)) as typeof StoreLib;
 
 /** shas[k]: the card with its blue square k pixels off target (k = 0 is the ground truth). */
 const shas: string[] = [];
 
-const test = base.extend<{ server: WebServerHandle }>({
-  server: async ({ dataDir }, use) => {
-    const store = openStore(dataDir);
-    try {
-      const { datasetId } = await seedEvalDataset(store, 2, 'cards');
-      for (const shift of [0, 1, 2, 3]) shas[shift] = store.blobs.put(await png(card(BLUE, shift)), 'image/png').sha256;
-      const edit = (id: string, shift: number, l1In: number) => ({ kind: 'edit', payload: { id, instruction: `make the square blue (${id.slice(1)})`, sourceSha256: null, l1In, l1InSource: 0.3, l1Out: 0.01 }, blobSha256: shas[shift]! });
-      const full = store.runs.create({ jobId: null, kind: 'editor', name: 'full', datasetId, config: { ablation: 'full' }, seed: 0, codeVersion: 'e2e' });
-      store.runs.replaceSamples(full, 10, [edit('e0', 3, 0.25), edit('e1', 2, 0.2)]);
-      store.runs.replaceSamples(full, 20, [edit('e0', 1, 0.1), edit('e1', 0, 0.0)]);
-      const baseline = store.runs.create({ jobId: null, kind: 'editor', name: 'baseline', datasetId, config: { ablation: 'baseline' }, seed: 0, codeVersion: 'e2e' });
-      store.runs.replaceSamples(baseline, 10, [edit('e1', 3, 0.4), edit('e0', 3, 0.35)]);
-      store.runs.replaceSamples(baseline, 20, [edit('e1', 2, 0.3), edit('e0', 2, 0.32)]);
-      for (const id of [full, baseline]) store.runs.setStatus(id, 'completed');
-    } finally {
-      store.close();
-    }
-    const server = await startServe(dataDir);
-    await use(server);
-    await stopServe(server);
-  },
-});
+const test = withSeededServer((dataDir) =>
+  seedStore(dataDir, async (store) => {
+    const { datasetId } = await seedEvalDataset(store, 2, 'cards');
+    for (const shift of [0, 1, 2, 3]) shas[shift] = store.blobs.put(await png(card(BLUE, shift)), 'image/png').sha256;
+    const edit = (id: string, shift: number, l1In: number) => ({ kind: 'edit', payload: { id, instruction: `make the square blue (${id.slice(1)})`, sourceSha256: null, l1In, l1InSource: 0.3, l1Out: 0.01 }, blobSha256: shas[shift]! });
+    const full = store.runs.create({ jobId: null, kind: 'editor', name: 'full', datasetId, config: { ablation: 'full' }, seed: 0, codeVersion: 'e2e' });
+    store.runs.replaceSamples(full, 10, [edit('e0', 3, 0.25), edit('e1', 2, 0.2)]);
+    store.runs.replaceSamples(full, 20, [edit('e0', 1, 0.1), edit('e1', 0, 0.0)]);
+    const baseline = store.runs.create({ jobId: null, kind: 'editor', name: 'baseline', datasetId, config: { ablation: 'baseline' }, seed: 0, codeVersion: 'e2e' });
+    store.runs.replaceSamples(baseline, 10, [edit('e1', 3, 0.4), edit('e0', 3, 0.35)]);
+    store.runs.replaceSamples(baseline, 20, [edit('e1', 2, 0.3), edit('e0', 2, 0.32)]);
+    for (const id of [full, baseline]) store.runs.setStatus(id, 'completed');
+  }),
+);
 
 test.use({ viewport: { width: 1500, height: 1000 } });
 

@@ -7,52 +7,32 @@
 // The real submit-to-Slurm path is tested in test/main/cluster/slurm.test.ts.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from '@playwright/test';
-import { expect, projectRoot, startServe, stopServe, test as base, type WebServerHandle } from './fixtures.js';
+import { apiCall as call, expect, projectRoot, seedStore, withSeededServer } from './fixtures.js';
 import { seedEvalDataset } from '../helpers/eval-seed.js';
-import type * as StoreLib from '../../main/store/index.js';
 import type * as ApiLib from '../../shared/api/index.js';
 
-const { openStore } = (await import(pathToFileURL(path.join(projectRoot, 'dist/main/store/index.js')).href)) as typeof StoreLib;
 const { clusterProfileSchema, runMatrixSchema } = (await import(pathToFileURL(path.join(projectRoot, 'dist/shared/api/index.js')).href)) as typeof ApiLib;
 
 const STATES = ['RUNNING', 'PENDING', 'COMPLETED', 'FAILED'] as const;
 const RUN_STATES = ['running', 'queued', 'completed', 'failed'] as const;
 
-const test = base.extend<{ server: WebServerHandle }>({
-  server: async ({ dataDir }, use) => {
-    const store = openStore(dataDir);
-    try {
-      const { datasetId } = await seedEvalDataset(store, 2, 'cards');
-      store.runs.create({ jobId: null, kind: 'editor', name: 'ric tiny', datasetId, config: { ablation: 'full', steps: 40, pipeline: '/scratch/me/models/instruct-pix2pix', seed: 3 }, seed: 3, codeVersion: 'e2e' });
-      const profile = clusterProfileSchema.parse({ name: 'lab', login: { kind: 'ssh', host: 'me@login.lab' }, partition: 'gpu', timeLimit: '02:00:00', workDir: '/scratch/me', ricCommand: 'ric' });
-      const matrix = runMatrixSchema.parse({ name: 'abl', kind: 'train-editor', dataset: 'cards', axes: [{ key: 'ablation', values: ['full', 'baseline'] }, { key: 'seed', values: [0, 1] }] });
-      const runIds = STATES.map((_, i) => store.runs.create({ jobId: null, kind: 'editor', name: `abl task ${i}`, datasetId, config: {}, seed: i % 2, codeVersion: 'e2e', origin: 'cluster' }));
-      const id = store.cluster.create({ name: 'abl', profile, matrix, workDir: '/scratch/me/abl-1a2b3c4d' }, runIds);
-      store.cluster.setState(id, 'submitted', null, '4242');
-      STATES.forEach((state, i) => {
-        store.cluster.updateTask(id, i, { slurmJobId: `4242_${i}`, state });
-        store.runs.setStatus(runIds[i]!, RUN_STATES[i]!);
-      });
-    } finally {
-      store.close();
-    }
-    const server = await startServe(dataDir);
-    await use(server);
-    await stopServe(server);
-  },
-});
+const test = withSeededServer((dataDir) =>
+  seedStore(dataDir, async (store) => {
+    const { datasetId } = await seedEvalDataset(store, 2, 'cards');
+    store.runs.create({ jobId: null, kind: 'editor', name: 'ric tiny', datasetId, config: { ablation: 'full', steps: 40, pipeline: '/scratch/me/models/instruct-pix2pix', seed: 3 }, seed: 3, codeVersion: 'e2e' });
+    const profile = clusterProfileSchema.parse({ name: 'lab', login: { kind: 'ssh', host: 'me@login.lab' }, partition: 'gpu', timeLimit: '02:00:00', workDir: '/scratch/me', ricCommand: 'ric' });
+    const matrix = runMatrixSchema.parse({ name: 'abl', kind: 'train-editor', dataset: 'cards', axes: [{ key: 'ablation', values: ['full', 'baseline'] }, { key: 'seed', values: [0, 1] }] });
+    const runIds = STATES.map((_, i) => store.runs.create({ jobId: null, kind: 'editor', name: `abl task ${i}`, datasetId, config: {}, seed: i % 2, codeVersion: 'e2e', origin: 'cluster' }));
+    const id = store.cluster.create({ name: 'abl', profile, matrix, workDir: '/scratch/me/abl-1a2b3c4d' }, runIds);
+    store.cluster.setState(id, 'submitted', null, '4242');
+    STATES.forEach((state, i) => {
+      store.cluster.updateTask(id, i, { slurmJobId: `4242_${i}`, state });
+      store.runs.setStatus(runIds[i]!, RUN_STATES[i]!);
+    });
+  }),
+);
 
 test.use({ viewport: { width: 1500, height: 1000 } });
-
-async function call<T>(page: Page, method: string, args: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([m, a]) => (await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: m, args: a }) })).json(),
-    [method, args] as const,
-  );
-  if (!r.ok) throw new Error(`${method}: ${JSON.stringify(r.error)}`);
-  return r.value as T;
-}
 
 test('cluster profiles, the matrix dialog with its sbatch preview, and Slurm states in the jobs panel', async ({ page, server }) => {
   const problems: string[] = [];

@@ -4,46 +4,23 @@
 // in one pane and see every pane follow, sort by the difference of two sets' scores, build the table
 // and export it as CSV and the samples as a PNG grid.
 import fs from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Page } from '@playwright/test';
 import sharp from 'sharp';
-import { expect, projectRoot, startServe, stopServe, test as base, type WebServerHandle } from './fixtures.js';
+import { apiCall as call, expect, seedStore, withSeededServer } from './fixtures.js';
 import { BLUE, card, RED, seedEvalDataset, seedResultSet } from '../helpers/eval-seed.js';
-import type * as StoreLib from '../../main/store/index.js';
-
-const { openStore } = (await import(pathToFileURL(path.join(projectRoot, 'dist/main/store/index.js')).href)) as typeof StoreLib;
 
 const N = 4;
 
-const test = base.extend<{ server: WebServerHandle }>({
-  server: async ({ dataDir }, use) => {
-    const store = openStore(dataDir);
-    try {
-      const { datasetId, sampleIds } = await seedEvalDataset(store, N, 'cards');
-      await seedResultSet(store, datasetId, sampleIds, 'perfect', 'Oracle', () => card(BLUE));
-      await seedResultSet(store, datasetId, sampleIds, 'noop', 'Identity', () => card(RED));
-      // Sample i's square is i pixels to the right: its error grows with i.
-      await seedResultSet(store, datasetId, sampleIds, 'shifted', 'Shifted', (i) => card(BLUE, i));
-    } finally {
-      store.close();
-    }
-    const server = await startServe(dataDir);
-    await use(server);
-    await stopServe(server);
-  },
-});
+const test = withSeededServer((dataDir) =>
+  seedStore(dataDir, async (store) => {
+    const { datasetId, sampleIds } = await seedEvalDataset(store, N, 'cards');
+    await seedResultSet(store, datasetId, sampleIds, 'perfect', 'Oracle', () => card(BLUE));
+    await seedResultSet(store, datasetId, sampleIds, 'noop', 'Identity', () => card(RED));
+    // Sample i's square is i pixels to the right: its error grows with i.
+    await seedResultSet(store, datasetId, sampleIds, 'shifted', 'Shifted', (i) => card(BLUE, i));
+  }),
+);
 
 test.use({ viewport: { width: 1600, height: 1000 } });
-
-async function call<T>(page: Page, method: string, args: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([m, a]) => (await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: m, args: a }) })).json(),
-    [method, args] as const,
-  );
-  if (!r.ok) throw new Error(`${method}: ${JSON.stringify(r.error)}`);
-  return r.value as T;
-}
 
 test('three result sets: synchronised zoom and pan, sort by a difference, table, CSV and PNG grid export', async ({ page, server }) => {
   const problems: string[] = [];

@@ -4,8 +4,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test as base, expect } from '@playwright/test';
+import { pathToFileURL } from 'node:url';
+import { test as base, expect, type Page } from '@playwright/test';
 import { internalNames } from '../helpers/internal-names.js';
+import type * as StoreLib from '../../main/store/index.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 
@@ -132,3 +134,36 @@ export const test = base.extend<{ dataDir: string; server: WebServerHandle; mess
 });
 
 export { expect };
+
+/** The built store (dist/, what `ric serve` runs), open on a data folder while `fill` seeds it. */
+export async function seedStore(dataDir: string, fill: (store: StoreLib.Store) => Promise<void> | void): Promise<void> {
+  const { openStore } = (await import(pathToFileURL(path.join(projectRoot, 'dist/main/store/index.js')).href)) as typeof StoreLib;
+  const store = openStore(dataDir);
+  try {
+    await fill(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** `test` whose `server` is a `ric serve` started on a data folder that `seed` filled first. */
+export function withSeededServer(seed: (dataDir: string) => Promise<void>) {
+  return test.extend<{ server: WebServerHandle }>({
+    server: async ({ dataDir }, use) => {
+      await seed(dataDir);
+      const server = await startServe(dataDir);
+      await use(server);
+      await stopServe(server);
+    },
+  });
+}
+
+/** One Api call from the page, as web mode's renderer makes it; a refused call throws with its error. */
+export async function apiCall<T>(page: Page, method: string, args: unknown): Promise<T> {
+  const r = await page.evaluate(
+    async ([m, a]) => (await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: m, args: a }) })).json(),
+    [method, args] as const,
+  );
+  if (!r.ok) throw new Error(`${method}: ${JSON.stringify(r.error)}`);
+  return r.value as T;
+}

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from '@playwright/test';
 import sharp from 'sharp';
-import { expect, projectRoot, startServe, stopServe, test as base, type WebServerHandle } from './fixtures.js';
+import { apiCall as call, expect, projectRoot, withSeededServer, type WebServerHandle } from './fixtures.js';
 import { seedMaskSamples } from '../../bench/mask-seed.mjs';
 import type * as MaskLib from '../../shared/mask/index.js';
 
@@ -18,18 +18,13 @@ const mask = (await import(pathToFileURL(path.join(projectRoot, 'dist/shared/mas
 const W = 200;
 const H = 160;
 
-const test = base.extend<{ server: WebServerHandle }>({
-  server: async ({ dataDir }, use) => {
-    await seedMaskSamples(dataDir, [
-      { externalId: 'S1', width: W, height: H },
-      { externalId: 'S2', width: W, height: H, flagged: true },
-      { externalId: 'S3', width: 64, height: 48, flagged: true },
-      { externalId: 'S4', width: W, height: H, masks: [[10, 10, 50, 40], [30, 20, 80, 60]] },
-    ]);
-    const server = await startServe(dataDir);
-    await use(server);
-    await stopServe(server);
-  },
+const test = withSeededServer(async (dataDir) => {
+  await seedMaskSamples(dataDir, [
+    { externalId: 'S1', width: W, height: H },
+    { externalId: 'S2', width: W, height: H, flagged: true },
+    { externalId: 'S3', width: 64, height: 48, flagged: true },
+    { externalId: 'S4', width: W, height: H, masks: [[10, 10, 50, 40], [30, 20, 80, 60]] },
+  ]);
 });
 
 function watchProblems(page: Page): string[] {
@@ -39,15 +34,6 @@ function watchProblems(page: Page): string[] {
   });
   page.on('pageerror', (e) => problems.push(e.message));
   return problems;
-}
-
-async function call<T>(page: Page, method: string, args: unknown): Promise<T> {
-  const r = await page.evaluate(
-    async ([m, a]) => (await fetch('/api/call', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-RIC-Call': '1' }, body: JSON.stringify({ method: m, args: a }) })).json(),
-    [method, args] as const,
-  );
-  if (!r.ok) throw new Error(`${method}: ${JSON.stringify(r.error)}`);
-  return r.value as T;
 }
 
 async function openEditor(page: Page, server: WebServerHandle, sampleId: number) {

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { stagedMatrixSchema, type TaskStateFile } from '../../../shared/api/index.js';
 import { CliError } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 
 function readJson(file: string, what: string): unknown {
   try {
@@ -98,11 +99,9 @@ export async function runClusterTask(work: string, index: number): Promise<void>
       if (b.runId !== runId) return;
       fs.appendFileSync(liveFile, b.points.map((p) => `${JSON.stringify({ key: p.key, step: p.step, value: p.value, time: p.time })}\n`).join(''));
     });
-    // scancel and the time limit send SIGTERM: ask the trainer to stop (it writes a checkpoint first).
-    const onSignal = () => void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-    process.once('SIGTERM', onSignal);
     try {
-      const job = await jobEnd(api, jobId);
+      // scancel and the time limit send SIGTERM: ask the trainer to stop (it writes a checkpoint first).
+      const job = await followJob(api, async () => jobId, { signals: ['SIGTERM'] });
       if (job.state === 'completed') {
         const r = await api.call('runs.export', { id: runId, path: path.join(taskDir, 'bundle'), checkpoints: 'last' });
         report('completed', null, r.digest);
@@ -115,7 +114,6 @@ export async function runClusterTask(work: string, index: number): Promise<void>
       throw err;
     } finally {
       off();
-      process.off('SIGTERM', onSignal);
     }
   });
 }

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import { importReportSchema } from '../../../shared/api/index.js';
 import { CliError, printResult, type OutputOptions } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { jobEnd } from '../follow.js';
+import { withApi } from '../session.js';
 import { humanReport } from './import.js';
 
 export async function listDatasets(dataDir: string, options: OutputOptions): Promise<void> {

@@ -5,10 +5,12 @@
 // Progress on stderr: the stage, its job and that job's progress. Ctrl-C cancels the current job;
 // running the same command again continues where it stopped (each stage finds done work in the store).
 import fs from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { demoVerdict, FINAL_JOB_STATES, type DemoStartArgs, type DemoStatus, type TableModel } from '../../../shared/api/index.js';
 import { CliError, printResult } from '../output.js';
+import { intOption } from '../options.js';
+import { onStopSignal, settled } from '../follow.js';
 import { withApi } from '../session.js';
 import { progressLine } from './import.js';
 import { readTrainConfig } from './train.js';
@@ -27,11 +29,6 @@ interface DemoCliOptions {
   progress?: boolean;
 }
 
-const int = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-  return n;
-};
 
 const FINAL = ['completed', 'failed', 'cancelled', 'interrupted'];
 
@@ -57,25 +54,21 @@ async function runDemo(api: ApiClient, args: DemoStartArgs, opts: DemoCliOptions
   const show = opts.progress !== false;
   let status = await api.call('demo.start', args);
   const chainId = status.id;
-  let wake: () => void = () => undefined;
   let lastStage = '';
   let lastPrint = 0;
   const stageLine = (s: DemoStatus) => {
     const i = s.stages.findIndex((x) => x.state === 'running');
     return i >= 0 ? `[${i + 1}/${s.stages.length}] ${s.stages[i]!.label}` : '';
   };
+  /** The chain as it is now, with a line on stderr when another stage has started. */
+  const read = async () => {
+    status = (await api.call('demo.status', {})) ?? status;
+    const line = stageLine(status);
+    if (show && line && line !== lastStage) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
+    lastStage = line || lastStage;
+    return status;
+  };
   const offs = [
-    api.on('demo.changed', (e) => {
-      if (e.id !== chainId) return;
-      void api.call('demo.status', {}).then((s) => {
-        if (!s) return;
-        status = s;
-        const line = stageLine(s);
-        if (show && line && line !== lastStage) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`);
-        lastStage = line || lastStage;
-        if (FINAL.includes(s.state)) wake();
-      });
-    }),
     api.on('job.progress', (p) => {
       if (!show || FINAL_JOB_STATES.includes(p.state)) return;
       const current = status.stages.find((x) => x.state === 'running');
@@ -88,27 +81,17 @@ async function runDemo(api: ApiClient, args: DemoStartArgs, opts: DemoCliOptions
         process.stderr.write(`${line}\n`);
       }
     }),
+    onStopSignal(() => void api.call('demo.cancel', {}).catch(() => undefined), 'ric: cancelling the demo (its current job stops; run the same command again to continue)'),
   ];
-  const onSignal = () => {
-    process.stderr.write('\nric: cancelling the demo (its current job stops; run the same command again to continue)\n');
-    void api.call('demo.cancel', {}).catch(() => undefined);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   if (show) process.stderr.write(`demo chain ${chainId}: ${status.stages.length} stages\n${stageLine(status)}\n`);
   lastStage = stageLine(status);
   try {
-    while (!FINAL.includes(status.state)) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 2000).unref();
-      });
-      status = (await api.call('demo.status', {})) ?? status;
+    // The chain's changes wake the check; every 2 s is the fallback.
+    if (!FINAL.includes(status.state)) {
+      status = await settled(read, (s) => FINAL.includes(s.state), (wake) => api.on('demo.changed', (e) => e.id === chainId && wake()), 2000);
     }
   } finally {
     for (const off of offs) off();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
   if (tty && show) process.stderr.write('\r\x1b[K');
   return status;
@@ -118,12 +101,12 @@ export function demoCommand(dataDir: () => string): Command {
   return new Command('demo')
     .description('create the ShapesEdit demo project: dataset → approved captions → Region-CLIP → BLIP → the tiny editor fine-tuned five ways (Tables 2–3) × seeds → edits → evaluation → the ablation table; re-running continues')
     .option('--quick', 'baseline and the full method, one seed (a few minutes)')
-    .option('--seeds <n>', 'seeds per variant (default 3; --quick: 1)', int(1, 10))
+    .option('--seeds <n>', 'seeds per variant (default 3; --quick: 1)', intOption(1, 10))
     .option('--train-base', 'train the base editor here with the denoising loss (instead of the shipped resources/base-editor)')
-    .option('--base-steps <n>', 'steps of the base editor with --train-base (default: the base preset\'s 20000; fewer make a weaker base)', int(1, 1_000_000))
-    .option('--count <n>', 'ShapesEdit samples to generate (default 600; ~10% form the held-out split that is edited and scored)', int(16, 100_000))
-    .option('--editor-steps <n>', 'fine-tuning steps per variant (default 60)', int(1, 100_000))
-    .option('--edit-steps <n>', 'DDIM steps per edit (default 10)', int(1, 1000))
+    .option('--base-steps <n>', 'steps of the base editor with --train-base (default: the base preset\'s 20000; fewer make a weaker base)', intOption(1, 1_000_000))
+    .option('--count <n>', 'ShapesEdit samples to generate (default 600; ~10% form the held-out split that is edited and scored)', intOption(16, 100_000))
+    .option('--editor-steps <n>', 'fine-tuning steps per variant (default 60)', intOption(1, 100_000))
+    .option('--edit-steps <n>', 'DDIM steps per edit (default 10)', intOption(1, 1000))
     .option('--config <file>', 'JSON: {"regionclip": {...}, "blip": {...}, "editor": {...}, "base": {...}} — each stage\'s trainer config overrides')
     .option('--data <dir>', 'the project folder (as ric --data)')
     .option('--no-progress', 'no progress on stderr')

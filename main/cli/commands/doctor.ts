@@ -3,11 +3,12 @@
 // plus the kernels the models' training needs that the active backend lacks. With --model DIR, the
 // pre-flight of an edit with that pipeline folder on the active backend: every part, and whether an
 // edit fits the backend's memory (resident, or the stages on demand) — before a user starts a job.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { tensorBackendNames, type TensorBackendName } from '../../../shared/api/system.js';
 import type { EditCheck } from '../../../shared/api/edit.js';
 import type { BackendReport } from '../../engine/backend.js';
 import { CliError, printResult } from '../output.js';
+import { intOption } from '../options.js';
 
 export interface DoctorOptions {
   json?: boolean;
@@ -74,11 +75,7 @@ function editLines(e: EditCheck): string[] {
   ];
 }
 
-const int = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 8 || n > 4096) throw new InvalidArgumentError('must be an integer from 8 to 4096');
-  return n;
-};
+const int = intOption(8, 4096);
 
 export function doctorCommand(): Command {
   return new Command('doctor')

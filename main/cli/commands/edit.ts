@@ -10,7 +10,9 @@ import { editDatasetParamsSchema, editDatasetResultSchema, editSchedulerNames, E
 import { resultsImportReportSchema, type ResultsImportReport } from '../../../shared/api/results.js';
 import type { ApiClient } from '../../../shared/api/client.js';
 import { CliError, printResult } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { intOption } from '../options.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 import { progressLine } from './import.js';
 
 export interface EditCliOptions {
@@ -31,11 +33,6 @@ export interface EditCliOptions {
   progress?: boolean;
 }
 
-const int = (min: number, max: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-  return n;
-};
 const scale = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 100) throw new InvalidArgumentError('must be a number from 0 to 100');
@@ -49,14 +46,14 @@ export function editCommand(dataDir: () => string): Command {
     .requiredOption('--dataset <D>', 'dataset id or name')
     .requiredOption('--name <name>', 'result set name; the same name with the same settings resumes')
     .addOption(new Option('--split <split>', 'only this split').choices(['train', 'val', 'test']))
-    .option('--limit <n>', 'only the first N samples (in sample order)', int(1, 10_000_000))
-    .option('--steps <n>', 'denoising steps (20-50 suffice with dpmpp_2m)', int(1, 1000), EDIT_DEFAULTS.steps)
+    .option('--limit <n>', 'only the first N samples (in sample order)', intOption(1, 10_000_000))
+    .option('--steps <n>', 'denoising steps (20-50 suffice with dpmpp_2m)', intOption(1, 1000), EDIT_DEFAULTS.steps)
     .option('--guidance <s>', 'text guidance scale s_T', scale, EDIT_DEFAULTS.guidanceScale)
     .option('--image-guidance <s>', 'image guidance scale s_I', scale, EDIT_DEFAULTS.imageGuidanceScale)
     .addOption(new Option('--scheduler <name>', "sampler (default: the folder's own)").choices([...editSchedulerNames]))
-    .option('--seed <s>', "the job's seed (each sample's seed is derived from it and the sample's id)", int(0, 2 ** 31 - 1), EDIT_DEFAULTS.seed)
-    .option('--resolution <px>', "longer side of the edited image (default: the model's own)", int(8, 4096))
-    .option('--workers <n>', 'tensor workers (default: $RIC_ENGINE_WORKERS, else auto)', int(1, 256))
+    .option('--seed <s>', "the job's seed (each sample's seed is derived from it and the sample's id)", intOption(0, 2 ** 31 - 1), EDIT_DEFAULTS.seed)
+    .option('--resolution <px>', "longer side of the edited image (default: the model's own)", intOption(8, 4096))
+    .option('--workers <n>', 'tensor workers (default: $RIC_ENGINE_WORKERS, else auto)', intOption(1, 256))
     .option('--method <label>', 'method label comparisons show (default: InstructPix2Pix, or MagicBrush by the folder name)')
     .option('--no-progress', 'no progress on stderr')
     .option('--json', 'one JSON report on stdout')
@@ -65,31 +62,19 @@ export function editCommand(dataDir: () => string): Command {
     });
 }
 
-/** Runs a job to its end, cancelling it on Ctrl-C, with a progress line on stderr. */
-async function runJob(api: ApiClient, what: string, start: () => Promise<number>, showProgress: boolean) {
-  let jobId = -1;
-  const stop = () => {
-    process.stderr.write(`\nric: stopping the ${what} job (run the same command again to resume)\n`);
-    if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+/** Runs a job to its end, cancelling it on Ctrl-C, with a progress line on stderr (at most one in 2 s). */
+function runJob(api: ApiClient, what: string, start: () => Promise<number>, showProgress: boolean) {
   let last = 0;
-  const off = api.on('job.progress', (p) => {
-    if (!showProgress || p.jobId !== jobId) return;
-    const final = p.state !== 'running';
-    if (!final && Date.now() - last < 2000) return;
-    last = Date.now();
-    process.stderr.write(`${what} job ${p.jobId}: ${progressLine(p)}${p.message ? `  ${p.message}` : ''}\n`);
+  return followJob(api, start, {
+    stopNote: `ric: stopping the ${what} job (run the same command again to resume)`,
+    onProgress: (p) => {
+      if (!showProgress) return;
+      const final = p.state !== 'running';
+      if (!final && Date.now() - last < 2000) return;
+      last = Date.now();
+      process.stderr.write(`${what} job ${p.jobId}: ${progressLine(p)}${p.message ? `  ${p.message}` : ''}\n`);
+    },
   });
-  try {
-    jobId = await start();
-    return await jobEnd(api, jobId);
-  } finally {
-    off();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-  }
 }
 
 export async function edit(dataDir: string, opts: EditCliOptions): Promise<void> {

@@ -8,7 +8,8 @@ import type { ApiClient } from '../../../shared/api/client.js';
 import type { EvaluationDetail, PresetInput } from '../../../shared/api/evals.js';
 import { columnLabel, METRIC_INFO } from '../../../shared/evals/metrics.js';
 import { CliError, printResult } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 import { workersArg } from './train.js';
 
 export interface EvalCliOptions {
@@ -68,37 +69,34 @@ async function findResultSet(api: ApiClient, name: string, dataset: string | und
 export async function evaluate(dataDir: string, opts: EvalCliOptions): Promise<void> {
   const preset = presetInput(opts.preset);
   await withApi(dataDir, async (api) => {
-    let jobId = -1;
-    const stop = () => {
-      if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const resultSetId = await findResultSet(api, opts.results, opts.dataset);
+    const args = { resultSetId, preset, ...(opts.against ? { against: opts.against } : {}), ...(opts.split ? { split: opts.split } : {}) };
+    const pre = await api.call('evals.preflight', args);
+    if (!pre.ok) throw new CliError(`model folders not ready:\n${pre.folders.filter((f) => !f.ok).map((f) => `  ${f.key} (${f.metrics.join(', ')}): ${f.problem}`).join('\n')}\nset them in Settings → model folders (or ric settings)`);
+    let evaluationId = -1;
     let lastLine = 0;
-    const off = api.on('job.progress', (p) => {
-      if (p.jobId !== jobId || p.state !== 'running' || (Date.now() - lastLine < 2000 && p.done !== p.total)) return;
-      lastLine = Date.now();
-      process.stderr.write(`evaluate job ${p.jobId}: ${p.done}/${p.total ?? '?'}\n`);
-    });
-    try {
-      const resultSetId = await findResultSet(api, opts.results, opts.dataset);
-      const args = { resultSetId, preset, ...(opts.against ? { against: opts.against } : {}), ...(opts.split ? { split: opts.split } : {}) };
-      const pre = await api.call('evals.preflight', args);
-      if (!pre.ok) throw new CliError(`model folders not ready:\n${pre.folders.filter((f) => !f.ok).map((f) => `  ${f.key} (${f.metrics.join(', ')}): ${f.problem}`).join('\n')}\nset them in Settings → model folders (or ric settings)`);
-      const started = await api.call('evals.start', { ...args, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
-      jobId = started.jobId;
-      if (started.resumed) process.stderr.write(`continuing evaluation ${started.evaluationId} (samples already scored are kept)\n`);
-      const job = await jobEnd(api, jobId);
-      const detail = await api.call('evals.get', { id: started.evaluationId });
-      printResult(opts, { ok: job.state === 'completed', job: { id: jobId, state: job.state, error: job.error }, evaluation: detail }, () => human(detail, job.state, job.error));
-      if (job.state === 'cancelled') process.exitCode = 130;
-      else if (job.state !== 'completed') process.exitCode = 1;
-      else if (detail.errors > 0) process.exitCode = 2;
-    } finally {
-      off();
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    const job = await followJob(
+      api,
+      async () => {
+        const started = await api.call('evals.start', { ...args, ...(opts.workers !== undefined ? { workers: opts.workers } : {}) });
+        evaluationId = started.evaluationId;
+        if (started.resumed) process.stderr.write(`continuing evaluation ${started.evaluationId} (samples already scored are kept)\n`);
+        return started.jobId;
+      },
+      {
+        onProgress: (p) => {
+          if (p.state !== 'running' || (Date.now() - lastLine < 2000 && p.done !== p.total)) return;
+          lastLine = Date.now();
+          process.stderr.write(`evaluate job ${p.jobId}: ${p.done}/${p.total ?? '?'}\n`);
+        },
+      },
+    );
+    const jobId = job.id;
+    const detail = await api.call('evals.get', { id: evaluationId });
+    printResult(opts, { ok: job.state === 'completed', job: { id: jobId, state: job.state, error: job.error }, evaluation: detail }, () => human(detail, job.state, job.error));
+    if (job.state === 'cancelled') process.exitCode = 130;
+    else if (job.state !== 'completed') process.exitCode = 1;
+    else if (detail.errors > 0) process.exitCode = 2;
   });
 }
 

@@ -1,11 +1,12 @@
 // `ric export masks --dataset D --out DIR [--polarity white|black]` and
 // `ric import masks --dataset D DIR [--polarity ...] [--alpha ...] [--threshold N]`: the editor's
 // Api methods (masks.export, masks.importFiles). Other `ric export` subcommands (tables, grids) join here.
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import path from 'node:path';
 import type { ApiClient } from '../../../shared/api/client.js';
 import type { MaskImportOptions } from '../../../shared/api/masks.js';
 import { printResult, type OutputOptions } from '../output.js';
+import { intOption } from '../options.js';
 import { withApi } from '../session.js';
 
 /** A progress line on a terminal from the Api's masks.progress events; nothing when stderr is a file. */
@@ -50,11 +51,7 @@ export async function importMasks(dataDir: string, dir: string, opts: OutputOpti
   });
 }
 
-function threshold(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 255) throw new InvalidArgumentError('must be an integer from 1 to 255');
-  return n;
-}
+const threshold = intOption(1, 255);
 
 /** Registers `ric export masks` and `ric import masks` (on the existing `import` command if there is one). */
 export function registerMaskCommands(program: Command, dataDir: () => string): void {

@@ -2,11 +2,13 @@
 // the same import job the UI starts, with a progress bar on stderr and, with --json, the report
 // (imported, skipped, and every per-sample error) as one JSON document on stdout.
 import fs from 'node:fs';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { importReportSchema, type ApiArgs, type ApiEventPayload, type ImportReport, type MaskPolarity } from '../../../shared/api/index.js';
 import { CliError, printResult, type OutputOptions } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { intOption } from '../options.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 import { listDatasets, registerDatasetSubcommands } from './datasets.js';
 
 /** What `ric import` asks for: a dataset file or folder in a format, or the generated ShapesEdit set. */
@@ -52,55 +54,38 @@ export function humanReport(r: ImportReport): string {
 export async function runImportCommand(dataDir: string, spec: ImportRequest, options: ImportCliOptions): Promise<void> {
   if (spec.format !== 'shapes' && !fs.existsSync(spec.path)) throw new CliError(`no such file or folder: ${path.resolve(spec.path)}`);
   await withApi(dataDir, async (api) => {
-    let jobId = -1;
-    const onSignal = () => {
-      process.stderr.write('\nric: stopping after the current batch (run the same import again to resume)\n');
-      if (jobId > 0) void api.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
     const tty = process.stderr.isTTY === true;
     const showProgress = options.progress !== false;
     let lastPrint = 0;
-    const off = api.on('job.progress', (p) => {
-      if (!showProgress || p.jobId !== jobId) return;
-      const now = Date.now();
-      const final = p.state !== 'running';
-      if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K${final ? '\n' : ''}`);
-      else if (final || now - lastPrint > 5000) {
-        lastPrint = now;
-        process.stderr.write(`${progressLine(p)}\n`);
-      }
-    });
-    try {
-      // The same queue and engine host as the app (main/jobs): the import runs in its own process.
-      let started: { jobId: number };
+    // The same queue and engine host as the app (main/jobs): the import runs in its own process.
+    const start = async () => {
       if (spec.format === 'shapes') {
         const { format: _shapes, ...args } = spec;
-        started = await api.call('datasets.importShapes', args);
-      } else started = await api.call('datasets.import', { ...spec, path: path.resolve(spec.path) });
-      jobId = started.jobId;
-      const job = await jobEnd(api, jobId);
-      const report = importReportSchema.safeParse(job.result);
-      if (!report.success) throw new CliError(job.error ?? `import job ${jobId} ended ${job.state}`);
-      printResult(options, report.data, () => humanReport(report.data));
-      if (report.data.state === 'failed') process.exitCode = 1;
-      if (report.data.state === 'cancelled') process.exitCode = 130;
-    } finally {
-      off();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+        return (await api.call('datasets.importShapes', args)).jobId;
+      }
+      return (await api.call('datasets.import', { ...spec, path: path.resolve(spec.path) })).jobId;
+    };
+    const job = await followJob(api, start, {
+      stopNote: 'ric: stopping after the current batch (run the same import again to resume)',
+      onProgress: (p) => {
+        if (!showProgress) return;
+        const now = Date.now();
+        const final = p.state !== 'running';
+        if (tty) process.stderr.write(`\r${progressLine(p)}\x1b[K${final ? '\n' : ''}`);
+        else if (final || now - lastPrint > 5000) {
+          lastPrint = now;
+          process.stderr.write(`${progressLine(p)}\n`);
+        }
+      },
+    });
+    const report = importReportSchema.safeParse(job.result);
+    if (!report.success) throw new CliError(job.error ?? `import job ${job.id} ended ${job.state}`);
+    printResult(options, report.data, () => humanReport(report.data));
+    if (report.data.state === 'failed') process.exitCode = 1;
+    if (report.data.state === 'cancelled') process.exitCode = 130;
   });
 }
 
-function intOption(min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
-    return n;
-  };
-}
 
 /** `ric import ...` and `ric datasets`, registered on the program by main/cli/index.ts. */
 export function registerDatasetCommands(program: Command, dataDir: () => string): void {

@@ -6,7 +6,8 @@ import type { ApiClient } from '../../../shared/api/client.js';
 import { ApiCallError, jobStates, type JobDetail, type JobLogLine, type JobState, type JobSummary } from '../../../shared/api/index.js';
 import { runLabel } from '../../../shared/runs/index.js';
 import { CliError, printResult } from '../output.js';
-import { jobEnd, withApi } from '../session.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 
 const int = (value: string) => {
   const n = Number(value);
@@ -40,23 +41,6 @@ async function fullLog(api: ApiClient, id: number): Promise<JobLogLine[]> {
   }
 }
 
-/** Waits for a job this process dispatched to end, printing its log; Ctrl-C asks it to stop. */
-export async function followJob(api: ApiClient, id: number, progress = true): Promise<JobState> {
-  const onSignal = () => {
-    process.stderr.write('\nric: stopping (training writes a checkpoint first; `ric jobs resume` continues)\n');
-    void api.call('jobs.cancel', { id }).catch(() => undefined);
-  };
-  process.once('SIGINT', onSignal);
-  const offLog = api.on('log.line', (l) => {
-    if (progress && l.jobId === id) process.stderr.write(`[job ${id}] ${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
-  });
-  try {
-    return (await jobEnd(api, id)).state;
-  } finally {
-    offLog();
-    process.off('SIGINT', onSignal);
-  }
-}
 
 export function jobsCommand(dataDir: () => string): Command {
   const cmd = new Command('jobs')
@@ -116,7 +100,14 @@ export function jobsCommand(dataDir: () => string): Command {
       await withApi(dataDir(), async (api) => {
         await detail(api, int(id));
         await api.call('jobs.resume', { id: int(id), ...(opts.checkpoint !== undefined ? { checkpointId: opts.checkpoint } : {}) });
-        const state = await followJob(api, int(id), opts.progress !== false);
+        // Waits here for the job it dispatched, printing its log; Ctrl-C asks it to stop.
+        const { state } = await followJob(api, async () => int(id), {
+          stopNote: 'ric: stopping (training writes a checkpoint first; `ric jobs resume` continues)',
+          signals: ['SIGINT'],
+          onLog: (l) => {
+            if (opts.progress !== false) process.stderr.write(`[job ${id}] ${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
+          },
+        });
         const job = await detail(api, int(id));
         printResult(out(opts), job, () => line(job));
         if (state !== 'completed') process.exitCode = state === 'cancelled' ? 130 : 1;

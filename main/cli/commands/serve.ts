@@ -1,7 +1,5 @@
 import path from 'node:path';
-import { openApp } from '../../app.js';
 import { projectRoot } from '../../paths.js';
-import { startWebServer } from '../../api/transports/http.js';
 import { CliError } from '../output.js';
 
 export interface ServeOptions {
@@ -17,6 +15,8 @@ export interface ServeOptions {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function serve(options: ServeOptions): Promise<void> {
+  // The app and the web server (ws and the rest) load when serving starts, not with every `ric`.
+  const [{ openApp }, { startWebServer }] = await Promise.all([import('../../app.js'), import('../../api/transports/http.js')]);
   const app = openApp({ dataDir: options.dataDir, mode: 'web' });
   const rendererDir = path.join(projectRoot(), 'dist', 'renderer');
   let server;

@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import type { ApiClient } from '../../../shared/api/client.js';
-import { API_BOUNDS, formatBytes, parseBoundedJson, textFallbacks, trainingPresets, type JobState, type TrainingPreflight } from '../../../shared/api/index.js';
+import { API_BOUNDS, formatBytes, parseBoundedJson, textFallbacks, trainingPresets, type TrainingPreflight } from '../../../shared/api/index.js';
 import { runLabelWithJob } from '../../../shared/runs/index.js';
 import { CliError, printResult } from '../output.js';
-import { FINAL_STATES, withApi } from '../session.js';
+import { followJob } from '../follow.js';
+import { withApi } from '../session.js';
 import { progressLine } from './import.js';
 import { editorJobParams, editorOptions, type EditorCliOptions } from './train-editor.js';
 
@@ -76,52 +77,21 @@ function refuseUnlessReady(check: TrainingPreflight, configFile: string | undefi
 async function train(client: ApiClient, dataDir: string, family: Family, opts: TrainCliOptions): Promise<void> {
   const tty = process.stderr.isTTY === true;
   const showProgress = opts.progress !== false;
-  let jobId = -1;
   let lastPrint = 0;
-  let finalState: JobState | null = null;
-  let wake: () => void = () => undefined;
   const latest: Record<string, number> = {};
-  const offs = [
-    client.on('job.progress', (p) => {
-      if (p.jobId !== jobId) return;
-      if (FINAL_STATES.includes(p.state)) {
-        finalState = p.state;
-        wake();
-      }
-      if (!showProgress) return;
-      // An epoch's mean once there is one (a single step's loss is one batch's).
-      const loss = latest.epoch_loss !== undefined ? ` epoch loss ${latest.epoch_loss.toFixed(4)}` : latest.loss !== undefined ? ` step loss ${latest.loss.toFixed(4)}` : '';
-      const r1 = latest.val_r1 !== undefined ? ` val R@1 ${latest.val_r1.toFixed(3)}` : '';
-      const line = `${progressLine(p, 30, ['step', 'steps'])}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
-      const now = Date.now();
-      if (tty) process.stderr.write(`\r${line}\x1b[K`);
-      else if (now - lastPrint > 5000) {
-        lastPrint = now;
-        process.stderr.write(`${line}\n`);
-      }
-    }),
-    client.on('metric.batch', (b) => {
-      for (const pt of b.points) latest[pt.key] = pt.value;
-    }),
-    client.on('log.line', (l) => {
-      if (l.jobId !== jobId || !showProgress) return;
-      process.stderr.write(`${tty ? '\r\x1b[K' : ''}${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
-    }),
-  ];
-  const onSignal = () => {
-    process.stderr.write('\nric: cancelling; the trainer writes a checkpoint first (continue with --resume-job)\n');
-    if (jobId > 0) void client.call('jobs.cancel', { id: jobId }).catch(() => undefined);
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    let runId: number | null;
+  const offMetrics = client.on('metric.batch', (b) => {
+    for (const pt of b.points) latest[pt.key] = pt.value;
+  });
+  let runId: number | null = null;
+  const start = async (known: (id: number) => void): Promise<number> => {
     if (opts.resumeJob !== undefined) {
-      jobId = opts.resumeJob;
+      const jobId = opts.resumeJob;
+      known(jobId);
       const job = await client.call('jobs.get', { id: jobId });
       if (job.kind !== `train-${family}`) throw new CliError(`job ${jobId} is a ${job.kind} job, not train-${family}`);
       runId = job.runId;
       await client.call('jobs.resume', { id: jobId });
+      return jobId;
     } else {
       if (!opts.dataset) throw new CliError('--dataset is required (a dataset name or id; `ric datasets` lists them)');
       const dataset = await client.call('datasets.resolve', { ref: opts.dataset });
@@ -155,24 +125,36 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
         const texts = check.textFallback === 'none' ? 'approved captions' : "approved captions, else the dataset's own descriptions";
         what = `${family} on "${dataset.name}", preset ${check.preset}, ${check.trainPairs} training + ${check.valPairs} validation pairs (${texts})`;
       }
-      jobId = started.id;
+      known(started.id);
       runId = started.runId;
       const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
-      if (showProgress) process.stderr.write(`${run ? runLabelWithJob(run) : `job ${jobId}`}: ${what}\n`);
+      if (showProgress) process.stderr.write(`${run ? runLabelWithJob(run) : `job ${started.id}`}: ${what}\n`);
+      return started.id;
     }
-    // Wait for the final state (events), polling as a fallback.
-    while (!finalState) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 1000).unref();
-      });
-      if (!finalState) {
-        const state = (await client.call('jobs.get', { id: jobId })).state;
-        if (FINAL_STATES.includes(state)) finalState = state;
-      }
-    }
+  };
+  try {
+    const job = await followJob(client, start, {
+      stopNote: 'ric: cancelling; the trainer writes a checkpoint first (continue with --resume-job)',
+      onProgress: (p) => {
+        if (!showProgress) return;
+        // An epoch's mean once there is one (a single step's loss is one batch's).
+        const loss = latest.epoch_loss !== undefined ? ` epoch loss ${latest.epoch_loss.toFixed(4)}` : latest.loss !== undefined ? ` step loss ${latest.loss.toFixed(4)}` : '';
+        const r1 = latest.val_r1 !== undefined ? ` val R@1 ${latest.val_r1.toFixed(3)}` : '';
+        const line = `${progressLine(p, 30, ['step', 'steps'])}${loss}${r1}${p.message ? ` ${p.message}` : ''}`;
+        const now = Date.now();
+        if (tty) process.stderr.write(`\r${line}\x1b[K`);
+        else if (now - lastPrint > 5000) {
+          lastPrint = now;
+          process.stderr.write(`${line}\n`);
+        }
+      },
+      onLog: (l) => {
+        if (showProgress) process.stderr.write(`${tty ? '\r\x1b[K' : ''}${l.level === 'info' ? '' : `${l.level}: `}${l.message}\n`);
+      },
+    });
+    const jobId = job.id;
+    const finalState = job.state;
     if (tty && showProgress) process.stderr.write('\n');
-    const job = await client.call('jobs.get', { id: jobId });
     const run = runId !== null ? await client.call('runs.get', { id: runId }) : null;
     const latestMetrics = Object.fromEntries((run?.latest ?? []).map((m) => [m.key, m.value]));
     const best = Math.max(...(run?.checkpoints ?? []).map((c) => c.validationScore ?? -1));
@@ -191,9 +173,7 @@ async function train(client: ApiClient, dataDir: string, family: Family, opts: T
     if (finalState === 'failed' || finalState === 'interrupted') process.exitCode = 1;
     if (finalState === 'cancelled') process.exitCode = 130;
   } finally {
-    for (const off of offs) off();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offMetrics();
   }
 }
 

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shapesEditorPairs } from '../../../main/data/shapes-pairs.js';
+import { TINY_EDITOR_UNET } from '../../helpers/tiny-editor.js';
 import { writeRandomTowers } from '../engine/training/editor/towers.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
@@ -23,10 +24,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => fs.rmSync(data, { recursive: true, force: true }));
 
-const tinyUnet = {
-  sample_size: 16, in_channels: 6, out_channels: 3, block_out_channels: [8, 16], down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D'],
-  up_block_types: ['CrossAttnUpBlock2D', 'UpBlock2D'], layers_per_block: 1, cross_attention_dim: 32, attention_head_dim: 4, norm_num_groups: 4,
-};
+const tinyUnet = TINY_EDITOR_UNET;
 
 describe('ric train editor', () => {
   it('runs a tiny full-loss job: per-term metrics and a diffusers unet/ checkpoint', () => {

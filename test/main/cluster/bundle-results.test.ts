@@ -10,29 +10,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importRunBundle, writeRunBundle } from '../../../main/cluster/bundle.js';
 import { runCheckpointOf } from '../../../main/jobs/edit-settings.js';
-import { openTestApp, tempDir, type TestApp } from '../../helpers/app.js';
+import type { TestApp } from '../../helpers/app.js';
+import { scopedApps } from '../../helpers/scoped-apps.js';
 import { BLUE, card, png, RED, seedEvalDataset } from '../../helpers/eval-seed.js';
 import { sqlOf } from '../../helpers/sql.js';
 
-const open: TestApp[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const t of open.splice(0)) t.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const app = () => {
-  const t = openTestApp();
-  open.push(t);
-  return t;
-};
-const scratch = () => {
-  const d = tempDir('ric-bundle-results-');
-  dirs.push(d);
-  return d;
-};
+const { app, scratch } = scopedApps('ric-bundle-results-');
 const count = (t: TestApp, table: string) => (sqlOf(t.app.store).prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 /** A run with a checkpoint folder at step 50, a set edited with that checkpoint (2 images, 1 error) and its evaluation; and a set of no run. */

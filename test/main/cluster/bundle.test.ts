@@ -5,27 +5,13 @@
 // it is left in the store (rows or files).
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { importRunBundle, readManifest, writeRunBundle } from '../../../main/cluster/bundle.js';
-import { openTestApp, tempDir, type TestApp } from '../../helpers/app.js';
+import type { TestApp } from '../../helpers/app.js';
+import { scopedApps } from '../../helpers/scoped-apps.js';
 import { sqlOf } from '../../helpers/sql.js';
 
-const open: TestApp[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const t of open.splice(0)) t.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const app = () => {
-  const t = openTestApp();
-  open.push(t);
-  return t;
-};
-const scratch = () => {
-  const d = tempDir('ric-bundle-');
-  dirs.push(d);
-  return d;
-};
+const { app, scratch } = scopedApps('ric-bundle-');
 
 /** A finished run with 3 keys × 50 steps, two checkpoint folders and a sample pointing at a blob. */
 function seedRun(t: TestApp, steps = 50): number {

@@ -3,18 +3,16 @@
 // metric backbone, so the whole path — scope, decoding, scoring, per-sample rows, features, aggregates,
 // resume, missing samples, the table and the sorted samples — runs here without model folders. The
 // backbone metrics themselves are proven in test/main/engine/metrics against the fixture models.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import sharp from 'sharp';
-import { openTestApp, type TestApp } from '../../helpers/app.js';
+import type { TestApp } from '../../helpers/app.js';
+import { scopedApps } from '../../helpers/scoped-apps.js';
 import { BLUE, card, H, RED, seedEvalDataset, seedResultSet, SQUARE, W, png } from '../../helpers/eval-seed.js';
 import { waitState } from '../jobs/helpers.js';
 import { sqlOf } from '../../helpers/sql.js';
 import { writeSettings } from '../../../main/settings/index.js';
 
-const open: TestApp[] = [];
-afterEach(() => {
-  for (const t of open.splice(0)) t.close();
-});
+const { app } = scopedApps();
 
 async function evaluate(t: TestApp, resultSetId: number, preset = 'exact') {
   const started = await t.client.call('evals.start', { resultSetId, preset });
@@ -40,8 +38,7 @@ const inSquare = (x: number, y: number) => x >= SQUARE.x && x < SQUARE.x + SQUAR
 
 describe('evaluate job (exact preset, no backbone)', () => {
   test('scores every sample by hand-checkable rules, resumes, reports missing samples, builds the table', async () => {
-    const t = openTestApp();
-    open.push(t);
+    const t = app();
     const store = t.app.store;
     const N = 6;
     const { datasetId, sampleIds } = await seedEvalDataset(store, N);
@@ -118,8 +115,7 @@ describe('evaluate job (exact preset, no backbone)', () => {
   }, 120_000);
 
   test('bad input: unknown preset, model folders not set, a result set without images, unreadable image', async () => {
-    const t = openTestApp();
-    open.push(t);
+    const t = app();
     const store = t.app.store;
     const { datasetId, sampleIds } = await seedEvalDataset(store, 2);
     const empty = await seedResultSet(store, datasetId, sampleIds, 'empty', 'Nothing', () => null);
@@ -150,8 +146,7 @@ describe('evaluate job (exact preset, no backbone)', () => {
 });
 
 test('killed midway: the row says so, and the restart scores only the samples it lacks, to the same aggregate', async () => {
-  const t = openTestApp();
-  open.push(t);
+  const t = app();
   const store = t.app.store;
   const { datasetId, sampleIds } = await seedEvalDataset(store, 6);
   const shifted = await seedResultSet(store, datasetId, sampleIds, 'shifted', 'Shifted', (i) => card(BLUE, i % 4));

@@ -2,18 +2,14 @@
 // fitted into its cell; checked pixel by pixel where the cards' squares must land.
 import fs from 'node:fs';
 import sharp from 'sharp';
-import { afterEach, expect, test } from 'vitest';
-import { openTestApp, type TestApp } from '../../helpers/app.js';
+import { expect, test } from 'vitest';
+import { scopedApps } from '../../helpers/scoped-apps.js';
 import { BLUE, card, RED, seedEvalDataset, seedResultSet, SQUARE } from '../../helpers/eval-seed.js';
 
-const open: TestApp[] = [];
-afterEach(() => {
-  for (const t of open.splice(0)) t.close();
-});
+const { app } = scopedApps();
 
 test('samples × columns, images fitted into their cells, a missing image grey; bad input named', async () => {
-  const t = openTestApp();
-  open.push(t);
+  const t = app();
   const store = t.app.store;
   const { datasetId, sampleIds } = await seedEvalDataset(store, 2);
   const noop = await seedResultSet(store, datasetId, sampleIds, 'noop', 'Identity', () => card(RED));

@@ -3,17 +3,15 @@
 // targets with the recoloured/added shape in a wrong colour), evaluated by the evaluate job. Edit
 // accuracy is 100 % for the targets and 0 % for the sources on every edit kind, the wrong colour fails
 // exactly the colour edits, and the table groups two seeds of one method into mean ± std.
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import sharp from 'sharp';
-import { openTestApp, type TestApp } from '../../helpers/app.js';
+import type { TestApp } from '../../helpers/app.js';
+import { scopedApps } from '../../helpers/scoped-apps.js';
 import { waitState } from '../jobs/helpers.js';
 import { seedEvalDataset, seedResultSet, card, BLUE } from '../../helpers/eval-seed.js';
 import { generateShapesSample, palette, renderScene, type ShapesSample } from '../../../main/data/shapes.js';
 
-const open: TestApp[] = [];
-afterEach(() => {
-  for (const t of open.splice(0)) t.close();
-});
+const { app } = scopedApps();
 
 const SEED = 5;
 const SIZE = 32;
@@ -61,8 +59,7 @@ function wrongColour(s: ShapesSample): Uint8Array {
 
 describe('evaluate job, shapes preset', () => {
   test('edit accuracy overall and per kind: targets 100 %, sources 0 %, a wrong colour fails the colour edits; the table shows it per seed group', async () => {
-    const t = openTestApp();
-    open.push(t);
+    const t = app();
     const datasetId = await importShapes(t);
     const oracle1 = await resultSet(t, datasetId, 'oracle-1', 'Oracle', 1, (s) => s.target);
     const oracle2 = await resultSet(t, datasetId, 'oracle-2', 'Oracle', 2, (s) => s.target);
@@ -122,8 +119,7 @@ describe('evaluate job, shapes preset', () => {
   }, 180_000);
 
   test('a dataset without a scene graph: every sample fails naming meta.sceneGraph, and no accuracy is made up', async () => {
-    const t = openTestApp();
-    open.push(t);
+    const t = app();
     const { datasetId, sampleIds } = await seedEvalDataset(t.app.store, 2);
     const set = await seedResultSet(t.app.store, datasetId, sampleIds, 'cards', 'Cards', () => card(BLUE));
     const d = await evaluate(t, set);

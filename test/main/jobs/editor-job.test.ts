@@ -7,6 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTestApp, type TestApp } from '../../helpers/app.js';
+import { TINY_EDITOR_UNET } from '../../helpers/tiny-editor.js';
 import { shapesEditorPairs } from '../../../main/data/shapes-pairs.js';
 import { writeRandomTowers } from '../engine/training/editor/towers.js';
 import { collectPoints, importShapes, until, waitState } from './helpers.js';
@@ -19,10 +20,7 @@ afterEach(async () => {
   t = null;
 });
 
-const tinyUnet = {
-  sample_size: 16, in_channels: 6, out_channels: 3, block_out_channels: [8, 16], down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D'],
-  up_block_types: ['CrossAttnUpBlock2D', 'UpBlock2D'], layers_per_block: 1, cross_attention_dim: 32, attention_head_dim: 4, norm_num_groups: 4,
-};
+const tinyUnet = TINY_EDITOR_UNET;
 
 describe('train-editor job', () => {
   it('per-term metrics, pause, SIGKILL and resume from the checkpoint, stored edits, cancel', async () => {

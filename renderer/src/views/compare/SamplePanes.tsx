@@ -64,7 +64,11 @@ export function SamplePanes({ sampleId, sets, view, onView, showBox, slider }: {
       if (!viewport) return;
       e.preventDefault();
       const r = viewport.getBoundingClientRect();
-      latest.current.onView(zoomAbout(latest.current.view, e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top));
+      const next = zoomAbout(latest.current.view, e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
+      // Kept at once: a second wheel event before the re-render zooms from this view, not the old one
+      // (otherwise fast scrolling loses steps — seen as 1.25 instead of 1.25² on a loaded machine).
+      latest.current.view = next;
+      latest.current.onView(next);
     };
     el.addEventListener('wheel', onWheel, { passive: false });
     return () => el.removeEventListener('wheel', onWheel);

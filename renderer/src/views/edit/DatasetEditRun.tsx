@@ -1,46 +1,23 @@
 // A dataset edit started from the Edit view (the job `ric edit` runs): progress over the samples with
 // the current sample's step, cancel (what is finished stays; the same edit again resumes), and the
 // job's report at the end with a way into the result set.
-import { useEffect, useState } from 'react';
-import { editDatasetResultSchema, type ApiEventPayload, type EditDatasetResult } from '../../../../shared/api/index';
+import { useState } from 'react';
+import { editDatasetResultSchema, type EditDatasetResult } from '../../../../shared/api/index';
 import { useApi } from '../../api/ApiProvider';
+import { EditJobProgress, useEditJob } from './editJob';
 import type { StartedDatasetEdit } from './EditForm';
-
-const FINAL = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 export function DatasetEditRun({ run, onFinished, onOpenSets }: { run: StartedDatasetEdit; onFinished: () => void; onOpenSets: () => void }) {
   const api = useApi();
-  const [progress, setProgress] = useState<ApiEventPayload<'job.progress'> | null>(null);
-  const [state, setState] = useState('queued');
   const [error, setError] = useState<string | null>(null);
   const [report, setReport] = useState<EditDatasetResult | null>(null);
+  const { progress, state, running } = useEditJob(run.jobId, (job) => {
+    setError(job.error);
+    const r = editDatasetResultSchema.safeParse(job.result);
+    if (r.success) setReport(r.data);
+    onFinished();
+  });
 
-  useEffect(() => {
-    let live = true;
-    const finish = () =>
-      api.call('jobs.get', { id: run.jobId }).then((job) => {
-        if (!live || !FINAL.includes(job.state)) return;
-        setState(job.state);
-        setError(job.error);
-        const r = editDatasetResultSchema.safeParse(job.result);
-        if (r.success) setReport(r.data);
-        onFinished();
-      }, () => undefined);
-    const off = api.on('job.progress', (p) => {
-      if (p.jobId !== run.jobId) return;
-      setProgress(p);
-      setState(p.state);
-      if (FINAL.includes(p.state)) void finish();
-    });
-    void finish();
-    return () => {
-      live = false;
-      off();
-    };
-    // onFinished is left out: the parent makes a new closure each render, and this subscribes once per job.
-  }, [api, run.jobId]);
-
-  const running = !FINAL.includes(state);
   return (
     <section className="edit-run panel" aria-label="Dataset edit" data-testid="dataset-edit-run" data-state={state}>
       <header className="edit-run-header">
@@ -53,16 +30,7 @@ export function DatasetEditRun({ run, onFinished, onOpenSets }: { run: StartedDa
           </button>
         ) : null}
       </header>
-      {running ? (
-        <div className="job-progress" role="status">
-          <progress max={progress?.total ?? undefined} value={progress?.total ? progress.done : undefined} aria-label="Dataset edit progress" />
-          <span>
-            {progress ? `${progress.done} of ${progress.total ?? '?'} samples` : 'starting the engine…'}
-            {progress?.etaSeconds != null ? ` · about ${Math.ceil(progress.etaSeconds)} s left` : ''}
-            {progress?.message ? ` · ${progress.message}` : ''}
-          </span>
-        </div>
-      ) : null}
+      {running ? <EditJobProgress progress={progress} unit="samples" label="Dataset edit progress" /> : null}
       {error ? (
         <p className="error" role="alert">
           {error}

@@ -3,45 +3,32 @@
 // source (side by side or under the slider), and Keep: that image as its sample's entry in a result
 // set (edit.keep).
 import { useEffect, useState } from 'react';
-import { editSingleResultSchema, type ApiEventPayload, type EditOutput } from '../../../../shared/api/index';
+import { editSingleResultSchema, type EditOutput } from '../../../../shared/api/index';
 import { useApi, useBlobUrl } from '../../api/ApiProvider';
 import { ImageStage } from '../datasets/ImageStage';
+import { EditJobProgress, useEditJob } from './editJob';
 import type { StartedEdit } from './EditForm';
-
-type Progress = ApiEventPayload<'job.progress'>;
-const FINAL = ['completed', 'failed', 'cancelled', 'interrupted'];
 
 export function EditRun({ run, onFinished }: { run: StartedEdit; onFinished: () => void }) {
   const api = useApi();
   const blobUrl = useBlobUrl();
-  const [progress, setProgress] = useState<Progress | null>(null);
   const [preview, setPreview] = useState<{ png: string; step: number; total: number } | null>(null);
   const [outputs, setOutputs] = useState<EditOutput[]>([]);
-  const [state, setState] = useState<string>('queued');
   const [error, setError] = useState<string | null>(null);
   const [chosen, setChosen] = useState(0);
   const [mode, setMode] = useState<'side' | 'slider'>('slider');
   const [keepName, setKeepName] = useState('kept edits');
   const [kept, setKept] = useState<string | null>(null);
 
+  const { progress, state, running } = useEditJob(run.jobId, (job) => {
+    setError(job.error);
+    const result = editSingleResultSchema.safeParse(job.result);
+    if (result.success) setOutputs(result.data.outputs);
+    onFinished();
+  });
+
   useEffect(() => {
-    let live = true;
-    const finish = () =>
-      api.call('jobs.get', { id: run.jobId }).then((job) => {
-        if (!live || !FINAL.includes(job.state)) return;
-        setState(job.state);
-        setError(job.error);
-        const result = editSingleResultSchema.safeParse(job.result);
-        if (result.success) setOutputs(result.data.outputs);
-        onFinished();
-      }, () => undefined);
     const offs = [
-      api.on('job.progress', (p) => {
-        if (p.jobId !== run.jobId) return;
-        setProgress(p);
-        setState(p.state);
-        if (FINAL.includes(p.state)) void finish();
-      }),
       api.on('edit.preview', (p) => {
         if (p.jobId === run.jobId) setPreview({ png: p.png, step: p.step, total: p.total });
       }),
@@ -49,16 +36,9 @@ export function EditRun({ run, onFinished }: { run: StartedEdit; onFinished: () 
         if (o.jobId === run.jobId) setOutputs((list) => (list.some((x) => x.index === o.index) ? list : [...list, o].sort((a, b) => a.index - b.index)));
       }),
     ];
-    // A job that ended before this subscription still shows its end.
-    void finish();
-    return () => {
-      live = false;
-      offs.forEach((off) => off());
-    };
-    // onFinished is left out: the parent makes a new closure each render, and this subscribes once per job.
+    return () => offs.forEach((off) => off());
   }, [api, run.jobId]);
 
-  const running = !FINAL.includes(state);
   const selected = outputs.find((o) => o.index === chosen) ?? outputs[0];
   const keep = () => {
     if (!selected) return;
@@ -82,16 +62,7 @@ export function EditRun({ run, onFinished }: { run: StartedEdit; onFinished: () 
           </button>
         ) : null}
       </header>
-      {running ? (
-        <div className="job-progress" role="status">
-          <progress max={progress?.total ?? undefined} value={progress?.total ? progress.done : undefined} aria-label="Edit progress" />
-          <span>
-            {progress ? `${progress.done} of ${progress.total ?? '?'} steps` : 'starting the engine…'}
-            {progress?.etaSeconds != null ? ` · about ${Math.ceil(progress.etaSeconds)} s left` : ''}
-            {progress?.message ? ` · ${progress.message}` : ''}
-          </span>
-        </div>
-      ) : null}
+      {running ? <EditJobProgress progress={progress} unit="steps" label="Edit progress" /> : null}
       {running && preview ? (
         <figure className="edit-preview">
           <img src={preview.png} alt={`x̂0 preview at step ${preview.step} of ${preview.total}`} data-testid="edit-preview" />

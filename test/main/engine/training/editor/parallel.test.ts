@@ -11,13 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shapesEditorPairs } from '../../../../../main/data/shapes-pairs.js';
 import { readSafetensors } from '../../../../../main/engine/io/safetensors.js';
 import { TensorPool } from '../../../../../main/engine/parallel/index.js';
-import { editorPreset, parseEditorConfig, planEditorWorkers, trainEditor } from '../../../../../main/engine/training/editor/index.js';
-import { mergeConfig } from '../../../../../main/engine/training/index.js';
+import { planEditorWorkers, trainEditor } from '../../../../../main/engine/training/editor/index.js';
 import type { MetricValues } from '../../../../../main/engine/training/types.js';
+import { TINY_EDITOR_SIZE, tinyEditorConfig } from '../../../../helpers/tiny-editor.js';
 import { writeRandomTowers } from './towers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-editor-dp-'));
-const SIZE = 16;
+const SIZE = TINY_EDITOR_SIZE;
 const pairs = shapesEditorPairs({ seed: 3, count: 6, size: SIZE }).map((p) => ({ ...p, split: 'train' as const }));
 let towers: { regionclip: string; blip: string };
 let pool: TensorPool;
@@ -32,41 +32,10 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function config(over: Record<string, unknown> = {}) {
-  const unet = {
-    sample_size: SIZE,
-    in_channels: 6,
-    out_channels: 3,
-    block_out_channels: [8, 16],
-    down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D'],
-    up_block_types: ['CrossAttnUpBlock2D', 'UpBlock2D'],
-    layers_per_block: 1,
-    cross_attention_dim: 32,
-    attention_head_dim: 4,
-    norm_num_groups: 4,
-  };
-  // Batch 5 on 2 workers with micro-batches of 2: worker 0 takes samples 0–3 in two micro-batches,
-  // worker 1 sample 4 — uneven shares and a sum inside a worker's region are both exercised.
-  return parseEditorConfig(
-    mergeConfig(editorPreset('tiny'), {
-      resolution: SIZE,
-      batch_size: 5,
-      micro_batch_size: 2,
-      steps: 3,
-      lr: 2e-3,
-      warmup_steps: 0,
-      checkpoint_every: 2,
-      keep_checkpoints: 0,
-      conditioning_dropout: 0.2,
-      lambda_region: 4,
-      lambda_global: 4,
-      tiny_pipeline: { unet },
-      validation: { samples: 0, metric_samples: 0, loss_samples: 0 },
-      ...towers,
-      ...over,
-    }),
-  );
-}
+// Batch 5 on 2 workers with micro-batches of 2: worker 0 takes samples 0–3 in two micro-batches,
+// worker 1 sample 4 — uneven shares and a sum inside a worker's region are both exercised.
+const config = () =>
+  tinyEditorConfig(towers, { batch_size: 5, steps: 3, checkpoint_every: 2, conditioning_dropout: 0.2, lambda_region: 4, lambda_global: 4, validation: { samples: 0, metric_samples: 0, loss_samples: 0 } });
 
 async function run(dir: string, workers: 1 | 2, resumeFrom: string | null = null) {
   const metrics = new Map<number, MetricValues>();

@@ -10,13 +10,13 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shapesEditorPairs } from '../../../../../main/data/shapes-pairs.js';
 import { readSafetensors } from '../../../../../main/engine/io/safetensors.js';
-import { editorPreset, parseEditorConfig, readEditorState, trainEditor, type EditorPair } from '../../../../../main/engine/training/editor/index.js';
-import { mergeConfig } from '../../../../../main/engine/training/index.js';
+import { readEditorState, trainEditor, type EditorPair } from '../../../../../main/engine/training/editor/index.js';
 import type { MetricValues } from '../../../../../main/engine/training/types.js';
+import { TINY_EDITOR_SIZE, tinyEditorConfig } from '../../../../helpers/tiny-editor.js';
 import { writeRandomTowers } from './towers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ric-editor-'));
-const SIZE = 16;
+const SIZE = TINY_EDITOR_SIZE;
 const pairs = shapesEditorPairs({ seed: 7, count: 12, size: SIZE });
 let towers: { regionclip: string; blip: string };
 
@@ -26,36 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function config(over: Record<string, unknown>) {
-  const tinyUnet = {
-    sample_size: SIZE,
-    in_channels: 6,
-    out_channels: 3,
-    block_out_channels: [8, 16],
-    down_block_types: ['DownBlock2D', 'CrossAttnDownBlock2D'],
-    up_block_types: ['CrossAttnUpBlock2D', 'UpBlock2D'],
-    layers_per_block: 1,
-    cross_attention_dim: 32,
-    attention_head_dim: 4,
-    norm_num_groups: 4,
-  };
-  return parseEditorConfig(
-    mergeConfig(editorPreset('tiny'), {
-      resolution: SIZE,
-      batch_size: 4,
-      micro_batch_size: 2,
-      lr: 2e-3,
-      warmup_steps: 0,
-      checkpoint_every: 4,
-      keep_checkpoints: 0,
-      conditioning_dropout: 0.05,
-      tiny_pipeline: { unet: tinyUnet },
-      validation: { samples: 2, metric_samples: 0, loss_samples: 4, steps: 2 },
-      ...towers,
-      ...over,
-    }),
-  );
-}
+const config = (over: Record<string, unknown>) =>
+  tinyEditorConfig(towers, { batch_size: 4, checkpoint_every: 4, conditioning_dropout: 0.05, validation: { samples: 2, metric_samples: 0, loss_samples: 4, steps: 2 }, ...over });
 
 interface Recorded {
   metrics: Map<number, MetricValues>;
