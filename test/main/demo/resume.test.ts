@@ -73,8 +73,12 @@ describe('ric demo after a kill', () => {
       { kind: 'region', status: 'approved', n: 32 },
       { kind: 'scene', status: 'approved', n: 32 },
     ]);
-    const jobsBefore = db.prepare('SELECT kind, count(*) AS n FROM jobs GROUP BY kind').all() as { kind: string; n: number }[];
-    expect(Object.fromEntries(jobsBefore.map((j) => [j.kind, j.n]))).toEqual({ import: 1, caption: 2, 'train-regionclip': 1 });
+    const jobsBefore = Object.fromEntries((db.prepare('SELECT kind, count(*) AS n FROM jobs GROUP BY kind').all() as { kind: string; n: number }[]).map((j) => [j.kind, j.n]));
+    // One caption job per kind — or two, where the chain gave a sample the first job missed its one more
+    // try (seen once in a loaded full suite run: 3 caption jobs, every caption approved).
+    expect(jobsBefore['caption']).toBeGreaterThanOrEqual(2);
+    expect(jobsBefore['caption']).toBeLessThanOrEqual(4);
+    expect(jobsBefore).toEqual({ import: 1, caption: jobsBefore['caption'], 'train-regionclip': 1 });
 
     // The same folder, a new app: the chain of the dead process reads as interrupted.
     t = openTestApp(data);
@@ -110,7 +114,8 @@ describe('ric demo after a kill', () => {
     expect(end.stages.some((s) => s.state === 'cancelled')).toBe(true);
     expect(end.error).toMatch(/run the demo again to continue/);
     const jobsAfter = db.prepare('SELECT kind, count(*) AS n FROM jobs GROUP BY kind').all() as { kind: string; n: number }[];
-    expect(Object.fromEntries(jobsAfter.map((j) => [j.kind, j.n]))).toMatchObject({ import: 1, caption: 2, 'train-regionclip': 1 });
+    // Nothing done before the kill was done again.
+    expect(Object.fromEntries(jobsAfter.map((j) => [j.kind, j.n]))).toMatchObject({ import: 1, caption: jobsBefore['caption'], 'train-regionclip': 1 });
     db.close();
   }, 360_000);
 });
