@@ -105,8 +105,8 @@ export const demoEvents = {
 };
 
 /**
- * What the table says about the method, in words: for the edit-accuracy and inside-the-mask columns,
- * whether the full method beats the baseline and by how much against the spread (std over seeds; with
+ * What the table says about the method, in words: for edit accuracy and PSNR inside and outside the
+ * mask (what the edit costs the rest of the image), whether the full method beats the baseline and by how much against the spread (std over seeds; with
  * one seed, over samples — said so). Reported as measured, whichever way it goes.
  */
 export function demoVerdict(t: z.infer<typeof tableModelSchema>): string[] {
@@ -116,7 +116,8 @@ export function demoVerdict(t: z.infer<typeof tableModelSchema>): string[] {
   if (!full || !base) return [];
   const out: string[] = [];
   for (const c of t.columns) {
-    if (c.key !== 'editAcc.full' && c.key !== 'psnr.inside') continue;
+    // The edit (accuracy, inside the mask) and what it costs the rest of the image (outside it).
+    if (c.key !== 'editAcc.full' && c.key !== 'psnr.inside' && c.key !== 'psnr.outside') continue;
     const a = full.cells[c.key];
     const b = base.cells[c.key];
     if (!a || !b || a.mean === null || b.mean === null) continue;

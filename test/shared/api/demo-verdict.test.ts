@@ -28,6 +28,16 @@ describe('demoVerdict', () => {
     ]);
     expect(demoVerdict(table([31, 20], [30, 25], 'samples'))[0]).toBe('Edit acc. %: the full method beats the baseline by 1.0 — within the sample-to-sample (one seed) spread (std up to 25.0)');
   });
+  it('also says what the edit costs outside the mask', () => {
+    const t = table([42.1, 1.8], [37.4, 1.0], 'seeds');
+    const outside = { key: 'psnr.outside', metric: 'psnr', region: 'outside', label: 'PSNR (outside)', better: 'higher', digits: 2 } as const;
+    const withOutside: TableModel = {
+      ...t,
+      columns: [...t.columns, outside],
+      rows: t.rows.map((r, i) => ({ ...r, cells: { ...r.cells, 'psnr.outside': cell(i === 0 ? 23.59 : 19.43, i === 0 ? 0.56 : 0.94, 'seeds') } })),
+    };
+    expect(demoVerdict(withOutside)[2]).toBe('PSNR (outside): the full method trails the baseline by 4.16 — larger than the seed-to-seed spread (std ≤ 0.94)');
+  });
   it('says nothing without both rows', () => {
     const t = table([1, 1], [1, 1], 'seeds');
     expect(demoVerdict({ ...t, rows: t.rows.slice(0, 1) })).toEqual([]);
