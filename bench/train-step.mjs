@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { machine, root } from './lib.mjs';
+import { gb, machine, root, timed } from './lib.mjs';
 
 const tf = await import('@tensorflow/tfjs');
 const { initBackend } = await import(path.join(root, 'dist/main/engine/backend.js'));
@@ -55,24 +55,16 @@ Object.defineProperty(engineState, 'numBytes', {
 });
 // The wasm heap only grows (WebAssembly.Memory.grow): its size now is its peak so far.
 const wasmHeapBytes = () => tf.backend().wasm?.HEAPU8?.buffer.byteLength ?? null;
-const gb = (b) => (b === null ? 'n/a' : `${(b / 1e9).toFixed(2)} GB`);
 
 const configs = [
   { name: 'tiny preset (17 tokens × 32, batch 32)', input_dim: 32, hidden_dim: 32, projection_dim: 32, num_heads: 2, kernel_size: 3, tokens: 17, batch: 32 },
   { name: 'ViT-B/16 size (197 tokens × 768 → 512, 8 heads, batch 16)', input_dim: 768, hidden_dim: 768, projection_dim: 512, num_heads: 8, kernel_size: 3, tokens: 197, batch: 16 },
 ];
 
+/** Fastest (`min`) and median of `runs` timed calls after a warm-up (lib.mjs's `timed`). */
 async function median(fn) {
-  await fn(); // warm-up: kernel setup, optimiser moments
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  // The fastest run is the least disturbed one on a shared machine; the median is reported beside it.
-  return { min: ts[0], median: ts[Math.floor(ts.length / 2)] };
+  const t = await timed(fn, runs);
+  return { min: t.ms, median: t.medianMs };
 }
 
 // The backend's ceiling: a plain (non-transposed) 2-D matMul.
