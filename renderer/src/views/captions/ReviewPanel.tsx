@@ -9,6 +9,7 @@ import { BlobImage } from '../../components/BlobImage';
 import { sourceLabel, when } from './format';
 import { TokenBudget } from './TokenBudget';
 import { wordDiff } from './wordDiff';
+import { useWindowKeydown } from '../../components/useWindowKeydown';
 
 interface Props {
   item: CaptionQueueItem;
@@ -73,35 +74,31 @@ export function ReviewPanel({ item, kind, position, onReviewed, onNext, onPrev }
     [api, current, busy, draft, onReviewed],
   );
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement | null;
-      const typing = !!t && (t.tagName === 'TEXTAREA' || t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.isContentEditable);
-      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
-        e.preventDefault();
-        void act(dirty ? 'edit' : 'approve');
-        return;
-      }
-      if (typing) {
-        if (e.key === 'Escape' && t === editor.current) {
-          setDraft(current?.text ?? '');
-          editor.current?.blur();
-        }
-        return;
-      }
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      const k = e.key.toLowerCase();
-      if (k === 'a' && !dirty) void act('approve');
-      else if (k === 'r') void act('reject');
-      else if (k === 'j') onNext();
-      else if (k === 'k') onPrev();
-      else if (k === 'e') editor.current?.focus();
-      else return;
+  useWindowKeydown((e: KeyboardEvent) => {
+    const t = e.target as HTMLElement | null;
+    const typing = !!t && (t.tagName === 'TEXTAREA' || t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.isContentEditable);
+    if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
       e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [act, dirty, current, onNext, onPrev]);
+      void act(dirty ? 'edit' : 'approve');
+      return;
+    }
+    if (typing) {
+      if (e.key === 'Escape' && t === editor.current) {
+        setDraft(current?.text ?? '');
+        editor.current?.blur();
+      }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const k = e.key.toLowerCase();
+    if (k === 'a' && !dirty) void act('approve');
+    else if (k === 'r') void act('reject');
+    else if (k === 'j') onNext();
+    else if (k === 'k') onPrev();
+    else if (k === 'e') editor.current?.focus();
+    else return;
+    e.preventDefault();
+  });
 
   if (loadError) return <p className="error">Could not load sample {item.externalId}: {loadError}</p>;
   if (!data || !current) return <p className="muted">Loading {item.externalId}…</p>;

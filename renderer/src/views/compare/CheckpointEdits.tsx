@@ -11,6 +11,7 @@ import { describeError } from '../../../../shared/api/wording';
 import { editGrid, editSummary, runLabel, stepAtOrBefore } from '../../../../shared/runs/index';
 import { useApi, useQuery } from '../../api/ApiProvider';
 import { BlobImage } from '../../components/BlobImage';
+import { useWindowKeydown } from '../../components/useWindowKeydown';
 
 const SIZES = [128, 256, 512] as const;
 
@@ -101,18 +102,14 @@ export function CheckpointEdits() {
     },
     [steps, index],
   );
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return;
-      if (e.target instanceof HTMLSelectElement) return;
-      if (e.key === '[') move(-1);
-      else if (e.key === ']') move(1);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [move]);
+  useWindowKeydown((e: KeyboardEvent) => {
+    if (e.target instanceof HTMLInputElement && e.target.type !== 'range') return;
+    if (e.target instanceof HTMLSelectElement) return;
+    if (e.key === '[') move(-1);
+    else if (e.key === ']') move(1);
+    else return;
+    e.preventDefault();
+  });
 
   const tick = (id: number, on: boolean) => {
     const was = tickedRef.current;

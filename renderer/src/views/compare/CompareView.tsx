@@ -15,6 +15,7 @@ import { EvalTable } from './EvalTable';
 import { SamplePanes, type PaneSet } from './SamplePanes';
 import { IDENTITY, type View } from './view';
 import './compare.css';
+import { useWindowKeydown } from '../../components/useWindowKeydown';
 
 const PRESETS = ['exact', 'shapes', 'magicbrush', 'ric-authors', 'shapes-paper'] as const;
 const REGIONS = ['full', 'inside', 'outside'] as const;
@@ -117,19 +118,15 @@ function ResultSetCompare({ tabs }: { tabs: ReactNode }) {
   const current = items[Math.min(index, Math.max(0, items.length - 1))];
 
   const step = useCallback((d: number) => setIndex((i) => Math.max(0, Math.min(items.length - 1, i + d))), [items.length]);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
-      if (e.key === 'j' || e.key === 'ArrowDown') step(1);
-      else if (e.key === 'k' || e.key === 'ArrowUp') step(-1);
-      else if (e.key === '0') setView(IDENTITY);
-      else if (e.key === 'b') setShowBox((x) => !x);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [step]);
+  useWindowKeydown((e: KeyboardEvent) => {
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+    if (e.key === 'j' || e.key === 'ArrowDown') step(1);
+    else if (e.key === 'k' || e.key === 'ArrowUp') step(-1);
+    else if (e.key === '0') setView(IDENTITY);
+    else if (e.key === 'b') setShowBox((x) => !x);
+    else return;
+    e.preventDefault();
+  });
 
   const evaluate = async (resultSetId: number) => {
     try {

@@ -11,6 +11,7 @@ import { formatCount, formatPercent } from './format';
 import { ImageStage, zoomLevels, type Overlay, type Zoom } from './ImageStage';
 import { SampleResults, type ShownResult } from './SampleResults';
 import { browserStateToParams, parseBrowserState } from './urlState';
+import { useWindowKeydown } from '../../components/useWindowKeydown';
 
 const isTyping = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
 
@@ -68,27 +69,23 @@ export function SampleView() {
     }
   }, [api, detail, sampleId]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
-      const k = e.key;
-      if ((k === 'ArrowLeft' || k === 'k') && prev && index !== null) go(prev.id, index - 1);
-      else if ((k === 'ArrowRight' || k === 'j') && next && index !== null) go(next.id, index + 1);
-      else if (k === 'f') void toggleFlag();
-      else if (k === 'm') setOverlay((o) => ({ ...o, showMask: !o.showMask }));
-      else if (k === 'b') setOverlay((o) => ({ ...o, showBox: !o.showBox }));
-      else if (k === 's') setMode((m) => (m === 'side' ? 'slider' : 'side'));
-      else if (k === '1') setZoom(1);
-      else if (k === '0') setZoom('fit');
-      else if (k === '+' || k === '=') setZoom((z) => zoomLevels[Math.min(zoomLevels.length - 1, zoomLevels.indexOf(z) + 1)] ?? z);
-      else if (k === '-') setZoom((z) => zoomLevels[Math.max(0, zoomLevels.indexOf(z) - 1)] ?? z);
-      else if (k === 'Escape') void navigate(backToGrid);
-      else return;
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [prev, next, index, go, toggleFlag, navigate, backToGrid]);
+  useWindowKeydown((e: KeyboardEvent) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+    const k = e.key;
+    if ((k === 'ArrowLeft' || k === 'k') && prev && index !== null) go(prev.id, index - 1);
+    else if ((k === 'ArrowRight' || k === 'j') && next && index !== null) go(next.id, index + 1);
+    else if (k === 'f') void toggleFlag();
+    else if (k === 'm') setOverlay((o) => ({ ...o, showMask: !o.showMask }));
+    else if (k === 'b') setOverlay((o) => ({ ...o, showBox: !o.showBox }));
+    else if (k === 's') setMode((m) => (m === 'side' ? 'slider' : 'side'));
+    else if (k === '1') setZoom(1);
+    else if (k === '0') setZoom('fit');
+    else if (k === '+' || k === '=') setZoom((z) => zoomLevels[Math.min(zoomLevels.length - 1, zoomLevels.indexOf(z) + 1)] ?? z);
+    else if (k === '-') setZoom((z) => zoomLevels[Math.max(0, zoomLevels.indexOf(z) - 1)] ?? z);
+    else if (k === 'Escape') void navigate(backToGrid);
+    else return;
+    e.preventDefault();
+  });
 
   if (detail.error instanceof ApiCallError && detail.error.code === 'not_found') {
     return (
