@@ -15,6 +15,7 @@ import type { UNet2DConditionModel } from '../../models/unet/index.js';
 import type { AutoencoderKL } from '../../models/vae/index.js';
 import { inputTensor, type CaseInputs, type RunnerEntry } from '../../parity/runners.js';
 import { loadScheduler } from '../../schedulers/index.js';
+import type { InclusiveBox } from '../../layers/index.js';
 import { tightBox } from './data.js';
 import { editorLoss, encodePair, lossFromPrediction, regionTerms, termsFromPrediction, type EditorSchedule, type EditorTowers, type LossWeights, type StepBatch, type StepLosses } from './step.js';
 import { towerNormalization } from './models.js';
@@ -38,6 +39,73 @@ function maskBoxes(inputs: CaseInputs) {
   });
 }
 
+/** A `ric_step` case's models and batch, as the parity runner (and the no_fusion gradient check) take the step. */
+export interface RicStepCase {
+  unet: UNet2DConditionModel;
+  vae: AutoencoderKL;
+  towers: EditorTowers;
+  schedule: EditorSchedule;
+  batch: StepBatch;
+  /** the case's λs, with the fusion module on */
+  weights: LossWeights;
+  /** frees the models and the batch's tensors, except those in `keep` */
+  dispose(keep?: ReadonlySet<tf.Tensor>): void;
+}
+
+/** Loads a case folder's models (UNet trainable; VAE, CLIP + fusion, BLIP frozen) and builds its batch from inputs.safetensors. */
+export async function loadRicStepCase(dir: string, inputs: CaseInputs): Promise<RicStepCase> {
+  const owned: { dispose(): void }[] = [];
+  const fed: tf.Tensor[] = [];
+  const dispose = (keep?: ReadonlySet<tf.Tensor>) => {
+    tf.dispose(fed.filter((t) => !keep?.has(t)));
+    for (const m of owned) m.dispose();
+  };
+  try {
+    const unet = await fromPretrained<UNet2DConditionModel>(path.join(dir, 'unet'), { trainable: true });
+    owned.push(unet);
+    const vae = await fromPretrained<AutoencoderKL>(path.join(dir, 'vae'), { trainable: false });
+    owned.push(vae);
+    const regionClip = await RegionClip.load(dir, { trainable: false });
+    owned.push(regionClip);
+    const blip = await fromPretrained<BlipForImageTextRetrieval & PretrainedModel>(path.join(dir, 'blip'), { trainable: false });
+    owned.push(blip);
+    const ddpm = loadScheduler(path.join(dir, 'scheduler'), 'DDPMScheduler');
+    const schedule: EditorSchedule = { alphasCumprod: ddpm.alphasCumprod, predictionType: 'epsilon' };
+    const towers: EditorTowers = { regionClip, blip, clipNorm: towerNormalization(path.join(dir, 'clip')), blipNorm: towerNormalization(path.join(dir, 'blip')) };
+
+    const input = (n: string) => {
+      const t = inputTensor(inputs, n);
+      fed.push(t);
+      return t;
+    };
+    const lambdas = Array.from(hostInput(inputs, 'lambdas').values);
+    const timesteps = Array.from(hostInput(inputs, 'timesteps').values);
+    const boxes = maskBoxes(inputs);
+    const { sourceLatents, targetLatents } = encodePair(vae, input('source'), input('target'), 'mode');
+    fed.push(sourceLatents, targetLatents);
+    const [rIds, rMask, sIds, sMask] = ['region_input_ids', 'region_attention_mask', 'scene_input_ids', 'scene_attention_mask'].map(input) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const regionText = tf.tidy(() => regionClip.textEmbedding(rIds, rMask));
+    const sceneText = tf.tidy(() => blip.textFeatures(sIds, sMask));
+    fed.push(regionText, sceneText);
+    const batch: StepBatch = {
+      sourceLatents,
+      targetLatents,
+      noise: input('noise'),
+      timesteps,
+      textStates: input('encoder_hidden_states'),
+      boxes,
+      regionText,
+      sceneText,
+      gate: timesteps.map(() => 1),
+    };
+    const weights: LossWeights = { denoise: lambdas[0]!, region: lambdas[1]!, global: lambdas[2]!, fusion: true, normalizer: timesteps.length };
+    return { unet, vae, towers, schedule, batch, weights, dispose };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
+
 export const ricStepParityRunner: RunnerEntry = {
   tolerance: 1e-4,
   tensorTolerance: (name) => (GRADIENT.test(name) ? 2e-4 : undefined),
@@ -47,49 +115,13 @@ export const ricStepParityRunner: RunnerEntry = {
   criterion: 'abs-or-tensor-max',
   tensorCriterion: (name) => (GRADIENT.test(name) ? 'tensor-max' : undefined),
   async run(dir, inputs) {
-    const owned: { dispose(): void }[] = [];
     const out = new Map<string, tf.Tensor>();
-    const fed: tf.Tensor[] = [];
+    const c = await loadRicStepCase(dir, inputs);
     try {
-      const unet = await fromPretrained<UNet2DConditionModel>(path.join(dir, 'unet'), { trainable: true });
-      owned.push(unet);
-      const vae = await fromPretrained<AutoencoderKL>(path.join(dir, 'vae'), { trainable: false });
-      owned.push(vae);
-      const regionClip = await RegionClip.load(dir, { trainable: false });
-      owned.push(regionClip);
-      const blip = await fromPretrained<BlipForImageTextRetrieval & PretrainedModel>(path.join(dir, 'blip'), { trainable: false });
-      owned.push(blip);
-      const ddpm = loadScheduler(path.join(dir, 'scheduler'), 'DDPMScheduler');
-      const schedule: EditorSchedule = { alphasCumprod: ddpm.alphasCumprod, predictionType: 'epsilon' };
-      const towers: EditorTowers = { regionClip, blip, clipNorm: towerNormalization(path.join(dir, 'clip')), blipNorm: towerNormalization(path.join(dir, 'blip')) };
-
-      const input = (n: string) => {
-        const t = inputTensor(inputs, n);
-        fed.push(t);
-        return t;
-      };
-      const lambdas = Array.from(hostInput(inputs, 'lambdas').values);
-      const timesteps = Array.from(hostInput(inputs, 'timesteps').values);
-      const boxes = maskBoxes(inputs);
-      const { sourceLatents, targetLatents } = encodePair(vae, input('source'), input('target'), 'mode');
-      fed.push(sourceLatents, targetLatents);
-      const [rIds, rMask, sIds, sMask] = ['region_input_ids', 'region_attention_mask', 'scene_input_ids', 'scene_attention_mask'].map(input) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-      const regionText = tf.tidy(() => regionClip.textEmbedding(rIds, rMask));
-      const sceneText = tf.tidy(() => blip.textFeatures(sIds, sMask));
-      fed.push(regionText, sceneText);
-      const batch: StepBatch = {
-        sourceLatents,
-        targetLatents,
-        noise: input('noise'),
-        timesteps,
-        textStates: input('encoder_hidden_states'),
-        boxes,
-        regionText,
-        sceneText,
-        gate: timesteps.map(() => 1),
-      };
-      const w: LossWeights = { denoise: lambdas[0]!, region: lambdas[1]!, global: lambdas[2]!, fusion: true, normalizer: timesteps.length };
-
+      const { unet, vae, towers, schedule, batch, weights: w } = c;
+      const { regionClip } = towers;
+      const boxes = batch.boxes as InclusiveBox[];
+      const regionText = batch.regionText!;
       // The step as the trainer takes it: Eq. 10 differentiated with respect to the UNet's variables only.
       const probes = new Map<string, tf.Tensor>();
       const probe = (name: string, t: tf.Tensor) => void probes.set(name, tf.keep(t));
@@ -102,10 +134,10 @@ export const ricStepParityRunner: RunnerEntry = {
       const l = losses as StepLosses | null;
       if (!l?.regionEach || !l.globalEach) throw new Error('ric_step: the step computed no region or global term');
       for (const [name, t] of probes) out.set(name, t);
-      out.set('source_latents', sourceLatents);
-      out.set('target_latents', targetLatents);
+      out.set('source_latents', batch.sourceLatents);
+      out.set('target_latents', batch.targetLatents);
       out.set('region_text_embeds', regionText);
-      out.set('blip_text_feat', sceneText);
+      out.set('blip_text_feat', batch.sceneText!);
       out.set('boxes', tf.tensor2d(boxes.flatMap((b) => [b.y0, b.x0, b.y1, b.x1]), [boxes.length, 4], 'int32'));
       out.set('loss_denoise_each', l.denoiseEach);
       out.set('loss_region_each', l.regionEach);
@@ -120,8 +152,8 @@ export const ricStepParityRunner: RunnerEntry = {
       const image = probes.get('image_hat')!;
       const cropPixels = probes.get('crop_pixel_values')!;
       const fullPixels = probes.get('full_pixel_values')!;
-      out.set('e_r', tf.tidy(() => regionClip.visionTokens(cropPixels)));
-      out.set('e_f', tf.tidy(() => regionClip.visionTokens(fullPixels)));
+      out.set('e_r', tf.tidy(() => regionClip!.visionTokens(cropPixels)));
+      out.set('e_f', tf.tidy(() => regionClip!.visionTokens(fullPixels)));
       const noFusion = regionTerms(towers, image, boxes, regionText, { fusion: false });
       out.set('crop_image_embeds', noFusion.regionEmbedding);
       out.set('loss_region_nofusion_each', noFusion.each);
@@ -139,9 +171,7 @@ export const ricStepParityRunner: RunnerEntry = {
       tf.dispose([...out.values()]);
       throw err;
     } finally {
-      const kept = new Set(out.values());
-      tf.dispose(fed.filter((t) => !kept.has(t)));
-      for (const m of owned) m.dispose();
+      c.dispose(new Set(out.values()));
     }
   },
 };
