@@ -100,6 +100,7 @@ const cases = [
   ]),
 ];
 const rows = new Map();
+let heapBroken = false;
 for (const c of cases.filter((x) => (!only || x.name.includes(only)) && !(argv.includes('--no-paper-towers') && x.name.startsWith('paper')))) {
   const r = [];
   for (const b of [1, 2]) {
@@ -117,13 +118,25 @@ for (const c of cases.filter((x) => (!only || x.name.includes(only)) && !(argv.i
       break;
     }
     const t0 = performance.now();
-    r.push(c.kind === 'towers' ? await towersPeak(c, b) : await stepPeak(c, b));
+    try {
+      r.push(c.kind === 'towers' ? await towersPeak(c, b) : await stepPeak(c, b));
+    } catch (err) {
+      // The wasm heap ran out mid-step (XNNPACK reports it as an out-of-bounds access): the module's
+      // memory is not to be trusted after it, so no case runs after this one; the table still prints.
+      console.error(`${c.name}, micro-batch ${b}: did not fit — ${err.message.split('\n')[0]}; no further case measured`);
+      heapBroken = true;
+      break;
+    }
     console.error(`${c.name}, micro-batch ${b}: peak ${GB(r[b - 1].bytes)} above resident (${((performance.now() - t0) / 1000).toFixed(0)} s; ${tf.memory().numTensors} tensors left)`);
   }
-  if (r.length === 0) continue;
+  if (r.length === 0) {
+    if (heapBroken) break;
+    continue;
+  }
   // micro-batch 2 skipped (it cannot fit): per sample = micro-batch 1 less the gradients, the only fixed part of a step
   const perSample = r.length === 2 ? r[1].bytes - r[0].bytes : r[0].bytes - (r[0].gradBytes ?? 0);
   rows.set(c.name, { c, r, perSample, fixed: r[0].bytes - perSample });
+  if (heapBroken) break;
 }
 
 console.log(`# editor step memory per sample — backend ${report.active}; load ${os.loadavg()[0].toFixed(2)}`);
@@ -143,7 +156,11 @@ for (const ck of [true, false]) {
   const small = rows.get(`small 256² (small UNet/VAE, tiny towers), checkpointing ${ck}`);
   const tinyTw = rows.get(`tiny towers alone, 256² image, checkpointing ${ck}`);
   const tw = rows.get(`paper towers alone, 256² image, checkpointing ${ck}`);
-  if (!small || !tinyTw || !tw) continue;
+  if (!small || !tinyTw || !tw) {
+    const missing = [[small, 'the small step'], [tinyTw, 'the tiny towers'], [tw, 'the paper towers']].filter(([x]) => !x).map(([, n]) => n);
+    console.log(`SD 1.5 256² batch 8, checkpointing ${ck}: not estimated — no measurement of ${missing.join(', ')} (skipped, or did not fit the heap)`);
+    continue;
+  }
   const estSmall = small.r[1] ? small.r[1].estimate.activations - small.r[0].estimate.activations : small.r[0].estimate.activations;
   const measuredUnetDecode = small.perSample - tinyTw.perSample;
   const scale = measuredUnetDecode / estSmall;
