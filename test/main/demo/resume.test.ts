@@ -76,6 +76,11 @@ describe('ric demo after a kill', () => {
     const jobsBefore = Object.fromEntries((db.prepare('SELECT kind, count(*) AS n FROM jobs GROUP BY kind').all() as { kind: string; n: number }[]).map((j) => [j.kind, j.n]));
     // One caption job per kind — or two, where the chain gave a sample the first job missed its one more
     // try (seen once in a loaded full suite run: 3 caption jobs, every caption approved).
+    if (jobsBefore['caption']! > 2) {
+      // Not yet explained: print what the first jobs recorded about the sample they missed.
+      console.log('caption jobs beyond one per kind:', JSON.stringify(db.prepare("SELECT id, state, done, total, error, params FROM jobs WHERE kind = 'caption'").all()));
+      console.log('their per-sample errors:', JSON.stringify(db.prepare("SELECT job_id, stage, sample_ref, field, reason FROM sample_errors WHERE stage = 'caption'").all()));
+    }
     expect(jobsBefore['caption']).toBeGreaterThanOrEqual(2);
     expect(jobsBefore['caption']).toBeLessThanOrEqual(4);
     expect(jobsBefore).toEqual({ import: 1, caption: jobsBefore['caption'], 'train-regionclip': 1 });
