@@ -6,18 +6,29 @@
 // its thumbnail's blob. So an unused `images` row goes first, then the blobs nothing refers to.
 import type { Db } from '../database.js';
 
-/** SQL true when the blob `?` is still referred to by any row. One parameter, bound once per probe. */
-const BLOB_IN_USE = `(
-  EXISTS (SELECT 1 FROM images WHERE sha256 = @sha)
-  OR EXISTS (SELECT 1 FROM images WHERE thumb_sha256 = @sha)
-  OR EXISTS (SELECT 1 FROM masks WHERE png_sha256 = @sha)
-  OR EXISTS (SELECT 1 FROM captions WHERE image_sha256 = @sha)
-  OR EXISTS (SELECT 1 FROM run_samples WHERE blob_sha256 = @sha)
-  OR EXISTS (SELECT 1 FROM evaluation_scores WHERE output_sha256 = @sha))`;
+/** Every column that names a blob (its sha256); `test/main/store/blob-references.test.ts` checks the schema's foreign keys against it. */
+export const BLOB_REFERENCES: readonly { table: string; column: string }[] = [
+  { table: 'images', column: 'sha256' },
+  { table: 'images', column: 'thumb_sha256' },
+  { table: 'masks', column: 'png_sha256' },
+  { table: 'captions', column: 'image_sha256' },
+  { table: 'run_samples', column: 'blob_sha256' },
+  { table: 'evaluation_scores', column: 'output_sha256' },
+];
 
-const IMAGE_IN_USE = `(
-  EXISTS (SELECT 1 FROM samples WHERE source_sha256 = @sha)
-  OR EXISTS (SELECT 1 FROM samples WHERE target_sha256 = @sha))`;
+/** Every column that names an `images` row: the samples' images and the result sets' edited images. */
+export const IMAGE_REFERENCES: readonly { table: string; column: string }[] = [
+  { table: 'samples', column: 'source_sha256' },
+  { table: 'samples', column: 'target_sha256' },
+  { table: 'result_images', column: 'image_sha256' },
+];
+
+/** SQL true when some row names `hash` in one of `refs` (each probe an index lookup). */
+const inUse = (refs: readonly { table: string; column: string }[], hash: string) => `(${refs.map((r) => `EXISTS (SELECT 1 FROM ${r.table} WHERE ${r.column} = ${hash})`).join(' OR ')})`;
+
+/** SQL true when the blob `@sha` is still referred to by any row. */
+const BLOB_IN_USE = inUse(BLOB_REFERENCES, '@sha');
+const IMAGE_IN_USE = inUse(IMAGE_REFERENCES, '@sha');
 
 /**
  * Inside the caller's transaction: of the candidate hashes, drops the `images` rows no sample uses
@@ -54,16 +65,14 @@ export function orphanBlobRows(db: Db, before: string, limit: number): string[] 
   const images = db
     .prepare<{ before: string; limit: number }, { sha256: string }>(
       `SELECT i.sha256 FROM images i JOIN blobs b ON b.sha256 = i.sha256
-       WHERE b.created_at < @before
-         AND NOT EXISTS (SELECT 1 FROM samples WHERE source_sha256 = i.sha256)
-         AND NOT EXISTS (SELECT 1 FROM samples WHERE target_sha256 = i.sha256)
+       WHERE b.created_at < @before AND NOT ${inUse(IMAGE_REFERENCES, 'i.sha256')}
        LIMIT @limit`,
     )
     .all({ before, limit })
     .map((r) => r.sha256);
   const blobs = db
     .prepare<{ before: string; limit: number }, { sha256: string }>(
-      `SELECT b.sha256 FROM blobs b WHERE b.created_at < @before AND NOT ${BLOB_IN_USE.replaceAll('@sha', 'b.sha256')} LIMIT @limit`,
+      `SELECT b.sha256 FROM blobs b WHERE b.created_at < @before AND NOT ${inUse(BLOB_REFERENCES, 'b.sha256')} LIMIT @limit`,
     )
     .all({ before, limit })
     .map((r) => r.sha256);
