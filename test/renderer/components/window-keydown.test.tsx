@@ -5,23 +5,11 @@
 // before — `datasets.spec` lost an ← that way once. Here a sibling's layout effect dispatches the key
 // inside the commit, the latest moment such a key can arrive before the passive effects run.
 import { act, useEffect, useLayoutEffect } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useWindowKeydown } from '../../../renderer/src/components/useWindowKeydown.js';
+import { useTestRoot } from '../../helpers/react-root.js';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root;
-let host: HTMLDivElement;
-beforeEach(() => {
-  host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  host.remove();
-});
+const t = useTestRoot();
 
 /** The pattern the views used before: the listener added in a passive effect, per render. */
 function usePassiveKeydown(handler: (e: KeyboardEvent) => void): void {
@@ -49,7 +37,7 @@ function Presser({ n }: { n: number }) {
 
 function renderBoth(n: number, seen: number[], passive: boolean) {
   act(() =>
-    root.render(
+    t.root.render(
       <>
         <Listener n={n} seen={seen} passive={passive} />
         <Presser n={n} />
@@ -77,11 +65,11 @@ describe('useWindowKeydown', () => {
 
   it('adds one listener for the life of the component and removes it on unmount', () => {
     const seen: number[] = [];
-    act(() => root.render(<Listener n={7} seen={seen} passive={false} />));
-    act(() => root.render(<Listener n={8} seen={seen} passive={false} />));
+    act(() => t.root.render(<Listener n={7} seen={seen} passive={false} />));
+    act(() => t.root.render(<Listener n={8} seen={seen} passive={false} />));
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'x' }));
     expect(seen).toEqual([8]);
-    act(() => root.render(<></>));
+    act(() => t.root.render(<></>));
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'x' }));
     expect(seen).toEqual([8]);
   });

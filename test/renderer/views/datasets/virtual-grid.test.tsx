@@ -3,25 +3,14 @@
 // opens, and scrolling renders the rows now in view. happy-dom has no layout, so the scroller's
 // size is given to it (as a browser's layout would).
 import { act, useState } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SelectionStore } from '../../../../renderer/src/views/datasets/selection.js';
 import { VirtualGrid } from '../../../../renderer/src/views/datasets/VirtualGrid.js';
+import { useTestRoot } from '../../../helpers/react-root.js';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root;
-let host: HTMLDivElement;
-beforeEach(() => {
+const t = useTestRoot(() => {
   Object.defineProperty(HTMLElement.prototype, 'clientWidth', { configurable: true, get: () => 1000 });
   Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: true, get: () => 600 });
-  host = document.createElement('div');
-  document.body.append(host);
-  root = createRoot(host);
-});
-afterEach(() => {
-  act(() => root.unmount());
-  host.remove();
 });
 
 /**
@@ -64,14 +53,14 @@ const renderCell = (i: number, selected: boolean, lite: boolean) => {
 describe('VirtualGrid', () => {
   it('renders only the rows in view at 100 000 items, and asks for their range', async () => {
     const onRange = vi.fn();
-    await act(async () => root.render(<Harness count={100_000} onOpen={() => undefined} onRange={onRange} />));
-    const grid = host.querySelector<HTMLElement>('[role="listbox"]')!;
+    await act(async () => t.root.render(<Harness count={100_000} onOpen={() => undefined} onRange={onRange} />));
+    const grid = t.host.querySelector<HTMLElement>('[role="listbox"]')!;
     expect(grid.dataset.columns).toBe('5');
-    const cells = host.querySelectorAll('[data-cell]');
+    const cells = t.host.querySelectorAll('[data-cell]');
     // 600 px / 100 px rows = 6 visible rows + 2 overscan below = 8 rows of 5.
     expect(cells.length).toBe(40);
     expect(onRange).toHaveBeenLastCalledWith(0, 40);
-    expect((host.querySelector('.vgrid-canvas') as HTMLElement).style.height).toBe(`${(100_000 / 5) * 100}px`);
+    expect((t.host.querySelector('.vgrid-canvas') as HTMLElement).style.height).toBe(`${(100_000 / 5) * 100}px`);
 
     // Scroll deep: the rendered rows follow (after the next animation frame).
     grid.scrollTop = 100 * 10_000;
@@ -79,39 +68,39 @@ describe('VirtualGrid', () => {
       grid.dispatchEvent(new Event('scroll'));
       await new Promise((r) => requestAnimationFrame(() => r(undefined)));
     });
-    const first = Number(host.querySelector('[data-cell]')!.getAttribute('data-cell'));
+    const first = Number(t.host.querySelector('[data-cell]')!.getAttribute('data-cell'));
     expect(first).toBe((10_000 - 2) * 5);
-    expect(host.querySelectorAll('[data-cell]').length).toBeLessThanOrEqual(50);
+    expect(t.host.querySelectorAll('[data-cell]').length).toBeLessThanOrEqual(50);
     expect(onRange).toHaveBeenLastCalledWith((10_000 - 2) * 5, (10_000 + 8) * 5);
     // A jump of many rows renders lite cells first; the full ones come back once scrolling settles.
     // (Asserted on the renders, not on the DOM at an instant: on a loaded machine the settle timer
     // may already have fired by the time the test looks.)
     const firstDeep = rendered.find((r) => r.index === first);
     expect(firstDeep?.lite).toBe(true);
-    await expect.poll(() => host.querySelector('[data-cell]')!.getAttribute('data-lite'), { timeout: 5000 }).toBe('false');
+    await expect.poll(() => t.host.querySelector('[data-cell]')!.getAttribute('data-lite'), { timeout: 5000 }).toBe('false');
   });
 
   it('moves the selection with the arrow keys and opens it with Enter', async () => {
     const onOpen = vi.fn();
-    await act(async () => root.render(<Harness count={23} onOpen={onOpen} onRange={() => undefined} />));
-    const grid = host.querySelector<HTMLElement>('[role="listbox"]')!;
+    await act(async () => t.root.render(<Harness count={23} onOpen={onOpen} onRange={() => undefined} />));
+    const grid = t.host.querySelector<HTMLElement>('[role="listbox"]')!;
     const press = (key: string) => act(async () => void grid.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true })));
     await press('ArrowRight');
     await press('ArrowDown');
     await press('ArrowRight');
-    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[6]');
+    expect(t.host.querySelector('[aria-selected="true"]')?.textContent).toBe('[6]');
     expect(grid.getAttribute('aria-activedescendant')).toBe('grid-cell-6');
     // Key repeat: two presses before React re-renders still move twice.
     await act(async () => {
       grid.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
       grid.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
     });
-    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[8]');
+    expect(t.host.querySelector('[aria-selected="true"]')?.textContent).toBe('[8]');
     await press('End');
-    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[22]');
+    expect(t.host.querySelector('[aria-selected="true"]')?.textContent).toBe('[22]');
     await press('Enter');
     expect(onOpen).toHaveBeenCalledWith(22);
-    expect(host.querySelector('[aria-selected="true"]')?.getAttribute('aria-setsize')).toBe('23');
+    expect(t.host.querySelector('[aria-selected="true"]')?.getAttribute('aria-setsize')).toBe('23');
   });
 
   it('Enter right after the arrows opens the sample the arrows reached, whatever renders in between', async () => {
@@ -119,8 +108,8 @@ describe('VirtualGrid', () => {
     // value must not pull the selection back before Enter arrives.
     const onOpen = vi.fn();
     const store = new SelectionStore();
-    await act(async () => root.render(<Harness count={60} onOpen={onOpen} onRange={() => undefined} store={store} />));
-    const grid = host.querySelector<HTMLElement>('[role="listbox"]')!;
+    await act(async () => t.root.render(<Harness count={60} onOpen={onOpen} onRange={() => undefined} store={store} />));
+    const grid = t.host.querySelector<HTMLElement>('[role="listbox"]')!;
     const key = (k: string) => grid.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
     await act(async () => {
       key('ArrowRight');
@@ -131,6 +120,6 @@ describe('VirtualGrid', () => {
     await act(async () => void key('Enter'));
     expect(onOpen).toHaveBeenLastCalledWith(1);
     expect(store.get().index).toBe(1);
-    expect(host.querySelector('[aria-selected="true"]')?.textContent).toBe('[1]');
+    expect(t.host.querySelector('[aria-selected="true"]')?.textContent).toBe('[1]');
   });
 });
