@@ -6,7 +6,7 @@
 // its thumbnail's blob. So an unused `images` row goes first, then the blobs nothing refers to.
 import type { Db } from '../database.js';
 
-/** Every column that names a blob (its sha256); `test/main/store/blob-references.test.ts` checks the schema's foreign keys against it. */
+/** Every column that names a blob (its sha256); `test/main/store/dataset-lifecycle.test.ts` holds it to the schema's foreign keys. */
 export const BLOB_REFERENCES: readonly { table: string; column: string }[] = [
   { table: 'images', column: 'sha256' },
   { table: 'images', column: 'thumb_sha256' },

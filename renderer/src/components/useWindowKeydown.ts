@@ -7,15 +7,14 @@
 // same commit as the DOM change, before the browser can deliver another event.
 import { useLayoutEffect, useRef } from 'react';
 
-export function useWindowKeydown(handler: (e: KeyboardEvent) => void, options?: { capture?: boolean }): void {
+export function useWindowKeydown(handler: (e: KeyboardEvent) => void): void {
   const latest = useRef(handler);
   useLayoutEffect(() => {
     latest.current = handler;
   });
-  const capture = options?.capture ?? false;
   useLayoutEffect(() => {
     const onKey = (e: KeyboardEvent) => latest.current(e);
-    window.addEventListener('keydown', onKey, capture);
-    return () => window.removeEventListener('keydown', onKey, capture);
-  }, [capture]);
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 }
