@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { TensorBackendName } from '../../shared/api/system.js';
+import { fastWasmSlices } from './layers/wasm-slice.js';
 
 export type { TensorBackendName };
 export const BACKEND_ORDER: readonly TensorBackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -104,6 +105,11 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
     const why = order.map((n) => `${n}: ${probes.get(n)!.reason ?? 'unavailable'}`).join('; ');
     throw new Error(`no tensor backend could be started (${why})`);
   }
+  // wasm's stock Slice/Unpack/SplitV copy their whole input per output: every model gets the copying-
+  // only-the-slice kernels from the start, not only those that happen to call a layer that installs
+  // them (the Region-CLIP phase-1 step unstacked its conv taps the slow way: ~140 ms a step, each
+  // tensor worker paying it again — issue 13).
+  if (active === 'wasm') fastWasmSlices();
   current = report;
   return report;
 }

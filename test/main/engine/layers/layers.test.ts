@@ -1,5 +1,8 @@
 // The engine's ops and their custom gradients on the wasm backend (the one every machine has)
 // against the cpu backend's built-in gradients of a reference formulation.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { describe, expect, it } from 'vitest';
@@ -58,5 +61,23 @@ describe('engine layers on wasm vs cpu', () => {
     const before = tf.memory().numTensors;
     expect(await cases()).toEqual(reference);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  // A tensor worker only calls initBackend before its first task: the Region-CLIP worker never ran a
+  // layer that installs these kernels, so its conv taps were unstacked by the stock kernel (~140 ms a
+  // phase-1 step at ViT-B/16 size, paid again by every worker — issue 13). Needs the build (dist/).
+  it('initBackend installs them: a fresh process, as each tensor worker is, has them before any layer runs', () => {
+    const backend = pathToFileURL(path.resolve('dist/main/engine/backend.js')).href;
+    const script = `
+      const tf = await import('@tensorflow/tfjs');
+      await import('@tensorflow/tfjs-backend-wasm');
+      const stock = Object.fromEntries(['Slice', 'Unpack', 'SplitV'].map((k) => [k, tf.getKernel(k, 'wasm').kernelFunc]));
+      const { initBackend } = await import(${JSON.stringify(backend)});
+      await initBackend({ prefer: 'wasm' });
+      const replaced = Object.keys(stock).filter((k) => tf.getKernel(k, 'wasm').kernelFunc !== stock[k]);
+      const parts = tf.unstack(tf.transpose(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]), [2, 0, 1]));
+      console.log(JSON.stringify({ backend: tf.getBackend(), replaced, parts: parts.map((t) => Array.from(t.dataSync())) }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').at(-1)!)).toEqual({ backend: 'wasm', replaced: ['Slice', 'Unpack', 'SplitV'], parts: [[1, 3, 5, 7], [2, 4, 6, 8]] });
   });
 });
